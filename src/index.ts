@@ -1,5 +1,5 @@
-import { DurableObject } from "cloudflare:workers";
-export class UserGuard extends DurableObject {
-  async ping() { return "pong"; }
-}
-export default { async fetch(req: Request, env: any) { return new Response("ok " + (await env.USER_GUARD.getByName("x").ping())); } };
+/** Worker entry: the Hono app and the Durable Object classes. Nothing else. */
+import { createApp } from "./app.ts";
+
+export { UserGuard } from "./storage/durable-objects/user-guard.ts";
+export default createApp();

@@ -1,0 +1,47 @@
+/**
+ * createApp: middleware order, route mounting, error handling. Nothing else lives here.
+ * Order: request id → configuration check (fail closed) → services → API key → routes.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "./env.ts";
+import { parseConfig } from "./env.ts";
+import { ApiError, errorResponse, handleError } from "./errors.ts";
+import { requireApiKey } from "./middleware/auth.ts";
+import { buildServices, type ServiceOverrides } from "./services/container.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { tenantRoutes, applicationRoutes } from "./routes/tenants.ts";
+import { userRoutes } from "./routes/users.ts";
+import { loginRoutes } from "./routes/login.ts";
+import { twoFactorRoutes } from "./routes/two-factor.ts";
+import { docsRoutes } from "./routes/docs.ts";
+
+export function createApp(opts: { overrides?: ServiceOverrides } = {}) {
+  const app = new Hono<AppEnv>();
+
+  app.use(async function requestContext(c, next) {
+    c.set("requestId", crypto.randomUUID());
+    const parsed = parseConfig(c.env as unknown as Record<string, unknown>);
+    if (!parsed.ok) {
+      // Refuse to serve half-configured; name the problem in the log only.
+      console.error(JSON.stringify({ level: "error", msg: "invalid configuration", problems: parsed.problems }));
+      return c.json({ generalErrors: [{ code: "[ServiceMisconfigured]", message: "The service is not configured." }] }, 500);
+    }
+    c.set("config", parsed.config);
+    c.set("services", buildServices(c.env, parsed.config, (p) => c.executionCtx.waitUntil(p), opts.overrides));
+    await next();
+  });
+
+  app.use("/api/*", requireApiKey());
+
+  app.route("/", docsRoutes);
+  app.route("/api/api-key", apiKeyRoutes);
+  app.route("/api/tenant", tenantRoutes);
+  app.route("/api/application", applicationRoutes);
+  app.route("/api/user", userRoutes);
+  app.route("/api/login", loginRoutes);
+  app.route("/api/two-factor", twoFactorRoutes);
+
+  app.notFound(() => errorResponse(ApiError.notFound()));
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,128 @@
+/**
+ * The one error module: every wire error goes through `ApiError` and `handleError`.
+ *
+ * FusionAuth's envelope is `{ generalErrors: [{code, message}], fieldErrors: { "a.b": [{code, message}] } }`.
+ * Statuses FusionAuth answers with an EMPTY body (401, 404, 421, 423) stay empty and carry no
+ * Content-Type, because @fusionauth/typescript-client rejects a JSON content type with an empty body.
+ * Unknown errors become a 500 with a fixed message and the request id; `err.message` never reaches a client.
+ */
+import type { Context } from "hono";
+import type { ZodError } from "zod";
+
+export type FieldError = { code: string; message: string; data?: Record<string, unknown> };
+export type ErrorsBody = { generalErrors?: FieldError[]; fieldErrors?: Record<string, FieldError[]> };
+
+export type ErrorKind =
+  | "validation" // 400 Errors JSON
+  | "unauthorized" // 401 empty
+  | "not_found" // 404 empty
+  | "invalid_code" // 421 empty
+  | "locked" // 409 {actions}
+  | "rate_limited" // 429 Errors JSON + Retry-After
+  | "provider_rejected" // 400 Errors JSON (input at fault, e.g. bad phone number)
+  | "provider_unavailable" // 503 Errors JSON + Retry-After
+  | "provider_misconfigured" // 502 Errors JSON
+  | "misconfigured" // 500 fixed body
+  | "internal"; // 500 fixed body
+
+export function statusOf(kind: ErrorKind): number {
+  switch (kind) {
+    case "validation":
+    case "provider_rejected":
+      return 400;
+    case "unauthorized":
+      return 401;
+    case "not_found":
+      return 404;
+    case "locked":
+      return 409;
+    case "invalid_code":
+      return 421;
+    case "rate_limited":
+      return 429;
+    case "provider_misconfigured":
+      return 502;
+    case "provider_unavailable":
+      return 503;
+    case "misconfigured":
+    case "internal":
+      return 500;
+  }
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly body?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(kind);
+  }
+
+  static validation(fieldErrors: Record<string, FieldError[]>, generalErrors?: FieldError[]): ApiError {
+    const body: ErrorsBody = { fieldErrors };
+    if (generalErrors?.length) body.generalErrors = generalErrors;
+    return new ApiError("validation", body);
+  }
+
+  static field(path: string, type: "blank" | "invalid" | "duplicate" | "mismatch" | "tooLong" | "notAllowed", message: string): ApiError {
+    return ApiError.validation({ [path]: [{ code: `[${type}]${path}`, message }] });
+  }
+
+  static general(code: string, message: string): ApiError {
+    return new ApiError("validation", { generalErrors: [{ code, message }] } satisfies ErrorsBody);
+  }
+
+  static notFound(): ApiError {
+    return new ApiError("not_found");
+  }
+
+  static invalidCode(): ApiError {
+    return new ApiError("invalid_code");
+  }
+
+  static unauthorized(): ApiError {
+    return new ApiError("unauthorized");
+  }
+
+  static locked(actions: unknown[]): ApiError {
+    return new ApiError("locked", { actions });
+  }
+}
+
+/** Builds the wire response for an ApiError. Empty-body statuses have no Content-Type. */
+export function errorResponse(err: ApiError): Response {
+  const status = statusOf(err.kind);
+  const headers = new Headers(err.headers);
+  if (err.body === undefined || status === 401 || status === 404 || status === 421) {
+    return new Response(null, { status, headers });
+  }
+  headers.set("content-type", "application/json; charset=UTF-8");
+  return new Response(JSON.stringify(err.body), { status, headers });
+}
+
+/** Maps zod issues to FusionAuth field errors: missing → `[blank]path`, anything else → `[invalid]path`. */
+export function zodToFieldErrors(error: ZodError, prefix = ""): Record<string, FieldError[]> {
+  const out: Record<string, FieldError[]> = {};
+  for (const issue of error.issues) {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "body";
+    const missing = issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined;
+    const tooBig = issue.code === "too_big" && (issue as { origin?: string }).origin === "string";
+    const type = missing ? "blank" : tooBig ? "tooLong" : "invalid";
+    const message = missing ? `You must specify [${path}].` : `The value of [${path}] is invalid.`;
+    (out[path] ??= []).push({ code: `[${type}]${path}`, message });
+  }
+  return out;
+}
+
+/** `app.onError`: the only code that serialises errors. */
+export function handleError(err: unknown, c: Context): Response {
+  if (err instanceof ApiError) return errorResponse(err);
+  const requestId = (c.get("requestId" as never) as string | undefined) ?? "unknown";
+  // Log the class of failure and the request id; never the request body, codes or secrets.
+  console.error(JSON.stringify({ level: "error", requestId, error: err instanceof Error ? err.name : "unknown", path: new URL(c.req.url).pathname }));
+  return new Response(
+    JSON.stringify({ generalErrors: [{ code: "[InternalError]", message: "An unexpected error occurred.", data: { requestId } }] }),
+    { status: 500, headers: { "content-type": "application/json; charset=UTF-8" } },
+  );
+}

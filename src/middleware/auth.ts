@@ -1,0 +1,108 @@
+/**
+ * API-key authentication and tenant resolution, FusionAuth style: `Authorization: <raw key>` (no
+ * Bearer), optional `X-FusionAuth-TenantId`. Keys are stored as keyed hashes and compared by lookup of
+ * that digest; the bootstrap superuser key from the BOOTSTRAP_API_KEY secret is compared in constant
+ * time. Keys are never accepted from a query string.
+ *
+ * Every route requires a key except PUBLIC_ROUTES (the ones FusionAuth leaves open); a test walks
+ * the route table to prove it.
+ */
+import { eq } from "drizzle-orm";
+import type { MiddlewareHandler } from "hono";
+import { constantTimeEqual } from "../domain/crypto.ts";
+import { utf8 } from "../domain/encoding.ts";
+import type { AppEnv, AuthContext } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { keyedHash } from "../services/hashing.ts";
+import { apiKeys, tenants, type TenantRow } from "../storage/d1/schema.ts";
+
+/** Method + path patterns reachable without an API key (FusionAuth leaves these open). */
+export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
+  { method: "POST", path: /^\/api\/two-factor\/login$/ },
+  { method: "POST", path: /^\/api\/two-factor\/send\/[^/]+$/ },
+  { method: "GET", path: /^\/api\/openapi\.json$/ },
+  { method: "GET", path: /^\/docs$/ },
+  { method: "GET", path: /^\/\.well-known\/jwks\.json$/ },
+  { method: "GET", path: /^\/$/ },
+];
+
+export function isPublic(method: string, path: string, search: URLSearchParams): boolean {
+  // `POST /api/two-factor/send?twoFactorId=…` is the login variant of `/send/{twoFactorId}`.
+  if (method === "POST" && path === "/api/two-factor/send" && search.has("twoFactorId")) return true;
+  return PUBLIC_ROUTES.some((r) => r.method === method && r.path.test(path));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const bootstrapDigest = new Map<string, string>();
+
+export function requireApiKey(): MiddlewareHandler<AppEnv> {
+  return async function requireApiKey(c, next) {
+    const url = new URL(c.req.url);
+    if (isPublic(c.req.method, url.pathname, url.searchParams)) return next();
+    const { db, pepper, config } = c.var.services;
+    const key = c.req.header("authorization")?.trim();
+    if (!key || key.length > 512 || /^bearer\s/i.test(key)) throw ApiError.unauthorized();
+    const headerTenant = c.req.header("x-fusionauth-tenantid")?.trim() || null;
+    if (headerTenant !== null && !UUID.test(headerTenant)) throw ApiError.general("[invalid]X-FusionAuth-TenantId", "The X-FusionAuth-TenantId header must be a UUID.");
+    const digest = await keyedHash(pepper, "api-key", key);
+
+    // One D1 round trip: the key row and the candidate tenant(s).
+    const tenantQuery = headerTenant
+      ? db.select().from(tenants).where(eq(tenants.id, headerTenant))
+      : db.select().from(tenants).limit(2);
+    const [keyRows, tenantRows] = await db.batch([
+      db.select({ id: apiKeys.id, tenantId: apiKeys.tenantId }).from(apiKeys).where(eq(apiKeys.keyHash, digest)).limit(1),
+      tenantQuery,
+    ]);
+
+    let keyId: string;
+    let keyTenantId: string | null;
+    const row = keyRows[0];
+    if (row) {
+      keyId = row.id;
+      keyTenantId = row.tenantId;
+    } else {
+      let boot = bootstrapDigest.get(config.BOOTSTRAP_API_KEY);
+      if (!boot) {
+        boot = await keyedHash(pepper, "api-key", config.BOOTSTRAP_API_KEY);
+        bootstrapDigest.set(config.BOOTSTRAP_API_KEY, boot);
+      }
+      if (!constantTimeEqual(utf8(digest), utf8(boot))) throw ApiError.unauthorized();
+      keyId = "bootstrap";
+      keyTenantId = null;
+    }
+
+    let tenant: TenantRow | null;
+    if (keyTenantId) {
+      // A tenant-scoped key acts in its own tenant only.
+      if (headerTenant && headerTenant !== keyTenantId) throw ApiError.unauthorized();
+      tenant = tenantRows.find((t) => t.id === keyTenantId) ?? null;
+      if (!tenant) {
+        const own = await db.select().from(tenants).where(eq(tenants.id, keyTenantId));
+        tenant = own[0] ?? null;
+      }
+      if (!tenant) throw ApiError.unauthorized();
+    } else if (headerTenant) {
+      if (tenantRows.length === 0) throw ApiError.general("[TenantIdRequired]", "The tenant named by X-FusionAuth-TenantId does not exist.");
+      tenant = tenantRows[0]!;
+    } else {
+      // FusionAuth: while exactly one tenant exists, it is the default.
+      tenant = tenantRows.length === 1 ? tenantRows[0]! : null;
+    }
+    c.set("auth", { keyId, keyTenantId, tenantId: tenant?.id ?? null, tenant });
+    return next();
+  };
+}
+
+/** The request's tenant id, or FusionAuth's 400 `[TenantIdRequired]` when it is ambiguous. */
+export function requireTenant(c: { var: { auth: AuthContext } }): string {
+  return requireTenantRow(c).id;
+}
+
+/** The request's tenant row (settings included, loaded in the key check's round trip). */
+export function requireTenantRow(c: { var: { auth: AuthContext } }): TenantRow {
+  const t = c.var.auth.tenant;
+  if (!t) throw ApiError.general("[TenantIdRequired]", "A tenant id is required: send the X-FusionAuth-TenantId header.");
+  return t;
+}
+

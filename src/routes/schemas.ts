@@ -1,0 +1,38 @@
+/**
+ * zod schemas shared by routes and the OpenAPI document. Request schemas live at the edges only;
+ * services receive already-parsed values.
+ */
+import { z } from "zod";
+
+export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID");
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
+/** E.164-ish input; normalised by stripping spaces, dashes and brackets. */
+export const phone = z
+  .string()
+  .max(32)
+  .transform((s) => s.replace(/[\s()-]/g, ""))
+  .pipe(z.string().regex(/^\+[1-9][0-9]{6,14}$/, "must be an E.164 phone number"));
+
+export const email = z.string().trim().max(254).regex(EMAIL, "must be an email address");
+
+export const userFields = z
+  .object({
+    email,
+    username: z.string().trim().min(1).max(100),
+    password: z.string().min(8).max(256),
+    mobilePhone: phone,
+    firstName: z.string().max(100),
+    lastName: z.string().max(100),
+    data: z.record(z.string().max(100), z.unknown()),
+    active: z.boolean(),
+  })
+  .partial();
+
+export const userRequest = z.object({ user: userFields });
+export type UserFields = z.infer<typeof userFields>;
+
+export const twoFactorMethodKind = z.enum(["authenticator", "email", "sms"]);
+
+/** A one-time code as typed by a person: digits, or a recovery code. Bounded to stop abuse. */
+export const codeField = z.string().trim().min(1).max(64);

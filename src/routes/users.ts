@@ -1,0 +1,69 @@
+/** /api/user: create, retrieve (by id, email, loginId, username), update, patch, delete. */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { parseBody, parseQuery } from "../http/validate.ts";
+import { requireTenant } from "../middleware/auth.ts";
+import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
+import { loadUser, toUserJson, type UserLookup } from "../services/users.ts";
+import { userRequest, uuid } from "./schemas.ts";
+import { recoveryCodeRoutes, userTwoFactorRoutes } from "./user-two-factor.ts";
+
+export const userRoutes = new Hono<AppEnv>();
+
+userRoutes.route("/two-factor/recovery-code", recoveryCodeRoutes);
+userRoutes.route("/two-factor", userTwoFactorRoutes);
+
+const lookupQuery = z.object({ email: z.string().max(254), loginId: z.string().max(254), username: z.string().max(100) }).partial();
+
+async function respondWithUser(c: Parameters<Parameters<typeof userRoutes.get>[1]>[0], q: UserLookup) {
+  const loaded = await loadUser(c.var.services.db, requireTenant(c), q);
+  if (!loaded) throw ApiError.notFound();
+  return c.json({ user: toUserJson(loaded.user, loaded.methods) });
+}
+
+userRoutes.get("/", async (c) => {
+  const q = parseQuery(c, lookupQuery);
+  if (q.email) return respondWithUser(c, { by: "email", email: q.email });
+  if (q.loginId) return respondWithUser(c, { by: "loginId", loginId: q.loginId });
+  if (q.username) return respondWithUser(c, { by: "username", username: q.username });
+  throw ApiError.field("email", "blank", "You must specify [email], [loginId] or [username].");
+});
+
+userRoutes.get("/:userId", async (c) => {
+  const id = c.req.param("userId");
+  if (!uuid.safeParse(id).success) throw ApiError.notFound();
+  return respondWithUser(c, { by: "id", id });
+});
+
+async function create(c: Parameters<Parameters<typeof userRoutes.post>[1]>[0], id: string | undefined) {
+  const tenantId = requireTenant(c);
+  const body = await parseBody(c, userRequest);
+  const created = await createUser(c.var.services, tenantId, id, body.user);
+  return c.json({ user: created });
+}
+
+userRoutes.post("/", (c) => create(c, undefined));
+userRoutes.post("/:userId", (c) => {
+  const id = c.req.param("userId");
+  if (!uuid.safeParse(id).success) throw ApiError.field("userId", "invalid", "The userId must be a UUID.");
+  return create(c, id);
+});
+
+for (const mode of ["put", "patch"] as const) {
+  userRoutes[mode]("/:userId", async (c) => {
+    const id = c.req.param("userId");
+    if (!uuid.safeParse(id).success) throw ApiError.notFound();
+    const body = await parseBody(c, userRequest);
+    const user = await updateUser(c.var.services, requireTenant(c), id, body.user, mode === "patch");
+    return c.json({ user });
+  });
+}
+
+userRoutes.delete("/:userId", async (c) => {
+  const id = c.req.param("userId");
+  if (!uuid.safeParse(id).success) throw ApiError.notFound();
+  await deleteUser(c.var.services, requireTenant(c), id);
+  return c.body(null, 200);
+});

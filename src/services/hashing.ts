@@ -1,0 +1,14 @@
+/**
+ * Keyed hashes of high-entropy or short-lived secrets (API keys, recovery codes, one-time codes):
+ * HMAC-SHA-256 under the server pepper, hex encoded, with a purpose label so a hash of one kind
+ * can never stand in for another. Brute force of the short codes is bounded by the UserGuard
+ * attempt counters, not by hash cost (security-bar.md §5 item 3).
+ */
+import { hmacSHA256 } from "../domain/crypto.ts";
+import { hexEncode, utf8 } from "../domain/encoding.ts";
+
+export type HashPurpose = "api-key" | "recovery-code" | "otp";
+
+export async function keyedHash(pepper: Uint8Array, purpose: HashPurpose, ...parts: string[]): Promise<string> {
+  return hexEncode(await hmacSHA256(pepper, utf8([purpose, ...parts].join("\u001f"))));
+}

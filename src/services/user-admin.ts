@@ -1,0 +1,92 @@
+/**
+ * User administration: create, update (PUT replaces, PATCH merges), delete. Uniqueness of email and
+ * username per tenant is enforced by D1 unique indexes; a violation becomes FusionAuth's
+ * `[duplicate]user.email` / `[duplicate]user.username`.
+ */
+import { and, eq } from "drizzle-orm";
+import { hashPassword } from "../domain/password.ts";
+import { ApiError } from "../errors.ts";
+import type { UserFields } from "../routes/schemas.ts";
+import { users } from "../storage/d1/schema.ts";
+import type { Services } from "./container.ts";
+import { loadUser, toUserJson, type UserRow } from "./users.ts";
+
+function columns(f: UserFields) {
+  return {
+    email: f.email ?? null,
+    emailLower: f.email?.toLowerCase() ?? null,
+    username: f.username ?? null,
+    usernameLower: f.username?.toLowerCase() ?? null,
+    mobilePhone: f.mobilePhone ?? null,
+    firstName: f.firstName ?? null,
+    lastName: f.lastName ?? null,
+    data: f.data ?? null,
+  };
+}
+
+function duplicateError(err: unknown): ApiError | null {
+  const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
+  if (!/UNIQUE constraint failed/i.test(msg)) return null;
+  if (/username/i.test(msg)) return ApiError.field("user.username", "duplicate", "A user with this username already exists.");
+  if (/email/i.test(msg)) return ApiError.field("user.email", "duplicate", "A user with this email already exists.");
+  return ApiError.field("user.id", "duplicate", "A user with this id already exists.");
+}
+
+export async function createUser(s: Services, tenantId: string, id: string | undefined, f: UserFields): Promise<Record<string, unknown>> {
+  if (!f.email && !f.username) {
+    throw ApiError.validation({
+      "user.email": [{ code: "[blank]user.email", message: "You must specify either [user.email] or [user.username]." }],
+      "user.username": [{ code: "[blank]user.username", message: "You must specify either [user.email] or [user.username]." }],
+    });
+  }
+  const now = s.now();
+  const row: UserRow = {
+    id: id ?? crypto.randomUUID(),
+    tenantId,
+    ...columns(f),
+    passwordHash: f.password ? await hashPassword(f.password, s.random) : null,
+    active: f.active ?? true,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await s.db.insert(users).values(row);
+  } catch (err) {
+    throw duplicateError(err) ?? err;
+  }
+  return toUserJson(row, []);
+}
+
+export async function updateUser(s: Services, tenantId: string, id: string, f: UserFields, merge: boolean): Promise<Record<string, unknown>> {
+  const loaded = await loadUser(s.db, tenantId, { by: "id", id });
+  if (!loaded) throw ApiError.notFound();
+  const cur = loaded.user;
+  const next = merge
+    ? {
+        ...columns({
+          email: f.email ?? cur.email ?? undefined,
+          username: f.username ?? cur.username ?? undefined,
+          mobilePhone: f.mobilePhone ?? cur.mobilePhone ?? undefined,
+          firstName: f.firstName ?? cur.firstName ?? undefined,
+          lastName: f.lastName ?? cur.lastName ?? undefined,
+          data: f.data ? { ...(cur.data ?? {}), ...f.data } : (cur.data ?? undefined),
+        }),
+      }
+    : columns(f);
+  if (!next.email && !next.username) throw ApiError.field("user.email", "blank", "You must specify either [user.email] or [user.username].");
+  const passwordHash = f.password ? await hashPassword(f.password, s.random) : cur.passwordHash;
+  const updated: UserRow = { ...cur, ...next, passwordHash, active: f.active ?? cur.active, updatedAt: s.now() };
+  try {
+    await s.db.update(users).set(updated).where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
+  } catch (err) {
+    throw duplicateError(err) ?? err;
+  }
+  return toUserJson(updated, loaded.methods);
+}
+
+export async function deleteUser(s: Services, tenantId: string, id: string): Promise<void> {
+  const res = await s.db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
+  if ((res as unknown as { meta: { changes: number } }).meta.changes !== 1) throw ApiError.notFound();
+  // Challenges, trusts, counters and replay state die with the user.
+  await s.guard(tenantId, id).erase();
+}

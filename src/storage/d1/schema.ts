@@ -1,0 +1,106 @@
+/**
+ * D1 schema (drizzle): the source of truth for `migrations/` (drizzle-kit generate). Durable records
+ * only: tenants, applications, API keys, users, MFA methods, recovery codes. Anything that must be
+ * atomic per user (attempts, lockout, challenges, TOTP last step, trusts) lives in the UserGuard DO.
+ *
+ * Secrets at rest: API keys and recovery codes are keyed hashes (hex), TOTP secrets AES-GCM
+ * ciphertext (`v1.<kid>.<iv>.<ct>`), passwords versioned PBKDF2 strings.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const timestamps = {
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+};
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** Tenant settings in FusionAuth's shape, validated by `tenantSettingsSchema`. */
+  settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+  ...timestamps,
+});
+
+export const applications = sqliteTable(
+  "applications",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [index("applications_tenant_idx").on(t.tenantId)],
+);
+
+export const apiKeys = sqliteTable("api_keys", {
+  id: text("id").primaryKey(),
+  /** null = a key that may act in every tenant (FusionAuth's un-scoped key). */
+  tenantId: text("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
+  /** hex HMAC-SHA-256(pepper, key); keys are ≥ 256-bit random so a keyed hash suffices. */
+  keyHash: text("key_hash").notNull().unique(),
+  description: text("description"),
+  ...timestamps,
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    email: text("email"),
+    emailLower: text("email_lower"),
+    username: text("username"),
+    usernameLower: text("username_lower"),
+    passwordHash: text("password_hash"),
+    mobilePhone: text("mobile_phone"),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("users_tenant_email_uq").on(t.tenantId, t.emailLower),
+    uniqueIndex("users_tenant_username_uq").on(t.tenantId, t.usernameLower),
+  ],
+);
+
+export const mfaMethods = sqliteTable(
+  "mfa_methods",
+  {
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** FusionAuth's short method id (4 chars), unique per user. */
+    id: text("id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    method: text("method", { enum: ["authenticator", "email", "sms"] }).notNull(),
+    name: text("name"),
+    /** AES-GCM ciphertext of the raw TOTP key (authenticator only). */
+    secretEnc: text("secret_enc"),
+    email: text("email"),
+    mobilePhone: text("mobile_phone"),
+    lastUsedAt: integer("last_used_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("mfa_methods_pk").on(t.userId, t.id)],
+);
+
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** hex HMAC-SHA-256(pepper, "rc:" + tenant + ":" + user + ":" + canonical code). */
+    codeHash: text("code_hash").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    usedAt: integer("used_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("recovery_codes_pk").on(t.userId, t.codeHash)],
+);
+
+export type TenantRow = typeof tenants.$inferSelect;
+export type ApplicationRow = typeof applications.$inferSelect;
+
+export const schema = { tenants, applications, apiKeys, users, mfaMethods, recoveryCodes };
+export { sql };

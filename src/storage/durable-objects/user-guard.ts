@@ -1,0 +1,305 @@
+/**
+ * UserGuard: one Durable Object per (tenant, user). It owns every decision that must be atomic for
+ * that user: live challenges (twoFactorIds) with expiry and per-challenge attempts, the account's
+ * failure counters and lock, the last accepted TOTP step per method (replay), device trusts, and
+ * single-use consumption. Every RPC method reads, decides (pure domain functions) and writes without
+ * awaiting anything external, so input gates serialise concurrent callers: two parallel correct
+ * submissions yield exactly one success.
+ *
+ * It never returns a secret except the one it just minted (twoFactorId, trust id), and never logs codes.
+ * Methods return result values, not exceptions (RPC exceptions lose their stack).
+ */
+import { DurableObject } from "cloudflare:workers";
+import { base64UrlDecode, base64UrlEncode, hexEncode, utf8 } from "../../domain/encoding.ts";
+import { constantTimeEqual, decryptSecret, parseKeyring, randomBytes, sha256, type EncryptionKeyring } from "../../domain/crypto.ts";
+import { matchTOTP } from "../../domain/totp.ts";
+import {
+  INITIAL_LOCKOUT_STATE,
+  MAX_ATTEMPTS_PER_CHALLENGE,
+  isLocked,
+  lockActions,
+  recordFailure,
+  recordSuccess,
+  unlock as unlockState,
+  type LockoutPolicy,
+  type LockoutState,
+} from "../../domain/lockout.ts";
+import type { ChallengeInit, ChallengeRecord, GuardVerdict, TotpCandidate, TrustQuery } from "./user-guard-types.ts";
+
+const NONCE_BYTES = 32;
+
+export class UserGuard extends DurableObject<Env> {
+  #keyring: EncryptionKeyring | undefined;
+
+  private get keyring(): EncryptionKeyring {
+    this.#keyring ??= parseKeyring(this.env.ENCRYPTION_KEYS);
+    return this.#keyring;
+  }
+
+  private get kv() {
+    return this.ctx.storage.kv;
+  }
+
+  private lockout(): LockoutState {
+    return (this.kv.get("lockout") as LockoutState | undefined) ?? { ...INITIAL_LOCKOUT_STATE };
+  }
+
+  private locked(now: number): GuardVerdict | null {
+    const state = this.lockout();
+    return isLocked(state, now) ? { status: "locked", actions: lockActions(state) } : null;
+  }
+
+  /** Counts a failure; on the failure that locks, every live challenge of the user dies. */
+  private fail(policy: LockoutPolicy, now: number): GuardVerdict {
+    const { state, lockedNow } = recordFailure(this.lockout(), policy, now);
+    this.kv.put("lockout", state);
+    if (isLocked(state, now)) {
+      if (lockedNow) this.dropChallenges();
+      return { status: "locked", actions: lockActions(state), lockedNow };
+    }
+    return { status: "invalid" };
+  }
+
+  private succeed(): void {
+    const state = this.lockout();
+    if (state.consecutiveFailures !== 0 || state.windowFailures !== 0) this.kv.put("lockout", recordSuccess());
+  }
+
+  private dropChallenges(): void {
+    for (const [key] of this.kv.list({ prefix: "c:" })) this.kv.delete(key);
+  }
+
+  private async challengeKey(nonce: Uint8Array): Promise<string> {
+    return "c:" + hexEncode(await sha256(nonce));
+  }
+
+  /** Lock status only (password logins that need no second factor). */
+  async checkLock(now: number): Promise<GuardVerdict> {
+    return this.locked(now) ?? { status: "ok" };
+  }
+
+  /** A failed first factor (wrong password) counts toward the same account lock. */
+  async recordFailedAttempt(policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+    return this.locked(now) ?? this.fail(policy, now);
+  }
+
+  /**
+   * Starts a challenge unless the account is locked or (login only) a valid trust covers it.
+   * Returns the new twoFactorId: base64url(DO id ‖ 32 random bytes); only a SHA-256 of the nonce is kept.
+   */
+  async startChallenge(init: ChallengeInit, now: number, trust?: TrustQuery): Promise<GuardVerdict> {
+    const locked = this.locked(now);
+    if (locked) return locked;
+    if (trust && (await this.trustCovers(trust, now))) return { status: "trusted" };
+    for (const [key, value] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) if (value.expiresAt <= now) this.kv.delete(key);
+    const nonce = randomBytes(NONCE_BYTES);
+    const record: ChallengeRecord = { ...init, expiresAt: now + init.ttlSeconds, attempts: 0 };
+    this.kv.put(await this.challengeKey(nonce), record);
+    const idBytes = hexToBytes(this.ctx.id.toString());
+    const twoFactorId = base64UrlEncode(concat(idBytes, nonce));
+    return { status: "challenge", twoFactorId };
+  }
+
+  /**
+   * Completes a challenge with a code: the start-supplied code, or a TOTP code of any authenticator
+   * method in the challenge (not replayed). A code shaped like a recovery code is not judged here: the
+   * answer `check_recovery` asks the caller to consume it in D1 and then call `settleRecovery`.
+   */
+  async verifyChallenge(nonceB64: string, code: string, codeHash: string | null, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+    const key = await this.challengeKey(nonceOf(nonceB64));
+    const seen = this.kv.get(key) as ChallengeRecord | undefined;
+    if (!seen || seen.expiresAt <= now) return { status: "not_found" };
+    const totp = await this.findTotp(seen.totp, code, now, `${seen.tenantId}:${seen.userId}`);
+    // Commit phase: synchronous from here on, so no other call can interleave between check and write.
+    const record = this.kv.get(key) as ChallengeRecord | undefined;
+    if (!record || record.expiresAt <= now) return { status: "not_found" };
+    const locked = this.locked(now);
+    if (locked) return locked;
+    if (codeHash && record.codeHash && constantTimeEqual(utf8(codeHash), utf8(record.codeHash))) {
+      return this.complete(key, record, { kind: "code" });
+    }
+    if (totp && this.acceptStep(totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId });
+    if (!totp && record.recoveryAvailable && looksLikeRecovery(code)) return { status: "check_recovery" };
+    return this.failChallenge(key, record, policy, now);
+  }
+
+  /** Second half of a recovery-code completion: `consumed` says whether D1 consumed an unused code. */
+  async settleRecovery(nonceB64: string, consumed: boolean, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+    const key = await this.challengeKey(nonceOf(nonceB64));
+    const record = this.kv.get(key) as ChallengeRecord | undefined;
+    if (!record || record.expiresAt <= now) return { status: "not_found" };
+    const locked = this.locked(now);
+    if (locked) return locked;
+    if (consumed) return this.complete(key, record, { kind: "recovery" });
+    return this.failChallenge(key, record, policy, now);
+  }
+
+  /**
+   * Verifies a code outside a challenge (enable, disable): TOTP candidates come from the caller.
+   * Recovery-shaped codes are left to the caller (`check_recovery`), who then calls `settleDirect`.
+   */
+  async verifyDirect(candidates: TotpCandidate[], code: string, recoveryAllowed: boolean, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+    const totp = await this.findTotp(candidates, code, now, null);
+    const locked = this.locked(now);
+    if (locked) return locked;
+    if (totp && this.acceptStep(totp)) {
+      this.succeed();
+      return { status: "verified", method: { kind: "authenticator", methodId: totp.methodId, step: totp.step } };
+    }
+    if (!totp && recoveryAllowed && looksLikeRecovery(code)) return { status: "check_recovery" };
+    return this.fail(policy, now);
+  }
+
+  async settleDirect(consumed: boolean, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+    const locked = this.locked(now);
+    if (locked) return locked;
+    if (!consumed) return this.fail(policy, now);
+    this.succeed();
+    return { status: "verified", method: { kind: "recovery" } };
+  }
+
+  /** Records the step a freshly enrolled authenticator accepted, so the enrolment code cannot log in. */
+  async rememberStep(methodId: string, step: number): Promise<void> {
+    const key = `step:${methodId}`;
+    const last = this.kv.get(key) as number | undefined;
+    if (last === undefined || step > last) this.kv.put(key, step);
+  }
+
+  /** Forgets a removed method's replay state. */
+  async forgetMethods(methodIds: string[]): Promise<void> {
+    for (const id of methodIds) this.kv.delete(`step:${id}`);
+  }
+
+  /** Trust status for `GET/POST /api/two-factor/status`. */
+  async trustStatus(trust: TrustQuery, now: number): Promise<{ trusted: boolean; trust: TrustRecord | null }> {
+    const rec = await this.findTrust(trust.trustId, now);
+    return { trusted: rec !== null && (await this.trustCovers(trust, now)), trust: rec };
+  }
+
+  /** Administrator unlock, and the clean-up when a user is deleted. */
+  async unlock(): Promise<void> {
+    this.kv.put("lockout", unlockState());
+  }
+
+  async erase(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+  }
+
+  async lockState(): Promise<LockoutState> {
+    return this.lockout();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  /** Async phase: finds a TOTP match without writing anything (the step is re-checked at commit). */
+  private async findTotp(candidates: TotpCandidate[], code: string, now: number, owner: string | null): Promise<{ methodId: string; step: number } | null> {
+    if (!/^\d{6}$/.test(code)) return null;
+    for (const cand of candidates) {
+      const key = cand.secret ? base64UrlDecode(cand.secret) : await decryptSecret(this.keyring, cand.secretEnc!, totpAad(owner ?? cand.owner!, cand.methodId));
+      const last = (this.kv.get(`step:${cand.methodId}`) as number | undefined) ?? null;
+      const result = await matchTOTP(key, code, now, last);
+      if (result.ok) return { methodId: cand.methodId, step: result.step };
+    }
+    return null;
+  }
+
+  /** Commit phase: accepts a TOTP step only if it is newer than the last accepted one (RFC 6238 §5.2 replay). */
+  private acceptStep(match: { methodId: string; step: number }): boolean {
+    const stepKey = `step:${match.methodId}`;
+    const last = this.kv.get(stepKey) as number | undefined;
+    if (last !== undefined && match.step <= last) return false;
+    this.kv.put(stepKey, match.step);
+    return true;
+  }
+
+  private complete(key: string, record: ChallengeRecord, method: { kind: "code" | "authenticator" | "recovery"; methodId?: string }): GuardVerdict {
+    this.kv.delete(key);
+    this.succeed();
+    return { status: "completed", challenge: record, method };
+  }
+
+  private failChallenge(key: string, record: ChallengeRecord, policy: LockoutPolicy, now: number): GuardVerdict {
+    const verdict = this.fail(policy, now);
+    if (verdict.status === "locked") return verdict;
+    const attempts = record.attempts + 1;
+    if (attempts >= MAX_ATTEMPTS_PER_CHALLENGE) this.kv.delete(key);
+    else this.kv.put(key, { ...record, attempts });
+    return verdict;
+  }
+
+  /** Creates a device trust after a completed challenge; returns the raw id (shown once). */
+  async createTrust(applicationId: string | null, ttlSeconds: number, now: number): Promise<{ trustId: string; record: TrustRecord }> {
+    const raw = randomBytes(32);
+    const trustId = base64UrlEncode(raw);
+    const record: TrustRecord = { applicationId, startInstant: now, expiration: now + ttlSeconds };
+    this.kv.put("t:" + hexEncode(await sha256(raw)), record);
+    return { trustId, record };
+  }
+
+  async revokeTrusts(): Promise<void> {
+    for (const [key] of this.kv.list({ prefix: "t:" })) this.kv.delete(key);
+  }
+
+  private async findTrust(trustId: string | null, now: number): Promise<TrustRecord | null> {
+    if (!trustId) return null;
+    let raw: Uint8Array;
+    try {
+      raw = base64UrlDecode(trustId);
+    } catch {
+      return null;
+    }
+    if (raw.length !== 32) return null;
+    const rec = this.kv.get("t:" + hexEncode(await sha256(raw))) as TrustRecord | undefined;
+    if (!rec) return null;
+    return rec.expiration > now ? rec : null;
+  }
+
+  private async trustCovers(q: TrustQuery, now: number): Promise<boolean> {
+    if (q.trustPolicy === "None") return false;
+    const rec = await this.findTrust(q.trustId, now);
+    if (!rec) return false;
+    return q.trustPolicy === "Any" || rec.applicationId === q.applicationId;
+  }
+}
+
+export type TrustRecord = { applicationId: string | null; startInstant: number; expiration: number };
+
+/** AES-GCM associated data binding a TOTP ciphertext to its owner and method. */
+export function totpAad(owner: string, methodId: string): string {
+  return `totp:${owner}:${methodId}`;
+}
+
+/** Splits a twoFactorId into the owning DO id (hex) and the nonce; null when malformed. */
+export function parseTwoFactorId(twoFactorId: string): { doId: string; nonce: string } | null {
+  if (!/^[A-Za-z0-9_-]{86}$/.test(twoFactorId)) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = base64UrlDecode(twoFactorId);
+  } catch {
+    return null;
+  }
+  if (bytes.length !== 64) return null;
+  return { doId: hexEncode(bytes.subarray(0, 32)), nonce: base64UrlEncode(bytes.subarray(32)) };
+}
+
+/** XXXXX-XXXXX in any case, with or without the hyphen. */
+function looksLikeRecovery(code: string): boolean {
+  return /^[A-Za-z0-9]{5}[- ]?[A-Za-z0-9]{5}$/.test(code.trim());
+}
+
+function nonceOf(b64: string): Uint8Array {
+  return base64UrlDecode(b64);
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
