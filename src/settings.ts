@@ -83,10 +83,6 @@ export type TenantSettings = {
   jwtConfiguration: { timeToLiveInSeconds: number };
 };
 
-const inner = {
-  authenticator: tenantSettingsSchema.shape.multiFactorConfiguration.unwrap().unwrap().shape.authenticator.unwrap(),
-};
-
 /** Applies every default, including nested ones that `.partial()` leaves out. */
 export function completeTenantSettings(raw: unknown): TenantSettings {
   const s = tenantSettingsSchema.parse(raw ?? {});
@@ -97,7 +93,8 @@ export function completeTenantSettings(raw: unknown): TenantSettings {
     issuer: s.issuer,
     multiFactorConfiguration: {
       loginPolicy: mfa.loginPolicy ?? "Enabled",
-      authenticator: { enabled: true, algorithm: "HmacSHA1", codeLength: 6, timeStep: 30, ...inner.authenticator.parse(mfa.authenticator ?? {}) } as TenantSettings["multiFactorConfiguration"]["authenticator"],
+      // Only HmacSHA1 / 6 digits / 30 s are honoured, as in FusionAuth.
+      authenticator: { enabled: mfa.authenticator?.enabled ?? true, algorithm: "HmacSHA1", codeLength: 6, timeStep: 30 },
       email: { enabled: mfa.email?.enabled ?? false, templateId: mfa.email?.templateId ?? null },
       sms: { enabled: mfa.sms?.enabled ?? false, templateId: mfa.sms?.templateId ?? null },
     },

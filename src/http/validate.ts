@@ -62,7 +62,11 @@ export async function readJsonBody(c: Context): Promise<unknown> {
 
 /** Parses the JSON body with `schema`; an absent body is validated as `{}`. */
 export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  const raw = (await readJsonBody(c)) ?? {};
+  return validateObject((await readJsonBody(c)) ?? {}, schema);
+}
+
+/** Validates an already-read JSON value, which must be an object. */
+export function validateObject<S extends z.ZodType>(raw: unknown, schema: S): z.infer<S> {
   if (typeof raw !== "object" || Array.isArray(raw) || raw === null) throw invalidJson("The request body must be a JSON object.");
   const result = schema.safeParse(raw);
   if (!result.success) throw ApiError.validation(zodToFieldErrors(result.error));

@@ -1,5 +1,5 @@
 /** /api/user: create, retrieve (by id, email, loginId, username), update, patch, delete. */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
@@ -17,7 +17,7 @@ userRoutes.route("/two-factor", userTwoFactorRoutes);
 
 const lookupQuery = z.object({ email: z.string().max(254), loginId: z.string().max(254), username: z.string().max(100) }).partial();
 
-async function respondWithUser(c: Parameters<Parameters<typeof userRoutes.get>[1]>[0], q: UserLookup) {
+async function respondWithUser(c: Context<AppEnv>, q: UserLookup) {
   const loaded = await loadUser(c.var.services.db, requireTenant(c), q);
   if (!loaded) throw ApiError.notFound();
   return c.json({ user: toUserJson(loaded.user, loaded.methods) });
@@ -37,7 +37,7 @@ userRoutes.get("/:userId", async (c) => {
   return respondWithUser(c, { by: "id", id });
 });
 
-async function create(c: Parameters<Parameters<typeof userRoutes.post>[1]>[0], id: string | undefined) {
+async function create(c: Context<AppEnv>, id: string | undefined) {
   const tenantId = requireTenant(c);
   const body = await parseBody(c, userRequest);
   const created = await createUser(c.var.services, tenantId, id, body.user);

@@ -22,12 +22,35 @@ export type Services = {
   pepper: Uint8Array;
   jwtKey: string;
   /** The user's Durable Object: one per (tenant, user). */
-  guard: (tenantId: string, userId: string) => DurableObjectStub<UserGuard>;
+  guard: (tenantId: string, userId: string) => GuardApi;
   /** The Durable Object named inside a twoFactorId; null when the id is not one of ours. */
-  guardById: (hexId: string) => DurableObjectStub<UserGuard> | null;
+  guardById: (hexId: string) => GuardApi | null;
   /** Work that may finish after the response (lastUsed updates). */
   defer: (p: Promise<unknown>) => void;
 };
+
+/**
+ * The UserGuard's RPC surface as plain async methods. The generated stub type drops union members
+ * whose payloads contain `unknown` (JSON blobs such as `state`), so callers see this interface.
+ */
+export type GuardApi = Pick<
+  UserGuard,
+  | "checkLock"
+  | "recordFailedAttempt"
+  | "startChallenge"
+  | "verifyChallenge"
+  | "settleRecovery"
+  | "addChallengeCode"
+  | "verifyDirect"
+  | "settleDirect"
+  | "rememberStep"
+  | "forgetMethods"
+  | "trustStatus"
+  | "unlock"
+  | "erase"
+  | "lockState"
+  | "revokeTrusts"
+> & { id: DurableObjectId };
 
 export type ServiceOverrides = Partial<Pick<Services, "now" | "random">>;
 
@@ -52,13 +75,13 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
     jwtKey: config.JWT_SIGNING_KEY,
     guard: (tenantId, userId) => {
       if (instrument) counters.doCalls++;
-      return ns.get(ns.idFromName(`${tenantId}:${userId}`));
+      return ns.get(ns.idFromName(`${tenantId}:${userId}`)) as unknown as GuardApi;
     },
     guardById: (hexId) => {
       try {
         const id = ns.idFromString(hexId);
         if (instrument) counters.doCalls++;
-        return ns.get(id);
+        return ns.get(id) as unknown as GuardApi;
       } catch {
         return null;
       }

@@ -1,4 +1,5 @@
 /** Shapes that cross the UserGuard RPC boundary (structured-clone friendly, no classes). */
+import type { LockoutPolicy } from "../../domain/lockout.ts";
 import type { TrustPolicy } from "../../settings.ts";
 
 /** A TOTP key to try: either the AES-GCM ciphertext from D1 (`secretEnc`) or, at enrolment, the raw key (base64url). */
@@ -21,6 +22,19 @@ export type ChallengeInit = {
   /** The user JSON (no secrets) and the token settings for the LoginResponse. */
   user: Record<string, unknown>;
   token: { issuer: string; ttlSeconds: number; trustTtlSeconds: number; trustTokenTtlSeconds: number };
+  /** The tenant's lockout policy, so the anonymous completion needs no D1 read. */
+  policy: LockoutPolicy;
+};
+
+export type VerifyChallengeInput = {
+  nonce: string;
+  code: string;
+  /** HMAC(pepper, "otp:" + code), compared with the challenge's one-time code. */
+  codeHash: string;
+  now: number;
+  /** From X-FusionAuth-TenantId on the anonymous route; a mismatch answers like an unknown id. */
+  expectTenantId: string | null;
+  trustComputer: boolean;
 };
 
 export type ChallengeRecord = ChallengeInit & { expiresAt: number; attempts: number };
@@ -36,6 +50,7 @@ export type GuardVerdict =
   | { status: "not_found" }
   | { status: "invalid" }
   | { status: "locked"; actions: Array<Record<string, unknown>>; lockedNow?: boolean }
-  | { status: "check_recovery" }
-  | { status: "completed"; challenge: ChallengeRecord; method: CompletedMethod }
+  /** The code looks like a recovery code: consume it in D1, then settle. Challenges name their owner. */
+  | { status: "check_recovery"; tenantId?: string; userId?: string }
+  | { status: "completed"; challenge: ChallengeRecord; method: CompletedMethod; trust?: { trustId: string; expiration: number } }
   | { status: "verified"; method: CompletedMethod };

@@ -24,7 +24,7 @@ import {
   type LockoutPolicy,
   type LockoutState,
 } from "../../domain/lockout.ts";
-import type { ChallengeInit, ChallengeRecord, GuardVerdict, TotpCandidate, TrustQuery } from "./user-guard-types.ts";
+import type { ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
 
 const NONCE_BYTES = 32;
 
@@ -105,33 +105,51 @@ export class UserGuard extends DurableObject<Env> {
    * method in the challenge (not replayed). A code shaped like a recovery code is not judged here: the
    * answer `check_recovery` asks the caller to consume it in D1 and then call `settleRecovery`.
    */
-  async verifyChallenge(nonceB64: string, code: string, codeHash: string | null, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
-    const key = await this.challengeKey(nonceOf(nonceB64));
+  async verifyChallenge(input: VerifyChallengeInput): Promise<GuardVerdict> {
+    const { now } = input;
+    const key = await this.challengeKey(nonceOf(input.nonce));
     const seen = this.kv.get(key) as ChallengeRecord | undefined;
     if (!seen || seen.expiresAt <= now) return { status: "not_found" };
-    const totp = await this.findTotp(seen.totp, code, now, `${seen.tenantId}:${seen.userId}`);
+    if (input.expectTenantId && input.expectTenantId !== seen.tenantId) return { status: "not_found" };
+    const totp = await this.findTotp(seen.totp, input.code, now, `${seen.tenantId}:${seen.userId}`);
+    const trust = input.trustComputer ? await newTrustId() : null;
     // Commit phase: synchronous from here on, so no other call can interleave between check and write.
     const record = this.kv.get(key) as ChallengeRecord | undefined;
     if (!record || record.expiresAt <= now) return { status: "not_found" };
     const locked = this.locked(now);
     if (locked) return locked;
-    if (codeHash && record.codeHash && constantTimeEqual(utf8(codeHash), utf8(record.codeHash))) {
-      return this.complete(key, record, { kind: "code" });
+    if (record.codeHash && constantTimeEqual(utf8(input.codeHash), utf8(record.codeHash))) {
+      return this.complete(key, record, { kind: "code" }, trust, now);
     }
-    if (totp && this.acceptStep(totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId });
-    if (!totp && record.recoveryAvailable && looksLikeRecovery(code)) return { status: "check_recovery" };
-    return this.failChallenge(key, record, policy, now);
+    if (totp && this.acceptStep(totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId }, trust, now);
+    if (!totp && record.recoveryAvailable && looksLikeRecovery(input.code)) {
+      return { status: "check_recovery", tenantId: record.tenantId, userId: record.userId };
+    }
+    return this.failChallenge(key, record, record.policy, now);
   }
 
   /** Second half of a recovery-code completion: `consumed` says whether D1 consumed an unused code. */
-  async settleRecovery(nonceB64: string, consumed: boolean, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+  async settleRecovery(nonceB64: string, consumed: boolean, trustComputer: boolean, now: number): Promise<GuardVerdict> {
     const key = await this.challengeKey(nonceOf(nonceB64));
+    const trust = trustComputer ? await newTrustId() : null;
     const record = this.kv.get(key) as ChallengeRecord | undefined;
     if (!record || record.expiresAt <= now) return { status: "not_found" };
     const locked = this.locked(now);
     if (locked) return locked;
-    if (consumed) return this.complete(key, record, { kind: "recovery" });
-    return this.failChallenge(key, record, policy, now);
+    if (consumed) return this.complete(key, record, { kind: "recovery" }, trust, now);
+    return this.failChallenge(key, record, record.policy, now);
+  }
+
+  /**
+   * Adds a one-time code to a live challenge (Required-policy enrolment: enabling the first method
+   * with a twoFactorId returns a code that completes that challenge).
+   */
+  async addChallengeCode(nonceB64: string, codeHash: string, now: number): Promise<boolean> {
+    const key = await this.challengeKey(nonceOf(nonceB64));
+    const record = this.kv.get(key) as ChallengeRecord | undefined;
+    if (!record || record.expiresAt <= now) return false;
+    this.kv.put(key, { ...record, codeHash });
+    return true;
   }
 
   /**
@@ -212,10 +230,14 @@ export class UserGuard extends DurableObject<Env> {
     return true;
   }
 
-  private complete(key: string, record: ChallengeRecord, method: { kind: "code" | "authenticator" | "recovery"; methodId?: string }): GuardVerdict {
+  private complete(key: string, record: ChallengeRecord, method: CompletedMethod, newTrust: NewTrust | null, now: number): GuardVerdict {
     this.kv.delete(key);
     this.succeed();
-    return { status: "completed", challenge: record, method };
+    if (!newTrust) return { status: "completed", challenge: record, method };
+    const trust: TrustRecord = { applicationId: record.applicationId, startInstant: now, expiration: now + record.token.trustTtlSeconds };
+    // Stored under SHA-256 of the id: 256 random bits need no key or salt.
+    this.kv.put(newTrust.storageKey, trust);
+    return { status: "completed", challenge: record, method, trust: { trustId: newTrust.trustId, expiration: trust.expiration } };
   }
 
   private failChallenge(key: string, record: ChallengeRecord, policy: LockoutPolicy, now: number): GuardVerdict {
@@ -225,15 +247,6 @@ export class UserGuard extends DurableObject<Env> {
     if (attempts >= MAX_ATTEMPTS_PER_CHALLENGE) this.kv.delete(key);
     else this.kv.put(key, { ...record, attempts });
     return verdict;
-  }
-
-  /** Creates a device trust after a completed challenge; returns the raw id (shown once). */
-  async createTrust(applicationId: string | null, ttlSeconds: number, now: number): Promise<{ trustId: string; record: TrustRecord }> {
-    const raw = randomBytes(32);
-    const trustId = base64UrlEncode(raw);
-    const record: TrustRecord = { applicationId, startInstant: now, expiration: now + ttlSeconds };
-    this.kv.put("t:" + hexEncode(await sha256(raw)), record);
-    return { trustId, record };
   }
 
   async revokeTrusts(): Promise<void> {
@@ -249,7 +262,7 @@ export class UserGuard extends DurableObject<Env> {
       return null;
     }
     if (raw.length !== 32) return null;
-    const rec = this.kv.get("t:" + hexEncode(await sha256(raw))) as TrustRecord | undefined;
+    const rec = this.kv.get(await trustStorageKey(raw)) as TrustRecord | undefined;
     if (!rec) return null;
     return rec.expiration > now ? rec : null;
   }
@@ -280,6 +293,17 @@ export function parseTwoFactorId(twoFactorId: string): { doId: string; nonce: st
   }
   if (bytes.length !== 64) return null;
   return { doId: hexEncode(bytes.subarray(0, 32)), nonce: base64UrlEncode(bytes.subarray(32)) };
+}
+
+type NewTrust = { trustId: string; storageKey: string };
+
+async function trustStorageKey(raw: Uint8Array): Promise<string> {
+  return "t:" + hexEncode(await sha256(raw));
+}
+
+async function newTrustId(): Promise<NewTrust> {
+  const raw = randomBytes(32);
+  return { trustId: base64UrlEncode(raw), storageKey: await trustStorageKey(raw) };
 }
 
 /** XXXXX-XXXXX in any case, with or without the hyphen. */

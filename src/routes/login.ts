@@ -1,0 +1,29 @@
+/** POST /api/login: 200 token, 242 two-factor challenge, 404 bad credentials (no enumeration), 409 locked. */
+import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { parseBody } from "../http/validate.ts";
+import { requireTenantRow } from "../middleware/auth.ts";
+import { passwordLogin, tenantContext } from "../services/challenges.ts";
+import { uuid } from "./schemas.ts";
+
+export const loginRequest = z.object({
+  loginId: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(256),
+  applicationId: uuid.optional(),
+  twoFactorTrustId: z.string().max(128).optional(),
+  noJWT: z.boolean().optional(),
+  ipAddress: z.string().max(64).optional(),
+  metaData: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const loginRoutes = new Hono<AppEnv>();
+
+loginRoutes.post("/", async (c) => {
+  const body = await parseBody(c, loginRequest);
+  // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
+  const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
+  const out = await passwordLogin(c.var.services, tenantContext(requireTenantRow(c)), { ...body, twoFactorTrustId });
+  return c.json(out.body, out.status as 200);
+});

@@ -1,0 +1,81 @@
+/**
+ * /api/two-factor: secret offer, start (step-up), login (completion; no API key, like FusionAuth),
+ * and trust status.
+ */
+import { Hono, type Context } from "hono";
+import { setCookie } from "hono/cookie";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { parseBody, parseQuery } from "../http/validate.ts";
+import { requireTenantRow } from "../middleware/auth.ts";
+import { completeTwoFactor, startTwoFactor, tenantContext } from "../services/challenges.ts";
+import { trustStatus } from "../services/trust.ts";
+import { offerSecret } from "../services/two-factor.ts";
+import { completeTenantSettings } from "../settings.ts";
+import { codeField, uuid } from "./schemas.ts";
+
+export const startRequest = z.object({
+  userId: uuid.optional(),
+  loginId: z.string().trim().min(1).max(254).optional(),
+  applicationId: uuid.optional(),
+  code: z.string().trim().regex(/^[A-Za-z0-9]{4,32}$/, "must be 4 to 32 letters or digits").optional(),
+  state: z.record(z.string(), z.unknown()).optional(),
+  trustChallenge: z.string().max(256).optional(),
+});
+
+export const twoFactorLoginRequest = z.object({
+  twoFactorId: z.string().min(1).max(128),
+  code: codeField,
+  trustComputer: z.boolean().optional(),
+  applicationId: uuid.optional(),
+  noJWT: z.boolean().optional(),
+  ipAddress: z.string().max(64).optional(),
+  metaData: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const statusRequest = z.object({
+  userId: uuid,
+  applicationId: uuid.optional(),
+  twoFactorTrustId: z.string().max(128).optional(),
+  action: z.enum(["login", "changePassword", "stepUp"]).optional(),
+});
+
+const TRUST_COOKIE = "fusionauth.trust";
+
+export const twoFactorRoutes = new Hono<AppEnv>();
+
+twoFactorRoutes.get("/secret", (c) => {
+  const tenant = c.var.auth.tenant;
+  const issuer = tenant ? completeTenantSettings(tenant.settings).issuer : "edge-mfa";
+  return c.json(offerSecret(c.var.services, issuer));
+});
+
+twoFactorRoutes.post("/start", async (c) => {
+  const body = await parseBody(c, startRequest);
+  return c.json(await startTwoFactor(c.var.services, tenantContext(requireTenantRow(c)), body));
+});
+
+twoFactorRoutes.post("/login", async (c) => {
+  const body = await parseBody(c, twoFactorLoginRequest);
+  const headerTenant = c.req.header("x-fusionauth-tenantid")?.trim() || null;
+  const out = await completeTwoFactor(c.var.services, body, headerTenant);
+  if (out.trust) setCookie(c, TRUST_COOKIE, out.trust.id, { path: "/", httpOnly: true, secure: true, sameSite: "Lax", maxAge: out.trust.maxAgeSeconds });
+  return c.json(out.body);
+});
+
+async function status(c: Context<AppEnv>, input: z.infer<typeof statusRequest>) {
+  const out = await trustStatus(c.var.services, tenantContext(requireTenantRow(c)), input);
+  return c.json(out.body, out.status as 200);
+}
+
+twoFactorRoutes.post("/status", async (c) => status(c, await parseBody(c, statusRequest)));
+
+for (const path of ["/status", "/status/:twoFactorTrustId"]) {
+  twoFactorRoutes.get(path, async (c) => {
+    const q = parseQuery(c, statusRequest.omit({ twoFactorTrustId: true, action: true }).extend({ twoFactorTrustId: z.string().max(128).optional() }));
+    const fromPath = c.req.param("twoFactorTrustId");
+    if (fromPath && fromPath.length > 128) throw ApiError.field("twoFactorTrustId", "invalid", "The twoFactorTrustId is invalid.");
+    return status(c, { ...q, twoFactorTrustId: fromPath ?? q.twoFactorTrustId });
+  });
+}

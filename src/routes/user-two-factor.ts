@@ -1,0 +1,65 @@
+/**
+ * /api/user/two-factor/{userId}: enable (POST), disable (DELETE, query or JSON body), and
+ * /api/user/two-factor/recovery-code/{userId}: regenerate (POST) and status (GET).
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { parseBody, parseQuery, readJsonBody, validateObject } from "../http/validate.ts";
+import { requireTenantRow } from "../middleware/auth.ts";
+import { tenantContext } from "../services/challenges.ts";
+import { disableMethod, enableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
+import { codeField, email, phone, twoFactorMethodKind, uuid } from "./schemas.ts";
+
+export const enableRequest = z.object({
+  code: codeField,
+  method: twoFactorMethodKind,
+  secret: z.string().max(128).optional(),
+  secretBase32Encoded: z.string().max(128).optional(),
+  email: email.optional(),
+  mobilePhone: phone.optional(),
+  name: z.string().max(100).optional(),
+  applicationId: uuid.optional(),
+  twoFactorId: z.string().max(128).optional(),
+  authenticatorId: z.string().max(64).optional(),
+});
+
+export const disableRequest = z.object({ code: codeField, methodId: z.string().max(16).optional(), applicationId: uuid.optional() });
+
+function userIdParam(id: string): string {
+  // A malformed id names no user: same answer as a missing one.
+  if (!uuid.safeParse(id).success) throw ApiError.notFound();
+  return id;
+}
+
+export const userTwoFactorRoutes = new Hono<AppEnv>();
+
+userTwoFactorRoutes.post("/:userId", async (c) => {
+  const userId = userIdParam(c.req.param("userId"));
+  const body = await parseBody(c, enableRequest);
+  const out = await enableMethod(c.var.services, tenantContext(requireTenantRow(c)), userId, body);
+  return c.json(out);
+});
+
+userTwoFactorRoutes.delete("/:userId", async (c) => {
+  const userId = userIdParam(c.req.param("userId"));
+  // disableTwoFactor sends ?methodId=&code=; disableTwoFactorWithRequest sends a JSON body on the DELETE.
+  const raw = await readJsonBody(c);
+  const input = raw === undefined ? parseQuery(c, disableRequest) : validateObject(raw, disableRequest);
+  await disableMethod(c.var.services, tenantContext(requireTenantRow(c)), userId, input);
+  return c.body(null, 200);
+});
+
+export const recoveryCodeRoutes = new Hono<AppEnv>();
+
+recoveryCodeRoutes.post("/:userId", async (c) => {
+  const userId = userIdParam(c.req.param("userId"));
+  const recoveryCodes = await regenerateRecoveryCodes(c.var.services, tenantContext(requireTenantRow(c)), userId);
+  return c.json({ recoveryCodes });
+});
+
+recoveryCodeRoutes.get("/:userId", async (c) => {
+  const userId = userIdParam(c.req.param("userId"));
+  return c.json(await recoveryCodeStatus(c.var.services, tenantContext(requireTenantRow(c)), userId));
+});

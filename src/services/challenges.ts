@@ -1,0 +1,235 @@
+/**
+ * Login and challenges: password login (200 / 242 / 404 / 409), /api/two-factor/start (step-up) and
+ * /api/two-factor/login (completion). The completion path makes one Durable Object call and no D1
+ * read before it answers: everything the answer needs travels with the challenge. A recovery code is
+ * the one exception (one conditional D1 UPDATE, then a second DO call to settle).
+ */
+import { and, eq } from "drizzle-orm";
+import { DUMMY_PASSWORD_HASH, verifyPassword } from "../domain/password.ts";
+import { generateNumericCode } from "../domain/otp-code.ts";
+import type { LockoutPolicy } from "../domain/lockout.ts";
+import { ApiError } from "../errors.ts";
+import { completeApplicationSettings, completeTenantSettings, lockDurationSeconds, type TenantSettings, type TrustPolicy } from "../settings.ts";
+import { applications, mfaMethods, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
+import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
+import type { ChallengeInit, CompletedMethod, GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
+import type { Services } from "./container.ts";
+import { keyedHash } from "./hashing.ts";
+import { consumeRecoveryCode } from "./recovery-codes.ts";
+import { mintAccessToken, mintTrustToken } from "./tokens.ts";
+import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type UserLookup } from "./users.ts";
+
+export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
+
+export function tenantContext(tenant: TenantRow): TenantContext {
+  return { tenant, settings: completeTenantSettings(tenant.settings) };
+}
+
+export function lockoutPolicy(settings: TenantSettings): LockoutPolicy {
+  const f = settings.failedAuthenticationConfiguration;
+  return { tooManyAttempts: f.tooManyAttempts, resetCountInSeconds: f.resetCountInSeconds, lockSeconds: lockDurationSeconds(settings) };
+}
+
+/** Methods whose type is enabled on the tenant (FusionAuth ignores the others). */
+export function activeMethods(methods: MethodRow[], settings: TenantSettings): MethodRow[] {
+  const m = settings.multiFactorConfiguration;
+  return methods.filter((r) => (r.method === "authenticator" ? m.authenticator.enabled : r.method === "email" ? m.email.enabled : m.sms.enabled));
+}
+
+export function configurableMethods(settings: TenantSettings): string[] {
+  const m = settings.multiFactorConfiguration;
+  return [m.authenticator.enabled && "authenticator", m.email.enabled && "email", m.sms.enabled && "sms"].filter(Boolean) as string[];
+}
+
+export async function loadApplication(s: Services, tenantId: string, applicationId: string | undefined): Promise<ApplicationRow | null> {
+  if (!applicationId) return null;
+  const rows = await s.db.select().from(applications).where(and(eq(applications.tenantId, tenantId), eq(applications.id, applicationId))).limit(1);
+  if (!rows[0]) throw ApiError.field("applicationId", "invalid", "The application does not exist.");
+  return rows[0];
+}
+
+export function otpHash(s: Services, code: string): Promise<string> {
+  return keyedHash(s.pepper, "otp", code.trim());
+}
+
+function challengeInit(
+  s: Services,
+  ctx: TenantContext,
+  loaded: LoadedUser,
+  applicationId: string | null,
+  purpose: ChallengeInit["purpose"],
+  extra: { state: Record<string, unknown> | null; trustChallenge: string | null; codeHash: string | null },
+): ChallengeInit {
+  const { settings } = ctx;
+  const methods = activeMethods(loaded.methods, settings);
+  const owner = `${ctx.tenant.id}:${loaded.user.id}`;
+  return {
+    tenantId: ctx.tenant.id,
+    userId: loaded.user.id,
+    applicationId,
+    purpose,
+    ttlSeconds: settings.externalIdentifierConfiguration.twoFactorIdTimeToLiveInSeconds,
+    state: extra.state,
+    trustChallenge: extra.trustChallenge,
+    codeHash: extra.codeHash,
+    totp: methods.filter((m) => m.method === "authenticator" && m.secretEnc).map((m) => ({ methodId: m.id, secretEnc: m.secretEnc!, owner })),
+    recoveryAvailable: loaded.unusedRecoveryCodes > 0,
+    user: toUserJson(loaded.user, loaded.methods),
+    token: {
+      issuer: settings.issuer,
+      ttlSeconds: settings.jwtConfiguration.timeToLiveInSeconds,
+      trustTtlSeconds: settings.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds,
+      trustTokenTtlSeconds: settings.externalIdentifierConfiguration.trustTokenTimeToLiveInSeconds,
+    },
+    policy: lockoutPolicy(settings),
+  };
+}
+
+function lockedError(v: GuardVerdict): ApiError {
+  return ApiError.locked(v.status === "locked" ? v.actions : []);
+}
+
+export type LoginInput = { loginId: string; password: string; applicationId?: string; twoFactorTrustId?: string; noJWT?: boolean };
+export type LoginOutcome = { status: 200 | 242; body: Record<string, unknown> };
+
+/** POST /api/login. Wrong password and unknown user answer the same 404; nothing is minted before MFA. */
+export async function passwordLogin(s: Services, ctx: TenantContext, input: LoginInput): Promise<LoginOutcome> {
+  const [loaded, app] = await Promise.all([loadUser(s.db, ctx.tenant.id, { by: "loginId", loginId: input.loginId }), loadApplication(s, ctx.tenant.id, input.applicationId)]);
+  if (!loaded || !loaded.user.passwordHash || !loaded.user.active) {
+    await verifyPassword(input.password, DUMMY_PASSWORD_HASH); // same cost as a real check: no timing oracle
+    throw ApiError.notFound();
+  }
+  const now = s.now();
+  const guard = s.guard(ctx.tenant.id, loaded.user.id);
+  const { ok } = await verifyPassword(input.password, loaded.user.passwordHash);
+  if (!ok) {
+    const v = await guard.recordFailedAttempt(lockoutPolicy(ctx.settings), now);
+    if (v.status === "locked") throw lockedError(v);
+    throw ApiError.notFound();
+  }
+  const appSettings = completeApplicationSettings(app?.settings);
+  const policy = appSettings.multiFactorConfiguration.loginPolicy ?? ctx.settings.multiFactorConfiguration.loginPolicy;
+  const methods = activeMethods(loaded.methods, ctx.settings);
+  const mfaDue = policy === "Required" || (policy === "Enabled" && methods.length > 0);
+
+  if (mfaDue) {
+    const trustPolicy: TrustPolicy = appSettings.multiFactorConfiguration.trustPolicy;
+    const init = challengeInit(s, ctx, loaded, app?.id ?? null, "login", { state: null, trustChallenge: null, codeHash: null });
+    const trust = methods.length > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
+    const v = await guard.startChallenge(init, now, trust);
+    if (v.status === "locked") throw lockedError(v);
+    if (v.status === "challenge") {
+      const body: Record<string, unknown> = { twoFactorId: v.twoFactorId, methods: toPublicMethods(methods) };
+      if (methods.length === 0) body.configurableMethods = configurableMethods(ctx.settings);
+      return { status: 242, body };
+    }
+    // "trusted": a valid device trust stands in for the second factor.
+    return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, ["pwd"], now, input.noJWT) };
+  }
+  const v = await guard.checkLock(now);
+  if (v.status === "locked") throw lockedError(v);
+  return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, ["pwd"], now, input.noJWT) };
+}
+
+async function loginBody(s: Services, tenantId: string, loaded: LoadedUser, applicationId: string | null, settings: TenantSettings, amr: string[], now: number, noJWT?: boolean) {
+  const user = toUserJson(loaded.user, loaded.methods);
+  if (noJWT) return { user };
+  const token = await mintAccessToken(s, {
+    tenantId,
+    userId: loaded.user.id,
+    applicationId,
+    issuer: settings.issuer,
+    ttlSeconds: settings.jwtConfiguration.timeToLiveInSeconds,
+    authTime: now,
+    amr,
+    email: loaded.user.email ?? undefined,
+  });
+  return { ...token, user };
+}
+
+export type StartInput = { userId?: string; loginId?: string; applicationId?: string; code?: string; state?: Record<string, unknown>; trustChallenge?: string };
+
+/** POST /api/two-factor/start: a challenge for step-up or a custom flow; returns the code (API-key gated). */
+export async function startTwoFactor(s: Services, ctx: TenantContext, input: StartInput): Promise<{ code: string; twoFactorId: string; methods?: unknown[] }> {
+  const lookup: UserLookup | null = input.userId ? { by: "id", id: input.userId } : input.loginId ? { by: "loginId", loginId: input.loginId } : null;
+  if (!lookup) throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId].");
+  const [loaded, app] = await Promise.all([loadUser(s.db, ctx.tenant.id, lookup), loadApplication(s, ctx.tenant.id, input.applicationId)]);
+  if (!loaded) throw ApiError.notFound();
+  const code = input.code ?? generateNumericCode(s.random, 6);
+  const init = challengeInit(s, ctx, loaded, app?.id ?? null, "step_up", {
+    state: input.state ?? null,
+    trustChallenge: input.trustChallenge ?? null,
+    codeHash: await otpHash(s, code),
+  });
+  const v = await s.guard(ctx.tenant.id, loaded.user.id).startChallenge(init, s.now());
+  if (v.status === "locked") throw lockedError(v);
+  if (v.status !== "challenge") throw new Error(`unexpected verdict ${v.status}`);
+  const methods = toPublicMethods(activeMethods(loaded.methods, ctx.settings));
+  return methods.length ? { code, twoFactorId: v.twoFactorId, methods } : { code, twoFactorId: v.twoFactorId };
+}
+
+export type CompleteInput = { twoFactorId: string; code: string; trustComputer?: boolean; noJWT?: boolean };
+
+/** POST /api/two-factor/login. 404 unknown/expired id, 421 wrong code, 409 locked. */
+export async function completeTwoFactor(
+  s: Services,
+  input: CompleteInput,
+  headerTenantId: string | null,
+): Promise<{ body: Record<string, unknown>; trust: { id: string; maxAgeSeconds: number } | null }> {
+  const parsed = parseTwoFactorId(input.twoFactorId);
+  const guard = parsed && s.guardById(parsed.doId);
+  if (!parsed || !guard) throw ApiError.notFound();
+  const now = s.now();
+  const trustComputer = input.trustComputer === true;
+  let v = await guard.verifyChallenge({ nonce: parsed.nonce, code: input.code, codeHash: await otpHash(s, input.code), now, expectTenantId: headerTenantId, trustComputer });
+  if (v.status === "check_recovery") {
+    const consumed = v.tenantId !== undefined && v.userId !== undefined && (await consumeRecoveryCode(s, v.tenantId, v.userId, input.code));
+    v = await guard.settleRecovery(parsed.nonce, consumed, trustComputer, now);
+  }
+  switch (v.status) {
+    case "completed":
+      break;
+    case "locked":
+      throw lockedError(v);
+    case "invalid":
+      throw ApiError.invalidCode();
+    default:
+      throw ApiError.notFound();
+  }
+  const { challenge, method, trust } = v;
+  if (method.methodId) {
+    s.defer(s.db.update(mfaMethods).set({ lastUsedAt: now }).where(and(eq(mfaMethods.userId, challenge.userId), eq(mfaMethods.id, method.methodId))));
+  }
+  const amr = amrFor(challenge.purpose, method);
+  const body: Record<string, unknown> = { user: challenge.user };
+  if (!input.noJWT) {
+    Object.assign(
+      body,
+      await mintAccessToken(s, {
+        tenantId: challenge.tenantId,
+        userId: challenge.userId,
+        applicationId: challenge.applicationId,
+        issuer: challenge.token.issuer,
+        ttlSeconds: challenge.token.ttlSeconds,
+        authTime: now,
+        amr,
+        email: typeof challenge.user.email === "string" ? challenge.user.email : undefined,
+      }),
+    );
+  }
+  if (challenge.state) body.state = challenge.state;
+  body.trustToken = await mintTrustToken(s, {
+    tenantId: challenge.tenantId,
+    userId: challenge.userId,
+    applicationId: challenge.applicationId,
+    ttlSeconds: challenge.token.trustTokenTtlSeconds,
+    trustChallenge: challenge.trustChallenge,
+  });
+  if (trust) body.twoFactorTrustId = trust.trustId;
+  return { body, trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null };
+}
+
+function amrFor(purpose: "login" | "step_up", _method: CompletedMethod): string[] {
+  // TOTP, one-time codes and recovery (look-up) codes are all "otp" in RFC 8176 terms.
+  return purpose === "login" ? ["pwd", "otp", "mfa"] : ["otp"];
+}

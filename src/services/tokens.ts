@@ -1,0 +1,63 @@
+/**
+ * Tokens minted after authentication completes: the access JWT (HS256 under JWT_SIGNING_KEY, as a
+ * FusionAuth application's default HMAC key) and the short-lived trustToken. Nothing here is called
+ * before the second factor completes.
+ *
+ * `amr` follows RFC 8176: `pwd` for a password, `otp` for TOTP, one-time and recovery codes, `mfa`
+ * when two different factors completed in this login.
+ */
+import { sign } from "hono/jwt";
+import { keyedHash } from "./hashing.ts";
+import type { Services } from "./container.ts";
+
+export type TokenInput = {
+  tenantId: string;
+  userId: string;
+  applicationId: string | null;
+  issuer: string;
+  ttlSeconds: number;
+  authTime: number;
+  amr: string[];
+  email?: string;
+};
+
+export async function mintAccessToken(s: Services, t: TokenInput): Promise<{ token: string; tokenExpirationInstant: number }> {
+  const now = s.now();
+  const exp = now + t.ttlSeconds;
+  const payload: Record<string, unknown> = {
+    iss: t.issuer,
+    sub: t.userId,
+    tid: t.tenantId,
+    iat: now,
+    exp,
+    auth_time: t.authTime,
+    amr: t.amr,
+    jti: crypto.randomUUID(),
+  };
+  if (t.applicationId) {
+    payload.aud = t.applicationId;
+    payload.applicationId = t.applicationId;
+  }
+  if (t.email) payload.email = t.email;
+  return { token: await sign(payload, s.jwtKey, "HS256"), tokenExpirationInstant: exp * 1000 };
+}
+
+/**
+ * FusionAuth's trustToken: proof, valid for trustTokenTimeToLiveInSeconds, that this user just
+ * completed a second factor; bound to the trustChallenge given to /api/two-factor/start (stored as a
+ * keyed hash in the `tch` claim). Signed, so verifying it needs no storage.
+ */
+export async function mintTrustToken(s: Services, input: { tenantId: string; userId: string; applicationId: string | null; ttlSeconds: number; trustChallenge: string | null }): Promise<string> {
+  const now = s.now();
+  const payload: Record<string, unknown> = {
+    typ: "trust",
+    sub: input.userId,
+    tid: input.tenantId,
+    iat: now,
+    exp: now + input.ttlSeconds,
+    jti: crypto.randomUUID(),
+  };
+  if (input.applicationId) payload.aud = input.applicationId;
+  if (input.trustChallenge) payload.tch = await keyedHash(s.pepper, "otp", "trust-challenge", input.trustChallenge);
+  return sign(payload, s.jwtKey, "HS256");
+}

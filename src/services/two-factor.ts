@@ -1,0 +1,152 @@
+/**
+ * Managing a user's methods: the TOTP secret offer, enabling (code verified first), disabling (with
+ * that method's code, or a recovery code that clears everything), recovery-code regeneration, and
+ * trust status. Every code check goes through the user's Durable Object, so these paths share the
+ * account lock and the TOTP replay guard with login.
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import { encryptSecret } from "../domain/crypto.ts";
+import { base32Decode, base32Encode, base64Decode, base64Encode, base64UrlEncode } from "../domain/encoding.ts";
+import { generateMethodId } from "../domain/ids.ts";
+import { buildOtpauthURI, TOTP_SECRET_BYTES } from "../domain/totp.ts";
+import { ApiError } from "../errors.ts";
+import { mfaMethods, recoveryCodes } from "../storage/d1/schema.ts";
+import { parseTwoFactorId, totpAad } from "../storage/durable-objects/user-guard.ts";
+import type { GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
+import { lockoutPolicy, otpHash, type TenantContext } from "./challenges.ts";
+import type { Services } from "./container.ts";
+import { generateNumericCode } from "../domain/otp-code.ts";
+import { consumeRecoveryCode, newRecoveryCodeSet } from "./recovery-codes.ts";
+import { loadUser, type LoadedUser } from "./users.ts";
+
+/** GET /api/two-factor/secret: 160 random bits, as Base64 (`secret`) and Base32 (`secretBase32Encoded`). */
+export function offerSecret(s: Services, issuer: string, account?: string) {
+  const bytes = s.random(TOTP_SECRET_BYTES);
+  const secretBase32Encoded = base32Encode(bytes);
+  return {
+    secret: base64Encode(bytes),
+    secretBase32Encoded,
+    otpauthURI: buildOtpauthURI({ issuer, account: account ?? issuer, secretBase32: secretBase32Encoded }),
+  };
+}
+
+/** Decodes the secret the client sends back; both fields must describe the same bytes when both are present. */
+export function decodeOfferedSecret(secret?: string, secretBase32Encoded?: string): Uint8Array {
+  let fromB64: Uint8Array | undefined;
+  let fromB32: Uint8Array | undefined;
+  try {
+    if (secret) fromB64 = base64Decode(secret);
+    if (secretBase32Encoded) fromB32 = base32Decode(secretBase32Encoded);
+  } catch {
+    throw ApiError.field(secret ? "secret" : "secretBase32Encoded", "invalid", "The secret is not valid Base64 / Base32.");
+  }
+  const key = fromB64 ?? fromB32;
+  if (!key) throw ApiError.field("secret", "blank", "You must specify [secret] or [secretBase32Encoded].");
+  if (fromB64 && fromB32 && base64Encode(fromB64) !== base64Encode(fromB32)) {
+    throw ApiError.field("secretBase32Encoded", "invalid", "[secret] and [secretBase32Encoded] describe different keys.");
+  }
+  // FusionAuth's own secrets are 15 bytes; accept 10–64 so existing enrolments still work, issue 20.
+  if (key.length < 10 || key.length > 64) throw ApiError.field("secret", "invalid", "The secret must be 10 to 64 bytes.");
+  return key;
+}
+
+function guardFailure(v: GuardVerdict): ApiError {
+  if (v.status === "locked") return ApiError.locked(v.actions);
+  return ApiError.invalidCode();
+}
+
+async function requireUser(s: Services, ctx: TenantContext, userId: string): Promise<LoadedUser> {
+  const loaded = await loadUser(s.db, ctx.tenant.id, { by: "id", id: userId });
+  if (!loaded) throw ApiError.notFound();
+  return loaded;
+}
+
+export type EnableInput = {
+  method: "authenticator" | "email" | "sms";
+  code: string;
+  secret?: string;
+  secretBase32Encoded?: string;
+  name?: string;
+  twoFactorId?: string;
+};
+
+/** POST /api/user/two-factor/{userId}. First method → 10 recovery codes; with twoFactorId → a code completing that challenge. */
+export async function enableMethod(s: Services, ctx: TenantContext, userId: string, input: EnableInput): Promise<Record<string, unknown>> {
+  const mfa = ctx.settings.multiFactorConfiguration;
+  if (input.method !== "authenticator" || !mfa.authenticator.enabled) {
+    throw ApiError.field("method", "invalid", `The method [${input.method}] is not enabled for this tenant.`);
+  }
+  const key = decodeOfferedSecret(input.secret, input.secretBase32Encoded);
+  const loaded = await requireUser(s, ctx, userId);
+  const methodId = generateMethodId(s.random, new Set(loaded.methods.map((m) => m.id)));
+  const guard = s.guard(ctx.tenant.id, userId);
+  const now = s.now();
+  const v = await guard.verifyDirect([{ methodId, secret: base64UrlEncode(key) }], input.code, false, lockoutPolicy(ctx.settings), now);
+  if (v.status !== "verified") throw guardFailure(v);
+
+  const owner = `${ctx.tenant.id}:${userId}`;
+  const secretEnc = await encryptSecret(s.keyring, key, totpAad(owner, methodId), s.random);
+  const insert = s.db.insert(mfaMethods).values({ userId, id: methodId, tenantId: ctx.tenant.id, method: "authenticator", name: input.name ?? null, secretEnc, email: null, mobilePhone: null, lastUsedAt: null, createdAt: now });
+  const body: Record<string, unknown> = {};
+  if (loaded.methods.length === 0) {
+    const set = await newRecoveryCodeSet(s, ctx.tenant.id, userId);
+    await s.db.batch([insert, ...set.statements]);
+    body.recoveryCodes = set.codes;
+  } else {
+    await insert;
+  }
+  if (input.twoFactorId) {
+    const parsed = parseTwoFactorId(input.twoFactorId);
+    const code = generateNumericCode(s.random, 6);
+    if (parsed && parsed.doId === s.guard(ctx.tenant.id, userId).id.toString() && (await guard.addChallengeCode(parsed.nonce, await otpHash(s, code), now))) {
+      body.code = code;
+    }
+  }
+  return body;
+}
+
+export type DisableInput = { methodId?: string; code: string };
+
+/** DELETE /api/user/two-factor/{userId}: a method's own code removes it; a recovery code removes every method and code. */
+export async function disableMethod(s: Services, ctx: TenantContext, userId: string, input: DisableInput): Promise<void> {
+  const loaded = await requireUser(s, ctx, userId);
+  const target = input.methodId ? loaded.methods.find((m) => m.id === input.methodId) : undefined;
+  if (input.methodId && !target) throw ApiError.field("methodId", "invalid", "The method does not exist.");
+  const owner = `${ctx.tenant.id}:${userId}`;
+  const candidates = target?.method === "authenticator" && target.secretEnc ? [{ methodId: target.id, secretEnc: target.secretEnc, owner }] : [];
+  const guard = s.guard(ctx.tenant.id, userId);
+  const policy = lockoutPolicy(ctx.settings);
+  const now = s.now();
+  let v = await guard.verifyDirect(candidates, input.code, loaded.unusedRecoveryCodes > 0, policy, now);
+  if (v.status === "check_recovery") {
+    v = await guard.settleDirect(await consumeRecoveryCode(s, ctx.tenant.id, userId, input.code), policy, now);
+  }
+  if (v.status !== "verified") throw guardFailure(v);
+
+  const removeAll = v.method.kind === "recovery";
+  if (!removeAll && !target) throw ApiError.field("methodId", "blank", "You must specify [methodId].");
+  const remaining = removeAll ? [] : loaded.methods.filter((m) => m.id !== target!.id);
+  const removed = removeAll ? loaded.methods.map((m) => m.id) : [target!.id];
+  const statements = [
+    removed.length ? s.db.delete(mfaMethods).where(and(eq(mfaMethods.userId, userId), inArray(mfaMethods.id, removed))) : null,
+    // Recovery codes belong to MFA as a whole: they go when the last method goes.
+    remaining.length === 0 ? s.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)) : null,
+  ].filter((x) => x !== null);
+  if (statements.length) await s.db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  await guard.forgetMethods(removed);
+}
+
+/** POST /api/user/two-factor/recovery-code/{userId}: a new set of 10; the old set dies in the same batch. */
+export async function regenerateRecoveryCodes(s: Services, ctx: TenantContext, userId: string): Promise<string[]> {
+  const loaded = await requireUser(s, ctx, userId);
+  if (loaded.methods.length === 0) throw ApiError.field("userId", "invalid", "The user has no two-factor methods.");
+  const set = await newRecoveryCodeSet(s, ctx.tenant.id, userId);
+  await s.db.batch([...set.statements]);
+  return set.codes;
+}
+
+/** GET …/recovery-code/{userId}: codes are stored hashed and cannot be shown again; the count can. */
+export async function recoveryCodeStatus(s: Services, ctx: TenantContext, userId: string) {
+  const loaded = await requireUser(s, ctx, userId);
+  return { recoveryCodes: [] as string[], remainingRecoveryCodes: loaded.unusedRecoveryCodes };
+}
