@@ -101,12 +101,30 @@ export function errorResponse(err: ApiError): Response {
   return new Response(JSON.stringify(err.body), { status, headers });
 }
 
-/** Maps zod issues to FusionAuth field errors: missing → `[blank]path`, anything else → `[invalid]path`. */
-export function zodToFieldErrors(error: ZodError, prefix = ""): Record<string, FieldError[]> {
+function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = raw;
+  for (const k of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+/**
+ * Maps zod issues to FusionAuth field errors: missing (absent, null or blank) → `[blank]path`,
+ * too long → `[tooLong]path`, anything else → `[invalid]path`. `raw` is the input that was parsed.
+ */
+export function zodToFieldErrors(error: ZodError, prefix = "", raw?: unknown): Record<string, FieldError[]> {
   const out: Record<string, FieldError[]> = {};
   for (const issue of error.issues) {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "body";
-    const missing = issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined;
+    let missing: boolean;
+    if (raw === undefined) {
+      missing = issue.code === "invalid_type" && /received (undefined|null)/.test(issue.message);
+    } else {
+      const value = valueAt(raw, issue.path);
+      missing = value === undefined || value === null || (typeof value === "string" && value.trim() === "" && issue.code !== "invalid_type");
+    }
     const tooBig = issue.code === "too_big" && (issue as { origin?: string }).origin === "string";
     const type = missing ? "blank" : tooBig ? "tooLong" : "invalid";
     const message = missing ? `You must specify [${path}].` : `The value of [${path}] is invalid.`;

@@ -69,7 +69,7 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Pro
 export function validateObject<S extends z.ZodType>(raw: unknown, schema: S): z.infer<S> {
   if (typeof raw !== "object" || Array.isArray(raw) || raw === null) throw invalidJson("The request body must be a JSON object.");
   const result = schema.safeParse(raw);
-  if (!result.success) throw ApiError.validation(zodToFieldErrors(result.error));
+  if (!result.success) throw ApiError.validation(zodToFieldErrors(result.error, "", raw));
   return result.data;
 }
 
@@ -83,6 +83,6 @@ export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<
     out[k] = v;
   }
   const result = schema.safeParse(out);
-  if (!result.success) throw ApiError.validation(zodToFieldErrors(result.error));
+  if (!result.success) throw ApiError.validation(zodToFieldErrors(result.error, "", out));
   return result.data;
 }
