@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * Builds the Worker exactly as `wrangler deploy` would (`--dry-run`, nothing is uploaded) into
+ * .wrangler/dry-run and prints one line: `bundle: <KiB> KiB (gzip <KiB> KiB)`.
+ *
+ * The numbers are wrangler's own "Total Upload" figures (what counts against the Workers size
+ * limit: 3 MiB gzip on Free, 10 MiB on Paid); if wrangler's wording changes, the emitted JavaScript
+ * modules are measured instead. Exits non-zero when the build fails, so `npm test` catches a Worker
+ * that does not bundle.
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const binDir = join(root, "node_modules", ".bin");
+const outdir = join(root, ".wrangler", "dry-run");
+
+rmSync(outdir, { recursive: true, force: true });
+const child = spawn(join(binDir, "wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
+  cwd: root,
+  // node_modules/.bin first so wrangler runs on the pinned Node 22.
+  env: { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}`, WRANGLER_SEND_METRICS: "false" },
+  stdio: ["ignore", "pipe", "pipe"],
+});
+let output = "";
+child.stdout.on("data", (d) => (output += d));
+child.stderr.on("data", (d) => (output += d));
+const code = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+if (code !== 0) {
+  process.stderr.write(output);
+  console.error(`bundle: wrangler deploy --dry-run failed (exit ${code})`);
+  process.exit(code);
+}
+
+const m = /Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/i.exec(output);
+if (m) {
+  console.log(`bundle: ${m[1]} KiB (gzip ${m[2]} KiB)`);
+} else {
+  const files = readdirSync(outdir).filter((f) => /\.(m?js|wasm)$/.test(f));
+  const raw = files.reduce((n, f) => n + statSync(join(outdir, f)).size, 0);
+  const gz = files.reduce((n, f) => n + gzipSync(readFileSync(join(outdir, f))).length, 0);
+  console.log(`bundle: ${(raw / 1024).toFixed(2)} KiB (gzip ${(gz / 1024).toFixed(2)} KiB) [measured ${files.join(", ")}]`);
+}
