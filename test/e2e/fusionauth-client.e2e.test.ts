@@ -8,37 +8,65 @@
  * independent of ours. A code for a time step that was already used is refused as a replay, so the
  * two TOTP codes here are taken for consecutive 30 s steps.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { FusionAuthClient } from "@fusionauth/typescript-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const binDir = join(root, "node_modules", ".bin");
+// ---------------------------------------------------------------------------------------------
+// Node APIs. The repo's tsconfig is typed for Workers and has no @types/node, so (as in
+// test/node/) Node modules are imported by computed specifiers, typed here as far as we use them.
+
+type Stream = { on(event: "data", cb: (chunk: unknown) => void): void };
+type Child = { pid?: number; exitCode: number | null; stdout: Stream; stderr: Stream; on(event: "close", cb: (code: number | null) => void): void };
+type Env = Record<string, string | undefined>;
+type NodeApi = {
+  spawn(cmd: string, args: string[], opts: { cwd: string; env: Env; stdio: ["ignore", "pipe", "pipe"]; detached?: boolean }): Child;
+  execFileSync(file: string, args: string[], opts: { encoding: "utf8"; stdio?: "ignore" | "pipe" }): string;
+  mkdtempSync(prefix: string): string;
+  rmSync(path: string, opts: { recursive: true; force: true }): void;
+  writeFileSync(path: string, data: string): void;
+  createServer(): {
+    once(event: "error", cb: (err: unknown) => void): void;
+    listen(port: number, host: string, cb: () => void): void;
+    address(): { port: number };
+    close(cb: () => void): void;
+  };
+  tmpdir(): string;
+  process: { env: Env; kill(pid: number, signal: string): void };
+};
+
+async function loadNode(): Promise<NodeApi> {
+  const load = (name: string) => import(/* @vite-ignore */ `node:${name}`) as Promise<Record<string, unknown>>;
+  const [cp, fs, net, os] = await Promise.all([load("child_process"), load("fs"), load("net"), load("os")]);
+  return { ...cp, ...fs, ...net, ...os, process: (globalThis as unknown as { process: NodeApi["process"] }).process } as unknown as NodeApi;
+}
+
+let node: NodeApi;
+const root = decodeURIComponent(new URL("../..", (import.meta as ImportMeta & { url: string }).url).pathname).replace(/\/$/, "");
+const binDir = `${root}/node_modules/.bin`;
 const SECRET_NAMES = ["BOOTSTRAP_API_KEY", "JWT_SIGNING_KEY", "ENCRYPTION_KEYS", "HASH_PEPPER"];
+
+const randomB64 = (n: number, url: boolean) => {
+  const b64 = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(n))));
+  return url ? b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "") : b64;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Harness: wrangler dev on a free loopback port with its own state dir and secrets.
 
 function freePort(): Promise<number> {
   return new Promise((ok, ko) => {
-    const srv = createServer();
+    const srv = node.createServer();
     srv.once("error", ko);
     srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
+      const { port } = srv.address();
       srv.close(() => ok(port));
     });
   });
 }
 
 /** The environment for wrangler: pinned Node first on PATH; secrets only from our env file. */
-function wranglerEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}`, WRANGLER_SEND_METRICS: "false", CI: "true" };
+function wranglerEnv(): Env {
+  const env: Env = { ...node.process.env, PATH: `${binDir}:${node.process.env.PATH ?? ""}`, WRANGLER_SEND_METRICS: "false", CI: "true" };
   // wrangler dev also reads secrets from process.env; a developer's exported value must not leak in.
   for (const name of SECRET_NAMES) delete env[name];
   return env;
@@ -46,30 +74,30 @@ function wranglerEnv(): NodeJS.ProcessEnv {
 
 function runWrangler(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((ok) => {
-    const child = spawn(join(binDir, "wrangler"), args, { cwd: root, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = node.spawn(`${binDir}/wrangler`, args, { cwd: root, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
+    child.stdout.on("data", (d) => (output += String(d)));
+    child.stderr.on("data", (d) => (output += String(d)));
     child.on("close", (code) => ok({ code: code ?? 1, output }));
   });
 }
 
-type Server = { baseUrl: string; bootstrapKey: string; child: ChildProcess; log: () => string; dir: string; startMs: number };
+type Server = { baseUrl: string; bootstrapKey: string; child: Child; log: () => string; dir: string; startMs: number };
 
 async function startServer(): Promise<Server> {
-  const dir = mkdtempSync(join(tmpdir(), "edge-mfa-e2e-"));
-  const persist = join(dir, "state");
-  const envFile = join(dir, "e2e.vars");
-  const bootstrapKey = randomBytes(32).toString("base64url");
+  const dir = node.mkdtempSync(`${node.tmpdir()}/edge-mfa-e2e-`);
+  const persist = `${dir}/state`;
+  const envFile = `${dir}/e2e.vars`;
+  const bootstrapKey = randomB64(32, true);
   // --env-file replaces .dev.vars for this run, so a developer's .dev.vars plays no part.
-  writeFileSync(
+  node.writeFileSync(
     envFile,
     [
       "ENVIRONMENT=test",
       `BOOTSTRAP_API_KEY=${bootstrapKey}`,
-      `JWT_SIGNING_KEY=${randomBytes(32).toString("base64url")}`,
-      `ENCRYPTION_KEYS=e2e:${randomBytes(32).toString("base64")}`,
-      `HASH_PEPPER=${randomBytes(32).toString("base64url")}`,
+      `JWT_SIGNING_KEY=${randomB64(32, true)}`,
+      `ENCRYPTION_KEYS=e2e:${randomB64(32, false)}`,
+      `HASH_PEPPER=${randomB64(32, true)}`,
     ].join("\n") + "\n",
   );
 
@@ -82,10 +110,10 @@ async function startServer(): Promise<Server> {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
   args.push("--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false");
   // detached: its own process group, so afterAll can stop wrangler and workerd together.
-  const child = spawn(join(binDir, "wrangler"), args, { cwd: root, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = node.spawn(`${binDir}/wrangler`, args, { cwd: root, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
+  child.stdout.on("data", (d) => (output += String(d)));
+  child.stderr.on("data", (d) => (output += String(d)));
   const server: Server = { baseUrl, bootstrapKey, child, log: () => output, dir, startMs: 0 };
 
   const deadline = Date.now() + 90_000;
@@ -108,12 +136,12 @@ function stopServer(server: Server | undefined): void {
   const pid = server.child.pid;
   if (pid !== undefined && server.child.exitCode === null) {
     try {
-      process.kill(-pid, "SIGTERM"); // the group we created: wrangler and its workerd children
+      node.process.kill(-pid, "SIGTERM"); // the group we created: wrangler and its workerd children
     } catch {
       /* already gone */
     }
   }
-  rmSync(server.dir, { recursive: true, force: true });
+  node.rmSync(server.dir, { recursive: true, force: true });
 }
 
 /** A plain HTTP call for the setup steps the FusionAuth client has no shape for. */
@@ -129,7 +157,7 @@ async function http(server: Server, method: string, path: string, body?: unknown
 
 /** TOTP code for the 30 s step containing `epochSeconds`, computed by oathtool. */
 function totp(secretBase32: string, epochSeconds: number): string {
-  return execFileSync("oathtool", ["--totp", "--base32", "-N", `@${epochSeconds}`, secretBase32], { encoding: "utf8" }).trim();
+  return node.execFileSync("oathtool", ["--totp", "--base32", "-N", `@${epochSeconds}`, secretBase32], { encoding: "utf8" }).trim();
 }
 
 /** A six-digit code that is none of the codes valid around `epochSeconds` (steps −2…+2). */
@@ -163,13 +191,14 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
   let methodId: string;
   let firstRecoveryCodes: string[];
   let newRecoveryCodes: string[];
-  const epoch = Math.floor(Date.now() / 1000); // one base for both TOTP codes: steps T and T+1
-  const email = `e2e-${randomUUID()}@example.com`;
+  let epoch: number; // one base for both TOTP codes: steps T and T+1, taken when enrolment starts
+  const email = `e2e-${crypto.randomUUID()}@example.com`;
   const password = "correct horse battery staple 9";
 
   beforeAll(async () => {
+    node = await loadNode();
     try {
-      execFileSync("oathtool", ["--version"], { stdio: "ignore" });
+      node.execFileSync("oathtool", ["--version"], { encoding: "utf8", stdio: "ignore" });
     } catch {
       throw new Error("oathtool is not installed: apt-get install -y oathtool");
     }
@@ -185,7 +214,7 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
   }, 180_000);
 
   afterAll(() => {
-    if (server && process.env.E2E_SHOW_LOG) console.log(server.log());
+    if (server && node.process.env.E2E_SHOW_LOG) console.log(server.log());
     stopServer(server);
   });
 
@@ -218,6 +247,7 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
     expect(secret.response.secret).toBeTruthy();
     expect(secret.response.secretBase32Encoded).toMatch(/^[A-Z2-7]+=*$/);
     secretBase32 = secret.response.secretBase32Encoded!;
+    epoch = Math.floor(Date.now() / 1000);
     const request = { method: "authenticator", secret: secret.response.secret, secretBase32Encoded: secretBase32 };
 
     // A wrong code is FusionAuth's 421 with an empty body: rejected, no exception object.
@@ -268,7 +298,7 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
   }));
 
   it("twoFactorLogin with an unknown twoFactorId is 404", withLog(async () => {
-    const res = await rejection(client.twoFactorLogin({ twoFactorId: randomBytes(32).toString("base64url"), code: "123456" }));
+    const res = await rejection(client.twoFactorLogin({ twoFactorId: randomB64(32, true), code: "123456" }));
     expect(res.statusCode).toBe(404);
     expect(res.exception).toBeUndefined();
   }));
