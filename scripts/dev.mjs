@@ -193,7 +193,10 @@ async function seed(bootstrapKey) {
   } else if (stored.apiKey?.key && stored.apiKey?.id) {
     // The database has a different "Dev tenant" than the one the stored key belonged to.
     const r = await api("POST", `/api/api-key/${stored.apiKey.id}`, { key: bootstrapKey, body: { apiKey: { key: stored.apiKey.key, tenantId } } });
-    if (r.status === 200) apiKey = stored.apiKey;
+    if (r.status === 200) {
+      apiKey = stored.apiKey;
+      log(`recreated API key ${apiKey.id} with the value from .dev-seed.json`);
+    }
   }
   if (!apiKey?.key) {
     const created = expectOk("POST /api/api-key", await api("POST", "/api/api-key", { key: bootstrapKey, body: { apiKey: { tenantId, description: "Dev key (npm run dev)" } } }));
