@@ -1,6 +1,15 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Fixed, test-only secrets (never used anywhere else); test/helpers.ts reads BOOTSTRAP_API_KEY from `env`.
+const TEST_SECRETS = {
+  ENVIRONMENT: "test",
+  BOOTSTRAP_API_KEY: "test-only-bootstrap-key-0123456789abcdefghijkl",
+  JWT_SIGNING_KEY: "test-only-jwt-signing-key-0123456789abcdefghij",
+  ENCRYPTION_KEYS: "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+  HASH_PEPPER: "test-only-hash-pepper-0123456789abcdefghijklmn",
+};
+
 // Two projects: `workers` runs inside workerd (the runtime we ship on); `node` runs the few tests that
 // need a real process, such as the oathtool cross-check, which spawns /usr/bin/oathtool.
 export default defineConfig(async () => {
@@ -9,8 +18,8 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
-          plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { TEST_MIGRATIONS: migrations } } })],
-          test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/e2e/**"] },
+          plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...TEST_SECRETS } } })],
+          test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/e2e/**"], setupFiles: ["test/setup/apply-migrations.ts"] },
         },
         {
           test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },

@@ -1,0 +1,154 @@
+/**
+ * /api/api-key: create, retrieve, list and delete API keys.
+ *
+ * A key is stored only as `keyedHash(pepper, "api-key", key)`; the raw key appears once, in the
+ * creation response (sent with `Cache-Control: no-store`), and never again. Authentication reads
+ * D1 on every request (src/middleware/auth.ts), so a deleted key is refused on the next request.
+ *
+ * Scope: a key valid for all tenants (`keyTenantId === null`) manages every key. A tenant-scoped key
+ * manages its own tenant's keys only: it cannot create a key for another tenant or an all-tenants
+ * key (401), and another tenant's key, or an all-tenants key, answers 404 like a missing one.
+ *
+ * FusionAuth restrictions this service cannot enforce (endpoint permissions, expiry, IP ACLs) are
+ * refused with a 400 rather than silently dropped, so nobody receives a broader key than asked for.
+ */
+import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { base64UrlEncode } from "../domain/encoding.ts";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { parseBody } from "../http/validate.ts";
+import { errorsSchema, registerRoute } from "../openapi.ts";
+import { keyedHash } from "../services/hashing.ts";
+import { apiKeys } from "../storage/d1/schema.ts";
+import { uuid } from "./schemas.ts";
+
+type Ctx = Context<AppEnv>;
+type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/** Generated keys: 256 bits from the CSPRNG, base64url (43 characters). */
+const GENERATED_KEY_BYTES = 32;
+
+const unsupported = z.never().nullish().meta({ description: "Not supported; must be absent." });
+
+const apiKeyFields = z.object({
+  /** Printable ASCII without spaces: the Authorization header is trimmed and capped at 512. */
+  key: z
+    .string()
+    .min(32)
+    .max(512)
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional()
+    .meta({ description: "The key to store (≥ 32 characters). Omit to have 32 random bytes generated." }),
+  tenantId: uuid.nullish().meta({ description: "The tenant the key acts in; null or absent = all tenants (tenant-scoped callers: their own tenant)." }),
+  metaData: z.object({ attributes: z.object({ description: z.string().max(255).optional() }).optional() }).optional(),
+  permissions: z
+    .object({ endpoints: z.record(z.string(), z.never()).optional().meta({ description: "Must be empty: per-endpoint permissions are not supported." }) })
+    .nullish(),
+  expirationInstant: unsupported,
+  ipAccessControlListId: unsupported,
+});
+const apiKeyRequest = z.object({ apiKey: apiKeyFields.default({}) });
+
+const apiKeyJson = z.object({
+  id: uuid,
+  tenantId: uuid.nullable(),
+  metaData: z.object({ attributes: z.object({ description: z.string().optional() }) }),
+  insertInstant: z.number().int(),
+});
+const createdJson = apiKeyJson.extend({ key: z.string().meta({ description: "The raw key. Returned only in this response." }) });
+
+function toApiKeyJson(k: ApiKeyRow) {
+  const attributes: { description?: string } = {};
+  if (k.description !== null) attributes.description = k.description;
+  return { id: k.id, tenantId: k.tenantId, metaData: { attributes }, insertInstant: k.createdAt * 1000 };
+}
+
+/** Rows the caller may see: everything for an all-tenants key, its own tenant's keys otherwise. */
+function visible(c: Ctx, id?: string): SQL | undefined {
+  const own = c.var.auth.keyTenantId;
+  const scope = own === null ? undefined : eq(apiKeys.tenantId, own);
+  return id === undefined ? scope : and(eq(apiKeys.id, id), scope);
+}
+
+function pathKeyId(c: Ctx): string {
+  const id = c.req.param("keyId") ?? "";
+  if (!uuid.safeParse(id).success) throw ApiError.notFound();
+  return id;
+}
+
+function constraintError(err: unknown): ApiError | null {
+  const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
+  if (/key_hash/i.test(msg)) return ApiError.field("apiKey.key", "duplicate", "This [apiKey.key] is already in use.");
+  if (/UNIQUE constraint failed|PRIMARY KEY/i.test(msg)) return ApiError.field("apiKey.id", "duplicate", "An API key with this id already exists.");
+  if (/FOREIGN KEY/i.test(msg)) return ApiError.field("apiKey.tenantId", "invalid", "The value of [apiKey.tenantId] is invalid.");
+  return null;
+}
+
+async function createKey(c: Ctx, id: string) {
+  const { apiKey } = await parseBody(c, apiKeyRequest);
+  const own = c.var.auth.keyTenantId;
+  // A tenant-scoped caller may only mint keys for its own tenant: never another tenant's, never an all-tenants key.
+  const tenantId = own === null ? (apiKey.tenantId ?? null) : apiKey.tenantId === undefined ? own : apiKey.tenantId;
+  if (own !== null && tenantId !== own) throw ApiError.unauthorized();
+
+  const { db, pepper, random, now, config } = c.var.services;
+  const key = apiKey.key ?? base64UrlEncode(random(GENERATED_KEY_BYTES));
+  const keyHash = await keyedHash(pepper, "api-key", key);
+  // A stored copy of the bootstrap key would shadow it (the key table is consulted first) and demote it to this key's scope.
+  if (keyHash === (await keyedHash(pepper, "api-key", config.BOOTSTRAP_API_KEY))) {
+    throw ApiError.field("apiKey.key", "duplicate", "This [apiKey.key] is already in use.");
+  }
+  const t = now();
+  const row: ApiKeyRow = { id, tenantId, keyHash, description: apiKey.metaData?.attributes?.description ?? null, createdAt: t, updatedAt: t };
+  try {
+    await db.insert(apiKeys).values(row);
+  } catch (err) {
+    throw constraintError(err) ?? err;
+  }
+  c.header("Cache-Control", "no-store");
+  return c.json({ apiKey: { ...toApiKeyJson(row), key } });
+}
+
+export const apiKeyRoutes = new Hono<AppEnv>();
+
+apiKeyRoutes.post("/", (c) => createKey(c, crypto.randomUUID()));
+apiKeyRoutes.post("/:keyId", (c) => {
+  const id = c.req.param("keyId");
+  if (!uuid.safeParse(id).success) throw ApiError.field("keyId", "invalid", "The keyId must be a UUID.");
+  return createKey(c, id);
+});
+
+apiKeyRoutes.get("/", async (c) => {
+  const rows = await c.var.services.db.select().from(apiKeys).where(visible(c)).orderBy(apiKeys.createdAt, apiKeys.id);
+  return c.json({ apiKeys: rows.map(toApiKeyJson) });
+});
+
+apiKeyRoutes.get("/:keyId", async (c) => {
+  const [row] = await c.var.services.db.select().from(apiKeys).where(visible(c, pathKeyId(c)));
+  if (!row) throw ApiError.notFound();
+  return c.json({ apiKey: toApiKeyJson(row) });
+});
+
+apiKeyRoutes.delete("/:keyId", async (c) => {
+  const res = await c.var.services.db.delete(apiKeys).where(visible(c, pathKeyId(c)));
+  if (res.meta.changes === 0) throw ApiError.notFound();
+  return c.body(null, 200);
+});
+
+// ---------------------------------------------------------------- OpenAPI
+
+const tags = ["API keys"];
+const invalid = { description: "Invalid request (FusionAuth errors).", schema: errorsSchema };
+const missing = { description: "Not found, or not visible to this key (empty body)." };
+const created = {
+  200: { description: "Created. The raw key is in this response only.", schema: z.object({ apiKey: createdJson }) },
+  400: invalid,
+  401: { description: "Missing or invalid API key, or a tenant-scoped caller asked for a key outside its tenant (empty body)." },
+};
+registerRoute({ method: "post", path: "/api/api-key", summary: "Create an API key with a generated id", tags, auth: "apiKey", body: apiKeyRequest, responses: created });
+registerRoute({ method: "post", path: "/api/api-key/:keyId", summary: "Create an API key with the given id", tags, auth: "apiKey", body: apiKeyRequest, responses: created });
+registerRoute({ method: "get", path: "/api/api-key", summary: "List the API keys visible to this key", tags, auth: "apiKey", responses: { 200: { description: "Keys (never the key itself).", schema: z.object({ apiKeys: z.array(apiKeyJson) }) } } });
+registerRoute({ method: "get", path: "/api/api-key/:keyId", summary: "Retrieve an API key", tags, auth: "apiKey", responses: { 200: { description: "Found (never the key itself).", schema: z.object({ apiKey: apiKeyJson }) }, 404: missing } });
+registerRoute({ method: "delete", path: "/api/api-key/:keyId", summary: "Delete an API key (refused from the next request on)", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: missing } });

@@ -1,0 +1,87 @@
+/**
+ * Public, unauthenticated discovery routes (listed in PUBLIC_ROUTES): `GET /` (a pointer),
+ * `GET /api/openapi.json` (the document built from the routes' own zod schemas, src/openapi.ts)
+ * and `GET /docs` (Swagger UI). The UI is loaded by the browser from jsDelivr at a pinned version
+ * with Subresource Integrity, under a Content-Security-Policy that allows only those two files,
+ * the one inline initialiser (by hash) and same-origin requests. Nothing here reads secrets or D1.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { buildOpenAPIDocument, registerRoute } from "../openapi.ts";
+
+export const docsRoutes = new Hono<AppEnv>();
+
+const SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0";
+/** sha384 of swagger-ui-dist@5.35.0's files, computed from the npm tarball. Update together with the version. */
+const SWAGGER_UI_JS_SRI = "sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEfScduGpSyF3ZSSLkX9";
+const SWAGGER_UI_CSS_SRI = "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I";
+
+const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#swagger-ui", deepLinking: true });`;
+
+const DOCS_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>edge-mfa API</title>
+<link rel="stylesheet" href="${SWAGGER_UI}/swagger-ui.css" integrity="${SWAGGER_UI_CSS_SRI}" crossorigin="anonymous">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="${SWAGGER_UI}/swagger-ui-bundle.js" integrity="${SWAGGER_UI_JS_SRI}" crossorigin="anonymous"></script>
+<script>${INIT_SCRIPT}</script>
+</body>
+</html>
+`;
+
+let csp: Promise<string> | undefined;
+
+/** The CSP, with the inline initialiser allowed by its SHA-256 (computed once per isolate). */
+function contentSecurityPolicy(): Promise<string> {
+  csp ??= crypto.subtle.digest("SHA-256", new TextEncoder().encode(INIT_SCRIPT)).then((d) => {
+    const hash = btoa(String.fromCharCode(...new Uint8Array(d)));
+    return [
+      "default-src 'none'",
+      `script-src https://cdn.jsdelivr.net 'sha256-${hash}'`,
+      // Swagger UI sets style attributes at run time.
+      "style-src https://cdn.jsdelivr.net 'unsafe-inline'",
+      "img-src 'self' data:",
+      "connect-src 'self'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join("; ");
+  });
+  return csp;
+}
+
+docsRoutes.get("/", (c) => c.json({ name: "edge-mfa", docs: "/docs", openapi: "/api/openapi.json" }));
+
+docsRoutes.get("/api/openapi.json", (c) => c.json(buildOpenAPIDocument()));
+
+docsRoutes.get("/docs", async (c) => {
+  c.header("Content-Security-Policy", await contentSecurityPolicy());
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("Referrer-Policy", "no-referrer");
+  return c.html(DOCS_HTML);
+});
+
+const tags = ["Discovery"];
+registerRoute({
+  method: "get",
+  path: "/",
+  summary: "Service pointer",
+  tags,
+  auth: "none",
+  responses: { 200: { description: "Where the documentation lives.", schema: z.object({ name: z.string(), docs: z.string(), openapi: z.string() }) } },
+});
+registerRoute({
+  method: "get",
+  path: "/api/openapi.json",
+  summary: "This OpenAPI 3.1 document",
+  tags,
+  auth: "none",
+  responses: { 200: { description: "The OpenAPI document.", schema: z.record(z.string(), z.unknown()) } },
+});
+registerRoute({ method: "get", path: "/docs", summary: "Interactive API documentation (HTML)", tags, auth: "none", responses: { 200: { description: "An HTML page." } } });

@@ -1,0 +1,250 @@
+/**
+ * /api/tenant and /api/application: create, retrieve, list, update (PUT replaces, PATCH deep-merges),
+ * delete, in FusionAuth's wire shape. Settings are validated by `tenantSettingsSchema` /
+ * `applicationSettingsSchema` (src/settings.ts) and stored as the validated JSON; every response
+ * re-applies the defaults through `completeTenantSettings` / `completeApplicationSettings`.
+ *
+ * Authorisation (security-bar.md §8, no existence oracle):
+ * - Tenants: only a key valid for all tenants (`keyTenantId === null`) may create, list or delete
+ *   (any other key: 401). A tenant-scoped key may read and update its own tenant only; every other
+ *   tenant id answers exactly like a missing one (404, empty).
+ * - Applications live inside the request's tenant (`requireTenant`); an id of another tenant's
+ *   application answers 404 like a missing one.
+ * Tenant names are not unique: a uniqueness check would let a tenant-scoped key probe other
+ * tenants' names by renaming its own.
+ */
+import { and, eq } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { ApiError, zodToFieldErrors } from "../errors.ts";
+import { parseBody } from "../http/validate.ts";
+import { requireTenant } from "../middleware/auth.ts";
+import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
+import { applicationSettingsSchema, completeApplicationSettings, completeTenantSettings, tenantSettingsSchema } from "../settings.ts";
+import { applications, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
+import { uuid } from "./schemas.ts";
+
+type Ctx = Context<AppEnv>;
+
+const name = z.string().trim().min(1).max(191);
+const tenantFields = tenantSettingsSchema.extend({ name });
+const applicationFields = applicationSettingsSchema.extend({ name });
+const tenantRequest = z.object({ tenant: tenantFields });
+const applicationRequest = z.object({ application: applicationFields });
+/** PATCH bodies are deep-merged into the stored object, then validated with the full schema. */
+const tenantPatch = z.object({ tenant: z.record(z.string(), z.unknown()).meta({ description: "Any subset of the tenant fields; merged into the current tenant (null deletes a value), then validated as a whole." }) });
+const applicationPatch = z.object({ application: z.record(z.string(), z.unknown()).meta({ description: "Any subset of the application fields; merged, then validated as a whole." }) });
+
+const instants = { insertInstant: z.number().int(), lastUpdateInstant: z.number().int() };
+const tenantJson = z.object({ id: uuid, name: z.string(), ...tenantSettingsSchema.shape, ...instants });
+const applicationJson = z.object({ id: uuid, tenantId: uuid, name: z.string(), ...applicationSettingsSchema.shape, ...instants });
+
+function toTenantJson(t: TenantRow) {
+  return { id: t.id, name: t.name, ...completeTenantSettings(t.settings), insertInstant: t.createdAt * 1000, lastUpdateInstant: t.updatedAt * 1000 };
+}
+
+function toApplicationJson(a: ApplicationRow) {
+  return { id: a.id, tenantId: a.tenantId, name: a.name, ...completeApplicationSettings(a.settings), insertInstant: a.createdAt * 1000, lastUpdateInstant: a.updatedAt * 1000 };
+}
+
+/**
+ * FusionAuth's legacy `application/json` PATCH merge: objects merge recursively, `null` deletes a
+ * value, arrays are appended. Prototype-polluting keys are dropped.
+ */
+function deepMerge(base: unknown, patch: unknown): unknown {
+  if (Array.isArray(base) && Array.isArray(patch)) return [...base, ...patch];
+  if (!isObject(base) || !isObject(patch)) return patch;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
+    if (v === null) delete out[k];
+    else out[k] = k in out ? deepMerge(out[k], v) : v;
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Validates merged PATCH input; issues are reported under `prefix.` like a POST body's. */
+function validateMerged<S extends z.ZodType>(schema: S, merged: unknown, prefix: string): z.infer<S> {
+  const r = schema.safeParse(merged);
+  if (!r.success) throw ApiError.validation(zodToFieldErrors(r.error, prefix, merged));
+  return r.data;
+}
+
+/** A path id that is not a UUID cannot name a row: 404 for reads and updates, 400 for creation. */
+function pathId(c: Ctx, param: string): string {
+  const id = c.req.param(param) ?? "";
+  if (!uuid.safeParse(id).success) throw ApiError.notFound();
+  return id;
+}
+
+function duplicateId(err: unknown, field: string): ApiError | null {
+  const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
+  return /UNIQUE constraint failed|PRIMARY KEY/i.test(msg) ? ApiError.field(field, "duplicate", `An object with this [${field}] already exists.`) : null;
+}
+
+// ---------------------------------------------------------------- tenants
+
+export const tenantRoutes = new Hono<AppEnv>();
+
+/** Tenant creation, listing and deletion need a key that is valid for every tenant. */
+function requireGlobalKey(c: Ctx): void {
+  if (c.var.auth.keyTenantId !== null) throw ApiError.unauthorized();
+}
+
+/** Loads a tenant the caller may see; anything else is indistinguishable from a missing tenant. */
+async function visibleTenant(c: Ctx): Promise<TenantRow> {
+  const id = pathId(c, "tenantId");
+  const own = c.var.auth.keyTenantId;
+  if (own !== null && own !== id) throw ApiError.notFound();
+  const [row] = await c.var.services.db.select().from(tenants).where(eq(tenants.id, id));
+  if (!row) throw ApiError.notFound();
+  return row;
+}
+
+async function createTenant(c: Ctx, id: string) {
+  requireGlobalKey(c);
+  const { tenant } = await parseBody(c, tenantRequest);
+  const { name: tenantName, ...settings } = tenant;
+  const { db, now } = c.var.services;
+  const t = now();
+  const row: TenantRow = { id, name: tenantName, settings, createdAt: t, updatedAt: t };
+  try {
+    await db.insert(tenants).values(row);
+  } catch (err) {
+    throw duplicateId(err, "tenantId") ?? err;
+  }
+  return c.json({ tenant: toTenantJson(row) });
+}
+
+tenantRoutes.post("/", (c) => createTenant(c, crypto.randomUUID()));
+tenantRoutes.post("/:tenantId", (c) => {
+  const id = c.req.param("tenantId");
+  if (!uuid.safeParse(id).success) throw ApiError.field("tenantId", "invalid", "The tenantId must be a UUID.");
+  return createTenant(c, id);
+});
+
+tenantRoutes.get("/", async (c) => {
+  requireGlobalKey(c);
+  const rows = await c.var.services.db.select().from(tenants).orderBy(tenants.createdAt, tenants.id);
+  return c.json({ tenants: rows.map(toTenantJson) });
+});
+
+tenantRoutes.get("/:tenantId", async (c) => c.json({ tenant: toTenantJson(await visibleTenant(c)) }));
+
+for (const mode of ["put", "patch"] as const) {
+  tenantRoutes[mode]("/:tenantId", async (c) => {
+    const cur = await visibleTenant(c);
+    const next =
+      mode === "put"
+        ? (await parseBody(c, tenantRequest)).tenant
+        : validateMerged(tenantFields, deepMerge({ name: cur.name, ...cur.settings }, (await parseBody(c, tenantPatch)).tenant), "tenant");
+    const { name: tenantName, ...settings } = next;
+    const row: TenantRow = { ...cur, name: tenantName, settings, updatedAt: c.var.services.now() };
+    await c.var.services.db.update(tenants).set(row).where(eq(tenants.id, cur.id));
+    return c.json({ tenant: toTenantJson(row) });
+  });
+}
+
+tenantRoutes.delete("/:tenantId", async (c) => {
+  requireGlobalKey(c);
+  const id = pathId(c, "tenantId");
+  // Applications, API keys and users (with their methods and recovery codes) cascade in D1;
+  // D1 counts those cascaded rows in `changes` too.
+  const res = await c.var.services.db.delete(tenants).where(eq(tenants.id, id));
+  if (res.meta.changes === 0) throw ApiError.notFound();
+  return c.body(null, 200);
+});
+
+// ---------------------------------------------------------------- applications
+
+export const applicationRoutes = new Hono<AppEnv>();
+
+async function visibleApplication(c: Ctx): Promise<ApplicationRow> {
+  const tenantId = requireTenant(c);
+  const id = pathId(c, "applicationId");
+  const [row] = await c.var.services.db.select().from(applications).where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
+  if (!row) throw ApiError.notFound();
+  return row;
+}
+
+async function createApplication(c: Ctx, id: string) {
+  const tenantId = requireTenant(c);
+  const { application } = await parseBody(c, applicationRequest);
+  const { name: appName, ...settings } = application;
+  const t = c.var.services.now();
+  const row: ApplicationRow = { id, tenantId, name: appName, settings, createdAt: t, updatedAt: t };
+  try {
+    await c.var.services.db.insert(applications).values(row);
+  } catch (err) {
+    throw duplicateId(err, "applicationId") ?? err;
+  }
+  return c.json({ application: toApplicationJson(row) });
+}
+
+applicationRoutes.post("/", (c) => createApplication(c, crypto.randomUUID()));
+applicationRoutes.post("/:applicationId", (c) => {
+  const id = c.req.param("applicationId");
+  if (!uuid.safeParse(id).success) throw ApiError.field("applicationId", "invalid", "The applicationId must be a UUID.");
+  return createApplication(c, id);
+});
+
+applicationRoutes.get("/", async (c) => {
+  const tenantId = requireTenant(c);
+  const rows = await c.var.services.db.select().from(applications).where(eq(applications.tenantId, tenantId)).orderBy(applications.createdAt, applications.id);
+  return c.json({ applications: rows.map(toApplicationJson) });
+});
+
+applicationRoutes.get("/:applicationId", async (c) => c.json({ application: toApplicationJson(await visibleApplication(c)) }));
+
+for (const mode of ["put", "patch"] as const) {
+  applicationRoutes[mode]("/:applicationId", async (c) => {
+    const cur = await visibleApplication(c);
+    const next =
+      mode === "put"
+        ? (await parseBody(c, applicationRequest)).application
+        : validateMerged(applicationFields, deepMerge({ name: cur.name, ...cur.settings }, (await parseBody(c, applicationPatch)).application), "application");
+    const { name: appName, ...settings } = next;
+    const row: ApplicationRow = { ...cur, name: appName, settings, updatedAt: c.var.services.now() };
+    await c.var.services.db.update(applications).set(row).where(and(eq(applications.tenantId, cur.tenantId), eq(applications.id, cur.id)));
+    return c.json({ application: toApplicationJson(row) });
+  });
+}
+
+applicationRoutes.delete("/:applicationId", async (c) => {
+  const tenantId = requireTenant(c);
+  const id = pathId(c, "applicationId");
+  const res = await c.var.services.db.delete(applications).where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
+  if (res.meta.changes === 0) throw ApiError.notFound();
+  return c.body(null, 200);
+});
+
+// ---------------------------------------------------------------- OpenAPI
+
+const invalid: ResponseDoc = { description: "Invalid request (FusionAuth errors).", schema: errorsSchema };
+const missing: ResponseDoc = { description: "Not found, or not visible to this key (empty body)." };
+
+function document(resource: "tenant" | "application", tag: string, one: z.ZodType, request: z.ZodType, patch: z.ZodType) {
+  const base = `/api/${resource}`;
+  const idPath = `${base}/:${resource}Id`;
+  const list = z.object({ [`${resource}s`]: z.array(one) });
+  const single = z.object({ [resource]: one });
+  const ok = (d: string): ResponseDoc => ({ description: d, schema: single });
+  const docs: Array<[HttpMethod, string, string, z.ZodType | undefined, Record<number, ResponseDoc>]> = [
+    ["post", base, `Create a ${resource} with a generated id`, request, { 200: ok("Created."), 400: invalid }],
+    ["post", idPath, `Create a ${resource} with the given id`, request, { 200: ok("Created."), 400: invalid }],
+    ["get", base, `List ${resource}s`, undefined, { 200: { description: "All visible.", schema: list } }],
+    ["get", idPath, `Retrieve a ${resource}`, undefined, { 200: ok("Found."), 404: missing }],
+    ["put", idPath, `Replace a ${resource} (defaults re-applied)`, request, { 200: ok("Updated."), 400: invalid, 404: missing }],
+    ["patch", idPath, `Merge into a ${resource}`, patch, { 200: ok("Updated."), 400: invalid, 404: missing }],
+    ["delete", idPath, `Delete a ${resource}`, undefined, { 200: { description: "Deleted (empty body)." }, 404: missing }],
+  ];
+  for (const [method, path, summary, body, responses] of docs) registerRoute({ method, path, summary, tags: [tag], auth: "apiKey", body, responses });
+}
+
+document("tenant", "Tenants", tenantJson, tenantRequest, tenantPatch);
+document("application", "Applications", applicationJson, applicationRequest, applicationPatch);
