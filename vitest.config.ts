@@ -24,6 +24,10 @@ export default defineConfig(async () => {
         {
           test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },
         },
+        {
+          // Plain Node: starts `wrangler dev` (fresh state, random secrets) and drives it with the unmodified FusionAuth client.
+          test: { name: "e2e", environment: "node", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 180_000 },
+        },
       ],
     },
   };
