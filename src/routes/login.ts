@@ -3,10 +3,11 @@ import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
+import { errorsSchema, registerRoute } from "../openapi.ts";
 import { parseBody } from "../http/validate.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { passwordLogin, tenantContext } from "../services/challenges.ts";
-import { uuid } from "./schemas.ts";
+import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
 export const loginRequest = z.object({
   loginId: z.string().trim().min(1).max(254),
@@ -26,4 +27,21 @@ loginRoutes.post("/", async (c) => {
   const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
   const out = await passwordLogin(c.var.services, tenantContext(requireTenantRow(c)), { ...body, twoFactorTrustId });
   return c.json(out.body, out.status as 200);
+});
+
+const tags = ["Login"];
+registerRoute({
+  method: "post",
+  path: "/api/login",
+  summary: "Log in with a password; 242 when a second factor is due",
+  tags,
+  auth: "apiKey",
+  body: loginRequest,
+  responses: {
+    200: { description: "Authenticated (no second factor due, or a valid device trust).", schema: loginResponse },
+    242: { description: "Credentials accepted; complete the challenge with /api/two-factor/login.", schema: twoFactorChallenge },
+    400: { description: "Invalid request.", schema: errorsSchema },
+    404: { description: "Unknown user or wrong password (same empty answer)." },
+    409: { description: "The account is locked.", schema: lockedResponse },
+  },
 });

@@ -36,3 +36,50 @@ export const twoFactorMethodKind = z.enum(["authenticator", "email", "sms"]);
 
 /** A one-time code as typed by a person: digits, or a recovery code. Bounded to stop abuse. */
 export const codeField = z.string().trim().min(1).max(64);
+
+/** Response shapes (documentation only: the services build these objects). */
+export const methodJson = z
+  .object({
+    id: z.string(),
+    method: twoFactorMethodKind,
+    name: z.string().optional(),
+    lastUsed: z.literal(true).optional(),
+    authenticator: z.object({ algorithm: z.literal("HmacSHA1"), codeLength: z.literal(6), timeStep: z.literal(30) }).optional(),
+    email: z.string().optional(),
+    mobilePhone: z.string().optional(),
+  })
+  .meta({ id: "TwoFactorMethod" });
+
+export const userJson = z
+  .object({
+    id: uuid,
+    tenantId: uuid,
+    email: z.string().optional(),
+    username: z.string().optional(),
+    mobilePhone: z.string().optional(),
+    firstName: z.string().optional(),
+    lastName: z.string().optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    active: z.boolean(),
+    insertInstant: z.number(),
+    lastUpdateInstant: z.number(),
+    twoFactor: z.object({ methods: z.array(methodJson) }),
+  })
+  .meta({ id: "User" });
+
+export const loginResponse = z
+  .object({
+    token: z.string().optional(),
+    tokenExpirationInstant: z.number().optional(),
+    user: userJson.optional(),
+    state: z.record(z.string(), z.unknown()).optional(),
+    trustToken: z.string().optional(),
+    twoFactorTrustId: z.string().optional(),
+  })
+  .meta({ id: "LoginResponse" });
+
+export const twoFactorChallenge = z
+  .object({ twoFactorId: z.string(), methods: z.array(methodJson), configurableMethods: z.array(twoFactorMethodKind).optional() })
+  .meta({ id: "TwoFactorChallenge" });
+
+export const lockedResponse = z.object({ actions: z.array(z.record(z.string(), z.unknown())) }).meta({ id: "LoginPreventedResponse" });

@@ -6,6 +6,7 @@ import { Hono, type Context } from "hono";
 import { setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
+import { errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
@@ -13,7 +14,7 @@ import { completeTwoFactor, startTwoFactor, tenantContext } from "../services/ch
 import { trustStatus } from "../services/trust.ts";
 import { offerSecret } from "../services/two-factor.ts";
 import { completeTenantSettings } from "../settings.ts";
-import { codeField, uuid } from "./schemas.ts";
+import { codeField, lockedResponse, loginResponse, methodJson, uuid } from "./schemas.ts";
 
 export const startRequest = z.object({
   userId: uuid.optional(),
@@ -79,3 +80,41 @@ for (const path of ["/status", "/status/:twoFactorTrustId"]) {
     return status(c, { ...q, twoFactorTrustId: fromPath ?? q.twoFactorTrustId });
   });
 }
+
+const tags = ["Two-factor"];
+const invalid = { description: "Invalid request.", schema: errorsSchema };
+const locked = { description: "The account is locked.", schema: lockedResponse };
+registerRoute({
+  method: "get",
+  path: "/api/two-factor/secret",
+  summary: "Generate a TOTP secret (160 bits) for enrolment",
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "The same bytes as Base64 and Base32, and an otpauth:// URI.", schema: z.object({ secret: z.string(), secretBase32Encoded: z.string(), otpauthURI: z.string() }) } },
+});
+registerRoute({
+  method: "post",
+  path: "/api/two-factor/start",
+  summary: "Start a challenge (step-up); the answer carries the one-time code",
+  tags,
+  auth: "apiKey",
+  body: startRequest,
+  responses: { 200: { description: "Challenge started.", schema: z.object({ code: z.string(), twoFactorId: z.string(), methods: z.array(methodJson).optional() }) }, 400: invalid, 404: { description: "Unknown user (empty)." }, 409: locked },
+});
+registerRoute({
+  method: "post",
+  path: "/api/two-factor/login",
+  summary: "Complete a challenge with a TOTP, one-time or recovery code",
+  tags,
+  auth: "none",
+  body: twoFactorLoginRequest,
+  responses: { 200: { description: "Completed.", schema: loginResponse }, 400: invalid, 404: { description: "Unknown or expired twoFactorId (empty)." }, 409: locked, 421: { description: "Wrong code (empty)." } },
+});
+const statusResponses = {
+  200: { description: "No challenge needed.", schema: z.object({ trusts: z.array(z.record(z.string(), z.unknown())), twoFactorTrustId: z.string().optional() }) },
+  242: { description: "A challenge would be required." },
+  400: invalid,
+  404: { description: "Unknown user (empty)." },
+};
+registerRoute({ method: "post", path: "/api/two-factor/status", summary: "Would this user be challenged now?", tags, auth: "apiKey", body: statusRequest, responses: statusResponses });
+registerRoute({ method: "get", path: "/api/two-factor/status/:twoFactorTrustId", summary: "Trust status (FusionAuth GET form)", tags, auth: "apiKey", query: statusRequest.pick({ userId: true, applicationId: true }), responses: statusResponses });

@@ -5,12 +5,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
+import { errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery, readJsonBody, validateObject } from "../http/validate.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/challenges.ts";
 import { disableMethod, enableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
-import { codeField, email, phone, twoFactorMethodKind, uuid } from "./schemas.ts";
+import { codeField, email, lockedResponse, phone, twoFactorMethodKind, uuid } from "./schemas.ts";
 
 export const enableRequest = z.object({
   code: codeField,
@@ -62,4 +63,48 @@ recoveryCodeRoutes.post("/:userId", async (c) => {
 recoveryCodeRoutes.get("/:userId", async (c) => {
   const userId = userIdParam(c.req.param("userId"));
   return c.json(await recoveryCodeStatus(c.var.services, tenantContext(requireTenantRow(c)), userId));
+});
+
+const tags = ["Two-factor"];
+const invalid = { description: "Invalid request.", schema: errorsSchema };
+const locked = { description: "The account is locked.", schema: lockedResponse };
+registerRoute({
+  method: "post",
+  path: "/api/user/two-factor/:userId",
+  summary: "Enable a method after verifying its code",
+  tags,
+  auth: "apiKey",
+  body: enableRequest,
+  responses: {
+    200: { description: "Enabled; `recoveryCodes` (shown once) when it is the first method, `code` when a twoFactorId was given.", schema: z.object({ recoveryCodes: z.array(z.string()).optional(), code: z.string().optional() }) },
+    400: invalid,
+    404: { description: "Unknown user (empty)." },
+    409: locked,
+    421: { description: "Wrong code (empty)." },
+  },
+});
+registerRoute({
+  method: "delete",
+  path: "/api/user/two-factor/:userId",
+  summary: "Disable a method with its code; a recovery code removes every method",
+  tags,
+  auth: "apiKey",
+  query: disableRequest,
+  responses: { 200: { description: "Removed (empty body)." }, 400: invalid, 404: { description: "Unknown user (empty)." }, 409: locked, 421: { description: "Wrong code (empty)." } },
+});
+registerRoute({
+  method: "post",
+  path: "/api/user/two-factor/recovery-code/:userId",
+  summary: "Replace the user's recovery codes (10, shown once)",
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "New codes; the old set is dead.", schema: z.object({ recoveryCodes: z.array(z.string()) }) }, 400: invalid, 404: { description: "Unknown user (empty)." } },
+});
+registerRoute({
+  method: "get",
+  path: "/api/user/two-factor/recovery-code/:userId",
+  summary: "How many recovery codes remain (codes are hashed and cannot be shown again)",
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "Always an empty list plus the count.", schema: z.object({ recoveryCodes: z.array(z.string()).max(0), remainingRecoveryCodes: z.number() }) }, 404: { description: "Unknown user (empty)." } },
 });

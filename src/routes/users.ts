@@ -2,12 +2,13 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
+import { errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
 import { loadUser, toUserJson, type UserLookup } from "../services/users.ts";
-import { userRequest, uuid } from "./schemas.ts";
+import { userJson, userRequest, uuid } from "./schemas.ts";
 import { recoveryCodeRoutes, userTwoFactorRoutes } from "./user-two-factor.ts";
 
 export const userRoutes = new Hono<AppEnv>();
@@ -67,3 +68,15 @@ userRoutes.delete("/:userId", async (c) => {
   await deleteUser(c.var.services, requireTenant(c), id);
   return c.body(null, 200);
 });
+
+const tags = ["Users"];
+const userBody = { description: "The user (never a secret).", schema: z.object({ user: userJson }) };
+const missing = { description: "Not found (empty)." };
+const invalid = { description: "Invalid request.", schema: errorsSchema };
+registerRoute({ method: "post", path: "/api/user", summary: "Create a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid } });
+registerRoute({ method: "post", path: "/api/user/:userId", summary: "Create a user with the given id", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid } });
+registerRoute({ method: "get", path: "/api/user", summary: "Retrieve a user by email, loginId or username", tags, auth: "apiKey", query: lookupQuery, responses: { 200: userBody, 400: invalid, 404: missing } });
+registerRoute({ method: "get", path: "/api/user/:userId", summary: "Retrieve a user", tags, auth: "apiKey", responses: { 200: userBody, 404: missing } });
+registerRoute({ method: "put", path: "/api/user/:userId", summary: "Replace a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
+registerRoute({ method: "patch", path: "/api/user/:userId", summary: "Merge into a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
+registerRoute({ method: "delete", path: "/api/user/:userId", summary: "Delete a user with their methods, codes, trusts and counters", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: missing } });
