@@ -1,6 +1,6 @@
 /**
  * D1 schema (drizzle): the source of truth for `migrations/` (drizzle-kit generate). Durable records
- * only: tenants, applications, API keys, users, MFA methods, recovery codes. Anything that must be
+ * only: tenants, applications, API keys, users, MFA methods, recovery codes, passkeys. Anything that must be
  * atomic per user (attempts, lockout, challenges, TOTP last step, trusts) lives in the UserGuard DO.
  *
  * Secrets at rest: API keys and recovery codes are keyed hashes (hex), TOTP secrets AES-GCM
@@ -99,8 +99,48 @@ export const recoveryCodes = sqliteTable(
   (t) => [uniqueIndex("recovery_codes_pk").on(t.userId, t.codeHash)],
 );
 
+/**
+ * WebAuthn credentials (passkeys). `credential_id` is unique across the whole service (WebAuthn L3
+ * §7.1 step 26: a credential id already registered to anyone is refused). The public key is the
+ * COSE key as base64url; nothing here is secret. `sign_count` and the backup flags change only
+ * through a conditional UPDATE after a verified assertion (src/services/webauthn.ts).
+ */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    /** FusionAuth's WebAuthnCredential.id (UUID). */
+    id: text("id").primaryKey(),
+    /** base64url of the raw credential id (≤ 1023 bytes). */
+    credentialId: text("credential_id").notNull().unique(),
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** COSE_Key, base64url. */
+    publicKey: text("public_key").notNull(),
+    /** COSE algorithm id (-7 ES256, -8 EdDSA, -257 RS256). */
+    algorithm: integer("algorithm").notNull(),
+    signCount: integer("sign_count").notNull().default(0),
+    transports: text("transports", { mode: "json" }).notNull().$type<string[]>(),
+    /** BE flag at registration; an assertion with a different BE is refused. */
+    backupEligible: integer("backup_eligible", { mode: "boolean" }).notNull(),
+    /** BS flag, updated on every verified assertion. */
+    backedUp: integer("backed_up", { mode: "boolean" }).notNull(),
+    /** Whether the registration ceremony verified the user (UV flag). */
+    userVerified: integer("user_verified", { mode: "boolean" }).notNull(),
+    /** credProps.rk as the client reported it; null when not reported. */
+    discoverable: integer("discoverable", { mode: "boolean" }),
+    aaguid: text("aaguid").notNull(),
+    relyingPartyId: text("relying_party_id").notNull(),
+    name: text("name"),
+    displayName: text("display_name"),
+    userAgent: text("user_agent"),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [index("passkeys_user_idx").on(t.tenantId, t.userId)],
+);
+
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 
-export const schema = { tenants, applications, apiKeys, users, mfaMethods, recoveryCodes };
+export const schema = { tenants, applications, apiKeys, users, mfaMethods, recoveryCodes, passkeys };
 export { sql };
