@@ -102,7 +102,10 @@ async function startServer(): Promise<Server> {
   );
 
   const migrated = await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
-  if (migrated.code !== 0) throw new Error(`migrations failed:\n${migrated.output}`);
+  if (migrated.code !== 0) {
+    node.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`migrations failed:\n${migrated.output}`);
+  }
 
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -118,8 +121,12 @@ async function startServer(): Promise<Server> {
 
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer within 90 s:\n${output}`);
+    const problem =
+      child.exitCode !== null ? `wrangler dev exited with ${child.exitCode}` : Date.now() > deadline ? "wrangler dev did not answer within 90 s" : null;
+    if (problem) {
+      stopServer(server); // afterAll never sees a server that failed to start
+      throw new Error(`${problem}:\n${output}`);
+    }
     try {
       await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(2_000) });
       break;
@@ -134,9 +141,10 @@ async function startServer(): Promise<Server> {
 function stopServer(server: Server | undefined): void {
   if (!server) return;
   const pid = server.child.pid;
-  if (pid !== undefined && server.child.exitCode === null) {
+  if (pid !== undefined) {
     try {
-      node.process.kill(-pid, "SIGTERM"); // the group we created: wrangler and its workerd children
+      // The process group we created: wrangler and its workerd children (which can outlive it).
+      node.process.kill(-pid, "SIGTERM");
     } catch {
       /* already gone */
     }
