@@ -14,6 +14,7 @@ import { userRoutes } from "./routes/users.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { webAuthnRoutes } from "./routes/webauthn.ts";
 
 export function createApp(opts: { overrides?: ServiceOverrides } = {}) {
   const app = new Hono<AppEnv>();
@@ -40,6 +41,7 @@ export function createApp(opts: { overrides?: ServiceOverrides } = {}) {
   app.route("/api/user", userRoutes);
   app.route("/api/login", loginRoutes);
   app.route("/api/two-factor", twoFactorRoutes);
+  app.route("/api/webauthn", webAuthnRoutes);
 
   app.notFound(() => errorResponse(ApiError.notFound()));
   app.onError(handleError);

@@ -2,4 +2,5 @@
 import { createApp } from "./app.ts";
 
 export { UserGuard } from "./storage/durable-objects/user-guard.ts";
+export { PasskeyChallenge } from "./storage/durable-objects/ceremonies.ts";
 export default createApp();

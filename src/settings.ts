@@ -14,6 +14,23 @@ const methodToggle = z.object({ enabled: z.boolean().default(false), templateId:
 /** FusionAuth caps OOB/identifier lifetimes; we never allow challenges beyond 10 minutes (NIST 800-63B §5.1.3.2). */
 export const MAX_TWO_FACTOR_ID_TTL_SECONDS = 600;
 
+/** WebAuthn L3 §13.4.3 recommends ceremony timeouts of 300–600 s; security-bar.md §0.10 caps challenges at 5 minutes. */
+export const MAX_WEBAUTHN_CHALLENGE_TTL_SECONDS = 300;
+
+export const webAuthnWorkflowSchema = z
+  .object({
+    enabled: z.boolean(),
+    authenticatorAttachmentPreference: z.enum(["any", "platform", "crossPlatform"]),
+    userVerificationRequirement: z.enum(["required", "preferred", "discouraged"]),
+  })
+  .partial();
+
+/** An origin as the browser reports it in clientDataJSON: scheme, host, optional port; https, or http on localhost. */
+const webAuthnOrigin = z
+  .string()
+  .max(255)
+  .regex(/^(https:\/\/[a-z0-9.-]+|http:\/\/localhost)(:[0-9]{1,5})?$/, "must be an origin such as https://example.com (http only for localhost)");
+
 export const tenantSettingsSchema = z.object({
   issuer: z.string().max(255).default("edge-mfa"),
   multiFactorConfiguration: z
@@ -39,6 +56,8 @@ export const tenantSettingsSchema = z.object({
       twoFactorOneTimeCodeIdTimeToLiveInSeconds: z.number().int().min(30).max(600).default(60),
       twoFactorTrustIdTimeToLiveInSeconds: z.number().int().min(60).max(31_536_000).default(2_592_000),
       trustTokenTimeToLiveInSeconds: z.number().int().min(10).max(3600).default(180),
+      webAuthnAuthenticationChallengeTimeToLiveInSeconds: z.number().int().min(30).max(MAX_WEBAUTHN_CHALLENGE_TTL_SECONDS).default(180),
+      webAuthnRegistrationChallengeTimeToLiveInSeconds: z.number().int().min(30).max(MAX_WEBAUTHN_CHALLENGE_TTL_SECONDS).default(180),
     })
     .partial()
     .default({}),
@@ -54,6 +73,23 @@ export const tenantSettingsSchema = z.object({
   jwtConfiguration: z
     .object({ timeToLiveInSeconds: z.number().int().min(60).max(86_400).default(3600) })
     .partial()
+    .default({}),
+  /** Passkeys. The RP id and the origins are never taken from a request (security-bar.md §1.7). */
+  webAuthnConfiguration: z
+    .object({
+      enabled: z.boolean(),
+      relyingPartyId: z.string().trim().toLowerCase().max(253).regex(/^[a-z0-9.-]+$/, "must be a domain name").nullish(),
+      relyingPartyName: z.string().max(255).nullish(),
+      allowedOrigins: z.array(webAuthnOrigin).max(20),
+      bootstrapWorkflow: webAuthnWorkflowSchema,
+      reauthenticationWorkflow: webAuthnWorkflowSchema,
+      secondFactorWorkflow: webAuthnWorkflowSchema,
+    })
+    .partial()
+    .refine((w) => !w.enabled || (!!w.relyingPartyId && (w.allowedOrigins?.length ?? 0) > 0), {
+      message: "enabled needs relyingPartyId and at least one allowedOrigins entry",
+      path: ["relyingPartyId"],
+    })
     .default({}),
 });
 
@@ -73,6 +109,8 @@ export type TenantSettings = {
     twoFactorOneTimeCodeIdTimeToLiveInSeconds: number;
     twoFactorTrustIdTimeToLiveInSeconds: number;
     trustTokenTimeToLiveInSeconds: number;
+    webAuthnAuthenticationChallengeTimeToLiveInSeconds: number;
+    webAuthnRegistrationChallengeTimeToLiveInSeconds: number;
   };
   failedAuthenticationConfiguration: {
     tooManyAttempts: number;
@@ -81,7 +119,31 @@ export type TenantSettings = {
     actionDurationUnit: "SECONDS" | "MINUTES" | "HOURS" | "DAYS";
   };
   jwtConfiguration: { timeToLiveInSeconds: number };
+  webAuthnConfiguration: WebAuthnSettings;
 };
+
+export type WebAuthnWorkflowName = "bootstrapWorkflow" | "reauthenticationWorkflow" | "secondFactorWorkflow";
+export type WebAuthnWorkflow = {
+  enabled: boolean;
+  authenticatorAttachmentPreference: "any" | "platform" | "crossPlatform";
+  userVerificationRequirement: "required" | "preferred" | "discouraged";
+};
+export type WebAuthnSettings = {
+  enabled: boolean;
+  relyingPartyId: string | null;
+  relyingPartyName: string | null;
+  allowedOrigins: string[];
+} & Record<WebAuthnWorkflowName, WebAuthnWorkflow>;
+
+/**
+ * Workflow defaults: FusionAuth's docs and its default tenant disagree on attachment
+ * (fusionauth-mfa-api.md §7.9), so `any`; UV `required` where the passkey is the only factor,
+ * `discouraged` where it is a second factor after a password (security-bar.md §1.7: request and
+ * require UV consistently).
+ */
+function completeWorkflow(w: z.infer<typeof webAuthnWorkflowSchema> | undefined, uv: WebAuthnWorkflow["userVerificationRequirement"]): WebAuthnWorkflow {
+  return { enabled: w?.enabled ?? false, authenticatorAttachmentPreference: w?.authenticatorAttachmentPreference ?? "any", userVerificationRequirement: w?.userVerificationRequirement ?? uv };
+}
 
 /** Applies every default, including nested ones that `.partial()` leaves out. */
 export function completeTenantSettings(raw: unknown): TenantSettings {
@@ -103,6 +165,8 @@ export function completeTenantSettings(raw: unknown): TenantSettings {
       twoFactorOneTimeCodeIdTimeToLiveInSeconds: eic.twoFactorOneTimeCodeIdTimeToLiveInSeconds ?? 60,
       twoFactorTrustIdTimeToLiveInSeconds: eic.twoFactorTrustIdTimeToLiveInSeconds ?? 2_592_000,
       trustTokenTimeToLiveInSeconds: eic.trustTokenTimeToLiveInSeconds ?? 180,
+      webAuthnAuthenticationChallengeTimeToLiveInSeconds: eic.webAuthnAuthenticationChallengeTimeToLiveInSeconds ?? 180,
+      webAuthnRegistrationChallengeTimeToLiveInSeconds: eic.webAuthnRegistrationChallengeTimeToLiveInSeconds ?? 180,
     },
     failedAuthenticationConfiguration: {
       tooManyAttempts: fac.tooManyAttempts ?? 5,
@@ -111,6 +175,15 @@ export function completeTenantSettings(raw: unknown): TenantSettings {
       actionDurationUnit: fac.actionDurationUnit ?? "MINUTES",
     },
     jwtConfiguration: { timeToLiveInSeconds: s.jwtConfiguration.timeToLiveInSeconds ?? 3600 },
+    webAuthnConfiguration: {
+      enabled: s.webAuthnConfiguration.enabled ?? false,
+      relyingPartyId: s.webAuthnConfiguration.relyingPartyId ?? null,
+      relyingPartyName: s.webAuthnConfiguration.relyingPartyName ?? null,
+      allowedOrigins: s.webAuthnConfiguration.allowedOrigins ?? [],
+      bootstrapWorkflow: completeWorkflow(s.webAuthnConfiguration.bootstrapWorkflow, "required"),
+      reauthenticationWorkflow: completeWorkflow(s.webAuthnConfiguration.reauthenticationWorkflow, "required"),
+      secondFactorWorkflow: completeWorkflow(s.webAuthnConfiguration.secondFactorWorkflow, "discouraged"),
+    },
   };
 }
 

@@ -20,6 +20,8 @@ import { apiKeys, tenants, type TenantRow } from "../storage/d1/schema.ts";
 export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: "POST", path: /^\/api\/two-factor\/login$/ },
   { method: "POST", path: /^\/api\/two-factor\/send\/[^/]+$/ },
+  { method: "POST", path: /^\/api\/webauthn\/login$/ },
+  { method: "POST", path: /^\/api\/webauthn\/assert$/ },
   { method: "GET", path: /^\/api\/openapi\.json$/ },
   { method: "GET", path: /^\/docs$/ },
   { method: "GET", path: /^\/\.well-known\/jwks\.json$/ },

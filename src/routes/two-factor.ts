@@ -15,6 +15,7 @@ import { trustStatus } from "../services/trust.ts";
 import { offerSecret } from "../services/two-factor.ts";
 import { completeTenantSettings } from "../settings.ts";
 import { codeField, lockedResponse, loginResponse, methodJson, uuid } from "./schemas.ts";
+import { assertionCredential } from "./webauthn.ts";
 
 export const startRequest = z.object({
   userId: uuid.optional(),
@@ -27,7 +28,10 @@ export const startRequest = z.object({
 
 export const twoFactorLoginRequest = z.object({
   twoFactorId: z.string().min(1).max(128),
-  code: codeField,
+  /** Required unless `webauthn` is sent. */
+  code: codeField.optional(),
+  /** Extension: a passkey assertion for a ceremony started with POST /api/webauthn/start {twoFactorId}. */
+  webauthn: assertionCredential.optional(),
   trustComputer: z.boolean().optional(),
   applicationId: uuid.optional(),
   noJWT: z.boolean().optional(),
@@ -59,6 +63,7 @@ twoFactorRoutes.post("/start", async (c) => {
 
 twoFactorRoutes.post("/login", async (c) => {
   const body = await parseBody(c, twoFactorLoginRequest);
+  if (body.code === undefined && body.webauthn === undefined) throw ApiError.field("code", "blank", "You must specify [code].");
   const headerTenant = c.req.header("x-fusionauth-tenantid")?.trim() || null;
   const out = await completeTwoFactor(c.var.services, body, headerTenant);
   if (out.trust) setCookie(c, TRUST_COOKIE, out.trust.id, { path: "/", httpOnly: true, secure: true, sameSite: "Lax", maxAge: out.trust.maxAgeSeconds });
@@ -104,7 +109,7 @@ registerRoute({
 registerRoute({
   method: "post",
   path: "/api/two-factor/login",
-  summary: "Complete a challenge with a TOTP, one-time or recovery code",
+  summary: "Complete a challenge with a TOTP, one-time or recovery code, or a passkey (`webauthn`)",
   tags,
   auth: "none",
   body: twoFactorLoginRequest,

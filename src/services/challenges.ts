@@ -15,9 +15,12 @@ import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
 import type { ChallengeInit, CompletedMethod, GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
+import { passkeyAMR, type CredentialJSON } from "../domain/webauthn-policy.ts";
+import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } from "./passkeys.ts";
+import { verifyChallengePasskey } from "./webauthn.ts";
 import { consumeRecoveryCode } from "./recovery-codes.ts";
 import { mintAccessToken, mintTrustToken } from "./tokens.ts";
-import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type UserLookup } from "./users.ts";
+import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow, type UserLookup } from "./users.ts";
 
 export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
 
@@ -58,7 +61,7 @@ function challengeInit(
   loaded: LoadedUser,
   applicationId: string | null,
   purpose: ChallengeInit["purpose"],
-  extra: { state: Record<string, unknown> | null; trustChallenge: string | null; codeHash: string | null },
+  extra: { state: Record<string, unknown> | null; trustChallenge: string | null; codeHash: string | null; firstFactor?: string[]; passkeys: PasskeyRow[] },
 ): ChallengeInit {
   const { settings } = ctx;
   const methods = activeMethods(loaded.methods, settings);
@@ -82,6 +85,9 @@ function challengeInit(
       trustTokenTtlSeconds: settings.externalIdentifierConfiguration.trustTokenTimeToLiveInSeconds,
     },
     policy: lockoutPolicy(settings),
+    passkeys: extra.passkeys.map(toCandidate),
+    webauthn: extra.passkeys.length ? challengeWebAuthn(settings) : null,
+    firstFactor: extra.firstFactor,
   };
 }
 
@@ -90,6 +96,13 @@ function lockedError(v: GuardVerdict): ApiError {
 }
 
 export type LoginInput = { loginId: string; password: string; applicationId?: string; twoFactorTrustId?: string; noJWT?: boolean };
+/** After a first factor: the device trust, `noJWT` and `state` of the request. */
+export type FirstFactorInput = { twoFactorTrustId?: string; noJWT?: boolean; state?: Record<string, unknown> | null };
+/**
+ * The first factor that passed: its RFC 8176 `amr`, whether it was a passkey (which then cannot be
+ * the second), and whether it was already multi-factor (a user-verified passkey: no challenge).
+ */
+export type FirstFactor = { amr: string[]; passkey: boolean; multiFactor?: boolean };
 export type LoginOutcome = { status: 200 | 242; body: Record<string, unknown> };
 
 /** POST /api/login. Wrong password and unknown user answer the same 404; nothing is minted before MFA. */
@@ -107,28 +120,39 @@ export async function passwordLogin(s: Services, ctx: TenantContext, input: Logi
     if (v.status === "locked") throw lockedError(v);
     throw ApiError.notFound();
   }
+  return finishFirstFactor(s, ctx, loaded, app, input, { amr: ["pwd"], passkey: false }, now);
+}
+
+/**
+ * After a first factor (password, or a passkey without user verification): 242 with a challenge
+ * when the login policy asks for a second factor and no device trust covers it, else 200.
+ */
+export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded: LoadedUser, app: ApplicationRow | null, input: FirstFactorInput, first: FirstFactor, now: number): Promise<LoginOutcome> {
+  const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const appSettings = completeApplicationSettings(app?.settings);
   const policy = appSettings.multiFactorConfiguration.loginPolicy ?? ctx.settings.multiFactorConfiguration.loginPolicy;
   const methods = activeMethods(loaded.methods, ctx.settings);
-  const mfaDue = policy === "Required" || (policy === "Enabled" && methods.length > 0);
+  const keys = first.passkey ? [] : secondFactorPasskeys(loaded, ctx.settings);
+  const eligible = methods.length + keys.length;
+  const mfaDue = !first.multiFactor && (policy === "Required" || (policy === "Enabled" && eligible > 0));
 
   if (mfaDue) {
     const trustPolicy: TrustPolicy = appSettings.multiFactorConfiguration.trustPolicy;
-    const init = challengeInit(s, ctx, loaded, app?.id ?? null, "login", { state: null, trustChallenge: null, codeHash: null });
-    const trust = methods.length > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
+    const init = challengeInit(s, ctx, loaded, app?.id ?? null, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys });
+    const trust = eligible > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
     const v = await guard.startChallenge(init, now, trust);
     if (v.status === "locked") throw lockedError(v);
     if (v.status === "challenge") {
-      const body: Record<string, unknown> = { twoFactorId: v.twoFactorId, methods: toPublicMethods(methods) };
-      if (methods.length === 0) body.configurableMethods = configurableMethods(ctx.settings);
+      const body: Record<string, unknown> = { twoFactorId: v.twoFactorId, methods: [...toPublicMethods(methods), ...passkeyMethods(keys)] };
+      if (eligible === 0) body.configurableMethods = configurableMethods(ctx.settings);
       return { status: 242, body };
     }
     // "trusted": a valid device trust stands in for the second factor.
-    return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, ["pwd"], now, input.noJWT) };
+    return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, first.amr, now, input.noJWT) };
   }
   const v = await guard.checkLock(now);
   if (v.status === "locked") throw lockedError(v);
-  return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, ["pwd"], now, input.noJWT) };
+  return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, first.amr, now, input.noJWT) };
 }
 
 async function loginBody(s: Services, tenantId: string, loaded: LoadedUser, applicationId: string | null, settings: TenantSettings, amr: string[], now: number, noJWT?: boolean) {
@@ -156,19 +180,22 @@ export async function startTwoFactor(s: Services, ctx: TenantContext, input: Sta
   const [loaded, app] = await Promise.all([loadUser(s.db, ctx.tenant.id, lookup), loadApplication(s, ctx.tenant.id, input.applicationId)]);
   if (!loaded) throw ApiError.notFound();
   const code = input.code ?? generateNumericCode(s.random, 6);
+  const keys = secondFactorPasskeys(loaded, ctx.settings);
   const init = challengeInit(s, ctx, loaded, app?.id ?? null, "step_up", {
     state: input.state ?? null,
     trustChallenge: input.trustChallenge ?? null,
     codeHash: await otpHash(s, code),
+    passkeys: keys,
   });
   const v = await s.guard(ctx.tenant.id, loaded.user.id).startChallenge(init, s.now());
   if (v.status === "locked") throw lockedError(v);
   if (v.status !== "challenge") throw new Error(`unexpected verdict ${v.status}`);
-  const methods = toPublicMethods(activeMethods(loaded.methods, ctx.settings));
+  const methods = [...toPublicMethods(activeMethods(loaded.methods, ctx.settings)), ...passkeyMethods(keys)];
   return methods.length ? { code, twoFactorId: v.twoFactorId, methods } : { code, twoFactorId: v.twoFactorId };
 }
 
-export type CompleteInput = { twoFactorId: string; code: string; trustComputer?: boolean; noJWT?: boolean };
+/** `code` or, for a passkey (an extension), `webauthn`: the assertion for a ceremony started with this twoFactorId. */
+export type CompleteInput = { twoFactorId: string; code?: string; webauthn?: CredentialJSON; trustComputer?: boolean; noJWT?: boolean };
 
 /** POST /api/two-factor/login. 404 unknown/expired id, 421 wrong code, 409 locked. */
 export async function completeTwoFactor(
@@ -181,9 +208,12 @@ export async function completeTwoFactor(
   if (!parsed || !guard) throw ApiError.notFound();
   const now = s.now();
   const trustComputer = input.trustComputer === true;
-  let v = await guard.verifyChallenge({ nonce: parsed.nonce, code: input.code, codeHash: await otpHash(s, input.code), now, expectTenantId: headerTenantId, trustComputer });
+  const code = input.code ?? "";
+  let v = input.webauthn
+    ? await verifyChallengePasskey(s, guard, { nonce: parsed.nonce, credential: input.webauthn, now, expectTenantId: headerTenantId, trustComputer })
+    : await guard.verifyChallenge({ nonce: parsed.nonce, code, codeHash: await otpHash(s, code), now, expectTenantId: headerTenantId, trustComputer });
   if (v.status === "check_recovery") {
-    const consumed = v.tenantId !== undefined && v.userId !== undefined && (await consumeRecoveryCode(s, v.tenantId, v.userId, input.code));
+    const consumed = v.tenantId !== undefined && v.userId !== undefined && (await consumeRecoveryCode(s, v.tenantId, v.userId, code));
     v = await guard.settleRecovery(parsed.nonce, consumed, trustComputer, now);
   }
   switch (v.status) {
@@ -197,10 +227,10 @@ export async function completeTwoFactor(
       throw ApiError.notFound();
   }
   const { challenge, method, trust } = v;
-  if (method.methodId) {
+  if (method.methodId && method.kind !== "webauthn") {
     s.defer(s.db.update(mfaMethods).set({ lastUsedAt: now }).where(and(eq(mfaMethods.userId, challenge.userId), eq(mfaMethods.id, method.methodId))));
   }
-  const amr = amrFor(challenge.purpose, method);
+  const amr = amrFor(challenge, method);
   const body: Record<string, unknown> = { user: challenge.user };
   if (!input.noJWT) {
     Object.assign(
@@ -229,7 +259,8 @@ export async function completeTwoFactor(
   return { body, trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null };
 }
 
-function amrFor(purpose: "login" | "step_up", _method: CompletedMethod): string[] {
-  // TOTP, one-time codes and recovery (look-up) codes are all "otp" in RFC 8176 terms.
-  return purpose === "login" ? ["pwd", "otp", "mfa"] : ["otp"];
+function amrFor(challenge: ChallengeInit, method: CompletedMethod): string[] {
+  // TOTP, one-time codes and recovery (look-up) codes are all "otp" in RFC 8176 terms; a passkey is hwk or swk.
+  const factor = method.kind === "webauthn" ? passkeyAMR(method.backupEligible === true) : "otp";
+  return challenge.purpose === "login" ? [...(challenge.firstFactor ?? ["pwd"]), factor, "mfa"] : [factor];
 }

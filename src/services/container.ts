@@ -8,6 +8,7 @@ import { parseKeyring, randomBytes, type EncryptionKeyring, type RandomBytes } f
 import { utf8 } from "../domain/encoding.ts";
 import { schema } from "../storage/d1/schema.ts";
 import type { UserGuard } from "../storage/durable-objects/user-guard.ts";
+import type { PasskeyChallenge } from "../storage/durable-objects/ceremonies.ts";
 import { countingD1, counters } from "./instrumentation.ts";
 
 export type Db = DrizzleD1Database<typeof schema>;
@@ -25,6 +26,8 @@ export type Services = {
   guard: (tenantId: string, userId: string) => GuardApi;
   /** The Durable Object named inside a twoFactorId; null when the id is not one of ours. */
   guardById: (hexId: string) => GuardApi | null;
+  /** The object holding one discoverable-login challenge, named by the challenge's SHA-256 (hex). */
+  passkeyChallenge: (challengeHash: string) => Pick<PasskeyChallenge, "put" | "take">;
   /** Work that may finish after the response (lastUsed updates). */
   defer: (p: Promise<unknown>) => void;
 };
@@ -50,6 +53,12 @@ export type GuardApi = Pick<
   | "erase"
   | "lockState"
   | "revokeTrusts"
+  | "putCeremony"
+  | "takeCeremony"
+  | "settleAssertion"
+  | "beginChallengeCeremony"
+  | "takeChallengeCeremony"
+  | "settlePasskey"
 > & { id: DurableObjectId };
 
 export type ServiceOverrides = Partial<Pick<Services, "now" | "random">>;
@@ -85,6 +94,10 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
       } catch {
         return null;
       }
+    },
+    passkeyChallenge: (challengeHash) => {
+      if (instrument) counters.doCalls++;
+      return env.PASSKEY_CHALLENGE.get(env.PASSKEY_CHALLENGE.idFromName(`passkey-challenge:${challengeHash}`)) as unknown as Pick<PasskeyChallenge, "put" | "take">;
     },
     defer,
   };

@@ -4,10 +4,11 @@
  */
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "./container.ts";
-import { mfaMethods, recoveryCodes, users } from "../storage/d1/schema.ts";
+import { mfaMethods, passkeys, recoveryCodes, users } from "../storage/d1/schema.ts";
 
 export type UserRow = typeof users.$inferSelect;
 export type MethodRow = typeof mfaMethods.$inferSelect;
+export type PasskeyRow = typeof passkeys.$inferSelect;
 
 export type PublicMethod = {
   id: string;
@@ -68,21 +69,22 @@ function where(tenantId: string, q: UserLookup) {
   }
 }
 
-export type LoadedUser = { user: UserRow; methods: MethodRow[]; unusedRecoveryCodes: number };
+export type LoadedUser = { user: UserRow; methods: MethodRow[]; unusedRecoveryCodes: number; passkeys: PasskeyRow[] };
 
-/** One D1 round trip (a batch): the user scoped to the tenant, their methods, and the count of unused recovery codes. */
+/** One D1 round trip (a batch): the user scoped to the tenant, their methods, the count of unused recovery codes, and their passkeys. */
 export async function loadUser(db: Db, tenantId: string, q: UserLookup): Promise<LoadedUser | null> {
   const w = where(tenantId, q);
   const idOf = db.select({ id: users.id }).from(users).where(w).limit(1);
-  const [userRows, methods, rc] = await db.batch([
+  const [userRows, methods, rc, keys] = await db.batch([
     db.select().from(users).where(w).limit(1),
     db.select().from(mfaMethods).where(inArray(mfaMethods.userId, idOf)).orderBy(mfaMethods.createdAt),
     db
       .select({ n: sql<number>`count(*)` })
       .from(recoveryCodes)
       .where(and(inArray(recoveryCodes.userId, idOf), isNull(recoveryCodes.usedAt))),
+    db.select().from(passkeys).where(and(eq(passkeys.tenantId, tenantId), inArray(passkeys.userId, idOf))).orderBy(passkeys.createdAt),
   ]);
   const user = userRows[0];
   if (!user) return null;
-  return { user, methods, unusedRecoveryCodes: rc[0]?.n ?? 0 };
+  return { user, methods, unusedRecoveryCodes: rc[0]?.n ?? 0, passkeys: keys };
 }

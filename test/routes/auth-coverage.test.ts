@@ -57,6 +57,8 @@ describe("the public list", () => {
   const EXPECTED_PUBLIC = [
     ["POST", "/api/two-factor/login"], // FusionAuth: twoFactorLogin is anonymous
     ["POST", `/api/two-factor/send/${crypto.randomUUID()}`], // FusionAuth: sendTwoFactorCodeForLogin(UsingMethod)
+    ["POST", "/api/webauthn/login"], // FusionAuth: completeWebAuthnLogin is anonymous
+    ["POST", "/api/webauthn/assert"], // FusionAuth: completeWebAuthnAssertion is anonymous
     ["GET", "/api/openapi.json"],
     ["GET", "/docs"],
     ["GET", "/"],
@@ -83,6 +85,16 @@ describe("the public list", () => {
       ["GET", "/api/two-factor/login"],
       ["POST", "/api/two-factor/login/extra"],
       ["POST", "/api/two-factor/send/a/b"],
+      // FusionAuth's client sends the key to these (fusionauth-mfa-api.md §1.3): options name a user's
+      // credential ids, and a registration binds a credential to an account, so only a backend may.
+      ["POST", "/api/webauthn/start"],
+      ["POST", "/api/webauthn/register/start"],
+      ["POST", "/api/webauthn/register/complete"],
+      ["GET", "/api/webauthn/login"],
+      ["POST", "/api/webauthn/login/extra"],
+      ["POST", "/api/webauthn/assertx"],
+      ["GET", "/api/webauthn"],
+      ["DELETE", "/api/webauthn/x"],
       ["POST", "/api/two-factor/send/"],
       ["GET", "/api/openapi.jsonx"],
       ["POST", "/api/openapi.json"],

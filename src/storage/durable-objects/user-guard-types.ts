@@ -5,6 +5,40 @@ import type { TrustPolicy } from "../../settings.ts";
 /** A TOTP key to try: either the AES-GCM ciphertext from D1 (`secretEnc`) or, at enrolment, the raw key (base64url). */
 export type TotpCandidate = { methodId: string; secretEnc?: string; secret?: string; owner?: string };
 
+/** A user's passkey as snapshotted into a challenge, so the second-factor path needs no D1 read to verify. */
+export type PasskeyCandidate = {
+  /** The passkey's UUID (its `methodId` in the challenge's `methods`). */
+  id: string;
+  credentialId: string;
+  publicKey: string;
+  signCount: number;
+  transports: string[];
+  backupEligible: boolean;
+  userId: string;
+  name: string | null;
+};
+
+/** The tenant's relying party and the second-factor workflow's UV rule, snapshotted at challenge start. */
+export type ChallengeWebAuthn = { rpId: string; rpName: string; origins: string[]; userVerification: "required" | "preferred" | "discouraged"; ttlSeconds: number };
+
+/** A WebAuthn ceremony challenge at rest (src/storage/durable-objects/ceremonies.ts). */
+export type CeremonyRecord = {
+  ceremony: "registration" | "authentication" | "second_factor";
+  tenantId: string;
+  /** null only for a discoverable login, where the credential names the user. */
+  userId: string | null;
+  workflow: "bootstrap" | "general" | "reauthentication" | "secondFactor";
+  userVerification: "required" | "preferred" | "discouraged";
+  /** The options' allowCredentials (credential ids); empty = any of the user's. */
+  allowCredentialIds: string[];
+  applicationId: string | null;
+  state: Record<string, unknown> | null;
+  expiresAt: number;
+  /** second_factor: the storage key of the challenge (twoFactorId) this ceremony completes. */
+  challengeKey?: string;
+  registration?: { name: string | null; displayName: string; userAgent: string | null };
+};
+
 /** What a completed challenge needs to answer without touching D1: it travels with the challenge. */
 export type ChallengeInit = {
   tenantId: string;
@@ -24,6 +58,11 @@ export type ChallengeInit = {
   token: { issuer: string; ttlSeconds: number; trustTtlSeconds: number; trustTokenTtlSeconds: number };
   /** The tenant's lockout policy, so the anonymous completion needs no D1 read. */
   policy: LockoutPolicy;
+  /** The user's passkeys and the relying party, when passkeys may serve as the second factor. */
+  passkeys?: PasskeyCandidate[];
+  webauthn?: ChallengeWebAuthn | null;
+  /** RFC 8176 values of the first factor of a login challenge (default `["pwd"]`). */
+  firstFactor?: string[];
 };
 
 export type VerifyChallengeInput = {
@@ -41,7 +80,7 @@ export type ChallengeRecord = ChallengeInit & { expiresAt: number; attempts: num
 
 export type TrustQuery = { trustId: string | null; applicationId: string | null; trustPolicy: TrustPolicy };
 
-export type CompletedMethod = { kind: "code" | "authenticator" | "recovery"; methodId?: string; step?: number };
+export type CompletedMethod = { kind: "code" | "authenticator" | "recovery" | "webauthn"; methodId?: string; step?: number; backupEligible?: boolean };
 
 export type GuardVerdict =
   | { status: "ok" }
@@ -53,4 +92,8 @@ export type GuardVerdict =
   /** The code looks like a recovery code: consume it in D1, then settle. Challenges name their owner. */
   | { status: "check_recovery"; tenantId?: string; userId?: string }
   | { status: "completed"; challenge: ChallengeRecord; method: CompletedMethod; trust?: { trustId: string; expiration: number } }
-  | { status: "verified"; method: CompletedMethod };
+  | { status: "verified"; method: CompletedMethod }
+  /** WebAuthn: a ceremony taken (deleted) for verification; a challenge's passkey options; a challenge's passkey to check. */
+  | { status: "ceremony"; record: CeremonyRecord }
+  | { status: "passkey_options"; passkeys: PasskeyCandidate[]; webauthn: ChallengeWebAuthn }
+  | { status: "check_passkey"; challenge: ChallengeRecord; ceremony: CeremonyRecord };

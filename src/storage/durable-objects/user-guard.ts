@@ -24,7 +24,8 @@ import {
   type LockoutPolicy,
   type LockoutState,
 } from "../../domain/lockout.ts";
-import type { ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
+import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
+import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
 
 const NONCE_BYTES = 32;
 
@@ -130,14 +131,74 @@ export class UserGuard extends DurableObject<Env> {
 
   /** Second half of a recovery-code completion: `consumed` says whether D1 consumed an unused code. */
   async settleRecovery(nonceB64: string, consumed: boolean, trustComputer: boolean, now: number): Promise<GuardVerdict> {
-    const key = await this.challengeKey(nonceOf(nonceB64));
-    const trust = trustComputer ? await newTrustId() : null;
-    const record = this.kv.get(key) as ChallengeRecord | undefined;
-    if (!record || record.expiresAt <= now) return { status: "not_found" };
+    return this.settle(nonceB64, consumed, { kind: "recovery" }, trustComputer, now);
+  }
+
+  // ---- WebAuthn (ceremony storage in ./ceremonies.ts; verification in the worker) -----------
+
+  /** Stores a ceremony challenge for this user; an authentication ceremony is refused while locked. */
+  async putCeremony(challengeHash: string, record: CeremonyRecord, now: number): Promise<GuardVerdict> {
+    const locked = record.ceremony === "registration" ? null : this.locked(now);
+    if (locked) return locked;
+    storeCeremony(this.kv, challengeHash, record, now);
+    return { status: "ok" };
+  }
+
+  /** Takes (deletes) a ceremony before its response is verified, so it is single use whatever the outcome. */
+  async takeCeremony(challengeHash: string, expect: CeremonyExpectation, now: number): Promise<GuardVerdict> {
+    const record = takeCeremony(this.kv, challengeHash, expect, now);
+    const locked = expect.ceremony === "registration" ? null : this.locked(now);
+    if (locked) return locked;
+    return record ? { status: "ceremony", record } : { status: "not_found" };
+  }
+
+  /** Outcome of a passkey assertion outside a challenge: a failure counts toward the account lock. */
+  async settleAssertion(ok: boolean, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked) return locked;
-    if (consumed) return this.complete(key, record, { kind: "recovery" }, trust, now);
-    return this.failChallenge(key, record, record.policy, now);
+    if (!ok) return this.fail(policy, now);
+    this.succeed();
+    return { status: "ok" };
+  }
+
+  /** Second factor: starts a passkey ceremony for a live challenge; answers its passkeys and relying party. */
+  async beginChallengeCeremony(nonceB64: string, challengeHash: string, now: number, expectTenantId: string | null): Promise<GuardVerdict> {
+    const key = await this.challengeKey(nonceOf(nonceB64));
+    const record = this.liveChallenge(key, now, expectTenantId);
+    if (!record?.webauthn || !record.passkeys?.length) return { status: "not_found" };
+    const locked = this.locked(now);
+    if (locked) return locked;
+    const { webauthn, passkeys } = record;
+    storeCeremony(this.kv, challengeHash, {
+      ceremony: "second_factor",
+      tenantId: record.tenantId,
+      userId: record.userId,
+      workflow: "secondFactor",
+      userVerification: webauthn.userVerification,
+      allowCredentialIds: passkeys.map((p) => p.credentialId),
+      applicationId: record.applicationId,
+      state: null,
+      expiresAt: Math.min(record.expiresAt, now + webauthn.ttlSeconds),
+      challengeKey: key,
+    }, now);
+    return { status: "passkey_options", passkeys, webauthn };
+  }
+
+  /** Second factor, first half: takes the ceremony; a replayed or unknown one is a wrong answer (counted). */
+  async takeChallengeCeremony(nonceB64: string, challengeHash: string, now: number, expectTenantId: string | null): Promise<GuardVerdict> {
+    const key = await this.challengeKey(nonceOf(nonceB64));
+    const record = this.liveChallenge(key, now, expectTenantId);
+    if (!record) return { status: "not_found" };
+    const ceremony = takeCeremony(this.kv, challengeHash, { ceremony: "second_factor", tenantId: record.tenantId }, now);
+    const locked = this.locked(now);
+    if (locked) return locked;
+    if (!ceremony || ceremony.challengeKey !== key) return this.failChallenge(key, record, record.policy, now);
+    return { status: "check_passkey", challenge: record, ceremony };
+  }
+
+  /** Second factor, second half: `verified` says whether the assertion and its counter update passed. */
+  async settlePasskey(nonceB64: string, verified: boolean, method: CompletedMethod, trustComputer: boolean, now: number): Promise<GuardVerdict> {
+    return this.settle(nonceB64, verified, method, trustComputer, now);
   }
 
   /**
@@ -208,6 +269,24 @@ export class UserGuard extends DurableObject<Env> {
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  private liveChallenge(key: string, now: number, expectTenantId: string | null): ChallengeRecord | null {
+    const record = this.kv.get(key) as ChallengeRecord | undefined;
+    if (!record || record.expiresAt <= now) return null;
+    return expectTenantId && expectTenantId !== record.tenantId ? null : record;
+  }
+
+  /** Completes a challenge whose answer was judged outside the object (recovery code, passkey), or counts a failure. */
+  private async settle(nonceB64: string, ok: boolean, method: CompletedMethod, trustComputer: boolean, now: number): Promise<GuardVerdict> {
+    const key = await this.challengeKey(nonceOf(nonceB64));
+    const trust = trustComputer ? await newTrustId() : null;
+    const record = this.kv.get(key) as ChallengeRecord | undefined;
+    if (!record || record.expiresAt <= now) return { status: "not_found" };
+    const locked = this.locked(now);
+    if (locked) return locked;
+    if (ok) return this.complete(key, record, method, trust, now);
+    return this.failChallenge(key, record, record.policy, now);
+  }
 
   /** Async phase: finds a TOTP match without writing anything (the step is re-checked at commit). */
   private async findTotp(candidates: TotpCandidate[], code: string, now: number, owner: string | null): Promise<{ methodId: string; step: number } | null> {

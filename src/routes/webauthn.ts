@@ -1,0 +1,155 @@
+/**
+ * /api/webauthn: FusionAuth's passkey API. Registration start/complete, authentication options
+ * (`/start`, also for a challenge's passkey via `twoFactorId`), passwordless login (`/login`, no key,
+ * LoginResponse incl. 242), re-authentication (`/assert`, no key), and credential retrieval and
+ * deletion. Base64url strings throughout, as FusionAuth's client sends them.
+ */
+import { Hono, type Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { parseBody, parseQuery } from "../http/validate.ts";
+import { requireTenant, requireTenantRow } from "../middleware/auth.ts";
+import { errorsSchema, registerRoute } from "../openapi.ts";
+import { tenantContext } from "../services/challenges.ts";
+import { deleteCredentials, getCredential, listCredentials, toCredentialJson } from "../services/passkeys.ts";
+import { loadUser } from "../services/users.ts";
+import { completeRegistration, passkeyAssert, passkeyLogin, startAuthentication, startRegistration } from "../services/webauthn.ts";
+import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
+
+const b64url = z.string().max(16_384).regex(/^[A-Za-z0-9_-]*$/, "must be base64url");
+const credentialId = b64url.min(1).max(1_400);
+
+const credentialBase = {
+  id: credentialId,
+  rawId: credentialId.optional(),
+  type: z.literal("public-key"),
+  authenticatorAttachment: z.string().max(32).nullish(),
+  clientExtensionResults: z.record(z.string(), z.unknown()).optional(),
+};
+
+/** An assertion (`PublicKeyCredential.toJSON()` of navigator.credentials.get). */
+export const assertionCredential = z
+  .object({
+    ...credentialBase,
+    response: z.object({ clientDataJSON: b64url.min(1), authenticatorData: b64url.min(1), signature: b64url.min(1), userHandle: b64url.nullish() }),
+  })
+  .meta({ id: "WebAuthnAssertion" });
+
+/** An attestation (`PublicKeyCredential.toJSON()` of navigator.credentials.create); `transports` also accepted beside `response`. */
+const registrationCredential = z.object({
+  ...credentialBase,
+  transports: z.array(z.string().max(32)).max(8).optional(),
+  response: z.object({ clientDataJSON: b64url.min(1), attestationObject: b64url.min(1), transports: z.array(z.string().max(32)).max(8).optional() }),
+});
+
+const claimed = { origin: z.string().max(255).optional(), rpId: z.string().max(253).optional() };
+
+const registerStartRequest = z.object({
+  userId: uuid,
+  displayName: z.string().trim().min(1).max(255),
+  name: z.string().max(255).optional(),
+  userAgent: z.string().max(512).optional(),
+  workflow: z.enum(["bootstrap", "general", "reauthentication"]),
+});
+const registerCompleteRequest = z.object({ userId: uuid, ...claimed, credential: registrationCredential });
+const startRequest = z.object({
+  applicationId: uuid.optional(),
+  userId: uuid.optional(),
+  loginId: z.string().trim().min(1).max(254).optional(),
+  loginIdTypes: z.array(z.string().max(32)).max(4).optional(),
+  credentialId: credentialId.optional(),
+  state: z.record(z.string(), z.unknown()).optional(),
+  workflow: z.enum(["bootstrap", "reauthentication"]).optional(),
+  twoFactorId: z.string().min(1).max(128).optional().meta({ description: "Extension: options for a passkey answering this challenge (second factor or step-up); complete with POST /api/two-factor/login {twoFactorId, webauthn}." }),
+});
+const assertionRequest = z.object({
+  ...claimed,
+  credential: assertionCredential,
+  twoFactorTrustId: z.string().max(128).optional(),
+  applicationId: uuid.optional(),
+  ipAddress: z.string().max(64).optional(),
+  metaData: z.record(z.string(), z.unknown()).optional(),
+  noJWT: z.boolean().optional(),
+});
+const userQuery = z.object({ userId: uuid });
+
+export const webAuthnRoutes = new Hono<AppEnv>();
+
+webAuthnRoutes.post("/register/start", async (c) => {
+  const body = await parseBody(c, registerStartRequest);
+  return c.json(await startRegistration(c.var.services, tenantContext(requireTenantRow(c)), body));
+});
+
+webAuthnRoutes.post("/register/complete", async (c) => {
+  const body = await parseBody(c, registerCompleteRequest);
+  const credential = { ...body.credential, response: { ...body.credential.response, transports: body.credential.response.transports ?? body.credential.transports } };
+  return c.json(await completeRegistration(c.var.services, tenantContext(requireTenantRow(c)), { ...body, credential }));
+});
+
+webAuthnRoutes.post("/start", async (c) => {
+  const body = await parseBody(c, startRequest);
+  return c.json(await startAuthentication(c.var.services, tenantContext(requireTenantRow(c)), body));
+});
+
+const headerTenant = (c: { req: { header(name: string): string | undefined } }) => c.req.header("x-fusionauth-tenantid")?.trim() || null;
+
+webAuthnRoutes.post("/login", async (c) => {
+  const body = await parseBody(c, assertionRequest);
+  // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
+  const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
+  const out = await passkeyLogin(c.var.services, { ...body, twoFactorTrustId }, headerTenant(c));
+  return c.json(out.body, out.status as 200);
+});
+
+webAuthnRoutes.post("/assert", async (c) => c.json(await passkeyAssert(c.var.services, await parseBody(c, assertionRequest), headerTenant(c))));
+
+/** GET / DELETE `?userId=`: an unknown user (or another tenant's) is 404, as for every user lookup. */
+async function requireUserId(c: Context<AppEnv>): Promise<{ tenantId: string; userId: string }> {
+  const { userId } = parseQuery(c, userQuery);
+  const tenantId = requireTenant(c);
+  if (!(await loadUser(c.var.services.db, tenantId, { by: "id", id: userId }))) throw ApiError.notFound();
+  return { tenantId, userId };
+}
+
+webAuthnRoutes.get("/", async (c) => {
+  const { tenantId, userId } = await requireUserId(c);
+  return c.json({ credentials: (await listCredentials(c.var.services, tenantId, userId)).map(toCredentialJson) });
+});
+
+webAuthnRoutes.delete("/", async (c) => {
+  const { tenantId, userId } = await requireUserId(c);
+  await deleteCredentials(c.var.services, tenantId, { userId });
+  return c.body(null, 200);
+});
+
+webAuthnRoutes.get("/:id", async (c) => {
+  const id = c.req.param("id");
+  const row = uuid.safeParse(id).success ? await getCredential(c.var.services, requireTenant(c), id) : null;
+  if (!row) throw ApiError.notFound();
+  return c.json({ credential: toCredentialJson(row) });
+});
+
+webAuthnRoutes.delete("/:id", async (c) => {
+  const id = c.req.param("id");
+  if (!uuid.safeParse(id).success || (await deleteCredentials(c.var.services, requireTenant(c), { id })) !== 1) throw ApiError.notFound();
+  return c.body(null, 200);
+});
+
+// ---- OpenAPI ------------------------------------------------------------------------------------
+
+const tags = ["WebAuthn"];
+const invalid = { description: "Invalid request, WebAuthn disabled for the tenant or workflow (`[WebAuthnDisabled]`), or a response that failed verification (`[WebAuthnFailed]`, one generic answer for every reason).", schema: errorsSchema };
+const locked = { description: "The account is locked (failed assertions count toward the same lock as codes).", schema: lockedResponse };
+const credentialJson = z.record(z.string(), z.unknown()).meta({ id: "WebAuthnCredential", description: "FusionAuth's WebAuthnCredential; `publicKey` is the COSE key (base64url); plus `backupEligible`, `backedUp`, `aaguid`." });
+const optionsJson = z.object({ options: z.record(z.string(), z.unknown()) });
+registerRoute({ method: "post", path: "/api/webauthn/register/start", summary: "Start a passkey registration (creation options)", tags, auth: "apiKey", body: registerStartRequest, responses: { 200: { description: "PublicKeyCredentialCreationOptions (JSON form).", schema: optionsJson }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
+registerRoute({ method: "post", path: "/api/webauthn/register/complete", summary: "Complete a passkey registration", tags, auth: "apiKey", body: registerCompleteRequest, responses: { 200: { description: "The stored credential.", schema: z.object({ credential: credentialJson }) }, 400: invalid } });
+registerRoute({ method: "post", path: "/api/webauthn/start", summary: "Start a passkey login, re-authentication, or (with twoFactorId) a challenge's passkey", tags, auth: "apiKey", body: startRequest, responses: { 200: { description: "PublicKeyCredentialRequestOptions (JSON form).", schema: optionsJson }, 400: invalid, 404: { description: "Unknown user, or unknown/expired twoFactorId or one without passkeys (empty)." }, 409: locked } });
+registerRoute({ method: "post", path: "/api/webauthn/login", summary: "Log in with a passkey (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Authenticated.", schema: loginResponse }, 242: { description: "Passkey without user verification and the login policy asks for another factor.", schema: twoFactorChallenge }, 400: invalid, 409: locked } });
+registerRoute({ method: "post", path: "/api/webauthn/assert", summary: "Verify a passkey without logging in (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Verified.", schema: z.object({ credential: credentialJson }) }, 400: invalid, 409: locked } });
+registerRoute({ method: "get", path: "/api/webauthn", summary: "A user's passkeys", tags, auth: "apiKey", query: userQuery, responses: { 200: { description: "The credentials.", schema: z.object({ credentials: z.array(credentialJson) }) }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
+registerRoute({ method: "delete", path: "/api/webauthn", summary: "Delete all of a user's passkeys", tags, auth: "apiKey", query: userQuery, responses: { 200: { description: "Deleted (empty body)." }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
+registerRoute({ method: "get", path: "/api/webauthn/:id", summary: "A passkey", tags, auth: "apiKey", responses: { 200: { description: "The credential.", schema: z.object({ credential: credentialJson }) }, 404: { description: "Not found (empty)." } } });
+registerRoute({ method: "delete", path: "/api/webauthn/:id", summary: "Delete a passkey", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: { description: "Not found (empty)." } } });
