@@ -279,14 +279,16 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
   const ctx = tenantContext(found.t);
   const guard = s.guard(row.tenantId, row.userId);
   const expect = { ceremony: "authentication" as const, tenantId: row.tenantId };
-  let record: CeremonyRecord | null;
+  let record: CeremonyRecord | "in_flight" | null;
   if (read.store === "user") {
     const taken = await guard.takeCeremony(hash, expect, now);
     if (taken.status === "locked") throw ApiError.locked(taken.actions);
-    record = taken.status === "ceremony" ? taken.record : null;
+    record = taken.status === "ceremony" ? taken.record : taken.status === "in_flight" ? "in_flight" : null;
   } else {
     record = await s.passkeyChallenge(hash).take(hash, expect, now);
   }
+  // A copy racing the first submission of this challenge: refused without counting (ceremonies.ts).
+  if (record === "in_flight") throw failed("assertion", "in_flight");
   let result: AssertionResult | null = null;
   let reason = "challenge_not_found";
   const rp = relyingParty(ctx.settings);

@@ -95,5 +95,6 @@ export type GuardVerdict =
   | { status: "verified"; method: CompletedMethod }
   /** WebAuthn: a ceremony taken (deleted) for verification; a challenge's passkey options; a challenge's passkey to check. */
   | { status: "ceremony"; record: CeremonyRecord }
+  | { status: "in_flight" }
   | { status: "passkey_options"; passkeys: PasskeyCandidate[]; webauthn: ChallengeWebAuthn }
   | { status: "check_passkey"; challenge: ChallengeRecord; ceremony: CeremonyRecord };

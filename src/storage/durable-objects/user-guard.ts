@@ -147,6 +147,7 @@ export class UserGuard extends DurableObject<Env> {
   /** Takes (deletes) a ceremony before its response is verified, so it is single use whatever the outcome. */
   async takeCeremony(challengeHash: string, expect: CeremonyExpectation, now: number): Promise<GuardVerdict> {
     const record = takeCeremony(this.kv, challengeHash, expect, now);
+    if (record === "in_flight") return { status: "in_flight" };
     const locked = expect.ceremony === "registration" ? null : this.locked(now);
     if (locked) return locked;
     return record ? { status: "ceremony", record } : { status: "not_found" };
@@ -192,6 +193,8 @@ export class UserGuard extends DurableObject<Env> {
     const ceremony = takeCeremony(this.kv, challengeHash, { ceremony: "second_factor", tenantId: record.tenantId }, now);
     const locked = this.locked(now);
     if (locked) return locked;
+    // A copy racing the first submission: refused, not counted (./ceremonies.ts).
+    if (ceremony === "in_flight") return { status: "invalid" };
     if (!ceremony || ceremony.challengeKey !== key) return this.failChallenge(key, record, record.policy, now);
     return { status: "check_passkey", challenge: record, ceremony };
   }
