@@ -15,6 +15,8 @@ import { loginRoutes } from "./routes/login.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { webAuthnRoutes } from "./routes/webauthn.ts";
+import { webAuthnScriptRoutes } from "./routes/webauthn-script.ts";
+import { webAuthnDevRoutes } from "./routes/webauthn-dev.ts";
 
 export function createApp(opts: { overrides?: ServiceOverrides } = {}) {
   const app = new Hono<AppEnv>();
@@ -42,6 +44,9 @@ export function createApp(opts: { overrides?: ServiceOverrides } = {}) {
   app.route("/api/login", loginRoutes);
   app.route("/api/two-factor", twoFactorRoutes);
   app.route("/api/webauthn", webAuthnRoutes);
+  app.route("/", webAuthnScriptRoutes);
+  // Development and tests only: the page answers 404 in production.
+  app.route("/dev/passkeys", webAuthnDevRoutes);
 
   app.notFound(() => errorResponse(ApiError.notFound()));
   app.onError(handleError);

@@ -22,6 +22,9 @@ export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: "POST", path: /^\/api\/two-factor\/send\/[^/]+$/ },
   { method: "POST", path: /^\/api\/webauthn\/login$/ },
   { method: "POST", path: /^\/api\/webauthn\/assert$/ },
+  { method: "GET", path: /^\/webauthn\.js$/ },
+  // The passkey page of development and tests; production answers 404 (src/routes/webauthn-dev.ts).
+  { method: "GET", path: /^\/dev\/passkeys$/ },
   { method: "GET", path: /^\/api\/openapi\.json$/ },
   { method: "GET", path: /^\/docs$/ },
   { method: "GET", path: /^\/\.well-known\/jwks\.json$/ },

@@ -59,6 +59,8 @@ describe("the public list", () => {
     ["POST", `/api/two-factor/send/${crypto.randomUUID()}`], // FusionAuth: sendTwoFactorCodeForLogin(UsingMethod)
     ["POST", "/api/webauthn/login"], // FusionAuth: completeWebAuthnLogin is anonymous
     ["POST", "/api/webauthn/assert"], // FusionAuth: completeWebAuthnAssertion is anonymous
+    ["GET", "/webauthn.js"], // the browser script for passkey pages (no secret in it)
+    ["GET", "/dev/passkeys"], // development page; 404 in production (webauthn-dev.test.ts)
     ["GET", "/api/openapi.json"],
     ["GET", "/docs"],
     ["GET", "/"],
