@@ -2,5 +2,7 @@
 import { createApp } from "./app.ts";
 
 export { UserGuard } from "./storage/durable-objects/user-guard.ts";
+export { SendLimiter } from "./storage/durable-objects/send-limiter.ts";
+export { DevOutbox } from "./storage/durable-objects/dev-outbox.ts";
 export { PasskeyChallenge } from "./storage/durable-objects/ceremonies.ts";
 export default createApp();

@@ -3,6 +3,17 @@
  * in D1 and parsed here, so every reader sees complete, typed settings.
  */
 import { z } from "zod";
+import type { EmailTemplate, SmsTemplate } from "./domain/message-template.ts";
+import {
+  callingCodesSchema,
+  completeEmailTemplate,
+  completeSendLimits,
+  completeSmsTemplate,
+  emailTemplateSchema,
+  sendLimitsSchema,
+  smsTemplateSchema,
+  type SendLimits,
+} from "./settings-delivery.ts";
 
 export const loginPolicySchema = z.enum(["Disabled", "Enabled", "Required"]);
 export const trustPolicySchema = z.enum(["Any", "This", "None"]);
@@ -45,8 +56,9 @@ export const tenantSettingsSchema = z.object({
         })
         .partial()
         .default({}),
-      email: methodToggle.default({}),
-      sms: methodToggle.default({}),
+      email: methodToggle.extend({ template: emailTemplateSchema.nullish() }).default({}),
+      sms: methodToggle.extend({ template: smsTemplateSchema.nullish(), allowedCallingCodes: callingCodesSchema }).default({}),
+      sendLimits: sendLimitsSchema.default({}),
     })
     .partial()
     .default({}),
@@ -101,8 +113,9 @@ export type TenantSettings = {
   multiFactorConfiguration: {
     loginPolicy: LoginPolicy;
     authenticator: { enabled: boolean; algorithm: "HmacSHA1"; codeLength: 6; timeStep: 30 };
-    email: { enabled: boolean; templateId?: string | null };
-    sms: { enabled: boolean; templateId?: string | null };
+    email: { enabled: boolean; templateId?: string | null; template: EmailTemplate };
+    sms: { enabled: boolean; templateId?: string | null; template: SmsTemplate; allowedCallingCodes: string[] | null };
+    sendLimits: SendLimits;
   };
   externalIdentifierConfiguration: {
     twoFactorIdTimeToLiveInSeconds: number;
@@ -157,8 +170,14 @@ export function completeTenantSettings(raw: unknown): TenantSettings {
       loginPolicy: mfa.loginPolicy ?? "Enabled",
       // Only HmacSHA1 / 6 digits / 30 s are honoured, as in FusionAuth.
       authenticator: { enabled: mfa.authenticator?.enabled ?? true, algorithm: "HmacSHA1", codeLength: 6, timeStep: 30 },
-      email: { enabled: mfa.email?.enabled ?? false, templateId: mfa.email?.templateId ?? null },
-      sms: { enabled: mfa.sms?.enabled ?? false, templateId: mfa.sms?.templateId ?? null },
+      email: { enabled: mfa.email?.enabled ?? false, templateId: mfa.email?.templateId ?? null, template: completeEmailTemplate(mfa.email?.template) },
+      sms: {
+        enabled: mfa.sms?.enabled ?? false,
+        templateId: mfa.sms?.templateId ?? null,
+        template: completeSmsTemplate(mfa.sms?.template),
+        allowedCallingCodes: mfa.sms?.allowedCallingCodes ?? null,
+      },
+      sendLimits: completeSendLimits(mfa.sendLimits),
     },
     externalIdentifierConfiguration: {
       twoFactorIdTimeToLiveInSeconds: eic.twoFactorIdTimeToLiveInSeconds ?? 300,

@@ -11,6 +11,7 @@ import { parseBody, parseQuery, readJsonBody, validateObject } from "../http/val
 import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/challenges.ts";
 import { disableMethod, enableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
+import { enableOobMethod } from "../services/oob-methods.ts";
 import { codeField, email, lockedResponse, phone, twoFactorMethodKind, uuid } from "./schemas.ts";
 
 export const enableRequest = z.object({
@@ -39,7 +40,9 @@ export const userTwoFactorRoutes = new Hono<AppEnv>();
 userTwoFactorRoutes.post("/:userId", async (c) => {
   const userId = userIdParam(c.req.param("userId"));
   const body = await parseBody(c, enableRequest);
-  const out = await enableMethod(c.var.services, tenantContext(requireTenantRow(c)), userId, body);
+  const ctx = tenantContext(requireTenantRow(c));
+  const { method } = body;
+  const out = method === "authenticator" ? await enableMethod(c.var.services, ctx, userId, body) : await enableOobMethod(c.var.services, ctx, userId, { ...body, method });
   return c.json(out);
 });
 

@@ -15,6 +15,7 @@ import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
 import type { ChallengeInit, CompletedMethod, GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
+import { oobTargets } from "./oob-slots.ts";
 import { passkeyAMR, type CredentialJSON } from "../domain/webauthn-policy.ts";
 import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } from "./passkeys.ts";
 import { verifyChallengePasskey } from "./webauthn.ts";
@@ -84,6 +85,7 @@ function challengeInit(
       trustTtlSeconds: settings.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds,
       trustTokenTtlSeconds: settings.externalIdentifierConfiguration.trustTokenTimeToLiveInSeconds,
     },
+    oob: oobTargets(methods),
     policy: lockoutPolicy(settings),
     passkeys: extra.passkeys.map(toCandidate),
     webauthn: extra.passkeys.length ? challengeWebAuthn(settings) : null,

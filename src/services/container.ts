@@ -8,6 +8,10 @@ import { parseKeyring, randomBytes, type EncryptionKeyring, type RandomBytes } f
 import { utf8 } from "../domain/encoding.ts";
 import { schema } from "../storage/d1/schema.ts";
 import type { UserGuard } from "../storage/durable-objects/user-guard.ts";
+import type { SendLimiter } from "../storage/durable-objects/send-limiter.ts";
+import type { DevOutbox } from "../storage/durable-objects/dev-outbox.ts";
+import type { FetchFn } from "../adapters/http.ts";
+import { buildSenders, type Senders } from "./senders.ts";
 import type { PasskeyChallenge } from "../storage/durable-objects/ceremonies.ts";
 import { countingD1, counters } from "./instrumentation.ts";
 
@@ -28,6 +32,12 @@ export type Services = {
   guardById: (hexId: string) => GuardApi | null;
   /** The object holding one discoverable-login challenge, named by the challenge's SHA-256 (hex). */
   passkeyChallenge: (challengeHash: string) => Pick<PasskeyChallenge, "put" | "take">;
+  /** Mail and SMS senders selected by MAIL_PROVIDER / SMS_PROVIDER (src/services/senders.ts). */
+  senders: Senders;
+  /** The send-cap bucket named `bucket` (destination, client IP or tenant). */
+  limiter: (bucket: string) => Pick<SendLimiter, "take" | "refund">;
+  /** The development outbox (MAIL_PROVIDER / SMS_PROVIDER = outbox; GET /dev/outbox). */
+  outbox: () => Pick<DevOutbox, "add" | "list">;
   /** Work that may finish after the response (lastUsed updates). */
   defer: (p: Promise<unknown>) => void;
 };
@@ -53,6 +63,9 @@ export type GuardApi = Pick<
   | "erase"
   | "lockState"
   | "revokeTrusts"
+  | "peekChallengeSend"
+  | "commitChallengeSend"
+  | "commitSlotSend"
   | "putCeremony"
   | "takeCeremony"
   | "settleAssertion"
@@ -61,7 +74,12 @@ export type GuardApi = Pick<
   | "settlePasskey"
 > & { id: DurableObjectId };
 
-export type ServiceOverrides = Partial<Pick<Services, "now" | "random">>;
+export type ServiceOverrides = Partial<Pick<Services, "now" | "random">> & {
+  /** The mail and SMS adapters' outbound fetch (tests inject provider answers). */
+  fetch?: FetchFn;
+  /** The adapters' retry backoff (tests skip the wait). */
+  sleep?: (ms: number) => Promise<void>;
+};
 
 const keyringCache = new Map<string, EncryptionKeyring>();
 
@@ -74,10 +92,12 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
   const instrument = config.BENCH_INSTRUMENTATION === "1";
   const d1 = instrument ? countingD1(env.DB) : env.DB;
   const ns = env.USER_GUARD;
+  const now = overrides.now ?? (() => Math.floor(Date.now() / 1000));
+  const outbox = () => env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox")) as unknown as Pick<DevOutbox, "add" | "list">;
   return {
     db: drizzle(d1, { schema }),
     config,
-    now: overrides.now ?? (() => Math.floor(Date.now() / 1000)),
+    now,
     random: overrides.random ?? randomBytes,
     keyring,
     pepper: utf8(config.HASH_PEPPER),
@@ -95,6 +115,9 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
         return null;
       }
     },
+    senders: buildSenders(config, { fetch: overrides.fetch ?? ((url, init) => fetch(url, init)), ...(overrides.sleep ? { sleep: overrides.sleep } : {}), now, outbox }),
+    limiter: (bucket) => env.SEND_LIMITER.get(env.SEND_LIMITER.idFromName(bucket)) as unknown as Pick<SendLimiter, "take" | "refund">,
+    outbox,
     passkeyChallenge: (challengeHash) => {
       if (instrument) counters.doCalls++;
       return env.PASSKEY_CHALLENGE.get(env.PASSKEY_CHALLENGE.idFromName(`passkey-challenge:${challengeHash}`)) as unknown as Pick<PasskeyChallenge, "put" | "take">;

@@ -16,6 +16,7 @@ import type { GuardVerdict } from "../storage/durable-objects/user-guard-types.t
 import { lockoutPolicy, otpHash, type TenantContext } from "./challenges.ts";
 import type { Services } from "./container.ts";
 import { generateNumericCode } from "../domain/otp-code.ts";
+import { disableSlot } from "./oob-slots.ts";
 import { consumeRecoveryCode, newRecoveryCodeSet } from "./recovery-codes.ts";
 import { loadUser, type LoadedUser } from "./users.ts";
 
@@ -50,12 +51,12 @@ export function decodeOfferedSecret(secret?: string, secretBase32Encoded?: strin
   return key;
 }
 
-function guardFailure(v: GuardVerdict): ApiError {
+export function guardFailure(v: GuardVerdict): ApiError {
   if (v.status === "locked") return ApiError.locked(v.actions);
   return ApiError.invalidCode();
 }
 
-async function requireUser(s: Services, ctx: TenantContext, userId: string): Promise<LoadedUser> {
+export async function requireUser(s: Services, ctx: TenantContext, userId: string): Promise<LoadedUser> {
   const loaded = await loadUser(s.db, ctx.tenant.id, { by: "id", id: userId });
   if (!loaded) throw ApiError.notFound();
   return loaded;
@@ -68,6 +69,9 @@ export type EnableInput = {
   secretBase32Encoded?: string;
   name?: string;
   twoFactorId?: string;
+  /** Email and SMS methods: where the code from `POST /api/two-factor/send` went (src/services/oob-methods.ts). */
+  email?: string;
+  mobilePhone?: string;
 };
 
 /** POST /api/user/two-factor/{userId}. First method → 10 recovery codes; with twoFactorId → a code completing that challenge. */
@@ -86,7 +90,21 @@ export async function enableMethod(s: Services, ctx: TenantContext, userId: stri
 
   const owner = `${ctx.tenant.id}:${userId}`;
   const secretEnc = await encryptSecret(s.keyring, key, totpAad(owner, methodId), s.random);
-  const insert = s.db.insert(mfaMethods).values({ userId, id: methodId, tenantId: ctx.tenant.id, method: "authenticator", name: input.name ?? null, secretEnc, email: null, mobilePhone: null, lastUsedAt: null, createdAt: now });
+  const row = { userId, id: methodId, tenantId: ctx.tenant.id, method: "authenticator" as const, name: input.name ?? null, secretEnc, email: null, mobilePhone: null, lastUsedAt: null, createdAt: now };
+  return storeNewMethod(s, ctx, loaded, row, input.twoFactorId, now);
+}
+
+/** Stores a verified method. The first one brings 10 recovery codes; a twoFactorId brings a code completing that challenge. */
+export async function storeNewMethod(
+  s: Services,
+  ctx: TenantContext,
+  loaded: LoadedUser,
+  row: typeof mfaMethods.$inferInsert,
+  twoFactorId: string | undefined,
+  now: number,
+): Promise<Record<string, unknown>> {
+  const userId = row.userId;
+  const insert = s.db.insert(mfaMethods).values(row);
   const body: Record<string, unknown> = {};
   if (loaded.methods.length === 0) {
     const set = await newRecoveryCodeSet(s, ctx.tenant.id, userId);
@@ -95,10 +113,11 @@ export async function enableMethod(s: Services, ctx: TenantContext, userId: stri
   } else {
     await insert;
   }
-  if (input.twoFactorId) {
-    const parsed = parseTwoFactorId(input.twoFactorId);
+  if (twoFactorId) {
+    const guard = s.guard(ctx.tenant.id, userId);
+    const parsed = parseTwoFactorId(twoFactorId);
     const code = generateNumericCode(s.random, 6);
-    if (parsed && parsed.doId === s.guard(ctx.tenant.id, userId).id.toString() && (await guard.addChallengeCode(parsed.nonce, await otpHash(s, code), now))) {
+    if (parsed && parsed.doId === guard.id.toString() && (await guard.addChallengeCode(parsed.nonce, await otpHash(s, code), now))) {
       body.code = code;
     }
   }
@@ -117,7 +136,9 @@ export async function disableMethod(s: Services, ctx: TenantContext, userId: str
   const guard = s.guard(ctx.tenant.id, userId);
   const policy = lockoutPolicy(ctx.settings);
   const now = s.now();
-  let v = await guard.verifyDirect(candidates, input.code, loaded.unusedRecoveryCodes > 0, policy, now);
+  // An email/SMS method's own code: the one `POST /api/two-factor/send` sent for disabling it.
+  const oob = target && target.method !== "authenticator" ? { slot: disableSlot(target.id), codeHash: await otpHash(s, input.code) } : undefined;
+  let v = await guard.verifyDirect(candidates, input.code, loaded.unusedRecoveryCodes > 0, policy, now, oob);
   if (v.status === "check_recovery") {
     v = await guard.settleDirect(await consumeRecoveryCode(s, ctx.tenant.id, userId, input.code), policy, now);
   }

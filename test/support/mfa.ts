@@ -17,7 +17,10 @@ export const app = createApp({ overrides: { now: () => clock.now } });
 
 export type Call = { status: number; body: any; text: string; headers: Headers };
 
-export async function call(method: string, path: string, opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Call> {
+/** Another app and bindings to call instead of the default ones (e.g. real provider adapters over a fake fetch). */
+export type Target = { app: ReturnType<typeof createApp>; env: Env };
+
+export async function call(method: string, path: string, opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string>; via?: Target } = {}): Promise<Call> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.key) headers.authorization = opts.key;
   let body: string | undefined;
@@ -27,7 +30,7 @@ export async function call(method: string, path: string, opts: { key?: string | 
     headers["content-type"] ??= "application/json";
   }
   const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`http://edge-mfa.test${path}`, { method, headers, body }), env, ctx);
+  const res = await (opts.via?.app ?? app).fetch(new Request(`http://edge-mfa.test${path}`, { method, headers, body }), opts.via?.env ?? env, ctx);
   await waitOnExecutionContext(ctx);
   const text = await res.text();
   let parsed: unknown = undefined;

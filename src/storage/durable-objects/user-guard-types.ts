@@ -39,6 +39,9 @@ export type CeremonyRecord = {
   registration?: { name: string | null; displayName: string; userAgent: string | null };
 };
 
+/** An email or SMS method as snapshotted into a challenge: where `POST /api/two-factor/send/{id}` sends its code. */
+export type OobTarget = { methodId: string; channel: "email" | "sms"; destination: string };
+
 /** What a completed challenge needs to answer without touching D1: it travels with the challenge. */
 export type ChallengeInit = {
   tenantId: string;
@@ -58,6 +61,8 @@ export type ChallengeInit = {
   token: { issuer: string; ttlSeconds: number; trustTtlSeconds: number; trustTokenTtlSeconds: number };
   /** The tenant's lockout policy, so the anonymous completion needs no D1 read. */
   policy: LockoutPolicy;
+  /** The user's email/SMS methods (tenant-enabled types only). */
+  oob?: OobTarget[];
   /** The user's passkeys and the relying party, when passkeys may serve as the second factor. */
   passkeys?: PasskeyCandidate[];
   webauthn?: ChallengeWebAuthn | null;
@@ -76,7 +81,17 @@ export type VerifyChallengeInput = {
   trustComputer: boolean;
 };
 
-export type ChallengeRecord = ChallengeInit & { expiresAt: number; attempts: number };
+export type ChallengeRecord = ChallengeInit & {
+  expiresAt: number;
+  attempts: number;
+  /** Email/SMS sends of this challenge (src/storage/durable-objects/oob-codes.ts). */
+  sends?: number;
+  lastSendAt?: number;
+  /** When `codeHash` stops being accepted; null/absent = with the challenge (a start-supplied code). */
+  codeExpiresAt?: number | null;
+  /** The method the current code was sent through (for `lastUsed`). */
+  codeMethodId?: string | null;
+};
 
 export type TrustQuery = { trustId: string | null; applicationId: string | null; trustPolicy: TrustPolicy };
 
@@ -91,6 +106,8 @@ export type GuardVerdict =
   | { status: "locked"; actions: Array<Record<string, unknown>>; lockedNow?: boolean }
   /** The code looks like a recovery code: consume it in D1, then settle. Challenges name their owner. */
   | { status: "check_recovery"; tenantId?: string; userId?: string }
+  /** Enabling email/SMS: the code was sent to another destination than the one given now. */
+  | { status: "mismatch" }
   | { status: "completed"; challenge: ChallengeRecord; method: CompletedMethod; trust?: { trustId: string; expiration: number } }
   | { status: "verified"; method: CompletedMethod }
   /** WebAuthn: a ceremony taken (deleted) for verification; a challenge's passkey options; a challenge's passkey to check. */

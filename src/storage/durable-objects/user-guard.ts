@@ -26,6 +26,19 @@ import {
 } from "../../domain/lockout.ts";
 import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
+import {
+  challengeCodeLive,
+  commitChallengeSend,
+  commitSlotSend,
+  failSlot,
+  findTarget,
+  liveRecord,
+  matchSlot,
+  slotKey,
+  type OobCheck,
+  type SendCommit,
+  type SendVerdict,
+} from "./oob-codes.ts";
 
 const NONCE_BYTES = 32;
 
@@ -68,6 +81,7 @@ export class UserGuard extends DurableObject<Env> {
 
   private dropChallenges(): void {
     for (const [key] of this.kv.list({ prefix: "c:" })) this.kv.delete(key);
+    for (const [key] of this.kv.list({ prefix: "o:" })) this.kv.delete(key);
   }
 
   private async challengeKey(nonce: Uint8Array): Promise<string> {
@@ -119,8 +133,8 @@ export class UserGuard extends DurableObject<Env> {
     if (!record || record.expiresAt <= now) return { status: "not_found" };
     const locked = this.locked(now);
     if (locked) return locked;
-    if (record.codeHash && constantTimeEqual(utf8(input.codeHash), utf8(record.codeHash))) {
-      return this.complete(key, record, { kind: "code" }, trust, now);
+    if (record.codeHash && challengeCodeLive(record, now) && constantTimeEqual(utf8(input.codeHash), utf8(record.codeHash))) {
+      return this.complete(key, record, record.codeMethodId ? { kind: "code", methodId: record.codeMethodId } : { kind: "code" }, trust, now);
     }
     if (totp && this.acceptStep(totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId }, trust, now);
     if (!totp && record.recoveryAvailable && looksLikeRecovery(input.code)) {
@@ -212,23 +226,62 @@ export class UserGuard extends DurableObject<Env> {
     const key = await this.challengeKey(nonceOf(nonceB64));
     const record = this.kv.get(key) as ChallengeRecord | undefined;
     if (!record || record.expiresAt <= now) return false;
-    this.kv.put(key, { ...record, codeHash });
+    this.kv.put(key, { ...record, codeHash, codeExpiresAt: null, codeMethodId: null });
     return true;
+  }
+
+  // ---- Email and SMS codes (storage logic in ./oob-codes.ts; delivery in the worker) ----------
+
+  /** Where a login/step-up code for `methodId` would go. Read only: the worker checks its other throttles next. */
+  async peekChallengeSend(nonceB64: string, methodId: string | null, now: number, expectTenantId: string | null): Promise<SendVerdict> {
+    const record = liveRecord(this.kv, await this.challengeKey(nonceOf(nonceB64)), now, expectTenantId);
+    if (!record) return { status: "not_found" };
+    const locked = this.locked(now);
+    if (locked) return locked as SendVerdict;
+    const target = findTarget(record, methodId);
+    if (!target) return { status: "unknown_method" };
+    return { status: "target", tenantId: record.tenantId, userId: record.userId, target };
+  }
+
+  /** Counts a login/step-up send (challenge, cooldown, user caps) and replaces the challenge's code. */
+  async commitChallengeSend(nonceB64: string, methodId: string | null, commit: SendCommit, expectTenantId: string | null): Promise<SendVerdict> {
+    const key = await this.challengeKey(nonceOf(nonceB64));
+    const record = liveRecord(this.kv, key, commit.now, expectTenantId);
+    if (!record) return { status: "not_found" };
+    const locked = this.locked(commit.now);
+    if (locked) return locked as SendVerdict;
+    const target = findTarget(record, methodId);
+    if (!target) return { status: "unknown_method" };
+    return commitChallengeSend(this.kv, key, record, target, commit);
+  }
+
+  /** Counts an enable/disable send (cooldown, user cap) and stores its code bound to `slot` and `destination`. */
+  async commitSlotSend(slot: string, channel: "email" | "sms", destination: string, commit: SendCommit): Promise<SendVerdict> {
+    const locked = this.locked(commit.now);
+    if (locked) return locked as SendVerdict;
+    return commitSlotSend(this.kv, slot, channel, destination, commit);
   }
 
   /**
    * Verifies a code outside a challenge (enable, disable): TOTP candidates come from the caller.
    * Recovery-shaped codes are left to the caller (`check_recovery`), who then calls `settleDirect`.
    */
-  async verifyDirect(candidates: TotpCandidate[], code: string, recoveryAllowed: boolean, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+  async verifyDirect(candidates: TotpCandidate[], code: string, recoveryAllowed: boolean, policy: LockoutPolicy, now: number, oob?: OobCheck): Promise<GuardVerdict> {
     const totp = await this.findTotp(candidates, code, now, null);
     const locked = this.locked(now);
     if (locked) return locked;
+    const slot = oob ? matchSlot(this.kv, oob, now) : "miss";
+    if (slot === "mismatch") return { status: "mismatch" };
+    if (slot === "match") {
+      this.succeed();
+      return { status: "verified", method: { kind: "code" } };
+    }
     if (totp && this.acceptStep(totp)) {
       this.succeed();
       return { status: "verified", method: { kind: "authenticator", methodId: totp.methodId, step: totp.step } };
     }
     if (!totp && recoveryAllowed && looksLikeRecovery(code)) return { status: "check_recovery" };
+    if (oob) failSlot(this.kv, oob.slot);
     return this.fail(policy, now);
   }
 
@@ -250,6 +303,7 @@ export class UserGuard extends DurableObject<Env> {
   /** Forgets a removed method's replay state. */
   async forgetMethods(methodIds: string[]): Promise<void> {
     for (const id of methodIds) this.kv.delete(`step:${id}`);
+    for (const id of methodIds) this.kv.delete(slotKey(`disable:${id}`));
   }
 
   /** Trust status for `GET/POST /api/two-factor/status`. */

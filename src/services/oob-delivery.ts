@@ -1,0 +1,172 @@
+/**
+ * Delivering email and SMS codes: the send caps that live outside the user's object (SendLimiter
+ * buckets per destination, client IP and tenant), the message, the provider call and the mapping of
+ * its outcome onto API errors.
+ *
+ * Order (security-bar.md §3 class 6, §5 item 2): every throttle is decided and every counter moved
+ * before the provider is called. A send refused by a later throttle gives back what earlier ones
+ * took; a failed delivery gives back nothing (the provider may have sent the message), so a retry
+ * waits for the resend cooldown like any other send.
+ *
+ * Never: put a code, a provider's text or a credential into a response or a log line.
+ */
+import type { SendOutcome } from "../adapters/http.ts";
+import { canonicalDestination, maskDestination, type Channel } from "../domain/destination.ts";
+import { lifetimeMinutes, renderEmail, renderSms } from "../domain/message-template.ts";
+import { ApiError } from "../errors.ts";
+import type { TenantSettings } from "../settings.ts";
+import { SEND_WINDOW_SECONDS } from "../settings-delivery.ts";
+import type { SendCommit, SendVerdict } from "../storage/durable-objects/oob-codes.ts";
+import type { LimiterVerdict } from "../storage/durable-objects/send-limiter.ts";
+import type { TenantRow } from "../storage/d1/schema.ts";
+import type { Services } from "./container.ts";
+import { keyedHash } from "./hashing.ts";
+
+export type BucketScope = "destination" | "ip" | "tenant";
+type Bucket = { scope: BucketScope; name: string; limit: number };
+type Receipt = { name: string; window: number };
+
+/** The field a destination problem is reported on, as FusionAuth names it. */
+export function destinationField(channel: Channel): "email" | "mobilePhone" {
+  return channel === "email" ? "email" : "mobilePhone";
+}
+
+/** The SendLimiter buckets of one send. The IP bucket only for anonymous requests (an API-key caller is the tenant's server). */
+async function bucketsFor(s: Services, settings: TenantSettings, tenantId: string, channel: Channel, destination: string, clientIp: string | null): Promise<Bucket[]> {
+  const limits = settings.multiFactorConfiguration.sendLimits;
+  // Destination buckets are named by a keyed hash: object names never carry a phone number or an address.
+  const dest = await keyedHash(s.pepper, "send-bucket", channel, canonicalDestination(channel, destination));
+  const out: Bucket[] = [{ scope: "destination", name: `dest:${dest}`, limit: limits.perDestinationPerHour }];
+  if (clientIp) out.push({ scope: "ip", name: clientIp, limit: limits.perIpPerHour });
+  out.push({ scope: "tenant", name: `tenant:${tenantId}`, limit: limits.perTenantPerHour });
+  return out;
+}
+
+export function rateLimited(scope: string, retryAfterSeconds: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new ApiError(
+    "rate_limited",
+    { generalErrors: [{ code: "[TooManyRequests]", message: "Too many codes were requested. Try again later.", data: { scope, retryAfterSeconds: seconds } }] },
+    { "retry-after": String(seconds) },
+  );
+}
+
+/** Takes one send from each bucket, all or nothing: when one refuses, the others are given back. */
+export async function takeBuckets(s: Services, settings: TenantSettings, tenantId: string, channel: Channel, destination: string, clientIp: string | null, now: number): Promise<Receipt[]> {
+  const buckets = await bucketsFor(s, settings, tenantId, channel, destination, clientIp);
+  const verdicts: LimiterVerdict[] = await Promise.all(buckets.map((b) => s.limiter(b.name).take(b.limit, SEND_WINDOW_SECONDS, now)));
+  const receipts = buckets.flatMap((b, i) => {
+    const v = verdicts[i]!;
+    return v.ok ? [{ name: b.name, window: v.window }] : [];
+  });
+  const refused = buckets.map((b, i) => ({ b, v: verdicts[i]! })).filter((x) => !x.v.ok);
+  if (refused.length === 0) return receipts;
+  await refundBuckets(s, receipts, now);
+  const worst = refused.reduce((a, x) => ((x.v.ok ? 0 : x.v.retryAfterSeconds) > (a.v.ok ? 0 : a.v.retryAfterSeconds) ? x : a));
+  console.warn(JSON.stringify({ level: "warn", msg: "code send throttled", scope: worst.b.scope, tenantId, channel }));
+  throw rateLimited(worst.b.scope, worst.v.ok ? 1 : worst.v.retryAfterSeconds);
+}
+
+export async function refundBuckets(s: Services, receipts: Receipt[], now: number): Promise<void> {
+  await Promise.all(receipts.map((r) => s.limiter(r.name).refund(r.window, SEND_WINDOW_SECONDS, now)));
+}
+
+/** What the user's object needs to count a send and store its code. */
+export function sendCommit(settings: TenantSettings, codeHash: string, now: number): SendCommit {
+  const l = settings.multiFactorConfiguration.sendLimits;
+  return {
+    codeHash,
+    codeTtlSeconds: settings.externalIdentifierConfiguration.twoFactorOneTimeCodeIdTimeToLiveInSeconds,
+    caps: { perChallenge: l.perChallenge, perUserPerHour: l.perUserPerHour, resendCooldownSeconds: l.resendCooldownSeconds, windowSeconds: SEND_WINDOW_SECONDS },
+    now,
+  };
+}
+
+/** The API error for a send the user's object refused. */
+export function sendRefusal(v: Exclude<SendVerdict, { status: "sent" | "target" }>, methodGiven: boolean): ApiError {
+  switch (v.status) {
+    case "not_found":
+      return ApiError.notFound();
+    case "locked":
+      return ApiError.locked(v.actions);
+    case "unknown_method":
+      return methodGiven
+        ? ApiError.field("methodId", "invalid", "The method does not exist or cannot receive codes.")
+        : ApiError.field("methodId", "blank", "You must specify [methodId].");
+    case "throttled":
+      console.warn(JSON.stringify({ level: "warn", msg: "code send throttled", scope: v.scope }));
+      return rateLimited(v.scope, v.retryAfterSeconds);
+  }
+}
+
+/** Refuses before any counter moves when no sender is configured for the channel. */
+export function requireSender(s: Services, channel: Channel): void {
+  if (channel === "email" ? s.senders.mail : s.senders.sms) return;
+  console.error(JSON.stringify({ level: "error", msg: `${channel === "email" ? "MAIL_PROVIDER" : "SMS_PROVIDER"} is none: cannot send codes`, channel }));
+  throw new ApiError("provider_misconfigured", { generalErrors: [{ code: "[ProviderMisconfigured]", message: "Codes cannot be delivered right now." }] });
+}
+
+export type Delivery = {
+  tenant: TenantRow;
+  settings: TenantSettings;
+  userId: string;
+  purpose: "challenge" | "enable" | "disable";
+  channel: Channel;
+  destination: string;
+  code: string;
+  /** How long the code lives (for the message and the SMS validity period). */
+  ttlSeconds: number;
+};
+
+/** Renders the tenant's message, calls the provider once (with its own bounded retries), maps the outcome. */
+export async function deliverCode(s: Services, d: Delivery): Promise<void> {
+  const values = { code: d.code, minutes: lifetimeMinutes(d.ttlSeconds), tenantName: d.tenant.name };
+  const idempotencyKey = `edge-mfa-${crypto.randomUUID()}`;
+  const mfa = d.settings.multiFactorConfiguration;
+  let outcome: SendOutcome;
+  let provider: string;
+  if (d.channel === "email") {
+    const mail = s.senders.mail!;
+    provider = mail.provider;
+    outcome = await mail.send({ to: d.destination, from: s.senders.mailFrom, ...renderEmail(mfa.email.template, values) }, { idempotencyKey });
+  } else {
+    const sms = s.senders.sms!;
+    provider = sms.provider;
+    outcome = await sms.send({ to: d.destination, body: renderSms(mfa.sms.template, values), validitySeconds: d.ttlSeconds }, { idempotencyKey });
+  }
+  const log = { msg: "code send", provider, channel: d.channel, purpose: d.purpose, tenantId: d.tenant.id, userId: d.userId, to: maskDestination(d.channel, d.destination) };
+  if (outcome.ok) {
+    console.info(JSON.stringify({ level: "info", ...log, outcome: "sent" }));
+    return;
+  }
+  throw deliveryError(outcome, d, log);
+}
+
+function deliveryError(o: Extract<SendOutcome, { ok: false }>, d: Delivery, log: Record<string, unknown>): ApiError {
+  const field = destinationField(d.channel);
+  const entry = { ...log, outcome: o.kind, status: o.status, providerCode: o.providerCode };
+  const fieldError = (type: string, message: string) => new ApiError("provider_rejected", { fieldErrors: { [field]: [{ code: `[${type}]${field}`, message }] } });
+  // A retry is possible once the provider says so and the resend cooldown has passed (the failed send used it).
+  const retryAfter = String(Math.max(o.retryAfterSec ?? 0, d.settings.multiFactorConfiguration.sendLimits.resendCooldownSeconds, 1));
+  switch (o.kind) {
+    case "invalid_recipient":
+      console.warn(JSON.stringify({ level: "warn", ...entry }));
+      return fieldError("invalid", `The provider cannot deliver to this ${d.channel === "email" ? "address" : "number"}.`);
+    case "suppressed":
+      console.warn(JSON.stringify({ level: "warn", ...entry }));
+      return fieldError("suppressed", "The recipient has opted out of these messages or is on the provider's suppression list.");
+    case "region_blocked":
+      console.warn(JSON.stringify({ level: "warn", ...entry }));
+      return fieldError("notAllowed", "Messages to this country or region are not allowed.");
+    case "rate_limited":
+    case "transient":
+      console.warn(JSON.stringify({ level: "warn", ...entry }));
+      return new ApiError("provider_unavailable", { generalErrors: [{ code: "[ProviderUnavailable]", message: "The code could not be sent right now. Try again later." }] }, { "retry-after": retryAfter });
+    case "auth":
+    case "misconfigured":
+    case "rejected":
+      // The operator's problem: credentials, sender or account settings, or a request the provider no longer accepts.
+      console.error(JSON.stringify({ level: "error", ...entry, action: "check the provider configuration" }));
+      return new ApiError("provider_misconfigured", { generalErrors: [{ code: "[ProviderMisconfigured]", message: "Codes cannot be delivered right now." }] });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Enabling an email or SMS method (`POST /api/user/two-factor/{userId}` with `method: email|sms`):
+ * the code must be the one `POST /api/two-factor/send` sent for enabling that method, to the same
+ * destination (`[mismatch]email` / `[mismatch]mobilePhone` otherwise, fusionauth-mfa-api.md §3.1).
+ * The check runs in the user's object, so wrong codes count toward the same account lock as login.
+ */
+import { canonicalDestination } from "../domain/destination.ts";
+import { generateMethodId } from "../domain/ids.ts";
+import { ApiError } from "../errors.ts";
+import { lockoutPolicy, otpHash, type TenantContext } from "./challenges.ts";
+import type { Services } from "./container.ts";
+import { destinationField } from "./oob-delivery.ts";
+import { enableSlot } from "./oob-slots.ts";
+import { guardFailure, requireUser, storeNewMethod, type EnableInput } from "./two-factor.ts";
+
+export async function enableOobMethod(s: Services, ctx: TenantContext, userId: string, input: EnableInput & { method: "email" | "sms" }): Promise<Record<string, unknown>> {
+  const channel = input.method;
+  if (!ctx.settings.multiFactorConfiguration[channel].enabled) {
+    throw ApiError.field("method", "invalid", `The method [${channel}] is not enabled for this tenant.`);
+  }
+  const field = destinationField(channel);
+  const raw = channel === "email" ? input.email : input.mobilePhone;
+  if (!raw) throw ApiError.field(field, "blank", `You must specify [${field}].`);
+  const destination = canonicalDestination(channel, raw);
+  const loaded = await requireUser(s, ctx, userId);
+  const now = s.now();
+  const check = { slot: enableSlot(channel), codeHash: await otpHash(s, input.code), destination };
+  const v = await s.guard(ctx.tenant.id, userId).verifyDirect([], input.code, false, lockoutPolicy(ctx.settings), now, check);
+  if (v.status === "mismatch") throw ApiError.field(field, "mismatch", `The [${field}] does not match where the code was sent.`);
+  if (v.status !== "verified") throw guardFailure(v);
+
+  const methodId = generateMethodId(s.random, new Set(loaded.methods.map((m) => m.id)));
+  const row = {
+    userId,
+    id: methodId,
+    tenantId: ctx.tenant.id,
+    method: channel,
+    name: input.name ?? null,
+    secretEnc: null,
+    email: channel === "email" ? destination : null,
+    mobilePhone: channel === "sms" ? destination : null,
+    lastUsedAt: null,
+    createdAt: now,
+  };
+  return storeNewMethod(s, ctx, loaded, row, input.twoFactorId, now);
+}

@@ -1,0 +1,132 @@
+/**
+ * Email and SMS codes inside the UserGuard Durable Object: the storage half of the sends. The
+ * UserGuard's RPC methods call these helpers in their synchronous commit phase, so each send and
+ * each check is atomic per user (house style §3.12):
+ *
+ * - login / step-up: the code lives on the challenge (`c:<hash>`): `codeHash`, its own
+ *   `codeExpiresAt` = min(challenge expiry, tenant one-time-code TTL, 600 s), the sending method,
+ *   and the challenge's send count and last send time. A new send overwrites the hash, which
+ *   invalidates every earlier code of that challenge, including one supplied to /start.
+ * - enable / disable: one slot per purpose (`o:enable:email`, `o:enable:sms`, `o:disable:<methodId>`)
+ *   bound to the destination the code went to, with the tenant's one-time-code TTL.
+ * - per user: a sliding one-hour window of sends (`sends`), across every purpose.
+ *
+ * Throttles are decided and counters moved here BEFORE the worker calls a provider; a failed
+ * delivery does not give anything back (the provider may have sent the message).
+ */
+import { MAX_ATTEMPTS_PER_CHALLENGE } from "../../domain/lockout.ts";
+import { constantTimeEqual } from "../../domain/crypto.ts";
+import { utf8 } from "../../domain/encoding.ts";
+import { EMPTY_WINDOW, takeFromWindow, type WindowState } from "../../domain/send-window.ts";
+import type { ChallengeRecord, OobTarget } from "./user-guard-types.ts";
+
+/** NIST SP 800-63B §5.1.3.2: an OOB code is invalid after 10 minutes, whatever a tenant configures. */
+export const OOB_CODE_MAX_TTL_SECONDS = 600;
+
+type Kv = SyncKvStorage;
+
+/** The caps the user's object enforces (the others live in SendLimiter buckets). */
+export type UserSendCaps = { perChallenge: number; perUserPerHour: number; resendCooldownSeconds: number; windowSeconds: number };
+
+export type SendCommit = { codeHash: string; codeTtlSeconds: number; caps: UserSendCaps; now: number };
+
+export type ThrottleScope = "challenge" | "cooldown" | "user";
+
+export type SendVerdict =
+  | { status: "target"; tenantId: string; userId: string; target: OobTarget }
+  | { status: "sent"; codeExpiresAt: number }
+  | { status: "not_found" }
+  | { status: "unknown_method" }
+  | { status: "locked"; actions: Array<Record<string, unknown>> }
+  | { status: "throttled"; scope: ThrottleScope; retryAfterSeconds: number };
+
+/** An enable/disable code at rest. */
+export type OobSlotRecord = { channel: "email" | "sms"; destination: string; codeHash: string; expiresAt: number; attempts: number; lastSendAt: number };
+
+/** What `verifyDirect` checks besides TOTP and recovery codes: a slot, and for enabling the destination typed now. */
+export type OobCheck = { slot: string; codeHash: string; destination?: string };
+
+export function slotKey(slot: string): string {
+  return `o:${slot}`;
+}
+
+/** A live challenge record, or null (missing, expired, or another tenant's when a tenant is expected). */
+export function liveRecord(kv: Kv, key: string, now: number, expectTenantId: string | null): ChallengeRecord | null {
+  const record = kv.get(key) as ChallengeRecord | undefined;
+  if (!record || record.expiresAt <= now) return null;
+  return expectTenantId && expectTenantId !== record.tenantId ? null : record;
+}
+
+/** The email/SMS method a send names; without a methodId, the only one there is. */
+export function findTarget(record: ChallengeRecord, methodId: string | null): OobTarget | null {
+  const targets = record.oob ?? [];
+  if (methodId === null) return targets.length === 1 ? targets[0]! : null;
+  return targets.find((t) => t.methodId === methodId) ?? null;
+}
+
+function cooldown(lastSendAt: number | undefined, caps: UserSendCaps, now: number): number {
+  return lastSendAt === undefined ? 0 : lastSendAt + caps.resendCooldownSeconds - now;
+}
+
+/** Per-user window check (no write). */
+function userThrottle(kv: Kv, caps: UserSendCaps, now: number): SendVerdict | null {
+  const r = takeFromWindow((kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW, caps.perUserPerHour, caps.windowSeconds, now);
+  return r.ok ? null : { status: "throttled", scope: "user", retryAfterSeconds: r.retryAfterSeconds };
+}
+
+function recordUserSend(kv: Kv, caps: UserSendCaps, now: number): void {
+  kv.put("sends", takeFromWindow((kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW, Number.MAX_SAFE_INTEGER, caps.windowSeconds, now).state);
+}
+
+/** Commit phase of a login/step-up send: caps, cooldown, then the new code replaces the old one. */
+export function commitChallengeSend(kv: Kv, key: string, record: ChallengeRecord, target: OobTarget, c: SendCommit): SendVerdict {
+  const sends = record.sends ?? 0;
+  if (sends >= c.caps.perChallenge) return { status: "throttled", scope: "challenge", retryAfterSeconds: Math.max(1, record.expiresAt - c.now) };
+  const wait = cooldown(record.lastSendAt, c.caps, c.now);
+  if (wait > 0) return { status: "throttled", scope: "cooldown", retryAfterSeconds: wait };
+  const user = userThrottle(kv, c.caps, c.now);
+  if (user) return user;
+  const codeExpiresAt = Math.min(record.expiresAt, c.now + c.codeTtlSeconds, c.now + OOB_CODE_MAX_TTL_SECONDS);
+  kv.put(key, { ...record, codeHash: c.codeHash, codeExpiresAt, codeMethodId: target.methodId, sends: sends + 1, lastSendAt: c.now } satisfies ChallengeRecord);
+  recordUserSend(kv, c.caps, c.now);
+  return { status: "sent", codeExpiresAt };
+}
+
+/** Commit phase of an enable/disable send: the slot's cooldown (same destination only), the user cap, then the code. */
+export function commitSlotSend(kv: Kv, slot: string, channel: "email" | "sms", destination: string, c: SendCommit): SendVerdict {
+  const prev = kv.get(slotKey(slot)) as OobSlotRecord | undefined;
+  const wait = prev && prev.destination === destination ? cooldown(prev.lastSendAt, c.caps, c.now) : 0;
+  if (wait > 0) return { status: "throttled", scope: "cooldown", retryAfterSeconds: wait };
+  const user = userThrottle(kv, c.caps, c.now);
+  if (user) return user;
+  const expiresAt = c.now + Math.min(c.codeTtlSeconds, OOB_CODE_MAX_TTL_SECONDS);
+  kv.put(slotKey(slot), { channel, destination, codeHash: c.codeHash, expiresAt, attempts: 0, lastSendAt: c.now } satisfies OobSlotRecord);
+  recordUserSend(kv, c.caps, c.now);
+  return { status: "sent", codeExpiresAt: expiresAt };
+}
+
+/**
+ * Commit-phase check of an enable/disable code. `mismatch`: the code went to another destination
+ * (not a guess at the code, so not counted). `match` consumes the slot.
+ */
+export function matchSlot(kv: Kv, check: OobCheck, now: number): "match" | "mismatch" | "miss" {
+  const rec = kv.get(slotKey(check.slot)) as OobSlotRecord | undefined;
+  if (!rec || rec.expiresAt <= now) return "miss";
+  if (check.destination !== undefined && check.destination !== rec.destination) return "mismatch";
+  if (!constantTimeEqual(utf8(check.codeHash), utf8(rec.codeHash))) return "miss";
+  kv.delete(slotKey(check.slot));
+  return "match";
+}
+
+/** A wrong code for a slot: the slot dies after MAX_ATTEMPTS_PER_CHALLENGE, like a challenge. */
+export function failSlot(kv: Kv, slot: string): void {
+  const rec = kv.get(slotKey(slot)) as OobSlotRecord | undefined;
+  if (!rec) return;
+  if (rec.attempts + 1 >= MAX_ATTEMPTS_PER_CHALLENGE) kv.delete(slotKey(slot));
+  else kv.put(slotKey(slot), { ...rec, attempts: rec.attempts + 1 });
+}
+
+/** Is the challenge's one-time code (start-supplied or sent) still valid? */
+export function challengeCodeLive(record: ChallengeRecord, now: number): boolean {
+  return record.codeExpiresAt === undefined || record.codeExpiresAt === null || record.codeExpiresAt > now;
+}
