@@ -166,6 +166,16 @@ async function seed(bootstrapKey) {
   const tenantId = tenant.id;
   const sameTenant = stored.tenantId === tenantId;
 
+  // Passkeys work against this server out of the box: RP id `localhost`, origin http://localhost:<port>.
+  const passkeyOrigin = `http://localhost:${port}`;
+  const webauthn = tenant.webAuthnConfiguration ?? {};
+  if (!webauthn.enabled || webauthn.relyingPartyId !== "localhost" || !(webauthn.allowedOrigins ?? []).includes(passkeyOrigin)) {
+    const on = { enabled: true };
+    const patch = { enabled: true, relyingPartyId: "localhost", relyingPartyName: "edge-mfa (dev)", allowedOrigins: [passkeyOrigin], bootstrapWorkflow: on, reauthenticationWorkflow: on, secondFactorWorkflow: on };
+    expectOk("PATCH /api/tenant (webAuthnConfiguration)", await api("PATCH", `/api/tenant/${tenantId}`, { key: bootstrapKey, body: { tenant: { webAuthnConfiguration: patch } } }));
+    log(`enabled passkeys for ${passkeyOrigin} (RP id localhost)`);
+  }
+
   // Application: the stored one if it still exists in this tenant, else one named "Dev app", else a new one.
   let applicationId;
   if (sameTenant && stored.applicationId) {
@@ -218,6 +228,7 @@ function banner(s) {
     ["Application id", `${s.applicationId}  ("Dev app")`],
     ["API key", `${s.apiKey.key}  (tenant-scoped; send as \`Authorization: <key>\`)`],
     ["API docs", `${s.baseUrl}/docs`],
+    ["Passkeys page", `${s.baseUrl.replace("127.0.0.1", "localhost")}/dev/passkeys#key=${s.apiKey.key}`],
     ["Seed file", ".dev-seed.json (re-runs reuse these values)"],
   ];
   const line = "─".repeat(78);
