@@ -1,6 +1,16 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Values test/setup/prism.mjs (the workers project's globalSetup) provides: Prism mock servers for the vendor specs.
+declare module "vitest" {
+  export interface ProvidedContext {
+    prismTwilio: string;
+    prismResend: string;
+    prismSendGrid: string;
+    prismStartupMs: number;
+  }
+}
+
 // Fixed, test-only secrets (never used anywhere else); test/helpers.ts reads BOOTSTRAP_API_KEY from `env`.
 const TEST_SECRETS = {
   ENVIRONMENT: "test",
@@ -18,8 +28,29 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
-          plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...TEST_SECRETS } } })],
-          test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/e2e/**"], setupFiles: ["test/setup/apply-migrations.ts"] },
+          // The Prism URLs reach the worker as bindings (test/adapters/contract.prism.test.ts).
+          plugins: [
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ...TEST_SECRETS,
+                  PRISM_TWILIO_URL: inject("prismTwilio"),
+                  PRISM_RESEND_URL: inject("prismResend"),
+                  PRISM_SENDGRID_URL: inject("prismSendGrid"),
+                  PRISM_STARTUP_MS: String(inject("prismStartupMs")),
+                },
+              },
+            })),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/node/**", "test/e2e/**"],
+            setupFiles: ["test/setup/apply-migrations.ts"],
+            globalSetup: ["test/setup/prism.mjs"],
+          },
         },
         {
           test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },
