@@ -14,6 +14,8 @@ import { userRoutes } from "./routes/users.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { twoFactorSendRoutes } from "./routes/two-factor-send.ts";
+import { devRoutes } from "./routes/dev.ts";
 import { webAuthnRoutes } from "./routes/webauthn.ts";
 import { webAuthnScriptRoutes } from "./routes/webauthn-script.ts";
 import { webAuthnDevRoutes } from "./routes/webauthn-dev.ts";
@@ -43,6 +45,9 @@ export function createApp(opts: { overrides?: ServiceOverrides } = {}) {
   app.route("/api/user", userRoutes);
   app.route("/api/login", loginRoutes);
   app.route("/api/two-factor", twoFactorRoutes);
+  app.route("/api/two-factor/send", twoFactorSendRoutes);
+  // Development and tests only: devRoutes answers 404 to everything in production.
+  app.route("/dev", devRoutes);
   app.route("/api/webauthn", webAuthnRoutes);
   app.route("/", webAuthnScriptRoutes);
   // Development and tests only: the page answers 404 in production.

@@ -11,7 +11,7 @@ import { eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { constantTimeEqual } from "../domain/crypto.ts";
 import { utf8 } from "../domain/encoding.ts";
-import type { AppEnv, AuthContext } from "../env.ts";
+import { isDevEnvironment, type AppEnv, type AuthContext } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { keyedHash } from "../services/hashing.ts";
 import { apiKeys, tenants, type TenantRow } from "../storage/d1/schema.ts";
@@ -23,17 +23,26 @@ export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: "POST", path: /^\/api\/webauthn\/login$/ },
   { method: "POST", path: /^\/api\/webauthn\/assert$/ },
   { method: "GET", path: /^\/webauthn\.js$/ },
-  // The passkey page of development and tests; production answers 404 (src/routes/webauthn-dev.ts).
-  { method: "GET", path: /^\/dev\/passkeys$/ },
   { method: "GET", path: /^\/api\/openapi\.json$/ },
   { method: "GET", path: /^\/docs$/ },
   { method: "GET", path: /^\/\.well-known\/jwks\.json$/ },
   { method: "GET", path: /^\/$/ },
 ];
 
-export function isPublic(method: string, path: string, search: URLSearchParams): boolean {
+/**
+ * Development-only routes (src/routes/dev.ts): open without a key while ENVIRONMENT is development or
+ * test, and answering 404 to everyone in production. Never public in production.
+ */
+export const DEV_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
+  { method: "GET", path: /^\/dev\/outbox(\.html)?$/ },
+  // The passkey page (src/routes/webauthn-dev.ts).
+  { method: "GET", path: /^\/dev\/passkeys$/ },
+];
+
+export function isPublic(method: string, path: string, search: URLSearchParams, environment = "production"): boolean {
   // `POST /api/two-factor/send?twoFactorId=…` is the login variant of `/send/{twoFactorId}`.
   if (method === "POST" && path === "/api/two-factor/send" && search.has("twoFactorId")) return true;
+  if (isDevEnvironment(environment) && DEV_ROUTES.some((r) => r.method === method && r.path.test(path))) return true;
   return PUBLIC_ROUTES.some((r) => r.method === method && r.path.test(path));
 }
 
@@ -43,7 +52,7 @@ const bootstrapDigest = new Map<string, string>();
 export function requireApiKey(): MiddlewareHandler<AppEnv> {
   return async function requireApiKey(c, next) {
     const url = new URL(c.req.url);
-    if (isPublic(c.req.method, url.pathname, url.searchParams)) return next();
+    if (isPublic(c.req.method, url.pathname, url.searchParams, c.var.config.ENVIRONMENT)) return next();
     const { db, pepper, config } = c.var.services;
     const key = c.req.header("authorization")?.trim();
     if (!key || key.length > 512 || /^bearer\s/i.test(key)) throw ApiError.unauthorized();

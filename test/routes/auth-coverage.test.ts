@@ -11,7 +11,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { isPublic, PUBLIC_ROUTES } from "../../src/middleware/auth.ts";
+import { DEV_ROUTES, isPublic, PUBLIC_ROUTES } from "../../src/middleware/auth.ts";
 
 const app = createApp();
 
@@ -26,12 +26,14 @@ const handlers = app.routes
   .map((r) => ({ method: r.method === "ALL" ? "GET" : r.method, path: r.path }));
 const unique = [...new Map(handlers.map((r) => [`${r.method} ${r.path}`, r])).values()];
 
-async function send(method: string, path: string, authorization?: string): Promise<Response> {
+const isDevRoute = (method: string, path: string) => DEV_ROUTES.some((r) => r.method === method && r.path.test(path));
+
+async function send(method: string, path: string, authorization?: string, bindings: Env = env): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (authorization) headers.authorization = authorization;
   const body = method === "GET" || method === "HEAD" ? undefined : "{}";
   const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`http://edge-mfa.test${path}`, { method, headers, body }), env, ctx);
+  const res = await app.fetch(new Request(`http://edge-mfa.test${path}`, { method, headers, body }), bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -42,7 +44,8 @@ describe("route table", () => {
     expect(keys).toEqual(expect.arrayContaining(["POST /api/tenant", "GET /api/tenant/:tenantId", "DELETE /api/api-key/:keyId", "PATCH /api/application/:applicationId"]));
   });
 
-  const guarded = unique.filter((r) => !isPublic(r.method, concrete(r.path), new URLSearchParams()));
+  // Development-only routes are pinned separately below: no key in development, 404 in production.
+  const guarded = unique.filter((r) => !isPublic(r.method, concrete(r.path), new URLSearchParams()) && !isDevRoute(r.method, concrete(r.path)));
   it.each(guarded.map((r) => [r.method, r.path]))("%s %s answers 401 empty without a key and with a wrong key", async (method, path) => {
     for (const authorization of [undefined, `wrong-${crypto.randomUUID()}`]) {
       const res = await send(method, concrete(path), authorization);
@@ -60,7 +63,6 @@ describe("the public list", () => {
     ["POST", "/api/webauthn/login"], // FusionAuth: completeWebAuthnLogin is anonymous
     ["POST", "/api/webauthn/assert"], // FusionAuth: completeWebAuthnAssertion is anonymous
     ["GET", "/webauthn.js"], // the browser script for passkey pages (no secret in it)
-    ["GET", "/dev/passkeys"], // development page; 404 in production (webauthn-dev.test.ts)
     ["GET", "/api/openapi.json"],
     ["GET", "/docs"],
     ["GET", "/"],
@@ -115,5 +117,40 @@ describe("the public list", () => {
       const [m, p] = key.split(" ") as [string, string];
       expect(EXPECTED_PUBLIC.some(([em, ep]) => em === m && PUBLIC_ROUTES.some((r) => r.method === m && r.path.test(ep) && r.path.test(concrete(p)))), key).toBe(true);
     }
+  });
+});
+
+describe("development-only routes (the dev outbox)", () => {
+  const production = { ...env, ENVIRONMENT: "production" } as unknown as Env;
+  const development = { ...env, ENVIRONMENT: "development" } as unknown as Env;
+  const devRoutes = unique.filter((r) => r.path.startsWith("/dev"));
+
+  it("are exactly the outbox list and page, and every mounted /dev route is one of them", () => {
+    expect(devRoutes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /dev/outbox", "GET /dev/outbox.html", "GET /dev/passkeys"]);
+    for (const r of devRoutes) expect(isDevRoute(r.method, r.path), `${r.method} ${r.path}`).toBe(true);
+    for (const [m, p] of [["POST", "/dev/outbox"], ["GET", "/dev/outbox/x"], ["GET", "/dev/outboxes"], ["GET", "/dev"], ["GET", "/api/dev/outbox"]] as const) {
+      expect(isDevRoute(m, p), `${m} ${p}`).toBe(false);
+    }
+  });
+
+  it("are public only while ENVIRONMENT is development or test", () => {
+    for (const r of devRoutes) {
+      expect(isPublic(r.method, r.path, new URLSearchParams(), "production")).toBe(false);
+      expect(isPublic(r.method, r.path, new URLSearchParams(), "development")).toBe(true);
+      expect(isPublic(r.method, r.path, new URLSearchParams(), "test")).toBe(true);
+    }
+  });
+
+  it.each(devRoutes.map((r) => [r.method, r.path]))("%s %s answers 404 empty in production, with or without a key", async (method, path) => {
+    for (const authorization of [undefined, `wrong-${crypto.randomUUID()}`, env.BOOTSTRAP_API_KEY]) {
+      const res = await send(method, path, authorization, production);
+      expect({ status: res.status, text: await res.text(), type: res.headers.get("content-type") }).toEqual({ status: 404, text: "", type: null });
+    }
+  });
+
+  it.each(devRoutes.map((r) => [r.method, r.path]))("%s %s answers 200 without a key in development", async (method, path) => {
+    const res = await send(method, path, undefined, development);
+    await res.text();
+    expect(res.status).toBe(200);
   });
 });
