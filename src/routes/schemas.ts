@@ -78,8 +78,12 @@ export const loginResponse = z
   })
   .meta({ id: "LoginResponse" });
 
+/** A passkey among a challenge's methods (extension: answer it with POST /api/webauthn/start {twoFactorId}). */
+export const passkeyMethodJson = z.object({ id: z.string(), method: z.literal("webauthn"), name: z.string().optional() }).meta({ id: "PasskeyMethod" });
+export const challengeMethodJson = z.union([methodJson, passkeyMethodJson]);
+
 export const twoFactorChallenge = z
-  .object({ twoFactorId: z.string(), methods: z.array(methodJson), configurableMethods: z.array(twoFactorMethodKind).optional() })
+  .object({ twoFactorId: z.string(), methods: z.array(challengeMethodJson), configurableMethods: z.array(twoFactorMethodKind).optional() })
   .meta({ id: "TwoFactorChallenge" });
 
 export const lockedResponse = z.object({ actions: z.array(z.record(z.string(), z.unknown())) }).meta({ id: "LoginPreventedResponse" });

@@ -14,7 +14,7 @@ import { completeTwoFactor, startTwoFactor, tenantContext } from "../services/ch
 import { trustStatus } from "../services/trust.ts";
 import { offerSecret } from "../services/two-factor.ts";
 import { completeTenantSettings } from "../settings.ts";
-import { codeField, lockedResponse, loginResponse, methodJson, uuid } from "./schemas.ts";
+import { challengeMethodJson, codeField, lockedResponse, loginResponse, uuid } from "./schemas.ts";
 import { assertionCredential } from "./webauthn.ts";
 
 export const startRequest = z.object({
@@ -104,7 +104,7 @@ registerRoute({
   tags,
   auth: "apiKey",
   body: startRequest,
-  responses: { 200: { description: "Challenge started.", schema: z.object({ code: z.string(), twoFactorId: z.string(), methods: z.array(methodJson).optional() }) }, 400: invalid, 404: { description: "Unknown user (empty)." }, 409: locked },
+  responses: { 200: { description: "Challenge started.", schema: z.object({ code: z.string(), twoFactorId: z.string(), methods: z.array(challengeMethodJson).optional() }) }, 400: invalid, 404: { description: "Unknown user (empty)." }, 409: locked },
 });
 registerRoute({
   method: "post",
