@@ -97,6 +97,8 @@ for (const [id, flow] of Object.entries(flows)) {
   });
 }
 if (!isSupported()) log("This browser has no WebAuthn.");
+// For scripted use (the browser test): the same helpers, without importing the module again.
+window.passkeys = { createPasskey, getPasskey };
 </script>
 </body></html>
 `;

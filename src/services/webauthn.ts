@@ -193,7 +193,8 @@ export async function startAuthentication(s: Services, ctx: TenantContext, input
   }
   const loaded = await loadUser(s.db, ctx.tenant.id, input.userId ? { by: "id", id: input.userId } : { by: "loginId", loginId: input.loginId! });
   if (!loaded) throw ApiError.notFound();
-  const allow = input.credentialId ? loaded.passkeys.filter((p) => p.credentialId === input.credentialId) : loaded.passkeys;
+  // FusionAuth's client types `credentialId` as the WebAuthnCredential's UUID; the raw credential id is accepted too.
+  const allow = input.credentialId ? loaded.passkeys.filter((p) => p.id === input.credentialId || p.credentialId === input.credentialId) : loaded.passkeys;
   if (input.credentialId && allow.length === 0) throw ApiError.field("credentialId", "invalid", "The credential does not exist.");
   const { challenge, hash } = await freshChallenge(s, "user");
   const v = await s.guard(ctx.tenant.id, loaded.user.id).putCeremony(hash, { ...base, userId: loaded.user.id, allowCredentialIds: allow.map((p) => p.credentialId) }, now);

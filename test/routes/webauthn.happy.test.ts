@@ -67,6 +67,9 @@ describe("passwordless login", () => {
     const { auth } = await registerPasskey(t, user.id, { backupEligible: true });
     const options = await startOptions(t, { loginId: user.email });
     expect(options.allowCredentials?.map((c) => c.id)).toEqual([auth.id]);
+    const stored = (await call("GET", `/api/webauthn?userId=${user.id}`, { key: t.key })).body.credentials[0];
+    // credentialId: FusionAuth's client sends the WebAuthnCredential's UUID; the raw id works too.
+    for (const credentialId of [stored.id, auth.id]) expect((await startOptions(t, { userId: user.id, credentialId })).allowCredentials?.map((c) => c.id)).toEqual([auth.id]);
     const r = await call("POST", "/api/webauthn/login", { body: { credential: await signFor(auth, options, { counter: 0 }) } });
     expect(r.status).toBe(200);
     expect(decodeJwt(r.body.token).amr).toEqual(["swk", "mfa"]);
