@@ -176,6 +176,14 @@ async function seed(bootstrapKey) {
     log(`enabled passkeys for ${passkeyOrigin} (RP id localhost)`);
   }
 
+  // Email and SMS codes: on, delivered to the dev outbox unless .dev.vars selects real providers.
+  const mfa = tenant.multiFactorConfiguration ?? {};
+  if (!mfa.email?.enabled || !mfa.sms?.enabled) {
+    const patch = { email: { enabled: true }, sms: { enabled: true } };
+    expectOk("PATCH /api/tenant (email/sms)", await api("PATCH", `/api/tenant/${tenantId}`, { key: bootstrapKey, body: { tenant: { multiFactorConfiguration: patch } } }));
+    log("enabled email and SMS codes (sent to the dev outbox unless .dev.vars selects providers)");
+  }
+
   // Application: the stored one if it still exists in this tenant, else one named "Dev app", else a new one.
   let applicationId;
   if (sameTenant && stored.applicationId) {
@@ -229,6 +237,7 @@ function banner(s) {
     ["API key", `${s.apiKey.key}  (tenant-scoped; send as \`Authorization: <key>\`)`],
     ["API docs", `${s.baseUrl}/docs`],
     ["Passkeys page", `${s.baseUrl.replace("127.0.0.1", "localhost")}/dev/passkeys#key=${s.apiKey.key}`],
+    ["Dev outbox", `${s.baseUrl}/dev/outbox.html  (email and SMS codes; JSON at /dev/outbox)`],
     ["Seed file", ".dev-seed.json (re-runs reuse these values)"],
   ];
   const line = "─".repeat(78);
