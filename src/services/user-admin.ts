@@ -86,7 +86,8 @@ export async function updateUser(s: Services, tenantId: string, id: string, f: U
 
 export async function deleteUser(s: Services, tenantId: string, id: string): Promise<void> {
   const res = await s.db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
-  if ((res as unknown as { meta: { changes: number } }).meta.changes !== 1) throw ApiError.notFound();
+  // D1's `changes` counts the rows the foreign-key cascade removed too (methods, codes, passkeys): 0 = no such user.
+  if ((res as unknown as { meta: { changes: number } }).meta.changes === 0) throw ApiError.notFound();
   // Challenges, trusts, counters and replay state die with the user.
   await s.guard(tenantId, id).erase();
 }

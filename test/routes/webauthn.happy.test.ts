@@ -44,6 +44,29 @@ describe("registration", () => {
   });
 });
 
+describe("user deletion", () => {
+  it("takes the user's passkeys with it; the authenticator can then be registered again", async () => {
+    const t = await passkeyTenant();
+    const user = await createUser(t.key);
+    const { auth, credential } = await registerPasskey(t, user.id);
+    expect((await call("DELETE", `/api/user/${user.id}`, { key: t.key })).status).toBe(200);
+    expect((await call("GET", `/api/webauthn/${credential.id}`, { key: t.key })).status).toBe(404);
+    const next = await createUser(t.key);
+    const start = await call("POST", "/api/webauthn/register/start", { key: t.key, body: { userId: next.id, displayName: "x", workflow: "general" } });
+    const again = await auth.register({ challenge: start.body.options.challenge, origin: ORIGIN, rpId: RP_ID });
+    expect((await call("POST", "/api/webauthn/register/complete", { key: t.key, body: { userId: next.id, credential: again } })).status).toBe(200);
+  });
+
+  it("answers 200 for a user with methods too (D1 counts the cascaded rows in `changes`)", async () => {
+    const t = await passkeyTenant();
+    const user = await enrolledUser(t.key);
+    await registerPasskey(t, user.userId);
+    expect((await call("DELETE", `/api/user/${user.userId}`, { key: t.key })).status).toBe(200);
+    expect((await call("GET", `/api/user/${user.userId}`, { key: t.key })).status).toBe(404);
+    expect((await call("DELETE", `/api/user/${user.userId}`, { key: t.key })).status).toBe(404);
+  });
+});
+
 describe("passwordless login", () => {
   it("discoverable: options without a user, then /api/webauthn/login (no key) answers a token with amr [hwk, mfa]", async () => {
     const t = await passkeyTenant();
