@@ -70,6 +70,34 @@ describe("provider configuration", () => {
   });
 });
 
+describe("message templates per tenant", () => {
+  it("a custom template is used, with the code, its lifetime in minutes and the tenant's name", async () => {
+    const { key, tenantId } = await seedTenant(oobTenant({}, { externalIdentifierConfiguration: { twoFactorOneTimeCodeIdTimeToLiveInSeconds: 300 } }));
+    const sms = { text: "{{tenantName}}: {{ code }} ({{minutes}} min)" };
+    const email = { subject: "Sign-in code for {{tenantName}}", text: "Code {{code}}", html: "<p>{{code}} &middot; {{tenantName}}</p>" };
+    const put = await call("PATCH", `/api/tenant/${tenantId}`, { key, body: { tenant: { name: "Acme & Co", multiFactorConfiguration: { email: { template: email }, sms: { template: sms } } } } });
+    expect(put.status).toBe(200);
+    expect(put.body.tenant.multiFactorConfiguration.sms.template).toEqual(sms);
+    const u = await createUser(key);
+    const phone = uniquePhone();
+    const address = uniqueEmail();
+    await call("POST", "/api/two-factor/send", { key, body: { userId: u.id, method: "sms", mobilePhone: phone } });
+    await call("POST", "/api/two-factor/send", { key, body: { userId: u.id, method: "email", email: address } });
+    expect((await outbox(phone))[0]!.body).toMatch(/^Acme & Co: \d{6} \(5 min\)$/);
+    const [m] = await outbox(address);
+    expect(m).toMatchObject({ subject: "Sign-in code for Acme & Co", body: expect.stringMatching(/^Code \d{6}$/), html: expect.stringMatching(/^<p>\d{6} &middot; Acme &#38; Co<\/p>$/) });
+  });
+
+  it("a template without {{code}} is refused with a field error; the defaults stay in force", async () => {
+    const { key, tenantId } = await seedTenant(oobTenant());
+    const r = await call("PATCH", `/api/tenant/${tenantId}`, { key, body: { tenant: { multiFactorConfiguration: { sms: { template: { text: "Your code is coming" } } } } } });
+    expect(r.status).toBe(400);
+    expect(Object.keys(r.body.fieldErrors)).toEqual(["tenant.multiFactorConfiguration.sms.template.text"]);
+    const t = await call("GET", `/api/tenant/${tenantId}`, { key });
+    expect(t.body.tenant.multiFactorConfiguration.sms.template.text).toContain("{{code}}");
+  });
+});
+
 describe("dev outbox", () => {
   it("lists what was sent, newest first, filtered by recipient: channel, to, subject, body, time", async () => {
     const { key } = await seedTenant(oobTenant());
