@@ -14,13 +14,15 @@ import { userRoutes } from "./routes/users.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { benchRoutes } from "./routes/bench.ts";
 import { twoFactorSendRoutes } from "./routes/two-factor-send.ts";
 import { devRoutes } from "./routes/dev.ts";
 import { webAuthnRoutes } from "./routes/webauthn.ts";
 import { webAuthnScriptRoutes } from "./routes/webauthn-script.ts";
 import { webAuthnDevRoutes } from "./routes/webauthn-dev.ts";
 
-export function createApp(opts: { overrides?: ServiceOverrides } = {}) {
+/** `bench` mounts the benchmark routes (/__bench/*); index.ts passes BENCH_INSTRUMENTATION=1. */
+export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean } = {}) {
   const app = new Hono<AppEnv>();
 
   app.use(async function requestContext(c, next) {
@@ -45,6 +47,7 @@ export function createApp(opts: { overrides?: ServiceOverrides } = {}) {
   app.route("/api/user", userRoutes);
   app.route("/api/login", loginRoutes);
   app.route("/api/two-factor", twoFactorRoutes);
+  if (opts.bench) app.route("/__bench", benchRoutes);
   app.route("/api/two-factor/send", twoFactorSendRoutes);
   // Development and tests only: devRoutes answers 404 to everything in production.
   app.route("/dev", devRoutes);

@@ -1,8 +1,9 @@
 /** Worker entry: the Hono app and the Durable Object classes. Nothing else. */
+import { env } from "cloudflare:workers";
 import { createApp } from "./app.ts";
 
 export { UserGuard } from "./storage/durable-objects/user-guard.ts";
 export { SendLimiter } from "./storage/durable-objects/send-limiter.ts";
 export { DevOutbox } from "./storage/durable-objects/dev-outbox.ts";
 export { PasskeyChallenge } from "./storage/durable-objects/ceremonies.ts";
-export default createApp();
+export default createApp({ bench: (env as unknown as Record<string, unknown>).BENCH_INSTRUMENTATION === "1" });

@@ -13,7 +13,7 @@ import type { DevOutbox } from "../storage/durable-objects/dev-outbox.ts";
 import type { FetchFn } from "../adapters/http.ts";
 import { buildSenders, type Senders } from "./senders.ts";
 import type { PasskeyChallenge } from "../storage/durable-objects/ceremonies.ts";
-import { countingD1, counters } from "./instrumentation.ts";
+import { countingD1, countingStub, startDeferred } from "./instrumentation.ts";
 
 export type Db = DrizzleD1Database<typeof schema>;
 
@@ -103,14 +103,13 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
     pepper: utf8(config.HASH_PEPPER),
     jwtKey: config.JWT_SIGNING_KEY,
     guard: (tenantId, userId) => {
-      if (instrument) counters.doCalls++;
-      return ns.get(ns.idFromName(`${tenantId}:${userId}`)) as unknown as GuardApi;
+      const stub = ns.get(ns.idFromName(`${tenantId}:${userId}`));
+      return (instrument ? countingStub(stub) : stub) as unknown as GuardApi;
     },
     guardById: (hexId) => {
       try {
-        const id = ns.idFromString(hexId);
-        if (instrument) counters.doCalls++;
-        return ns.get(id) as unknown as GuardApi;
+        const stub = ns.get(ns.idFromString(hexId));
+        return (instrument ? countingStub(stub) : stub) as unknown as GuardApi;
       } catch {
         return null;
       }
@@ -119,9 +118,9 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
     limiter: (bucket) => env.SEND_LIMITER.get(env.SEND_LIMITER.idFromName(bucket)) as unknown as Pick<SendLimiter, "take" | "refund">,
     outbox,
     passkeyChallenge: (challengeHash) => {
-      if (instrument) counters.doCalls++;
-      return env.PASSKEY_CHALLENGE.get(env.PASSKEY_CHALLENGE.idFromName(`passkey-challenge:${challengeHash}`)) as unknown as Pick<PasskeyChallenge, "put" | "take">;
+      const stub = env.PASSKEY_CHALLENGE.get(env.PASSKEY_CHALLENGE.idFromName(`passkey-challenge:${challengeHash}`));
+      return (instrument ? countingStub(stub) : stub) as unknown as Pick<PasskeyChallenge, "put" | "take">;
     },
-    defer,
+    defer: instrument ? (p) => defer(startDeferred(p)) : defer,
   };
 }

@@ -11,146 +11,31 @@
 import { FusionAuthClient } from "@fusionauth/typescript-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+// The harness (fresh wrangler dev, temp state, random secrets) is shared with `npm run bench`.
+import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
+
 // ---------------------------------------------------------------------------------------------
 // Node APIs. The repo's tsconfig is typed for Workers and has no @types/node, so (as in
 // test/node/) Node modules are imported by computed specifiers, typed here as far as we use them.
 
-type Stream = { on(event: "data", cb: (chunk: unknown) => void): void };
-type Child = { pid?: number; exitCode: number | null; stdout: Stream; stderr: Stream; on(event: "close", cb: (code: number | null) => void): void };
-type Env = Record<string, string | undefined>;
 type NodeApi = {
-  spawn(cmd: string, args: string[], opts: { cwd: string; env: Env; stdio: ["ignore", "pipe", "pipe"]; detached?: boolean }): Child;
   execFileSync(file: string, args: string[], opts: { encoding: "utf8"; stdio?: "ignore" | "pipe" }): string;
-  mkdtempSync(prefix: string): string;
-  rmSync(path: string, opts: { recursive: true; force: true }): void;
-  writeFileSync(path: string, data: string): void;
-  createServer(): {
-    once(event: "error", cb: (err: unknown) => void): void;
-    listen(port: number, host: string, cb: () => void): void;
-    address(): { port: number };
-    close(cb: () => void): void;
-  };
-  tmpdir(): string;
-  process: { env: Env; kill(pid: number, signal: string): void };
+  process: { env: Record<string, string | undefined> };
 };
 
 async function loadNode(): Promise<NodeApi> {
-  const load = (name: string) => import(/* @vite-ignore */ `node:${name}`) as Promise<Record<string, unknown>>;
-  const [cp, fs, net, os] = await Promise.all([load("child_process"), load("fs"), load("net"), load("os")]);
-  return { ...cp, ...fs, ...net, ...os, process: (globalThis as unknown as { process: NodeApi["process"] }).process } as unknown as NodeApi;
+  const cp = (await import(/* @vite-ignore */ `node:${"child_process"}`)) as Record<string, unknown>;
+  return { ...cp, process: (globalThis as unknown as { process: NodeApi["process"] }).process } as unknown as NodeApi;
 }
 
 let node: NodeApi;
-const root = decodeURIComponent(new URL("../..", (import.meta as ImportMeta & { url: string }).url).pathname).replace(/\/$/, "");
-const binDir = `${root}/node_modules/.bin`;
-const SECRET_NAMES = ["BOOTSTRAP_API_KEY", "JWT_SIGNING_KEY", "ENCRYPTION_KEYS", "HASH_PEPPER"];
 
 const randomB64 = (n: number, url: boolean) => {
   const b64 = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(n))));
   return url ? b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "") : b64;
 };
 
-// ---------------------------------------------------------------------------------------------
-// Harness: wrangler dev on a free loopback port with its own state dir and secrets.
-
-function freePort(): Promise<number> {
-  return new Promise((ok, ko) => {
-    const srv = node.createServer();
-    srv.once("error", ko);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
-
-/** The environment for wrangler: pinned Node first on PATH; secrets only from our env file. */
-function wranglerEnv(): Env {
-  const env: Env = { ...node.process.env, PATH: `${binDir}:${node.process.env.PATH ?? ""}`, WRANGLER_SEND_METRICS: "false", CI: "true" };
-  // wrangler dev also reads secrets from process.env; a developer's exported value must not leak in.
-  for (const name of SECRET_NAMES) delete env[name];
-  return env;
-}
-
-function runWrangler(args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((ok) => {
-    const child = node.spawn(`${binDir}/wrangler`, args, { cwd: root, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += String(d)));
-    child.stderr.on("data", (d) => (output += String(d)));
-    child.on("close", (code) => ok({ code: code ?? 1, output }));
-  });
-}
-
-type Server = { baseUrl: string; bootstrapKey: string; child: Child; log: () => string; dir: string; startMs: number };
-
-async function startServer(): Promise<Server> {
-  const dir = node.mkdtempSync(`${node.tmpdir()}/edge-mfa-e2e-`);
-  const persist = `${dir}/state`;
-  const envFile = `${dir}/e2e.vars`;
-  const bootstrapKey = randomB64(32, true);
-  // --env-file replaces .dev.vars for this run, so a developer's .dev.vars plays no part.
-  node.writeFileSync(
-    envFile,
-    [
-      "ENVIRONMENT=test",
-      `BOOTSTRAP_API_KEY=${bootstrapKey}`,
-      `JWT_SIGNING_KEY=${randomB64(32, true)}`,
-      `ENCRYPTION_KEYS=e2e:${randomB64(32, false)}`,
-      `HASH_PEPPER=${randomB64(32, true)}`,
-    ].join("\n") + "\n",
-  );
-
-  const migrated = await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
-  if (migrated.code !== 0) {
-    node.rmSync(dir, { recursive: true, force: true });
-    throw new Error(`migrations failed:\n${migrated.output}`);
-  }
-
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const started = Date.now();
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
-  args.push("--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false");
-  // detached: its own process group, so afterAll can stop wrangler and workerd together.
-  const child = node.spawn(`${binDir}/wrangler`, args, { cwd: root, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout.on("data", (d) => (output += String(d)));
-  child.stderr.on("data", (d) => (output += String(d)));
-  const server: Server = { baseUrl, bootstrapKey, child, log: () => output, dir, startMs: 0 };
-
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const problem =
-      child.exitCode !== null ? `wrangler dev exited with ${child.exitCode}` : Date.now() > deadline ? "wrangler dev did not answer within 90 s" : null;
-    if (problem) {
-      stopServer(server); // afterAll never sees a server that failed to start
-      throw new Error(`${problem}:\n${output}`);
-    }
-    try {
-      await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(2_000) });
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  server.startMs = Date.now() - started;
-  return server;
-}
-
-function stopServer(server: Server | undefined): void {
-  if (!server) return;
-  const pid = server.child.pid;
-  if (pid !== undefined) {
-    try {
-      // The process group we created: wrangler and its workerd children (which can outlive it).
-      node.process.kill(-pid, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-  }
-  node.rmSync(server.dir, { recursive: true, force: true });
-}
+type Server = WranglerDev;
 
 /** A plain HTTP call for the setup steps the FusionAuth client has no shape for. */
 async function http(server: Server, method: string, path: string, body?: unknown, tenantId?: string) {
@@ -211,7 +96,7 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
       throw new Error("oathtool is not installed: apt-get install -y oathtool");
     }
     const t0 = Date.now();
-    server = await startServer();
+    server = await startWranglerDev({ prefix: "edge-mfa-e2e-" });
     console.log(`[e2e] wrangler dev answered after ${(server.startMs / 1000).toFixed(1)} s (setup incl. migrations ${((Date.now() - t0) / 1000).toFixed(1)} s) at ${server.baseUrl}`);
 
     const tenant = (await http(server, "POST", "/api/tenant", { tenant: { name: "E2E tenant" } })).tenant;
@@ -223,7 +108,7 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
 
   afterAll(() => {
     if (server && node.process.env.E2E_SHOW_LOG) console.log(server.log());
-    stopServer(server);
+    server?.stop();
   });
 
   /** Re-throws with the server log attached, so a failure shows what wrangler printed. */
