@@ -232,4 +232,33 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
     expect(login.statusCode).toBe(200);
     expect(login.response.token).toBeTruthy();
   }));
+
+  it("email codes: sendTwoFactorCodeForEnableDisable, enableTwoFactor(email), then login with sendTwoFactorCodeForLoginUsingMethod", withLog(async () => {
+    // ENVIRONMENT=test: codes go to the dev outbox, read here as the user would read their mail.
+    const outboxCode = async (to: string) => {
+      const r = await fetch(`${server.baseUrl}/dev/outbox?to=${encodeURIComponent(to)}`);
+      const body = (await r.json()) as { messages: Array<{ body: string }> };
+      return /\b(\d{6})\b/.exec(body.messages[0]!.body)![1]!;
+    };
+    const tenantId = (await client.retrieveUser(userId)).response.user!.tenantId!;
+    const patch = await client.patchTenant(tenantId, { tenant: { multiFactorConfiguration: { email: { enabled: true } } } } as Parameters<FusionAuthClient["patchTenant"]>[1]);
+    expect(patch.statusCode).toBe(200);
+
+    const sent = await client.sendTwoFactorCodeForEnableDisable({ userId, method: "email", email });
+    expect(sent.statusCode).toBe(200);
+    expect(sent.response).toBeUndefined(); // empty body, no JSON content type
+    const enabled = await client.enableTwoFactor(userId, { method: "email", email, code: await outboxCode(email) });
+    expect(enabled.statusCode).toBe(200);
+    expect(enabled.response.recoveryCodes).toHaveLength(10);
+
+    const login = await client.login({ loginId: email, password, applicationId });
+    expect(login.statusCode).toBe(242);
+    const method = login.response.methods!.find((m) => m.method === "email")!;
+    expect(method.email).toBe(email);
+    const send = await client.sendTwoFactorCodeForLoginUsingMethod(login.response.twoFactorId!, { methodId: method.id! });
+    expect(send.statusCode).toBe(200);
+    const res = await client.twoFactorLogin({ twoFactorId: login.response.twoFactorId!, code: await outboxCode(email), applicationId });
+    expect(res.statusCode).toBe(200);
+    expect(res.response.token).toBeTruthy();
+  }));
 });
