@@ -229,7 +229,8 @@ export async function completeTwoFactor(
       throw ApiError.notFound();
   }
   const { challenge, method, trust } = v;
-  if (method.methodId && method.kind !== "webauthn") {
+  // The write only moves `lastUsed` when the user's previous completion used another method.
+  if (method.methodId && method.kind !== "webauthn" && method.lastUsedChanged !== false) {
     s.defer(s.db.update(mfaMethods).set({ lastUsedAt: now }).where(and(eq(mfaMethods.userId, challenge.userId), eq(mfaMethods.id, method.methodId))));
   }
   const amr = amrFor(challenge, method);

@@ -3,7 +3,7 @@
  * seeds both systems, measures every path and reports numbers. No timing is asserted, only that
  * each path answered as expected and produced numbers, and that the instrumentation counters show
  * the completion path's shape: one Durable Object call and no D1 query before the answer (the TOTP
- * path's `lastUsed` update is the one deferred D1 write).
+ * path's `lastUsed` update is the one deferred D1 write, made only when the mark moves).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -75,7 +75,9 @@ describe("npm run bench --smoke", () => {
       const [r] = e[id] as [Run];
       expect({ id, doCalls: r.doCalls, d1: r.d1 }).toEqual({ id, doCalls: 1, d1: 0 });
     }
-    expect(e["verify-totp"]![0]!.d1Deferred).toBe(1); // lastUsed, after the answer
+    // lastUsed, after the answer; users who completed with the same method before (warm-up) need none.
+    expect(e["verify-totp"]![0]!.d1Deferred).toBeGreaterThan(0);
+    expect(e["verify-totp"]![0]!.d1Deferred).toBeLessThanOrEqual(1);
     expect(e["verify-code"]![0]!.d1Deferred).toBe(0);
     expect(e["noop"]![0]).toMatchObject({ d1: 0, d1Deferred: 0, doCalls: 0 });
   });

@@ -95,7 +95,14 @@ export type ChallengeRecord = ChallengeInit & {
 
 export type TrustQuery = { trustId: string | null; applicationId: string | null; trustPolicy: TrustPolicy };
 
-export type CompletedMethod = { kind: "code" | "authenticator" | "recovery" | "webauthn"; methodId?: string; step?: number; backupEligible?: boolean };
+export type CompletedMethod = {
+  kind: "code" | "authenticator" | "recovery" | "webauthn";
+  methodId?: string;
+  step?: number;
+  backupEligible?: boolean;
+  /** False when the previous completion that named a method named this one too (its lastUsed needs no write). */
+  lastUsedChanged?: boolean;
+};
 
 export type GuardVerdict =
   | { status: "ok" }

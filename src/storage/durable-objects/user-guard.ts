@@ -41,6 +41,8 @@ import {
 } from "./oob-codes.ts";
 
 const NONCE_BYTES = 32;
+/** The method id of the latest completion that named a method (see markLastUsed). */
+const LAST_METHOD_KEY = "last-method";
 
 export class UserGuard extends DurableObject<Env> {
   #keyring: EncryptionKeyring | undefined;
@@ -303,6 +305,8 @@ export class UserGuard extends DurableObject<Env> {
   /** Forgets a removed method's replay state. */
   async forgetMethods(methodIds: string[]): Promise<void> {
     for (const id of methodIds) this.kv.delete(`step:${id}`);
+    // A later method may get a removed one's id: its first use must be written.
+    if (methodIds.includes(this.kv.get(LAST_METHOD_KEY) as string)) this.kv.delete(LAST_METHOD_KEY);
     for (const id of methodIds) this.kv.delete(slotKey(`disable:${id}`));
   }
 
@@ -366,14 +370,26 @@ export class UserGuard extends DurableObject<Env> {
     return true;
   }
 
-  private complete(key: string, record: ChallengeRecord, method: CompletedMethod, newTrust: NewTrust | null, now: number): GuardVerdict {
+  private complete(key: string, record: ChallengeRecord, completed: CompletedMethod, newTrust: NewTrust | null, now: number): GuardVerdict {
     this.kv.delete(key);
     this.succeed();
+    const method = completed.methodId ? { ...completed, lastUsedChanged: this.markLastUsed(completed.methodId) } : completed;
     if (!newTrust) return { status: "completed", challenge: record, method };
     const trust: TrustRecord = { applicationId: record.applicationId, startInstant: now, expiration: now + record.token.trustTtlSeconds };
     // Stored under SHA-256 of the id: 256 random bits need no key or salt.
     this.kv.put(newTrust.storageKey, trust);
     return { status: "completed", challenge: record, method, trust: { trustId: newTrust.trustId, expiration: trust.expiration } };
+  }
+
+  /**
+   * Remembers the method of the latest completion that named one. False when it was already the
+   * previous one: its D1 `last_used_at` is then already the newest of the user's methods, so the
+   * caller can skip rewriting it (`lastUsed` marks the same method either way).
+   */
+  private markLastUsed(methodId: string): boolean {
+    if (this.kv.get(LAST_METHOD_KEY) === methodId) return false;
+    this.kv.put(LAST_METHOD_KEY, methodId);
+    return true;
   }
 
   private failChallenge(key: string, record: ChallengeRecord, policy: LockoutPolicy, now: number): GuardVerdict {
