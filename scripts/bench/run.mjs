@@ -155,7 +155,7 @@ function tables(results, systems) {
       const dd = stats(runs.map((r) => r.d1Deferred));
       const dOc = stats(runs.map((r) => r.doCalls));
       lines.push(
-        `| ${sys.name} | ${path.label} | ${range(stats(runs.map((r) => r.rps)), 0)} | ${range(stats(runs.map((r) => r.p50)))} | ${range(stats(runs.map((r) => r.p99)))} | ${range(stats(runs.map((r) => r.cpuMs)))} | ${path.id === floorId ? "1" : range(ratio(runs, floor, "p50"))} | ${path.id === floorId ? "1" : range(ratio(runs, floor, "rps", true))} | ${d1 ? `${fmt(d1.median)} (+${fmt(dd.median)})` : "–"} | ${dOc ? fmt(dOc.median) : "–"} |`,
+        `| ${sys.name} | ${path.label} | ${range(stats(runs.map((r) => r.rps)), 0)} | ${range(stats(runs.map((r) => r.p50)))} | ${range(stats(runs.map((r) => r.p99)))} | ${range(stats(runs.map((r) => r.cpuMs)))} | ${path.id === floorId ? "1" : range(ratio(runs, floor, "p50"))} | ${path.id === floorId ? "1" : range(ratio(runs, floor, "rps", true))} | ${d1 ? `${range(d1)} (+${range(dd)})` : "–"} | ${dOc ? fmt(dOc.median) : "–"} |`,
       );
     }
   }
@@ -218,7 +218,7 @@ function environment() {
 async function main() {
   ensureSqliteBinding(root, log);
   const started = [];
-  const stopAll = () => started.forEach((s) => s.stop());
+  const stopAll = () => started.forEach((s) => (s.child.removeAllListeners("exit"), s.stop()));
   process.on("SIGINT", () => {
     stopAll();
     process.exit(130);
