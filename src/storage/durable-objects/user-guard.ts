@@ -10,7 +10,7 @@
  * Methods return result values, not exceptions (RPC exceptions lose their stack).
  */
 import { DurableObject } from "cloudflare:workers";
-import { base64UrlDecode, base64UrlEncode, hexEncode, utf8 } from "../../domain/encoding.ts";
+import { base64UrlDecode, hexEncode, utf8 } from "../../domain/encoding.ts";
 import { constantTimeEqual, decryptSecret, parseKeyring, randomBytes, sha256, type EncryptionKeyring } from "../../domain/crypto.ts";
 import { matchTOTP } from "../../domain/totp.ts";
 import {
@@ -26,6 +26,9 @@ import {
 } from "../../domain/lockout.ts";
 import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
+import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, totpAad, trustStorageKey, type NewTrust, type TrustRecord } from "./user-guard-ids.ts";
+
+export { parseTwoFactorId, totpAad, type TrustRecord } from "./user-guard-ids.ts";
 import {
   challengeCodeLive,
   commitChallengeSend,
@@ -112,8 +115,7 @@ export class UserGuard extends DurableObject<Env> {
     const nonce = randomBytes(NONCE_BYTES);
     const record: ChallengeRecord = { ...init, expiresAt: now + init.ttlSeconds, attempts: 0 };
     this.kv.put(await this.challengeKey(nonce), record);
-    const idBytes = hexToBytes(this.ctx.id.toString());
-    const twoFactorId = base64UrlEncode(concat(idBytes, nonce));
+    const twoFactorId = mintTwoFactorId(this.ctx.id.toString(), nonce);
     return { status: "challenge", twoFactorId };
   }
 
@@ -425,57 +427,4 @@ export class UserGuard extends DurableObject<Env> {
     if (!rec) return false;
     return q.trustPolicy === "Any" || rec.applicationId === q.applicationId;
   }
-}
-
-export type TrustRecord = { applicationId: string | null; startInstant: number; expiration: number };
-
-/** AES-GCM associated data binding a TOTP ciphertext to its owner and method. */
-export function totpAad(owner: string, methodId: string): string {
-  return `totp:${owner}:${methodId}`;
-}
-
-/** Splits a twoFactorId into the owning DO id (hex) and the nonce; null when malformed. */
-export function parseTwoFactorId(twoFactorId: string): { doId: string; nonce: string } | null {
-  if (!/^[A-Za-z0-9_-]{86}$/.test(twoFactorId)) return null;
-  let bytes: Uint8Array;
-  try {
-    bytes = base64UrlDecode(twoFactorId);
-  } catch {
-    return null;
-  }
-  if (bytes.length !== 64) return null;
-  return { doId: hexEncode(bytes.subarray(0, 32)), nonce: base64UrlEncode(bytes.subarray(32)) };
-}
-
-type NewTrust = { trustId: string; storageKey: string };
-
-async function trustStorageKey(raw: Uint8Array): Promise<string> {
-  return "t:" + hexEncode(await sha256(raw));
-}
-
-async function newTrustId(): Promise<NewTrust> {
-  const raw = randomBytes(32);
-  return { trustId: base64UrlEncode(raw), storageKey: await trustStorageKey(raw) };
-}
-
-/** XXXXX-XXXXX in any case, with or without the hyphen. */
-function looksLikeRecovery(code: string): boolean {
-  return /^[A-Za-z0-9]{5}[- ]?[A-Za-z0-9]{5}$/.test(code.trim());
-}
-
-function nonceOf(b64: string): Uint8Array {
-  return base64UrlDecode(b64);
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

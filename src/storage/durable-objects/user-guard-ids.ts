@@ -1,0 +1,59 @@
+/**
+ * Identifiers and storage keys the UserGuard mints and parses: twoFactorIds (DO id ‖ nonce), device
+ * trust ids (stored under SHA-256), and the AES-GCM associated data of TOTP secrets. Pure helpers,
+ * split from the Durable Object class so the class holds only decisions and storage.
+ */
+import { base64UrlDecode, base64UrlEncode, hexDecode, hexEncode } from "../../domain/encoding.ts";
+import { randomBytes, sha256 } from "../../domain/crypto.ts";
+
+export type TrustRecord = { applicationId: string | null; startInstant: number; expiration: number };
+
+/** AES-GCM associated data binding a TOTP ciphertext to its owner and method. */
+export function totpAad(owner: string, methodId: string): string {
+  return `totp:${owner}:${methodId}`;
+}
+
+/** Splits a twoFactorId into the owning DO id (hex) and the nonce; null when malformed. */
+export function parseTwoFactorId(twoFactorId: string): { doId: string; nonce: string } | null {
+  if (!/^[A-Za-z0-9_-]{86}$/.test(twoFactorId)) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = base64UrlDecode(twoFactorId);
+  } catch {
+    return null;
+  }
+  if (bytes.length !== 64) return null;
+  return { doId: hexEncode(bytes.subarray(0, 32)), nonce: base64UrlEncode(bytes.subarray(32)) };
+}
+
+export type NewTrust = { trustId: string; storageKey: string };
+
+export async function trustStorageKey(raw: Uint8Array): Promise<string> {
+  return "t:" + hexEncode(await sha256(raw));
+}
+
+export async function newTrustId(): Promise<NewTrust> {
+  const raw = randomBytes(32);
+  return { trustId: base64UrlEncode(raw), storageKey: await trustStorageKey(raw) };
+}
+
+/** XXXXX-XXXXX in any case, with or without the hyphen. */
+export function looksLikeRecovery(code: string): boolean {
+  return /^[A-Za-z0-9]{5}[- ]?[A-Za-z0-9]{5}$/.test(code.trim());
+}
+
+export function nonceOf(b64: string): Uint8Array {
+  return base64UrlDecode(b64);
+}
+
+/** A new twoFactorId for the challenge nonce, naming the Durable Object (hex id) that owns it. */
+export function mintTwoFactorId(doIdHex: string, nonce: Uint8Array): string {
+  return base64UrlEncode(concat(hexDecode(doIdHex), nonce));
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
