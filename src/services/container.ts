@@ -56,7 +56,6 @@ export type GuardApi = Pick<
   | "addChallengeCode"
   | "verifyDirect"
   | "settleDirect"
-  | "rememberStep"
   | "forgetMethods"
   | "trustStatus"
   | "unlock"

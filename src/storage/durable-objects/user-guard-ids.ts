@@ -5,6 +5,7 @@
  */
 import { base64UrlDecode, base64UrlEncode, hexDecode, hexEncode } from "../../domain/encoding.ts";
 import { randomBytes, sha256 } from "../../domain/crypto.ts";
+import type { TrustQuery } from "./user-guard-types.ts";
 
 export type TrustRecord = { applicationId: string | null; startInstant: number; expiration: number };
 
@@ -13,17 +14,34 @@ export function totpAad(owner: string, methodId: string): string {
   return `totp:${owner}:${methodId}`;
 }
 
-/** Splits a twoFactorId into the owning DO id (hex) and the nonce; null when malformed. */
-export function parseTwoFactorId(twoFactorId: string): { doId: string; nonce: string } | null {
-  if (!/^[A-Za-z0-9_-]{86}$/.test(twoFactorId)) return null;
-  let bytes: Uint8Array;
+/** base64url without padding of exactly `length` bytes, or null. */
+function decodeExact(s: string, length: number): Uint8Array | null {
+  if (s.length !== Math.ceil((length * 4) / 3) || !/^[A-Za-z0-9_-]+$/.test(s)) return null;
   try {
-    bytes = base64UrlDecode(twoFactorId);
+    const bytes = base64UrlDecode(s);
+    return bytes.length === length ? bytes : null;
   } catch {
     return null;
   }
-  if (bytes.length !== 64) return null;
+}
+
+/** Splits a twoFactorId into the owning DO id (hex) and the nonce; null when malformed. */
+export function parseTwoFactorId(twoFactorId: string): { doId: string; nonce: string } | null {
+  const bytes = decodeExact(twoFactorId, 64);
+  if (!bytes) return null;
   return { doId: hexEncode(bytes.subarray(0, 32)), nonce: base64UrlEncode(bytes.subarray(32)) };
+}
+
+/** Storage key of a presented trust id (32 random bytes, base64url); null when malformed. */
+export async function trustStorageKeyOf(trustId: string): Promise<string | null> {
+  const raw = decodeExact(trustId, 32);
+  return raw ? trustStorageKey(raw) : null;
+}
+
+/** Whether a live trust covers a login under the application's trustPolicy (Any | This | None). */
+export function trustCovers(rec: TrustRecord | null, q: TrustQuery): boolean {
+  if (!rec || q.trustPolicy === "None") return false;
+  return q.trustPolicy === "Any" || rec.applicationId === q.applicationId;
 }
 
 export type NewTrust = { trustId: string; storageKey: string };

@@ -10,9 +10,8 @@
  * Methods return result values, not exceptions (RPC exceptions lose their stack).
  */
 import { DurableObject } from "cloudflare:workers";
-import { base64UrlDecode, hexEncode, utf8 } from "../../domain/encoding.ts";
-import { constantTimeEqual, decryptSecret, parseKeyring, randomBytes, sha256, type EncryptionKeyring } from "../../domain/crypto.ts";
-import { matchTOTP } from "../../domain/totp.ts";
+import { hexEncode, utf8 } from "../../domain/encoding.ts";
+import { constantTimeEqual, parseKeyring, randomBytes, sha256, type EncryptionKeyring } from "../../domain/crypto.ts";
 import {
   INITIAL_LOCKOUT_STATE,
   MAX_ATTEMPTS_PER_CHALLENGE,
@@ -25,8 +24,9 @@ import {
   type LockoutState,
 } from "../../domain/lockout.ts";
 import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
+import { acceptTotpStep, findTotpMatch, forgetTotpSteps } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
-import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, totpAad, trustStorageKey, type NewTrust, type TrustRecord } from "./user-guard-ids.ts";
+import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustStorageKeyOf, type NewTrust, type TrustRecord } from "./user-guard-ids.ts";
 
 export { parseTwoFactorId, totpAad, type TrustRecord } from "./user-guard-ids.ts";
 import {
@@ -110,7 +110,7 @@ export class UserGuard extends DurableObject<Env> {
   async startChallenge(init: ChallengeInit, now: number, trust?: TrustQuery): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked) return locked;
-    if (trust && (await this.trustCovers(trust, now))) return { status: "trusted" };
+    if (trust && trustCovers(await this.findTrust(trust.trustId, now), trust)) return { status: "trusted" };
     for (const [key, value] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) if (value.expiresAt <= now) this.kv.delete(key);
     const nonce = randomBytes(NONCE_BYTES);
     const record: ChallengeRecord = { ...init, expiresAt: now + init.ttlSeconds, attempts: 0 };
@@ -130,7 +130,7 @@ export class UserGuard extends DurableObject<Env> {
     const seen = this.kv.get(key) as ChallengeRecord | undefined;
     if (!seen || seen.expiresAt <= now) return { status: "not_found" };
     if (input.expectTenantId && input.expectTenantId !== seen.tenantId) return { status: "not_found" };
-    const totp = await this.findTotp(seen.totp, input.code, now, `${seen.tenantId}:${seen.userId}`);
+    const totp = await findTotpMatch(this.kv, this.keyring, seen.totp, input.code, now, `${seen.tenantId}:${seen.userId}`);
     const trust = input.trustComputer ? await newTrustId() : null;
     // Commit phase: synchronous from here on, so no other call can interleave between check and write.
     const record = this.kv.get(key) as ChallengeRecord | undefined;
@@ -140,7 +140,7 @@ export class UserGuard extends DurableObject<Env> {
     if (record.codeHash && challengeCodeLive(record, now) && constantTimeEqual(utf8(input.codeHash), utf8(record.codeHash))) {
       return this.complete(key, record, record.codeMethodId ? { kind: "code", methodId: record.codeMethodId } : { kind: "code" }, trust, now);
     }
-    if (totp && this.acceptStep(totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId }, trust, now);
+    if (totp && acceptTotpStep(this.kv, totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId }, trust, now);
     if (!totp && record.recoveryAvailable && looksLikeRecovery(input.code)) {
       return { status: "check_recovery", tenantId: record.tenantId, userId: record.userId };
     }
@@ -271,7 +271,7 @@ export class UserGuard extends DurableObject<Env> {
    * Recovery-shaped codes are left to the caller (`check_recovery`), who then calls `settleDirect`.
    */
   async verifyDirect(candidates: TotpCandidate[], code: string, recoveryAllowed: boolean, policy: LockoutPolicy, now: number, oob?: OobCheck): Promise<GuardVerdict> {
-    const totp = await this.findTotp(candidates, code, now, null);
+    const totp = await findTotpMatch(this.kv, this.keyring, candidates, code, now, null);
     const locked = this.locked(now);
     if (locked) return locked;
     const slot = oob ? matchSlot(this.kv, oob, now) : "miss";
@@ -280,7 +280,7 @@ export class UserGuard extends DurableObject<Env> {
       this.succeed();
       return { status: "verified", method: { kind: "code" } };
     }
-    if (totp && this.acceptStep(totp)) {
+    if (totp && acceptTotpStep(this.kv, totp)) {
       this.succeed();
       return { status: "verified", method: { kind: "authenticator", methodId: totp.methodId, step: totp.step } };
     }
@@ -297,16 +297,9 @@ export class UserGuard extends DurableObject<Env> {
     return { status: "verified", method: { kind: "recovery" } };
   }
 
-  /** Records the step a freshly enrolled authenticator accepted, so the enrolment code cannot log in. */
-  async rememberStep(methodId: string, step: number): Promise<void> {
-    const key = `step:${methodId}`;
-    const last = this.kv.get(key) as number | undefined;
-    if (last === undefined || step > last) this.kv.put(key, step);
-  }
-
   /** Forgets a removed method's replay state. */
   async forgetMethods(methodIds: string[]): Promise<void> {
-    for (const id of methodIds) this.kv.delete(`step:${id}`);
+    forgetTotpSteps(this.kv, methodIds);
     // A later method may get a removed one's id: its first use must be written.
     if (methodIds.includes(this.kv.get(LAST_METHOD_KEY) as string)) this.kv.delete(LAST_METHOD_KEY);
     for (const id of methodIds) this.kv.delete(slotKey(`disable:${id}`));
@@ -315,7 +308,7 @@ export class UserGuard extends DurableObject<Env> {
   /** Trust status for `GET/POST /api/two-factor/status`. */
   async trustStatus(trust: TrustQuery, now: number): Promise<{ trusted: boolean; trust: TrustRecord | null }> {
     const rec = await this.findTrust(trust.trustId, now);
-    return { trusted: rec !== null && (await this.trustCovers(trust, now)), trust: rec };
+    return { trusted: trustCovers(rec, trust), trust: rec };
   }
 
   /** Administrator unlock, and the clean-up when a user is deleted. */
@@ -349,27 +342,6 @@ export class UserGuard extends DurableObject<Env> {
     if (locked) return locked;
     if (ok) return this.complete(key, record, method, trust, now);
     return this.failChallenge(key, record, record.policy, now);
-  }
-
-  /** Async phase: finds a TOTP match without writing anything (the step is re-checked at commit). */
-  private async findTotp(candidates: TotpCandidate[], code: string, now: number, owner: string | null): Promise<{ methodId: string; step: number } | null> {
-    if (!/^\d{6}$/.test(code)) return null;
-    for (const cand of candidates) {
-      const key = cand.secret ? base64UrlDecode(cand.secret) : await decryptSecret(this.keyring, cand.secretEnc!, totpAad(owner ?? cand.owner!, cand.methodId));
-      const last = (this.kv.get(`step:${cand.methodId}`) as number | undefined) ?? null;
-      const result = await matchTOTP(key, code, now, last);
-      if (result.ok) return { methodId: cand.methodId, step: result.step };
-    }
-    return null;
-  }
-
-  /** Commit phase: accepts a TOTP step only if it is newer than the last accepted one (RFC 6238 §5.2 replay). */
-  private acceptStep(match: { methodId: string; step: number }): boolean {
-    const stepKey = `step:${match.methodId}`;
-    const last = this.kv.get(stepKey) as number | undefined;
-    if (last !== undefined && match.step <= last) return false;
-    this.kv.put(stepKey, match.step);
-    return true;
   }
 
   private complete(key: string, record: ChallengeRecord, completed: CompletedMethod, newTrust: NewTrust | null, now: number): GuardVerdict {
@@ -407,24 +379,10 @@ export class UserGuard extends DurableObject<Env> {
     for (const [key] of this.kv.list({ prefix: "t:" })) this.kv.delete(key);
   }
 
+  /** The live trust named by `trustId`, or null (unknown, malformed or expired). */
   private async findTrust(trustId: string | null, now: number): Promise<TrustRecord | null> {
-    if (!trustId) return null;
-    let raw: Uint8Array;
-    try {
-      raw = base64UrlDecode(trustId);
-    } catch {
-      return null;
-    }
-    if (raw.length !== 32) return null;
-    const rec = this.kv.get(await trustStorageKey(raw)) as TrustRecord | undefined;
-    if (!rec) return null;
-    return rec.expiration > now ? rec : null;
-  }
-
-  private async trustCovers(q: TrustQuery, now: number): Promise<boolean> {
-    if (q.trustPolicy === "None") return false;
-    const rec = await this.findTrust(q.trustId, now);
-    if (!rec) return false;
-    return q.trustPolicy === "Any" || rec.applicationId === q.applicationId;
+    const key = trustId ? await trustStorageKeyOf(trustId) : null;
+    const rec = key ? (this.kv.get(key) as TrustRecord | undefined) : undefined;
+    return rec && rec.expiration > now ? rec : null;
   }
 }

@@ -1,0 +1,39 @@
+/**
+ * TOTP matching and the replay guard inside the UserGuard: the last accepted time step per method
+ * (`step:<methodId>`, RFC 6238 §5.2). Matching is the async phase (decrypt, HMAC) and writes nothing;
+ * `acceptTotpStep` is the synchronous commit that re-checks the step before storing it.
+ */
+import { decryptSecret, type EncryptionKeyring } from "../../domain/crypto.ts";
+import { base64UrlDecode } from "../../domain/encoding.ts";
+import { matchTOTP } from "../../domain/totp.ts";
+import { totpAad } from "./user-guard-ids.ts";
+import type { TotpCandidate } from "./user-guard-types.ts";
+
+type Kv = SyncKvStorage;
+export type TotpMatch = { methodId: string; step: number };
+
+const stepKey = (methodId: string) => `step:${methodId}`;
+
+/** Async phase: the first candidate whose key matches `code` at a step not yet accepted. */
+export async function findTotpMatch(kv: Kv, keyring: EncryptionKeyring, candidates: TotpCandidate[], code: string, now: number, owner: string | null): Promise<TotpMatch | null> {
+  if (!/^\d{6}$/.test(code)) return null;
+  for (const cand of candidates) {
+    const key = cand.secret ? base64UrlDecode(cand.secret) : await decryptSecret(keyring, cand.secretEnc!, totpAad(owner ?? cand.owner!, cand.methodId));
+    const last = (kv.get(stepKey(cand.methodId)) as number | undefined) ?? null;
+    const result = await matchTOTP(key, code, now, last);
+    if (result.ok) return { methodId: cand.methodId, step: result.step };
+  }
+  return null;
+}
+
+/** Commit phase: accepts the step only if it is newer than the last accepted one. */
+export function acceptTotpStep(kv: Kv, match: TotpMatch): boolean {
+  const last = kv.get(stepKey(match.methodId)) as number | undefined;
+  if (last !== undefined && match.step <= last) return false;
+  kv.put(stepKey(match.methodId), match.step);
+  return true;
+}
+
+export function forgetTotpSteps(kv: Kv, methodIds: string[]): void {
+  for (const id of methodIds) kv.delete(stepKey(id));
+}
