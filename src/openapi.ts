@@ -63,6 +63,13 @@ export const errorsSchema = z
   })
   .meta({ id: "Errors", description: "FusionAuth error envelope." });
 
+/** FusionAuth's 409: a lock prevents the action. */
+export const lockedResponse = z.object({ actions: z.array(z.record(z.string(), z.unknown())) }).meta({ id: "LoginPreventedResponse" });
+
+/** Response docs shared by many routes. */
+export const INVALID_REQUEST: ResponseDoc = { description: "Invalid request.", schema: errorsSchema };
+export const ACCOUNT_LOCKED: ResponseDoc = { description: "The account is locked.", schema: lockedResponse };
+
 const routes = new Map<string, RouteDoc>();
 let cached: Record<string, unknown> | undefined;
 

@@ -3,11 +3,11 @@ import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { parseBody } from "../http/validate.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { passwordLogin, tenantContext } from "../services/challenges.ts";
-import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
+import { loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
 export const loginRequest = z.object({
   loginId: z.string().trim().min(1).max(254),
@@ -40,8 +40,8 @@ registerRoute({
   responses: {
     200: { description: "Authenticated (no second factor due, or a valid device trust).", schema: loginResponse },
     242: { description: "Credentials accepted; complete the challenge with /api/two-factor/login.", schema: twoFactorChallenge },
-    400: { description: "Invalid request.", schema: errorsSchema },
+    400: INVALID_REQUEST,
     404: { description: "Unknown user or wrong password (same empty answer)." },
-    409: { description: "The account is locked.", schema: lockedResponse },
+    409: ACCOUNT_LOCKED,
   },
 });

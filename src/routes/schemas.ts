@@ -86,4 +86,4 @@ export const twoFactorChallenge = z
   .object({ twoFactorId: z.string(), methods: z.array(challengeMethodJson), configurableMethods: z.array(twoFactorMethodKind).optional() })
   .meta({ id: "TwoFactorChallenge" });
 
-export const lockedResponse = z.object({ actions: z.array(z.record(z.string(), z.unknown())) }).meta({ id: "LoginPreventedResponse" });
+export { lockedResponse } from "../openapi.ts";

@@ -7,13 +7,13 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import type { AppEnv } from "../env.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { ACCOUNT_LOCKED, errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody } from "../http/validate.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/challenges.ts";
 import { sendChallengeCode, sendMethodCode } from "../services/oob-send.ts";
-import { email, lockedResponse, phone, uuid } from "./schemas.ts";
+import { email, phone, uuid } from "./schemas.ts";
 
 const methodId = z.string().min(1).max(16);
 const messageType = z.enum(["SMS", "Voice"]);
@@ -62,7 +62,7 @@ const invalid = { description: "Invalid request, or the provider refused the des
 const sendResponses = {
   200: { description: "Sent (empty body)." },
   400: invalid,
-  409: { description: "The account is locked.", schema: lockedResponse },
+  409: ACCOUNT_LOCKED,
   429: { description: "A send cap was reached; `Retry-After` says when to try again.", schema: errorsSchema },
   502: { description: "The mail or SMS provider is not configured or refuses our credentials.", schema: errorsSchema },
   503: { description: "The provider is unavailable or throttling; `Retry-After` says when to try again.", schema: errorsSchema },

@@ -6,7 +6,7 @@ import { Hono, type Context } from "hono";
 import { setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
@@ -14,7 +14,7 @@ import { completeTwoFactor, startTwoFactor, tenantContext } from "../services/ch
 import { trustStatus } from "../services/trust.ts";
 import { offerSecret } from "../services/two-factor.ts";
 import { completeTenantSettings } from "../settings.ts";
-import { challengeMethodJson, codeField, lockedResponse, loginResponse, uuid } from "./schemas.ts";
+import { challengeMethodJson, codeField, loginResponse, uuid } from "./schemas.ts";
 import { assertionCredential } from "./webauthn.ts";
 
 export const startRequest = z.object({
@@ -87,8 +87,8 @@ for (const path of ["/status", "/status/:twoFactorTrustId"]) {
 }
 
 const tags = ["Two-factor"];
-const invalid = { description: "Invalid request.", schema: errorsSchema };
-const locked = { description: "The account is locked.", schema: lockedResponse };
+const invalid = INVALID_REQUEST;
+const locked = ACCOUNT_LOCKED;
 registerRoute({
   method: "get",
   path: "/api/two-factor/secret",

@@ -5,14 +5,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery, readJsonBody, validateObject } from "../http/validate.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/challenges.ts";
 import { disableMethod, enableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
 import { enableOobMethod } from "../services/oob-methods.ts";
-import { codeField, email, lockedResponse, phone, twoFactorMethodKind, uuid } from "./schemas.ts";
+import { codeField, email, phone, twoFactorMethodKind, uuid } from "./schemas.ts";
 
 export const enableRequest = z.object({
   code: codeField,
@@ -69,8 +69,8 @@ recoveryCodeRoutes.get("/:userId", async (c) => {
 });
 
 const tags = ["Two-factor"];
-const invalid = { description: "Invalid request.", schema: errorsSchema };
-const locked = { description: "The account is locked.", schema: lockedResponse };
+const invalid = INVALID_REQUEST;
+const locked = ACCOUNT_LOCKED;
 registerRoute({
   method: "post",
   path: "/api/user/two-factor/:userId",
