@@ -6,4 +6,5 @@ export { UserGuard } from "./storage/durable-objects/user-guard.ts";
 export { SendLimiter } from "./storage/durable-objects/send-limiter.ts";
 export { DevOutbox } from "./storage/durable-objects/dev-outbox.ts";
 export { PasskeyChallenge } from "./storage/durable-objects/ceremonies.ts";
+export { WebhookDispatcher } from "./storage/durable-objects/webhook-dispatcher.ts";
 export default createApp({ bench: (env as unknown as Record<string, unknown>).BENCH_INSTRUMENTATION === "1" });

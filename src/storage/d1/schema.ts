@@ -139,8 +139,65 @@ export const passkeys = sqliteTable(
   (t) => [index("passkeys_user_idx").on(t.tenantId, t.userId)],
 );
 
+/**
+ * Events in FusionAuth's envelope (src/domain/events.ts), written by the UserGuard's outbox alarm and
+ * by the worker for tenant-level events. `id` is the event id receivers de-duplicate by; the insert
+ * is `ON CONFLICT DO NOTHING`, so a retried flush writes each event once.
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id"),
+    type: text("type").notNull(),
+    /** Milliseconds since the epoch (FusionAuth instants). */
+    createInstant: integer("create_instant").notNull(),
+    /** The whole `event` object; never a code or secret. */
+    payload: text("payload", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+  },
+  (t) => [index("events_tenant_idx").on(t.tenantId, t.createInstant), index("events_user_idx").on(t.tenantId, t.userId, t.createInstant)],
+);
+
+/**
+ * Webhook endpoints, one tenant each. The signing secret is AES-GCM ciphertext (it must be usable
+ * to sign, so it cannot be hashed); `settings` holds the FusionAuth-shaped rest (eventsEnabled,
+ * headers, timeouts, description).
+ */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    secretEnc: text("secret_enc").notNull(),
+    settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [index("webhooks_tenant_idx").on(t.tenantId)],
+);
+
+/** Delivery log: one row per (webhook, event), updated on every attempt. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    webhookId: text("webhook_id").notNull().references(() => webhooks.id, { onDelete: "cascade" }),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    nextAttemptAt: integer("next_attempt_at"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("webhook_deliveries_uq").on(t.webhookId, t.eventId), index("webhook_deliveries_tenant_idx").on(t.tenantId, t.webhookId, t.createdAt)],
+);
+
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 
-export const schema = { tenants, applications, apiKeys, users, mfaMethods, recoveryCodes, passkeys };
+export const schema = { tenants, applications, apiKeys, users, mfaMethods, recoveryCodes, passkeys, events, webhooks, webhookDeliveries };
 export { sql };
