@@ -17,7 +17,8 @@ import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
-import { ApiError, zodToFieldErrors } from "../errors.ts";
+import { ApiError } from "../errors.ts";
+import { deepMerge, validateMerged } from "../http/merge.ts";
 import { parseBody } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
@@ -46,33 +47,6 @@ function toTenantJson(t: TenantRow) {
 
 function toApplicationJson(a: ApplicationRow) {
   return { id: a.id, tenantId: a.tenantId, name: a.name, ...completeApplicationSettings(a.settings), insertInstant: a.createdAt * 1000, lastUpdateInstant: a.updatedAt * 1000 };
-}
-
-/**
- * FusionAuth's legacy `application/json` PATCH merge: objects merge recursively, `null` deletes a
- * value, arrays are appended. Prototype-polluting keys are dropped.
- */
-function deepMerge(base: unknown, patch: unknown): unknown {
-  if (Array.isArray(base) && Array.isArray(patch)) return [...base, ...patch];
-  if (!isObject(base) || !isObject(patch)) return patch;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
-    if (v === null) delete out[k];
-    else out[k] = k in out ? deepMerge(out[k], v) : v;
-  }
-  return out;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Validates merged PATCH input; issues are reported under `prefix.` like a POST body's. */
-function validateMerged<S extends z.ZodType>(schema: S, merged: unknown, prefix: string): z.infer<S> {
-  const r = schema.safeParse(merged);
-  if (!r.success) throw ApiError.validation(zodToFieldErrors(r.error, prefix, merged));
-  return r.data;
 }
 
 /** A path id that is not a UUID cannot name a row: 404 for reads and updates, 400 for creation. */
