@@ -1,0 +1,195 @@
+/**
+ * /api/webhook: FusionAuth's webhook CRUD (create, retrieve, list, PUT replace, PATCH merge, delete)
+ * plus two edge-mfa extensions: `POST /api/webhook/{id}/secret` rotates the signing secret and
+ * `GET /api/webhook/{id}/delivery` reads the delivery log. Deliveries themselves are sent by the
+ * tenant's WebhookDispatcher Durable Object (docs/webhooks.md).
+ *
+ * Tenancy: a webhook belongs to the request's tenant (`requireTenant`). Another tenant's webhook id
+ * answers 404 exactly like a missing one, for every method.
+ *
+ * The signing secret appears in the create and rotate responses only (sent with
+ * `Cache-Control: no-store`), never in GET/PUT/PATCH answers or logs; rotating kills the old secret
+ * at once, pending retries included (the dispatcher reads the secret at send time).
+ */
+import { and, count, desc, eq, sql } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { isDevEnvironment, type AppEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { deepMerge, validateMerged } from "../http/merge.ts";
+import { parseBody, parseQuery } from "../http/validate.ts";
+import { requireTenant } from "../middleware/auth.ts";
+import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
+import { newWebhookSecret } from "../services/webhooks.ts";
+import { webhookDeliveries, webhooks } from "../storage/d1/schema.ts";
+import { uuid } from "./schemas.ts";
+import {
+  deliveryJson,
+  deliveryQuery,
+  mergeBase,
+  toDeliveryJson,
+  toSettings,
+  toWebhookJson,
+  webhookFields,
+  webhookJson,
+  webhookPatch,
+  webhookRequest,
+  webhookWithSecretJson,
+  type WebhookFields,
+  type WebhookRow,
+} from "./webhook-schemas.ts";
+
+type Ctx = Context<AppEnv>;
+
+/** Each endpoint costs a fetch per event; a handful per tenant covers every real integration. */
+export const MAX_WEBHOOKS_PER_TENANT = 10;
+
+/** https only, except http while ENVIRONMENT is development or test (local listeners). No userinfo. */
+function checkedUrl(c: Ctx, raw: string): string {
+  let u: URL | null = null;
+  try {
+    u = new URL(raw);
+  } catch {
+    // reported below
+  }
+  const httpOk = u?.protocol === "http:" && isDevEnvironment(c.var.config.ENVIRONMENT);
+  if (!u || (u.protocol !== "https:" && !httpOk) || u.username || u.password) {
+    throw ApiError.field("webhook.url", "invalid", "The [webhook.url] must be an https:// URL without credentials.");
+  }
+  return u.href;
+}
+
+/** Checks what zod cannot know (the URL policy, the tenant) and returns the row's url and settings. */
+function toStored(c: Ctx, tenantId: string, w: WebhookFields) {
+  if (w.tenantIds && (w.tenantIds.length !== 1 || w.tenantIds[0]!.toLowerCase() !== tenantId)) {
+    throw ApiError.field("webhook.tenantIds", "invalid", "The [webhook.tenantIds] may only name the request's tenant.");
+  }
+  return { url: checkedUrl(c, w.url), settings: toSettings(w) };
+}
+
+function pathWebhookId(c: Ctx): string {
+  const id = c.req.param("webhookId") ?? "";
+  if (!uuid.safeParse(id).success) throw ApiError.notFound();
+  return id.toLowerCase();
+}
+
+async function ownWebhook(c: Ctx): Promise<WebhookRow> {
+  const tenantId = requireTenant(c);
+  const [row] = await c.var.services.db.select().from(webhooks).where(and(eq(webhooks.id, pathWebhookId(c)), eq(webhooks.tenantId, tenantId)));
+  if (!row) throw ApiError.notFound();
+  return row;
+}
+
+function withSecret(row: WebhookRow, secret: string) {
+  return { webhook: { ...toWebhookJson(row), signatureConfiguration: { enabled: true as const, secret } } };
+}
+
+async function createWebhook(c: Ctx, id: string) {
+  const tenantId = requireTenant(c);
+  const { url, settings } = toStored(c, tenantId, (await parseBody(c, webhookRequest)).webhook);
+  const { db, keyring, random, now } = c.var.services;
+  // Count-then-insert can overshoot by a concurrent create or two; the cap bounds cost, not security.
+  const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(webhooks).where(eq(webhooks.tenantId, tenantId));
+  if (n >= MAX_WEBHOOKS_PER_TENANT) throw ApiError.general("[LimitExceeded]", `A tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks.`);
+  const { secret, secretEnc } = await newWebhookSecret(keyring, random, id, tenantId);
+  const t = now();
+  const row: WebhookRow = { id, tenantId, url, secretEnc, settings, createdAt: t, updatedAt: t };
+  try {
+    await db.insert(webhooks).values(row);
+  } catch (err) {
+    if (/UNIQUE constraint failed|PRIMARY KEY/i.test(String((err as { cause?: unknown })?.cause ?? err))) {
+      throw ApiError.field("webhook.id", "duplicate", "A webhook with this id already exists.");
+    }
+    throw err;
+  }
+  c.header("Cache-Control", "no-store");
+  return c.json(withSecret(row, secret));
+}
+
+export const webhookRoutes = new Hono<AppEnv>();
+
+webhookRoutes.post("/", (c) => createWebhook(c, crypto.randomUUID()));
+webhookRoutes.post("/:webhookId", (c) => {
+  const id = c.req.param("webhookId");
+  if (!uuid.safeParse(id).success) throw ApiError.field("webhookId", "invalid", "The webhookId must be a UUID.");
+  return createWebhook(c, id.toLowerCase());
+});
+
+webhookRoutes.get("/", async (c) => {
+  const rows = await c.var.services.db.select().from(webhooks).where(eq(webhooks.tenantId, requireTenant(c))).orderBy(webhooks.createdAt, webhooks.id);
+  return c.json({ webhooks: rows.map(toWebhookJson) });
+});
+
+webhookRoutes.get("/:webhookId", async (c) => c.json({ webhook: toWebhookJson(await ownWebhook(c)) }));
+
+for (const mode of ["put", "patch"] as const) {
+  webhookRoutes[mode]("/:webhookId", async (c) => {
+    const cur = await ownWebhook(c);
+    const fields =
+      mode === "put"
+        ? (await parseBody(c, webhookRequest)).webhook
+        : validateMerged(webhookFields, deepMerge(mergeBase(cur), (await parseBody(c, webhookPatch)).webhook), "webhook");
+    const { url, settings } = toStored(c, cur.tenantId, fields);
+    const updatedAt = c.var.services.now();
+    await c.var.services.db.update(webhooks).set({ url, settings, updatedAt }).where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId)));
+    return c.json({ webhook: toWebhookJson({ ...cur, url, settings, updatedAt }) });
+  });
+}
+
+webhookRoutes.delete("/:webhookId", async (c) => {
+  const tenantId = requireTenant(c);
+  // The delivery log cascades; the dispatcher drops queued tasks of a webhook it can no longer find.
+  const res = await c.var.services.db.delete(webhooks).where(and(eq(webhooks.id, pathWebhookId(c)), eq(webhooks.tenantId, tenantId)));
+  if (res.meta.changes === 0) throw ApiError.notFound();
+  return c.body(null, 200);
+});
+
+webhookRoutes.post("/:webhookId/secret", async (c) => {
+  const cur = await ownWebhook(c);
+  const { db, keyring, random, now } = c.var.services;
+  const { secret, secretEnc } = await newWebhookSecret(keyring, random, cur.id, cur.tenantId);
+  const updatedAt = now();
+  await db.update(webhooks).set({ secretEnc, updatedAt }).where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId)));
+  c.header("Cache-Control", "no-store");
+  return c.json(withSecret({ ...cur, updatedAt }, secret));
+});
+
+webhookRoutes.get("/:webhookId/delivery", async (c) => {
+  const { limit } = parseQuery(c, deliveryQuery);
+  const hook = await ownWebhook(c);
+  const rows = await c.var.services.db
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.tenantId, hook.tenantId), eq(webhookDeliveries.webhookId, hook.id)))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(sql`rowid`))
+    .limit(limit);
+  return c.json({ deliveries: rows.map(toDeliveryJson) });
+});
+
+// ---------------------------------------------------------------- OpenAPI
+
+const tags = ["Webhooks"];
+const one = z.object({ webhook: webhookJson });
+const withSecretDoc = { description: "The webhook with its signing secret (this response only; Cache-Control: no-store).", schema: z.object({ webhook: webhookWithSecretJson }) };
+const invalid = { description: "Invalid request (FusionAuth errors), or the tenant's webhook limit is reached.", schema: errorsSchema };
+const missing = { description: "Not found, or another tenant's webhook (empty body)." };
+const routes: [HttpMethod, string, string, z.ZodType | undefined, Record<number, ResponseDoc>][] = [
+  ["post", "/api/webhook", "Create a webhook with a generated id", webhookRequest, { 200: withSecretDoc, 400: invalid }],
+  ["post", "/api/webhook/:webhookId", "Create a webhook with the given id", webhookRequest, { 200: withSecretDoc, 400: invalid }],
+  ["get", "/api/webhook", "List the tenant's webhooks", undefined, { 200: { description: "Webhooks (never a secret).", schema: z.object({ webhooks: z.array(webhookJson) }) } }],
+  ["get", "/api/webhook/:webhookId", "Retrieve a webhook", undefined, { 200: { description: "Found (never the secret).", schema: one }, 404: missing }],
+  ["put", "/api/webhook/:webhookId", "Replace a webhook", webhookRequest, { 200: { description: "Updated.", schema: one }, 400: invalid, 404: missing }],
+  ["patch", "/api/webhook/:webhookId", "Merge into a webhook", webhookPatch, { 200: { description: "Updated.", schema: one }, 400: invalid, 404: missing }],
+  ["delete", "/api/webhook/:webhookId", "Delete a webhook and its delivery log", undefined, { 200: { description: "Deleted (empty body)." }, 404: missing }],
+  ["post", "/api/webhook/:webhookId/secret", "Rotate the signing secret (edge-mfa extension; the old secret stops at once)", undefined, { 200: withSecretDoc, 404: missing }],
+];
+for (const [method, path, summary, body, responses] of routes) registerRoute({ method, path, summary, tags, auth: "apiKey", ...(body ? { body } : {}), responses });
+registerRoute({
+  method: "get",
+  path: "/api/webhook/:webhookId/delivery",
+  summary: "The webhook's delivery log, newest first (edge-mfa extension)",
+  tags,
+  auth: "apiKey",
+  query: deliveryQuery,
+  responses: { 200: { description: "One entry per (webhook, event), updated on every attempt.", schema: z.object({ deliveries: z.array(deliveryJson) }) }, 400: invalid, 404: missing },
+});
