@@ -8,6 +8,8 @@ declare module "vitest" {
     prismResend: string;
     prismSendGrid: string;
     prismStartupMs: number;
+    /** test/setup/webhook-listener.mjs: the local webhook receiver's base URL. */
+    webhookListener: string;
   }
 }
 
@@ -40,6 +42,7 @@ export default defineConfig(async () => {
                   PRISM_RESEND_URL: inject("prismResend"),
                   PRISM_SENDGRID_URL: inject("prismSendGrid"),
                   PRISM_STARTUP_MS: String(inject("prismStartupMs")),
+                  WEBHOOK_LISTENER_URL: inject("webhookListener"),
                 },
               },
             })),
@@ -49,7 +52,7 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/node/**", "test/e2e/**"],
             setupFiles: ["test/setup/apply-migrations.ts"],
-            globalSetup: ["test/setup/prism.mjs"],
+            globalSetup: ["test/setup/prism.mjs", "test/setup/webhook-listener.mjs"],
           },
         },
         {
