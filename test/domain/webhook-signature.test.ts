@@ -59,12 +59,12 @@ describe("verifySignature", () => {
   });
 
   it("accepts any matching v1 (several secrets during a rotation) and ignores unknown schemes", async () => {
-    const good = (await signPayload(SECRET, BODY, T)).split("v1=")[1];
+    const good = (await signPayload(SECRET, BODY, T)).split("v1=")[1]!;
     expect(await verifySignature(SECRET, BODY, `t=${T},v0=abc,v1=${"0".repeat(64)},v1=${good}`, T)).toEqual({ ok: true, timestamp: T });
   });
 
   it("refuses malformed headers", async () => {
-    const v1 = (await signPayload(SECRET, BODY, T)).split("v1=")[1];
+    const v1 = (await signPayload(SECRET, BODY, T)).split("v1=")[1]!;
     for (const header of [null, undefined, "", `v1=${v1}`, `t=${T}`, `t=abc,v1=${v1}`, `t=${T},t=${T},v1=${v1}`, `t=${T},v1=${v1.toUpperCase()}`, `t=${T},v1=${v1.slice(1)}`, `t=${T};v1=${v1}`, `t=-1,v1=${v1}`, `t=${T},v1=${v1},${"x".repeat(1100)}`]) {
       expect(await verifySignature(SECRET, BODY, header, T), String(header)).toEqual({ ok: false, reason: "malformed" });
     }
