@@ -3,8 +3,10 @@
  * validate the result as a whole with the resource's full schema (so a PATCH can never store what a
  * PUT would refuse).
  */
-import type { z } from "zod";
+import type { Context } from "hono";
+import { z } from "zod";
 import { ApiError, zodToFieldErrors } from "../errors.ts";
+import { parseBody } from "./validate.ts";
 
 /**
  * FusionAuth's legacy `application/json` PATCH merge: objects merge recursively, `null` deletes a
@@ -27,8 +29,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Validates merged PATCH input; issues are reported under `prefix.` like a POST body's. */
-export function validateMerged<S extends z.ZodType>(schema: S, merged: unknown, prefix: string): z.infer<S> {
+function validateMerged<S extends z.ZodType>(schema: S, merged: unknown, prefix: string): z.infer<S> {
   const r = schema.safeParse(merged);
   if (!r.success) throw ApiError.validation(zodToFieldErrors(r.error, prefix, merged));
   return r.data;
+}
+
+/**
+ * The `<key>` object of a PUT or PATCH body (`{"tenant": {…}}`): a PUT's is validated with `fields`;
+ * a PATCH's is merged into `current` (the stored object in request form) first, then validated the same way.
+ */
+export async function parseUpdate<S extends z.ZodType>(c: Context, mode: "put" | "patch", key: string, fields: S, current: Record<string, unknown>): Promise<z.infer<S>> {
+  if (mode === "put") return (await parseBody(c, z.object({ [key]: fields })))[key] as z.infer<S>;
+  const patch = (await parseBody(c, z.object({ [key]: z.record(z.string(), z.unknown()) })))[key];
+  return validateMerged(fields, deepMerge(current, patch), key);
 }

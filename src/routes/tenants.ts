@@ -18,7 +18,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { deepMerge, validateMerged } from "../http/merge.ts";
+import { parseUpdate } from "../http/merge.ts";
 import { parseBody } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
@@ -113,10 +113,7 @@ tenantRoutes.get("/:tenantId", async (c) => c.json({ tenant: toTenantJson(await 
 for (const mode of ["put", "patch"] as const) {
   tenantRoutes[mode]("/:tenantId", async (c) => {
     const cur = await visibleTenant(c);
-    const next =
-      mode === "put"
-        ? (await parseBody(c, tenantRequest)).tenant
-        : validateMerged(tenantFields, deepMerge({ name: cur.name, ...cur.settings }, (await parseBody(c, tenantPatch)).tenant), "tenant");
+    const next = await parseUpdate(c, mode, "tenant", tenantFields, { name: cur.name, ...cur.settings });
     const { name: tenantName, ...settings } = next;
     const row: TenantRow = { ...cur, name: tenantName, settings, updatedAt: c.var.services.now() };
     await c.var.services.db.update(tenants).set(row).where(eq(tenants.id, cur.id));
@@ -178,10 +175,7 @@ applicationRoutes.get("/:applicationId", async (c) => c.json({ application: toAp
 for (const mode of ["put", "patch"] as const) {
   applicationRoutes[mode]("/:applicationId", async (c) => {
     const cur = await visibleApplication(c);
-    const next =
-      mode === "put"
-        ? (await parseBody(c, applicationRequest)).application
-        : validateMerged(applicationFields, deepMerge({ name: cur.name, ...cur.settings }, (await parseBody(c, applicationPatch)).application), "application");
+    const next = await parseUpdate(c, mode, "application", applicationFields, { name: cur.name, ...cur.settings });
     const { name: appName, ...settings } = next;
     const row: ApplicationRow = { ...cur, name: appName, settings, updatedAt: c.var.services.now() };
     await c.var.services.db.update(applications).set(row).where(and(eq(applications.tenantId, cur.tenantId), eq(applications.id, cur.id)));

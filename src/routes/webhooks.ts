@@ -16,7 +16,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { isDevEnvironment, type AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { deepMerge, validateMerged } from "../http/merge.ts";
+import { parseUpdate } from "../http/merge.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
@@ -125,10 +125,7 @@ webhookRoutes.get("/:webhookId", async (c) => c.json({ webhook: toWebhookJson(aw
 for (const mode of ["put", "patch"] as const) {
   webhookRoutes[mode]("/:webhookId", async (c) => {
     const cur = await ownWebhook(c);
-    const fields =
-      mode === "put"
-        ? (await parseBody(c, webhookRequest)).webhook
-        : validateMerged(webhookFields, deepMerge(mergeBase(cur), (await parseBody(c, webhookPatch)).webhook), "webhook");
+    const fields = await parseUpdate(c, mode, "webhook", webhookFields, mergeBase(cur));
     const { url, settings } = toStored(c, cur.tenantId, fields);
     const updatedAt = c.var.services.now();
     await c.var.services.db.update(webhooks).set({ url, settings, updatedAt }).where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId)));
