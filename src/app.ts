@@ -20,6 +20,7 @@ import { devRoutes } from "./routes/dev.ts";
 import { webAuthnRoutes } from "./routes/webauthn.ts";
 import { webAuthnScriptRoutes } from "./routes/webauthn-script.ts";
 import { webAuthnDevRoutes } from "./routes/webauthn-dev.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** `bench` mounts the benchmark routes (/__bench/*); index.ts passes BENCH_INSTRUMENTATION=1. */
@@ -53,6 +54,7 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
   // Development and tests only: devRoutes answers 404 to everything in production.
   app.route("/dev", devRoutes);
   app.route("/api/webauthn", webAuthnRoutes);
+  app.route("/api/event", eventRoutes);
   app.route("/api/webhook", webhookRoutes);
   app.route("/", webAuthnScriptRoutes);
   // Development and tests only: the page answers 404 in production.

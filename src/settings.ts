@@ -15,7 +15,12 @@ import {
   type SendLimits,
 } from "./settings-delivery.ts";
 
-export const loginPolicySchema = z.enum(["Disabled", "Enabled", "Required"]);
+/**
+ * FusionAuth's login policies. The two risk policies (FusionAuth 1.68 names) challenge like
+ * `Enabled` and, when the login's risk reaches their level, also challenge a trusted device and
+ * emit `user.login.suspicious` (src/domain/risk.ts). They never skip a challenge `Enabled` would ask.
+ */
+export const loginPolicySchema = z.enum(["Disabled", "Enabled", "Required", "ChallengeOnMediumRisk", "ChallengeOnHighRisk"]);
 export const trustPolicySchema = z.enum(["Any", "This", "None"]);
 export type LoginPolicy = z.infer<typeof loginPolicySchema>;
 export type TrustPolicy = z.infer<typeof trustPolicySchema>;
@@ -82,6 +87,21 @@ export const tenantSettingsSchema = z.object({
     })
     .partial()
     .default({}),
+  /**
+   * Security notifications to the user (edge-mfa; FusionAuth sells these as Advanced Threat
+   * Detection). One alert per window after `failedAttempts` failed second-factor attempts; also on
+   * method changes, recovery-code use, regeneration, lock, new device or country, suspicious login.
+   */
+  alertConfiguration: z
+    .object({
+      enabled: z.boolean().default(true),
+      failedAttempts: z.number().int().min(1).max(100).default(3),
+      windowInSeconds: z.number().int().min(60).max(86_400).default(900),
+      /** Also by SMS to the user's SMS method, when they have one. */
+      sms: z.boolean().default(true),
+    })
+    .partial()
+    .default({}),
   jwtConfiguration: z
     .object({ timeToLiveInSeconds: z.number().int().min(60).max(86_400).default(3600) })
     .partial()
@@ -131,9 +151,12 @@ export type TenantSettings = {
     actionDuration: number;
     actionDurationUnit: "SECONDS" | "MINUTES" | "HOURS" | "DAYS";
   };
+  alertConfiguration: AlertSettings;
   jwtConfiguration: { timeToLiveInSeconds: number };
   webAuthnConfiguration: WebAuthnSettings;
 };
+
+export type AlertSettings = { enabled: boolean; failedAttempts: number; windowInSeconds: number; sms: boolean };
 
 export type WebAuthnWorkflowName = "bootstrapWorkflow" | "reauthenticationWorkflow" | "secondFactorWorkflow";
 export type WebAuthnWorkflow = {
@@ -192,6 +215,12 @@ export function completeTenantSettings(raw: unknown): TenantSettings {
       resetCountInSeconds: fac.resetCountInSeconds ?? 60,
       actionDuration: fac.actionDuration ?? 3,
       actionDurationUnit: fac.actionDurationUnit ?? "MINUTES",
+    },
+    alertConfiguration: {
+      enabled: s.alertConfiguration.enabled ?? true,
+      failedAttempts: s.alertConfiguration.failedAttempts ?? 3,
+      windowInSeconds: s.alertConfiguration.windowInSeconds ?? 900,
+      sms: s.alertConfiguration.sms ?? true,
     },
     jwtConfiguration: { timeToLiveInSeconds: s.jwtConfiguration.timeToLiveInSeconds ?? 3600 },
     webAuthnConfiguration: {

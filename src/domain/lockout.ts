@@ -10,6 +10,8 @@
  * user: P(success) ≤ 100 · 3 / 10^6 = 3·10⁻⁴ for a TOTP code (±1 step ⇒ 3 codes per guess).
  */
 
+import type { AlertPolicy } from "./alerting.ts";
+
 /** NIST SP 800-63B §5.2.2: "no more than 100" consecutive failed attempts on a single account. */
 export const MAX_CONSECUTIVE_FAILURES = 100;
 
@@ -25,7 +27,8 @@ export type LockoutState = {
   lockedReason: "too_many_attempts" | "consecutive_failures" | null;
 };
 
-export type LockoutPolicy = { tooManyAttempts: number; resetCountInSeconds: number; lockSeconds: number };
+/** `alert` travels with the lockout policy so every path that counts a failure also feeds the alert window. */
+export type LockoutPolicy = { tooManyAttempts: number; resetCountInSeconds: number; lockSeconds: number; alert?: AlertPolicy };
 
 export const INITIAL_LOCKOUT_STATE: LockoutState = {
   consecutiveFailures: 0,

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { parseBody } from "../http/validate.ts";
+import { ensureDeviceCookie, eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { passwordLogin, tenantContext } from "../services/challenges.ts";
 import { loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
@@ -17,6 +18,7 @@ export const loginRequest = z.object({
   noJWT: z.boolean().optional(),
   ipAddress: z.string().max(64).optional(),
   metaData: z.record(z.string(), z.unknown()).optional(),
+  eventInfo: eventInfoSchema.optional(),
 });
 
 export const loginRoutes = new Hono<AppEnv>();
@@ -25,7 +27,10 @@ loginRoutes.post("/", async (c) => {
   const body = await parseBody(c, loginRequest);
   // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
   const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
-  const out = await passwordLogin(c.var.services, tenantContext(requireTenantRow(c)), { ...body, twoFactorTrustId });
+  const facts = requestFacts(c, body);
+  const out = await passwordLogin(c.var.services, tenantContext(requireTenantRow(c)), { ...body, twoFactorTrustId, facts });
+  // Only after a completed login: nothing is set on a 242 (no cookie before the second factor).
+  if (out.status === 200) ensureDeviceCookie(c, facts, c.var.services.random);
   return c.json(out.body, out.status as 200);
 });
 

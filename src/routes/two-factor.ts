@@ -9,6 +9,7 @@ import type { AppEnv } from "../env.ts";
 import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
+import { ensureDeviceCookie, eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { completeTwoFactor, startTwoFactor, tenantContext } from "../services/challenges.ts";
 import { trustStatus } from "../services/trust.ts";
@@ -37,6 +38,7 @@ export const twoFactorLoginRequest = z.object({
   noJWT: z.boolean().optional(),
   ipAddress: z.string().max(64).optional(),
   metaData: z.record(z.string(), z.unknown()).optional(),
+  eventInfo: eventInfoSchema.optional(),
 });
 
 export const statusRequest = z.object({
@@ -65,7 +67,9 @@ twoFactorRoutes.post("/login", async (c) => {
   const body = await parseBody(c, twoFactorLoginRequest);
   if (body.code === undefined && body.webauthn === undefined) throw ApiError.field("code", "blank", "You must specify [code].");
   const headerTenant = c.req.header("x-fusionauth-tenantid")?.trim() || null;
-  const out = await completeTwoFactor(c.var.services, body, headerTenant);
+  const facts = requestFacts(c, body);
+  const out = await completeTwoFactor(c.var.services, { ...body, info: facts.info }, headerTenant);
+  ensureDeviceCookie(c, facts, c.var.services.random);
   if (out.trust) setCookie(c, TRUST_COOKIE, out.trust.id, { path: "/", httpOnly: true, secure: true, sameSite: "Lax", maxAge: out.trust.maxAgeSeconds });
   return c.json(out.body);
 });

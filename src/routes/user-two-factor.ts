@@ -8,6 +8,7 @@ import type { AppEnv } from "../env.ts";
 import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery, readJsonBody, validateObject } from "../http/validate.ts";
+import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/challenges.ts";
 import { disableMethod, enableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
@@ -25,9 +26,10 @@ export const enableRequest = z.object({
   applicationId: uuid.optional(),
   twoFactorId: z.string().max(128).optional(),
   authenticatorId: z.string().max(64).optional(),
+  eventInfo: eventInfoSchema.optional(),
 });
 
-export const disableRequest = z.object({ code: codeField, methodId: z.string().max(16).optional(), applicationId: uuid.optional() });
+export const disableRequest = z.object({ code: codeField, methodId: z.string().max(16).optional(), applicationId: uuid.optional(), eventInfo: eventInfoSchema.optional() });
 
 function userIdParam(id: string): string {
   // A malformed id names no user: same answer as a missing one.
@@ -42,7 +44,8 @@ userTwoFactorRoutes.post("/:userId", async (c) => {
   const body = await parseBody(c, enableRequest);
   const ctx = tenantContext(requireTenantRow(c));
   const { method } = body;
-  const out = method === "authenticator" ? await enableMethod(c.var.services, ctx, userId, body) : await enableOobMethod(c.var.services, ctx, userId, { ...body, method });
+  const info = requestFacts(c, body).info;
+  const out = method === "authenticator" ? await enableMethod(c.var.services, ctx, userId, { ...body, info }) : await enableOobMethod(c.var.services, ctx, userId, { ...body, method, info });
   return c.json(out);
 });
 
@@ -51,7 +54,7 @@ userTwoFactorRoutes.delete("/:userId", async (c) => {
   // disableTwoFactor sends ?methodId=&code=; disableTwoFactorWithRequest sends a JSON body on the DELETE.
   const raw = await readJsonBody(c);
   const input = raw === undefined ? parseQuery(c, disableRequest) : validateObject(raw, disableRequest);
-  await disableMethod(c.var.services, tenantContext(requireTenantRow(c)), userId, input);
+  await disableMethod(c.var.services, tenantContext(requireTenantRow(c)), userId, { ...input, info: requestFacts(c, input).info });
   return c.body(null, 200);
 });
 
@@ -59,7 +62,7 @@ export const recoveryCodeRoutes = new Hono<AppEnv>();
 
 recoveryCodeRoutes.post("/:userId", async (c) => {
   const userId = userIdParam(c.req.param("userId"));
-  const recoveryCodes = await regenerateRecoveryCodes(c.var.services, tenantContext(requireTenantRow(c)), userId);
+  const recoveryCodes = await regenerateRecoveryCodes(c.var.services, tenantContext(requireTenantRow(c)), userId, requestFacts(c).info);
   return c.json({ recoveryCodes });
 });
 

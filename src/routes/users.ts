@@ -10,10 +10,13 @@ import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
 import { loadUser, toUserJson, type UserLookup } from "../services/users.ts";
 import { userJson, userRequest, uuid } from "./schemas.ts";
 import { recoveryCodeRoutes, userTwoFactorRoutes } from "./user-two-factor.ts";
+import { lockRoutes, trustRoutes } from "./user-security.ts";
 
 export const userRoutes = new Hono<AppEnv>();
 
 userRoutes.route("/two-factor/recovery-code", recoveryCodeRoutes);
+userRoutes.route("/two-factor/trust", trustRoutes);
+userRoutes.route("/", lockRoutes);
 userRoutes.route("/two-factor", userTwoFactorRoutes);
 
 const lookupQuery = z.object({ email: z.string().max(254), loginId: z.string().max(254), username: z.string().max(100) }).partial();

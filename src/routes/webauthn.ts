@@ -15,6 +15,8 @@ import { errorsSchema, registerRoute } from "../openapi.ts";
 import { tenantContext } from "../services/challenges.ts";
 import { deleteCredentials, getCredential, listCredentials, toCredentialJson } from "../services/passkeys.ts";
 import { loadUser } from "../services/users.ts";
+import { methodsRemoved } from "../services/security-events.ts";
+import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { completeRegistration, passkeyAssert, passkeyLogin, startAuthentication, startRegistration } from "../services/webauthn.ts";
 import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
@@ -71,6 +73,7 @@ const assertionRequest = z.object({
   applicationId: uuid.optional(),
   ipAddress: z.string().max(64).optional(),
   metaData: z.record(z.string(), z.unknown()).optional(),
+  eventInfo: eventInfoSchema.optional(),
   noJWT: z.boolean().optional(),
 });
 const userQuery = z.object({ userId: uuid });
@@ -85,7 +88,7 @@ webAuthnRoutes.post("/register/start", async (c) => {
 webAuthnRoutes.post("/register/complete", async (c) => {
   const body = await parseBody(c, registerCompleteRequest);
   const credential = { ...body.credential, response: { ...body.credential.response, transports: body.credential.response.transports ?? body.credential.transports } };
-  return c.json(await completeRegistration(c.var.services, tenantContext(requireTenantRow(c)), { ...body, credential }));
+  return c.json(await completeRegistration(c.var.services, tenantContext(requireTenantRow(c)), { ...body, credential, info: requestFacts(c).info }));
 });
 
 webAuthnRoutes.post("/start", async (c) => {
@@ -99,11 +102,14 @@ webAuthnRoutes.post("/login", async (c) => {
   const body = await parseBody(c, assertionRequest);
   // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
   const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
-  const out = await passkeyLogin(c.var.services, { ...body, twoFactorTrustId }, headerTenant(c));
+  const out = await passkeyLogin(c.var.services, { ...body, twoFactorTrustId, facts: requestFacts(c, body) }, headerTenant(c));
   return c.json(out.body, out.status as 200);
 });
 
-webAuthnRoutes.post("/assert", async (c) => c.json(await passkeyAssert(c.var.services, await parseBody(c, assertionRequest), headerTenant(c))));
+webAuthnRoutes.post("/assert", async (c) => {
+  const body = await parseBody(c, assertionRequest);
+  return c.json(await passkeyAssert(c.var.services, { ...body, facts: requestFacts(c, body) }, headerTenant(c)));
+});
 
 /** GET / DELETE `?userId=`: an unknown user (or another tenant's) is 404, as for every user lookup. */
 async function requireUserId(c: Context<AppEnv>): Promise<{ tenantId: string; userId: string }> {
@@ -120,7 +126,9 @@ webAuthnRoutes.get("/", async (c) => {
 
 webAuthnRoutes.delete("/", async (c) => {
   const { tenantId, userId } = await requireUserId(c);
+  const rows = await listCredentials(c.var.services, tenantId, userId);
   await deleteCredentials(c.var.services, tenantId, { userId });
+  await methodsRemoved(c.var.services, { tenantId, userId, info: requestFacts(c).info }, rows.map((r) => ({ id: r.id, method: "webauthn", name: r.name })));
   return c.body(null, 200);
 });
 
@@ -133,7 +141,10 @@ webAuthnRoutes.get("/:id", async (c) => {
 
 webAuthnRoutes.delete("/:id", async (c) => {
   const id = c.req.param("id");
-  if (!uuid.safeParse(id).success || (await deleteCredentials(c.var.services, requireTenant(c), { id })) !== 1) throw ApiError.notFound();
+  const tenantId = requireTenant(c);
+  const row = uuid.safeParse(id).success ? await getCredential(c.var.services, tenantId, id) : null;
+  if (!row || (await deleteCredentials(c.var.services, tenantId, { id })) !== 1) throw ApiError.notFound();
+  await methodsRemoved(c.var.services, { tenantId, userId: row.userId, info: requestFacts(c).info }, [{ id: row.id, method: "webauthn", name: row.name }]);
   return c.body(null, 200);
 });
 

@@ -9,10 +9,13 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from "../domain/password.ts";
 import { generateNumericCode } from "../domain/otp-code.ts";
 import type { LockoutPolicy } from "../domain/lockout.ts";
 import { ApiError } from "../errors.ts";
-import { completeApplicationSettings, completeTenantSettings, lockDurationSeconds, type TenantSettings, type TrustPolicy } from "../settings.ts";
+import { completeApplicationSettings, completeTenantSettings, lockDurationSeconds, type LoginPolicy, type TenantSettings, type TrustPolicy } from "../settings.ts";
 import { applications, mfaMethods, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
-import type { ChallengeInit, CompletedMethod, GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
+import type { ChallengeInit, CompletedMethod, GuardVerdict, LoginContext } from "../storage/durable-objects/user-guard-types.ts";
+import type { EventContext } from "../storage/durable-objects/guard-events.ts";
+import type { EventInfo } from "../domain/events.ts";
+import type { RequestFacts } from "../http/request-info.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
 import { oobTargets } from "./oob-slots.ts";
@@ -31,7 +34,13 @@ export function tenantContext(tenant: TenantRow): TenantContext {
 
 export function lockoutPolicy(settings: TenantSettings): LockoutPolicy {
   const f = settings.failedAuthenticationConfiguration;
-  return { tooManyAttempts: f.tooManyAttempts, resetCountInSeconds: f.resetCountInSeconds, lockSeconds: lockDurationSeconds(settings) };
+  const a = settings.alertConfiguration;
+  return {
+    tooManyAttempts: f.tooManyAttempts,
+    resetCountInSeconds: f.resetCountInSeconds,
+    lockSeconds: lockDurationSeconds(settings),
+    alert: { enabled: a.enabled, failedAttempts: a.failedAttempts, windowSeconds: a.windowInSeconds },
+  };
 }
 
 /** Methods whose type is enabled on the tenant (FusionAuth ignores the others). */
@@ -97,9 +106,31 @@ function lockedError(v: GuardVerdict): ApiError {
   return ApiError.locked(v.status === "locked" ? v.actions : []);
 }
 
-export type LoginInput = { loginId: string; password: string; applicationId?: string; twoFactorTrustId?: string; noJWT?: boolean };
-/** After a first factor: the device trust, `noJWT` and `state` of the request. */
-export type FirstFactorInput = { twoFactorTrustId?: string; noJWT?: boolean; state?: Record<string, unknown> | null };
+export type LoginInput = { loginId: string; password: string; applicationId?: string; twoFactorTrustId?: string; noJWT?: boolean; facts?: RequestFacts };
+/** After a first factor: the device trust, `noJWT` and `state` of the request, and where it came from. */
+export type FirstFactorInput = { twoFactorTrustId?: string; noJWT?: boolean; state?: Record<string, unknown> | null; facts?: RequestFacts };
+
+/** Whether the policy challenges users who have a method (the risk policies do, like Enabled). */
+export function challengesEnrolled(policy: LoginPolicy): boolean {
+  return policy === "Enabled" || policy === "ChallengeOnMediumRisk" || policy === "ChallengeOnHighRisk";
+}
+
+/** The event context of a request acting on a loaded user. */
+export function eventContext(ctx: TenantContext, loaded: LoadedUser, applicationId: string | null, info: EventInfo = {}): EventContext {
+  return { tenantId: ctx.tenant.id, userId: loaded.user.id, info, user: toUserJson(loaded.user, loaded.methods), ...(applicationId ? { applicationId } : {}) };
+}
+
+/** Risk inputs of a login: the device id only as a keyed hash (it never reaches storage in the clear). */
+async function loginContext(s: Services, ev: EventContext, facts: RequestFacts | undefined, policy: LoginPolicy, authenticationType: string): Promise<LoginContext> {
+  const sig = facts?.signals;
+  const deviceId = sig?.deviceId ? await keyedHash(s.pepper, "device", ev.tenantId, ev.userId, sig.deviceId) : null;
+  return {
+    ev,
+    signals: { deviceId, country: sig?.country ?? null, asn: sig?.asn ?? null, latitude: sig?.latitude ?? null, longitude: sig?.longitude ?? null },
+    riskPolicy: policy === "ChallengeOnMediumRisk" || policy === "ChallengeOnHighRisk" ? policy : null,
+    authenticationType,
+  };
+}
 /**
  * The first factor that passed: its RFC 8176 `amr`, whether it was a passkey (which then cannot be
  * the second), and whether it was already multi-factor (a user-verified passkey: no challenge).
@@ -118,7 +149,7 @@ export async function passwordLogin(s: Services, ctx: TenantContext, input: Logi
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const { ok } = await verifyPassword(input.password, loaded.user.passwordHash);
   if (!ok) {
-    const v = await guard.recordFailedAttempt(lockoutPolicy(ctx.settings), now);
+    const v = await guard.recordFailedAttempt(lockoutPolicy(ctx.settings), now, eventContext(ctx, loaded, app?.id ?? null, input.facts?.info));
     if (v.status === "locked") throw lockedError(v);
     throw ApiError.notFound();
   }
@@ -136,13 +167,15 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
   const methods = activeMethods(loaded.methods, ctx.settings);
   const keys = first.passkey ? [] : secondFactorPasskeys(loaded, ctx.settings);
   const eligible = methods.length + keys.length;
-  const mfaDue = !first.multiFactor && (policy === "Required" || (policy === "Enabled" && eligible > 0));
+  const mfaDue = !first.multiFactor && (policy === "Required" || (challengesEnrolled(policy) && eligible > 0));
+  const ev = eventContext(ctx, loaded, app?.id ?? null, input.facts?.info);
+  const login = await loginContext(s, ev, input.facts, policy, first.passkey ? "WebAuthn" : "Password");
 
   if (mfaDue) {
     const trustPolicy: TrustPolicy = appSettings.multiFactorConfiguration.trustPolicy;
     const init = challengeInit(s, ctx, loaded, app?.id ?? null, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys });
     const trust = eligible > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
-    const v = await guard.startChallenge(init, now, trust);
+    const v = await guard.startChallenge(init, now, trust, login);
     if (v.status === "locked") throw lockedError(v);
     if (v.status === "challenge") {
       const body: Record<string, unknown> = { twoFactorId: v.twoFactorId, methods: [...toPublicMethods(methods), ...passkeyMethods(keys)] };
@@ -152,7 +185,7 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
     // "trusted": a valid device trust stands in for the second factor.
     return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, first.amr, now, input.noJWT) };
   }
-  const v = await guard.checkLock(now);
+  const v = await guard.checkLock(now, login);
   if (v.status === "locked") throw lockedError(v);
   return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, first.amr, now, input.noJWT) };
 }
@@ -197,7 +230,7 @@ export async function startTwoFactor(s: Services, ctx: TenantContext, input: Sta
 }
 
 /** `code` or, for a passkey (an extension), `webauthn`: the assertion for a ceremony started with this twoFactorId. */
-export type CompleteInput = { twoFactorId: string; code?: string; webauthn?: CredentialJSON; trustComputer?: boolean; noJWT?: boolean };
+export type CompleteInput = { twoFactorId: string; code?: string; webauthn?: CredentialJSON; trustComputer?: boolean; noJWT?: boolean; info?: EventInfo };
 
 /** POST /api/two-factor/login. 404 unknown/expired id, 421 wrong code, 409 locked. */
 export async function completeTwoFactor(
@@ -211,12 +244,13 @@ export async function completeTwoFactor(
   const now = s.now();
   const trustComputer = input.trustComputer === true;
   const code = input.code ?? "";
+  const info = input.info ?? {};
   let v = input.webauthn
-    ? await verifyChallengePasskey(s, guard, { nonce: parsed.nonce, credential: input.webauthn, now, expectTenantId: headerTenantId, trustComputer })
-    : await guard.verifyChallenge({ nonce: parsed.nonce, code, codeHash: await otpHash(s, code), now, expectTenantId: headerTenantId, trustComputer });
+    ? await verifyChallengePasskey(s, guard, { nonce: parsed.nonce, credential: input.webauthn, now, expectTenantId: headerTenantId, trustComputer, info })
+    : await guard.verifyChallenge({ nonce: parsed.nonce, code, codeHash: await otpHash(s, code), now, expectTenantId: headerTenantId, trustComputer, info });
   if (v.status === "check_recovery") {
     const consumed = v.tenantId !== undefined && v.userId !== undefined && (await consumeRecoveryCode(s, v.tenantId, v.userId, code));
-    v = await guard.settleRecovery(parsed.nonce, consumed, trustComputer, now);
+    v = await guard.settleRecovery(parsed.nonce, consumed, trustComputer, now, info);
   }
   switch (v.status) {
     case "completed":

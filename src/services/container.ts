@@ -62,6 +62,8 @@ export type GuardApi = Pick<
   | "erase"
   | "lockState"
   | "revokeTrusts"
+  | "listTrusts"
+  | "recordEvents"
   | "peekChallengeSend"
   | "commitChallengeSend"
   | "commitSlotSend"

@@ -7,7 +7,7 @@
 import { canonicalDestination } from "../domain/destination.ts";
 import { generateMethodId } from "../domain/ids.ts";
 import { ApiError } from "../errors.ts";
-import { lockoutPolicy, otpHash, type TenantContext } from "./challenges.ts";
+import { eventContext, lockoutPolicy, otpHash, type TenantContext } from "./challenges.ts";
 import type { Services } from "./container.ts";
 import { destinationField } from "./oob-delivery.ts";
 import { enableSlot } from "./oob-slots.ts";
@@ -24,8 +24,8 @@ export async function enableOobMethod(s: Services, ctx: TenantContext, userId: s
   const destination = canonicalDestination(channel, raw);
   const loaded = await requireUser(s, ctx, userId);
   const now = s.now();
-  const check = { slot: enableSlot(channel), codeHash: await otpHash(s, input.code), destination };
-  const v = await s.guard(ctx.tenant.id, userId).verifyDirect([], input.code, false, lockoutPolicy(ctx.settings), now, check);
+  const check = { slot: enableSlot(channel), codeHash: await otpHash(s, input.code), destination, channel };
+  const v = await s.guard(ctx.tenant.id, userId).verifyDirect([], input.code, false, lockoutPolicy(ctx.settings), now, check, eventContext(ctx, loaded, null, input.info));
   if (v.status === "mismatch") throw ApiError.field(field, "mismatch", `The [${field}] does not match where the code was sent.`);
   if (v.status !== "verified") throw guardFailure(v);
 

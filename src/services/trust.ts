@@ -5,7 +5,7 @@
  */
 import { ApiError } from "../errors.ts";
 import { completeApplicationSettings } from "../settings.ts";
-import { activeMethods, loadApplication, type TenantContext } from "./challenges.ts";
+import { activeMethods, challengesEnrolled, loadApplication, type TenantContext } from "./challenges.ts";
 import type { Services } from "./container.ts";
 import { loadUser } from "./users.ts";
 
@@ -15,7 +15,8 @@ export async function trustStatus(s: Services, ctx: TenantContext, input: { user
   const appSettings = completeApplicationSettings(app?.settings);
   const policy = appSettings.multiFactorConfiguration.loginPolicy ?? ctx.settings.multiFactorConfiguration.loginPolicy;
   const methods = activeMethods(loaded.methods, ctx.settings);
-  const due = policy === "Required" || (policy === "Enabled" && methods.length > 0);
+  // Risk policies answer like Enabled here: a status check has no login request to judge.
+  const due = policy === "Required" || (challengesEnrolled(policy) && methods.length > 0);
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const res = await guard.trustStatus({ trustId: input.twoFactorTrustId ?? null, applicationId: app?.id ?? null, trustPolicy: appSettings.multiFactorConfiguration.trustPolicy }, s.now());
   const trusts = res.trust

@@ -13,12 +13,14 @@ import { ApiError } from "../errors.ts";
 import { mfaMethods, recoveryCodes } from "../storage/d1/schema.ts";
 import { parseTwoFactorId, totpAad } from "../storage/durable-objects/user-guard.ts";
 import type { GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
-import { lockoutPolicy, otpHash, type TenantContext } from "./challenges.ts";
+import { eventContext, lockoutPolicy, otpHash, type TenantContext } from "./challenges.ts";
+import { methodAdded, methodsRemoved, recoveryCodesRegenerated } from "./security-events.ts";
+import type { EventInfo } from "../domain/events.ts";
 import type { Services } from "./container.ts";
 import { generateNumericCode } from "../domain/otp-code.ts";
 import { disableSlot } from "./oob-slots.ts";
 import { consumeRecoveryCode, newRecoveryCodeSet } from "./recovery-codes.ts";
-import { loadUser, type LoadedUser } from "./users.ts";
+import { loadUser, toUserJson, type LoadedUser } from "./users.ts";
 
 /** GET /api/two-factor/secret: 160 random bits, as Base64 (`secret`) and Base32 (`secretBase32Encoded`). */
 export function offerSecret(s: Services, issuer: string, account?: string) {
@@ -72,6 +74,8 @@ export type EnableInput = {
   /** Email and SMS methods: where the code from `POST /api/two-factor/send` went (src/services/oob-methods.ts). */
   email?: string;
   mobilePhone?: string;
+  /** Where the request came from (events, alerts). */
+  info?: EventInfo;
 };
 
 /** POST /api/user/two-factor/{userId}. First method → 10 recovery codes; with twoFactorId → a code completing that challenge. */
@@ -85,13 +89,13 @@ export async function enableMethod(s: Services, ctx: TenantContext, userId: stri
   const methodId = generateMethodId(s.random, new Set(loaded.methods.map((m) => m.id)));
   const guard = s.guard(ctx.tenant.id, userId);
   const now = s.now();
-  const v = await guard.verifyDirect([{ methodId, secret: base64UrlEncode(key) }], input.code, false, lockoutPolicy(ctx.settings), now);
+  const v = await guard.verifyDirect([{ methodId, secret: base64UrlEncode(key) }], input.code, false, lockoutPolicy(ctx.settings), now, undefined, eventContext(ctx, loaded, null, input.info));
   if (v.status !== "verified") throw guardFailure(v);
 
   const owner = `${ctx.tenant.id}:${userId}`;
   const secretEnc = await encryptSecret(s.keyring, key, totpAad(owner, methodId), s.random);
   const row = { userId, id: methodId, tenantId: ctx.tenant.id, method: "authenticator" as const, name: input.name ?? null, secretEnc, email: null, mobilePhone: null, lastUsedAt: null, createdAt: now };
-  return storeNewMethod(s, ctx, loaded, row, input.twoFactorId, now);
+  return storeNewMethod(s, ctx, loaded, row, input.twoFactorId, now, input.info);
 }
 
 /** Stores a verified method. The first one brings 10 recovery codes; a twoFactorId brings a code completing that challenge. */
@@ -102,6 +106,7 @@ export async function storeNewMethod(
   row: typeof mfaMethods.$inferInsert,
   twoFactorId: string | undefined,
   now: number,
+  info?: EventInfo,
 ): Promise<Record<string, unknown>> {
   const userId = row.userId;
   const insert = s.db.insert(mfaMethods).values(row);
@@ -113,6 +118,7 @@ export async function storeNewMethod(
   } else {
     await insert;
   }
+  await methodAdded(s, { tenantId: ctx.tenant.id, userId, info, user: toUserJson(loaded.user, loaded.methods) }, { id: row.id, method: row.method, name: row.name ?? null });
   if (twoFactorId) {
     const guard = s.guard(ctx.tenant.id, userId);
     const parsed = parseTwoFactorId(twoFactorId);
@@ -124,7 +130,7 @@ export async function storeNewMethod(
   return body;
 }
 
-export type DisableInput = { methodId?: string; code: string };
+export type DisableInput = { methodId?: string; code: string; info?: EventInfo };
 
 /** DELETE /api/user/two-factor/{userId}: a method's own code removes it; a recovery code removes every method and code. */
 export async function disableMethod(s: Services, ctx: TenantContext, userId: string, input: DisableInput): Promise<void> {
@@ -138,9 +144,10 @@ export async function disableMethod(s: Services, ctx: TenantContext, userId: str
   const now = s.now();
   // An email/SMS method's own code: the one `POST /api/two-factor/send` sent for disabling it.
   const oob = target && target.method !== "authenticator" ? { slot: disableSlot(target.id), codeHash: await otpHash(s, input.code) } : undefined;
-  let v = await guard.verifyDirect(candidates, input.code, loaded.unusedRecoveryCodes > 0, policy, now, oob);
+  const ev = eventContext(ctx, loaded, null, input.info);
+  let v = await guard.verifyDirect(candidates, input.code, loaded.unusedRecoveryCodes > 0, policy, now, oob && { ...oob, channel: target!.method as "email" | "sms" }, ev);
   if (v.status === "check_recovery") {
-    v = await guard.settleDirect(await consumeRecoveryCode(s, ctx.tenant.id, userId, input.code), policy, now);
+    v = await guard.settleDirect(await consumeRecoveryCode(s, ctx.tenant.id, userId, input.code), policy, now, ev);
   }
   if (v.status !== "verified") throw guardFailure(v);
 
@@ -155,14 +162,17 @@ export async function disableMethod(s: Services, ctx: TenantContext, userId: str
   ].filter((x) => x !== null);
   if (statements.length) await s.db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
   await guard.forgetMethods(removed);
+  const gone = loaded.methods.filter((m) => removed.includes(m.id)).map((m) => ({ id: m.id, method: m.method, name: m.name }));
+  await methodsRemoved(s, { tenantId: ctx.tenant.id, userId, info: input.info, user: ev.user }, gone);
 }
 
 /** POST /api/user/two-factor/recovery-code/{userId}: a new set of 10; the old set dies in the same batch. */
-export async function regenerateRecoveryCodes(s: Services, ctx: TenantContext, userId: string): Promise<string[]> {
+export async function regenerateRecoveryCodes(s: Services, ctx: TenantContext, userId: string, info?: EventInfo): Promise<string[]> {
   const loaded = await requireUser(s, ctx, userId);
   if (loaded.methods.length === 0) throw ApiError.field("userId", "invalid", "The user has no two-factor methods.");
   const set = await newRecoveryCodeSet(s, ctx.tenant.id, userId);
   await s.db.batch([...set.statements]);
+  await recoveryCodesRegenerated(s, { tenantId: ctx.tenant.id, userId, info, user: toUserJson(loaded.user, loaded.methods) });
   return set.codes;
 }
 

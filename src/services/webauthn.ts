@@ -38,6 +38,9 @@ import { finishFirstFactor, loadApplication, lockoutPolicy, tenantContext, type 
 import type { GuardApi, Services } from "./container.ts";
 import { relyingParty, recordAssertion, requireWorkflow, toCandidate, toCredentialJson } from "./passkeys.ts";
 import { loadUser, type PasskeyRow } from "./users.ts";
+import { methodAdded } from "./security-events.ts";
+import type { EventInfo } from "../domain/events.ts";
+import type { RequestFacts } from "../http/request-info.ts";
 
 function failed(what: string, reason: string, detail?: string): ApiError {
   console.warn(JSON.stringify({ level: "warn", msg: "webauthn verification failed", what, reason, detail }));
@@ -107,7 +110,7 @@ export async function startRegistration(s: Services, ctx: TenantContext, input: 
   return { options };
 }
 
-export type RegistrationCompleteInput = { userId: string; origin?: string; rpId?: string; credential: CredentialJSON };
+export type RegistrationCompleteInput = { userId: string; origin?: string; rpId?: string; credential: CredentialJSON; info?: EventInfo };
 
 /** POST /api/webauthn/register/complete: verifies the attestation and stores the passkey. */
 export async function completeRegistration(s: Services, ctx: TenantContext, input: RegistrationCompleteInput) {
@@ -152,6 +155,7 @@ export async function completeRegistration(s: Services, ctx: TenantContext, inpu
     if (/FOREIGN KEY constraint failed/i.test(msg)) throw ApiError.notFound();
     throw err;
   }
+  await methodAdded(s, { tenantId: ctx.tenant.id, userId: input.userId, info: input.info }, { id: row.id, method: "webauthn", name: row.name });
   return { credential: toCredentialJson(row) };
 }
 
@@ -221,12 +225,12 @@ async function startChallengePasskey(s: Services, ctx: TenantContext, twoFactorI
 export async function verifyChallengePasskey(
   s: Services,
   guard: GuardApi,
-  input: { nonce: string; credential: CredentialJSON; now: number; expectTenantId: string | null; trustComputer: boolean },
+  input: { nonce: string; credential: CredentialJSON; now: number; expectTenantId: string | null; trustComputer: boolean; info?: EventInfo },
 ): Promise<GuardVerdict> {
   const { nonce, credential, now } = input;
   const read = readChallenge(credential.response.clientDataJSON);
   // An unreadable challenge still costs the challenge an attempt: no stored ceremony matches "-".
-  const v = await guard.takeChallengeCeremony(nonce, read?.store === "user" ? await hashOf(read.challenge) : "-", now, input.expectTenantId);
+  const v = await guard.takeChallengeCeremony(nonce, read?.store === "user" ? await hashOf(read.challenge) : "-", now, input.expectTenantId, input.info);
   if (v.status !== "check_passkey") {
     if (v.status === "invalid") failed("second_factor", "ceremony_not_found");
     return v;
@@ -255,12 +259,12 @@ export async function verifyChallengePasskey(
       method = { kind: "webauthn", methodId: candidate.id, backupEligible: result.value.backupEligible };
     }
   }
-  return guard.settlePasskey(nonce, ok, method, input.trustComputer, now);
+  return guard.settlePasskey(nonce, ok, method, input.trustComputer, now, input.info);
 }
 
 // ---- passwordless login and re-authentication -------------------------------------------------
 
-export type AssertionInput = { origin?: string; rpId?: string; credential: CredentialJSON; twoFactorTrustId?: string; applicationId?: string; noJWT?: boolean };
+export type AssertionInput = { origin?: string; rpId?: string; credential: CredentialJSON; twoFactorTrustId?: string; applicationId?: string; noJWT?: boolean; facts?: RequestFacts };
 
 type Verified = { row: PasskeyRow; ctx: TenantContext; record: CeremonyRecord; result: AssertionResult; now: number };
 
@@ -308,7 +312,7 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
     else if (!(await recordAssertion(s, row.credentialId, r.value, now))) reason = "counter_update_refused";
     else result = r.value;
   }
-  const settled = await guard.settleAssertion(result !== null, lockoutPolicy(ctx.settings), now);
+  const settled = await guard.settleAssertion(result !== null, lockoutPolicy(ctx.settings), now, { tenantId: row.tenantId, userId: row.userId, info: input.facts?.info ?? {} });
   if (settled.status === "locked") throw ApiError.locked(settled.actions);
   if (!result || !record) throw failed("assertion", reason);
   return { row, ctx, record, result, now };
@@ -325,7 +329,7 @@ export async function passkeyLogin(s: Services, input: AssertionInput, headerTen
   if (!loaded || !loaded.user.active) throw failed("assertion", "user_inactive");
   const factor = passkeyAMR(result.backupEligible);
   const first = result.userVerified ? { amr: [factor, "mfa"], passkey: true, multiFactor: true } : { amr: [factor], passkey: true };
-  const out = await finishFirstFactor(s, ctx, loaded, app, { twoFactorTrustId: input.twoFactorTrustId, noJWT: input.noJWT, state: record.state }, first, now);
+  const out = await finishFirstFactor(s, ctx, loaded, app, { twoFactorTrustId: input.twoFactorTrustId, noJWT: input.noJWT, state: record.state, facts: input.facts }, first, now);
   if (out.status === 200 && record.state) out.body.state = record.state;
   return out;
 }

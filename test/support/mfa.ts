@@ -20,7 +20,8 @@ export type Call = { status: number; body: any; text: string; headers: Headers }
 /** Another app and bindings to call instead of the default ones (e.g. real provider adapters over a fake fetch). */
 export type Target = { app: ReturnType<typeof createApp>; env: Env };
 
-export async function call(method: string, path: string, opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string>; via?: Target } = {}): Promise<Call> {
+/** `cf`: Cloudflare's request.cf as the edge would attach it (country, city, latitude, longitude, asn). */
+export async function call(method: string, path: string, opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string>; via?: Target; cf?: Record<string, unknown> } = {}): Promise<Call> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.key) headers.authorization = opts.key;
   let body: string | undefined;
@@ -30,7 +31,7 @@ export async function call(method: string, path: string, opts: { key?: string | 
     headers["content-type"] ??= "application/json";
   }
   const ctx = createExecutionContext();
-  const res = await (opts.via?.app ?? app).fetch(new Request(`http://edge-mfa.test${path}`, { method, headers, body }), opts.via?.env ?? env, ctx);
+  const res = await (opts.via?.app ?? app).fetch(new Request(`http://edge-mfa.test${path}`, { method, headers, body, ...(opts.cf ? { cf: opts.cf } : {}) } as RequestInit), opts.via?.env ?? env, ctx);
   await waitOnExecutionContext(ctx);
   const text = await res.text();
   let parsed: unknown = undefined;

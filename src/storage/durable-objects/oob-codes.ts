@@ -44,7 +44,7 @@ export type SendVerdict =
 export type OobSlotRecord = { channel: "email" | "sms"; destination: string; codeHash: string; expiresAt: number; attempts: number; lastSendAt: number };
 
 /** What `verifyDirect` checks besides TOTP and recovery codes: a slot, and for enabling the destination typed now. */
-export type OobCheck = { slot: string; codeHash: string; destination?: string };
+export type OobCheck = { slot: string; codeHash: string; destination?: string; channel?: "email" | "sms" };
 
 export function slotKey(slot: string): string {
   return `o:${slot}`;

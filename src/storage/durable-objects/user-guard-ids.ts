@@ -6,8 +6,25 @@
 import { base64UrlDecode, base64UrlEncode, hexDecode, hexEncode } from "../../domain/encoding.ts";
 import { randomBytes, sha256 } from "../../domain/crypto.ts";
 import type { TrustQuery } from "./user-guard-types.ts";
+import type { EventInfo } from "../../domain/events.ts";
 
-export type TrustRecord = { applicationId: string | null; startInstant: number; expiration: number };
+/** A device trust at rest. The device facts are for the user's list of trusted devices, never for decisions. */
+export type TrustRecord = { applicationId: string | null; startInstant: number; expiration: number; userAgent?: string; ipAddress?: string; country?: string; city?: string };
+
+/** The public name of a trust in lists and revocations: a prefix of its storage hash, never the trust id. */
+export function trustRefOf(storageKey: string): string {
+  return storageKey.slice(2, 26);
+}
+
+/** What a new trust remembers of the device that earned it. */
+export function trustDevice(info: EventInfo): Pick<TrustRecord, "userAgent" | "ipAddress" | "country" | "city"> {
+  const out: Pick<TrustRecord, "userAgent" | "ipAddress" | "country" | "city"> = {};
+  if (info.userAgent) out.userAgent = info.userAgent.slice(0, 256);
+  if (info.ipAddress) out.ipAddress = info.ipAddress;
+  if (info.location?.country) out.country = info.location.country;
+  if (info.location?.city) out.city = info.location.city;
+  return out;
+}
 
 /** AES-GCM associated data binding a TOTP ciphertext to its owner and method. */
 export function totpAad(owner: string, methodId: string): string {

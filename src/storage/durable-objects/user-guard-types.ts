@@ -1,6 +1,12 @@
 /** Shapes that cross the UserGuard RPC boundary (structured-clone friendly, no classes). */
 import type { LockoutPolicy } from "../../domain/lockout.ts";
 import type { TrustPolicy } from "../../settings.ts";
+import type { EventInfo } from "../../domain/events.ts";
+import type { LoginSignals, RiskAssessment, RiskLoginPolicy } from "../../domain/risk.ts";
+import type { EventContext } from "./guard-events.ts";
+
+/** A login's risk inputs: the (hashed) device and Cloudflare's location, the policy, and who to report. */
+export type LoginContext = { ev: EventContext; signals: LoginSignals; riskPolicy: RiskLoginPolicy | null; authenticationType: string };
 
 /** A TOTP key to try: either the AES-GCM ciphertext from D1 (`secretEnc`) or, at enrolment, the raw key (base64url). */
 export type TotpCandidate = { methodId: string; secretEnc?: string; secret?: string; owner?: string };
@@ -79,6 +85,8 @@ export type VerifyChallengeInput = {
   /** From X-FusionAuth-TenantId on the anonymous route; a mismatch answers like an unknown id. */
   expectTenantId: string | null;
   trustComputer: boolean;
+  /** The completing request's EventInfo, for the events the outcome causes. */
+  info?: EventInfo;
 };
 
 export type ChallengeRecord = ChallengeInit & {
@@ -91,6 +99,8 @@ export type ChallengeRecord = ChallengeInit & {
   codeExpiresAt?: number | null;
   /** The method the current code was sent through (for `lastUsed`). */
   codeMethodId?: string | null;
+  /** Login challenges: the risk judged at start, remembered into the history on success. */
+  login?: { signals: LoginSignals; risk: RiskAssessment; alerted: boolean; authenticationType: string };
 };
 
 export type TrustQuery = { trustId: string | null; applicationId: string | null; trustPolicy: TrustPolicy };

@@ -9,114 +9,72 @@
  * It never returns a secret except the one it just minted (twoFactorId, trust id), and never logs codes.
  * Methods return result values, not exceptions (RPC exceptions lose their stack).
  */
-import { DurableObject } from "cloudflare:workers";
-import { hexEncode, utf8 } from "../../domain/encoding.ts";
-import { constantTimeEqual, parseKeyring, randomBytes, sha256, type EncryptionKeyring } from "../../domain/crypto.ts";
-import {
-  INITIAL_LOCKOUT_STATE,
-  MAX_ATTEMPTS_PER_CHALLENGE,
-  isLocked,
-  lockActions,
-  recordFailure,
-  recordSuccess,
-  unlock as unlockState,
-  type LockoutPolicy,
-  type LockoutState,
-} from "../../domain/lockout.ts";
-import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
+import { GuardCore, LAST_METHOD_KEY, NONCE_BYTES, challengeFactor } from "./user-guard-core.ts";
+import { utf8 } from "../../domain/encoding.ts";
+import { constantTimeEqual, randomBytes } from "../../domain/crypto.ts";
+import { isLocked, lockActions, unlock as unlockState, type LockoutPolicy, type LockoutState } from "../../domain/lockout.ts";
+import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, LoginContext, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
+import type { EventInfo } from "../../domain/events.ts";
+import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
+import { loginHistory, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
 import { acceptTotpStep, findTotpMatch, forgetTotpSteps } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
-import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustStorageKeyOf, type NewTrust, type TrustRecord } from "./user-guard-ids.ts";
+import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustRefOf, type TrustRecord } from "./user-guard-ids.ts";
 
 export { parseTwoFactorId, totpAad, type TrustRecord } from "./user-guard-ids.ts";
-import {
-  challengeCodeLive,
-  commitChallengeSend,
-  commitSlotSend,
-  failSlot,
-  findTarget,
-  liveRecord,
-  matchSlot,
-  slotKey,
-  type OobCheck,
-  type SendCommit,
-  type SendVerdict,
-} from "./oob-codes.ts";
+import { challengeCodeLive, commitChallengeSend, commitSlotSend, failSlot, findTarget, liveRecord, matchSlot, slotKey, type OobCheck, type SendCommit, type SendVerdict } from "./oob-codes.ts";
 
-const NONCE_BYTES = 32;
-/** The method id of the latest completion that named a method (see markLastUsed). */
-const LAST_METHOD_KEY = "last-method";
-
-export class UserGuard extends DurableObject<Env> {
-  #keyring: EncryptionKeyring | undefined;
-
-  private get keyring(): EncryptionKeyring {
-    this.#keyring ??= parseKeyring(this.env.ENCRYPTION_KEYS);
-    return this.#keyring;
-  }
-
-  private get kv() {
-    return this.ctx.storage.kv;
-  }
-
-  private lockout(): LockoutState {
-    return (this.kv.get("lockout") as LockoutState | undefined) ?? { ...INITIAL_LOCKOUT_STATE };
-  }
-
-  private locked(now: number): GuardVerdict | null {
-    const state = this.lockout();
-    return isLocked(state, now) ? { status: "locked", actions: lockActions(state) } : null;
-  }
-
-  /** Counts a failure; on the failure that locks, every live challenge of the user dies. */
-  private fail(policy: LockoutPolicy, now: number): GuardVerdict {
-    const { state, lockedNow } = recordFailure(this.lockout(), policy, now);
-    this.kv.put("lockout", state);
-    if (isLocked(state, now)) {
-      if (lockedNow) this.dropChallenges();
-      return { status: "locked", actions: lockActions(state), lockedNow };
-    }
-    return { status: "invalid" };
-  }
-
-  private succeed(): void {
-    const state = this.lockout();
-    if (state.consecutiveFailures !== 0 || state.windowFailures !== 0) this.kv.put("lockout", recordSuccess());
-  }
-
-  private dropChallenges(): void {
-    for (const [key] of this.kv.list({ prefix: "c:" })) this.kv.delete(key);
-    for (const [key] of this.kv.list({ prefix: "o:" })) this.kv.delete(key);
-  }
-
-  private async challengeKey(nonce: Uint8Array): Promise<string> {
-    return "c:" + hexEncode(await sha256(nonce));
-  }
-
-  /** Lock status only (password logins that need no second factor). */
-  async checkLock(now: number): Promise<GuardVerdict> {
-    return this.locked(now) ?? { status: "ok" };
+export class UserGuard extends GuardCore {
+  /** A login that needs no second factor: refused while locked, else remembered (history, events). */
+  async checkLock(now: number, login?: LoginContext): Promise<GuardVerdict> {
+    const locked = this.locked(now);
+    if (locked || !login) return locked ?? { status: "ok" };
+    const risk = assessRisk(loginHistory(this.kv), login.signals, now);
+    recordLogin(this.kv, login.ev, login.signals, risk, now, login.authenticationType, false);
+    this.markQueued();
+    return this.flushed({ status: "ok" });
   }
 
   /** A failed first factor (wrong password) counts toward the same account lock. */
-  async recordFailedAttempt(policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
-    return this.locked(now) ?? this.fail(policy, now);
+  async recordFailedAttempt(policy: LockoutPolicy, now: number, ev?: EventContext): Promise<GuardVerdict> {
+    return this.flushed(this.locked(now) ?? this.fail(policy, now, { ctx: ev ?? null, kind: "password" }));
   }
 
   /**
    * Starts a challenge unless the account is locked or (login only) a valid trust covers it.
    * Returns the new twoFactorId: base64url(DO id ‖ 32 random bytes); only a SHA-256 of the nonce is kept.
    */
-  async startChallenge(init: ChallengeInit, now: number, trust?: TrustQuery): Promise<GuardVerdict> {
+  async startChallenge(init: ChallengeInit, now: number, trust?: TrustQuery, login?: LoginContext): Promise<GuardVerdict> {
+    const nonce = randomBytes(NONCE_BYTES);
+    const key = await this.challengeKey(nonce);
+    const trustRecord = trust ? await this.findTrust(trust.trustId, now) : null;
+    // Commit phase.
     const locked = this.locked(now);
     if (locked) return locked;
-    if (trust && trustCovers(await this.findTrust(trust.trustId, now), trust)) return { status: "trusted" };
-    for (const [key, value] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) if (value.expiresAt <= now) this.kv.delete(key);
-    const nonce = randomBytes(NONCE_BYTES);
-    const record: ChallengeRecord = { ...init, expiresAt: now + init.ttlSeconds, attempts: 0 };
-    this.kv.put(await this.challengeKey(nonce), record);
+    const risk = login ? assessRisk(loginHistory(this.kv), login.signals, now) : null;
+    // A risk policy at its level challenges even a trusted device (FusionAuth's ChallengeOn…Risk).
+    const demanded = Boolean(risk && login?.riskPolicy && riskDemandsChallenge(login.riskPolicy, risk.level));
+    if (trust && !demanded && trustCovers(trustRecord, trust)) {
+      if (login && risk) {
+        recordLogin(this.kv, login.ev, login.signals, risk, now, login.authenticationType, false);
+        this.markQueued();
+      }
+      return this.flushed({ status: "trusted" });
+    }
+    for (const [k, value] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) if (value.expiresAt <= now) this.kv.delete(k);
+    const suspicious = Boolean(login && risk && (demanded || risk.level === "high"));
+    if (login && risk && suspicious) {
+      this.queue(login.ev, { type: "user.login.suspicious", authenticationType: login.authenticationType, threatsDetected: risk.threats }, now, { kind: "suspicious_login" });
+    }
+    const record: ChallengeRecord = {
+      ...init,
+      expiresAt: now + init.ttlSeconds,
+      attempts: 0,
+      ...(login && risk ? { login: { signals: login.signals, risk, alerted: suspicious, authenticationType: login.authenticationType } } : {}),
+    };
+    this.kv.put(key, record);
     const twoFactorId = mintTwoFactorId(this.ctx.id.toString(), nonce);
-    return { status: "challenge", twoFactorId };
+    return this.flushed({ status: "challenge", twoFactorId });
   }
 
   /**
@@ -137,19 +95,20 @@ export class UserGuard extends DurableObject<Env> {
     if (!record || record.expiresAt <= now) return { status: "not_found" };
     const locked = this.locked(now);
     if (locked) return locked;
+    const info = input.info ?? {};
     if (record.codeHash && challengeCodeLive(record, now) && constantTimeEqual(utf8(input.codeHash), utf8(record.codeHash))) {
-      return this.complete(key, record, record.codeMethodId ? { kind: "code", methodId: record.codeMethodId } : { kind: "code" }, trust, now);
+      return this.complete(key, record, record.codeMethodId ? { kind: "code", methodId: record.codeMethodId } : { kind: "code" }, trust, now, info);
     }
-    if (totp && acceptTotpStep(this.kv, totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId }, trust, now);
+    if (totp && acceptTotpStep(this.kv, totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId }, trust, now, info);
     if (!totp && record.recoveryAvailable && looksLikeRecovery(input.code)) {
       return { status: "check_recovery", tenantId: record.tenantId, userId: record.userId };
     }
-    return this.failChallenge(key, record, record.policy, now);
+    return this.flushed(this.failChallenge(key, record, now, info, challengeFactor(record)));
   }
 
   /** Second half of a recovery-code completion: `consumed` says whether D1 consumed an unused code. */
-  async settleRecovery(nonceB64: string, consumed: boolean, trustComputer: boolean, now: number): Promise<GuardVerdict> {
-    return this.settle(nonceB64, consumed, { kind: "recovery" }, trustComputer, now);
+  async settleRecovery(nonceB64: string, consumed: boolean, trustComputer: boolean, now: number, info: EventInfo = {}): Promise<GuardVerdict> {
+    return this.settle(nonceB64, consumed, { kind: "recovery" }, trustComputer, now, info);
   }
 
   // ---- WebAuthn (ceremony storage in ./ceremonies.ts; verification in the worker) -----------
@@ -172,10 +131,10 @@ export class UserGuard extends DurableObject<Env> {
   }
 
   /** Outcome of a passkey assertion outside a challenge: a failure counts toward the account lock. */
-  async settleAssertion(ok: boolean, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+  async settleAssertion(ok: boolean, policy: LockoutPolicy, now: number, ev?: EventContext): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked) return locked;
-    if (!ok) return this.fail(policy, now);
+    if (!ok) return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor: "webauthn" }));
     this.succeed();
     return { status: "ok" };
   }
@@ -204,7 +163,7 @@ export class UserGuard extends DurableObject<Env> {
   }
 
   /** Second factor, first half: takes the ceremony; a replayed or unknown one is a wrong answer (counted). */
-  async takeChallengeCeremony(nonceB64: string, challengeHash: string, now: number, expectTenantId: string | null): Promise<GuardVerdict> {
+  async takeChallengeCeremony(nonceB64: string, challengeHash: string, now: number, expectTenantId: string | null, info: EventInfo = {}): Promise<GuardVerdict> {
     const key = await this.challengeKey(nonceOf(nonceB64));
     const record = this.liveChallenge(key, now, expectTenantId);
     if (!record) return { status: "not_found" };
@@ -213,13 +172,13 @@ export class UserGuard extends DurableObject<Env> {
     if (locked) return locked;
     // A copy racing the first submission: refused, not counted (./ceremonies.ts).
     if (ceremony === "in_flight") return { status: "invalid" };
-    if (!ceremony || ceremony.challengeKey !== key) return this.failChallenge(key, record, record.policy, now);
+    if (!ceremony || ceremony.challengeKey !== key) return this.flushed(this.failChallenge(key, record, now, info, "webauthn"));
     return { status: "check_passkey", challenge: record, ceremony };
   }
 
   /** Second factor, second half: `verified` says whether the assertion and its counter update passed. */
-  async settlePasskey(nonceB64: string, verified: boolean, method: CompletedMethod, trustComputer: boolean, now: number): Promise<GuardVerdict> {
-    return this.settle(nonceB64, verified, method, trustComputer, now);
+  async settlePasskey(nonceB64: string, verified: boolean, method: CompletedMethod, trustComputer: boolean, now: number, info: EventInfo = {}): Promise<GuardVerdict> {
+    return this.settle(nonceB64, verified, method, trustComputer, now, info);
   }
 
   /**
@@ -270,7 +229,7 @@ export class UserGuard extends DurableObject<Env> {
    * Verifies a code outside a challenge (enable, disable): TOTP candidates come from the caller.
    * Recovery-shaped codes are left to the caller (`check_recovery`), who then calls `settleDirect`.
    */
-  async verifyDirect(candidates: TotpCandidate[], code: string, recoveryAllowed: boolean, policy: LockoutPolicy, now: number, oob?: OobCheck): Promise<GuardVerdict> {
+  async verifyDirect(candidates: TotpCandidate[], code: string, recoveryAllowed: boolean, policy: LockoutPolicy, now: number, oob?: OobCheck, ev?: EventContext): Promise<GuardVerdict> {
     const totp = await findTotpMatch(this.kv, this.keyring, candidates, code, now, null);
     const locked = this.locked(now);
     if (locked) return locked;
@@ -286,15 +245,17 @@ export class UserGuard extends DurableObject<Env> {
     }
     if (!totp && recoveryAllowed && looksLikeRecovery(code)) return { status: "check_recovery" };
     if (oob) failSlot(this.kv, oob.slot);
-    return this.fail(policy, now);
+    const factor = oob ? oob.channel ?? "code" : candidates.length ? "authenticator" : "code";
+    return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor }));
   }
 
-  async settleDirect(consumed: boolean, policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+  async settleDirect(consumed: boolean, policy: LockoutPolicy, now: number, ev?: EventContext): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked) return locked;
-    if (!consumed) return this.fail(policy, now);
+    if (!consumed) return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor: "recovery code" }));
     this.succeed();
-    return { status: "verified", method: { kind: "recovery" } };
+    if (ev) this.queue(ev, { type: "user.two-factor.recovery-code.used" }, now, { kind: "recovery_code_used" });
+    return this.flushed({ status: "verified", method: { kind: "recovery" } });
   }
 
   /** Forgets a removed method's replay state. */
@@ -311,9 +272,21 @@ export class UserGuard extends DurableObject<Env> {
     return { trusted: trustCovers(rec, trust), trust: rec };
   }
 
-  /** Administrator unlock, and the clean-up when a user is deleted. */
-  async unlock(): Promise<void> {
+  /** Administrator unlock: lifts the lock and clears the counters; answers whether a lock was lifted. */
+  async unlock(now: number, ev?: EventContext): Promise<boolean> {
+    const wasLocked = isLocked(this.lockout(), now);
+    const actions = lockActions(this.lockout());
     this.kv.put("lockout", unlockState());
+    this.kv.delete("alert-window");
+    if (wasLocked && ev) this.queue(ev, { type: "user.action", phase: "cancel", action: actions[0], actioneeUserId: ev.userId }, now);
+    return this.flushed(wasLocked);
+  }
+
+  /** Events the worker reports (method added or removed, codes regenerated); `revokeTrusts` ends every device trust. */
+  async recordEvents(ev: EventContext, events: Array<{ draft: Parameters<typeof queueEvent>[2]; alert?: OutboxAlert }>, now: number, opts: { revokeTrusts?: boolean } = {}): Promise<void> {
+    if (opts.revokeTrusts) this.revokeAllTrusts();
+    for (const e of events) this.queue(ev, e.draft, now, e.alert);
+    await this.flushed(undefined);
   }
 
   async erase(): Promise<void> {
@@ -324,65 +297,20 @@ export class UserGuard extends DurableObject<Env> {
     return this.lockout();
   }
 
-  // ---- internals ---------------------------------------------------------------------------
-
-  private liveChallenge(key: string, now: number, expectTenantId: string | null): ChallengeRecord | null {
-    const record = this.kv.get(key) as ChallengeRecord | undefined;
-    if (!record || record.expiresAt <= now) return null;
-    return expectTenantId && expectTenantId !== record.tenantId ? null : record;
+  /** The user's live device trusts, each named by a reference that is not the trust id itself. */
+  async listTrusts(now: number): Promise<Array<TrustRecord & { ref: string }>> {
+    return [...this.kv.list<TrustRecord>({ prefix: "t:" })].filter(([, t]) => t.expiration > now).map(([key, t]) => ({ ...t, ref: trustRefOf(key) }));
   }
 
-  /** Completes a challenge whose answer was judged outside the object (recovery code, passkey), or counts a failure. */
-  private async settle(nonceB64: string, ok: boolean, method: CompletedMethod, trustComputer: boolean, now: number): Promise<GuardVerdict> {
-    const key = await this.challengeKey(nonceOf(nonceB64));
-    const trust = trustComputer ? await newTrustId() : null;
-    const record = this.kv.get(key) as ChallengeRecord | undefined;
-    if (!record || record.expiresAt <= now) return { status: "not_found" };
-    const locked = this.locked(now);
-    if (locked) return locked;
-    if (ok) return this.complete(key, record, method, trust, now);
-    return this.failChallenge(key, record, record.policy, now);
+  /** Revokes one trust (by reference) or, with null, all of them; answers how many ended. */
+  async revokeTrusts(ref: string | null = null): Promise<number> {
+    let n = 0;
+    for (const [key] of this.kv.list({ prefix: "t:" })) {
+      if (ref !== null && trustRefOf(key) !== ref) continue;
+      this.kv.delete(key);
+      n++;
+    }
+    return n;
   }
 
-  private complete(key: string, record: ChallengeRecord, completed: CompletedMethod, newTrust: NewTrust | null, now: number): GuardVerdict {
-    this.kv.delete(key);
-    this.succeed();
-    const method = completed.methodId ? { ...completed, lastUsedChanged: this.markLastUsed(completed.methodId) } : completed;
-    if (!newTrust) return { status: "completed", challenge: record, method };
-    const trust: TrustRecord = { applicationId: record.applicationId, startInstant: now, expiration: now + record.token.trustTtlSeconds };
-    // Stored under SHA-256 of the id: 256 random bits need no key or salt.
-    this.kv.put(newTrust.storageKey, trust);
-    return { status: "completed", challenge: record, method, trust: { trustId: newTrust.trustId, expiration: trust.expiration } };
-  }
-
-  /**
-   * Remembers the method of the latest completion that named one. False when it was already the
-   * previous one: its D1 `last_used_at` is then already the newest of the user's methods, so the
-   * caller can skip rewriting it (`lastUsed` marks the same method either way).
-   */
-  private markLastUsed(methodId: string): boolean {
-    if (this.kv.get(LAST_METHOD_KEY) === methodId) return false;
-    this.kv.put(LAST_METHOD_KEY, methodId);
-    return true;
-  }
-
-  private failChallenge(key: string, record: ChallengeRecord, policy: LockoutPolicy, now: number): GuardVerdict {
-    const verdict = this.fail(policy, now);
-    if (verdict.status === "locked") return verdict;
-    const attempts = record.attempts + 1;
-    if (attempts >= MAX_ATTEMPTS_PER_CHALLENGE) this.kv.delete(key);
-    else this.kv.put(key, { ...record, attempts });
-    return verdict;
-  }
-
-  async revokeTrusts(): Promise<void> {
-    for (const [key] of this.kv.list({ prefix: "t:" })) this.kv.delete(key);
-  }
-
-  /** The live trust named by `trustId`, or null (unknown, malformed or expired). */
-  private async findTrust(trustId: string | null, now: number): Promise<TrustRecord | null> {
-    const key = trustId ? await trustStorageKeyOf(trustId) : null;
-    const rec = key ? (this.kv.get(key) as TrustRecord | undefined) : undefined;
-    return rec && rec.expiration > now ? rec : null;
-  }
 }

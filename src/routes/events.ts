@@ -1,0 +1,50 @@
+/**
+ * `GET /api/event` (edge-mfa extension): the tenant's recent events in FusionAuth's envelope, newest
+ * first, optionally for one user and one type. Events reach D1 from the user's Durable Object a
+ * couple of seconds after the decision they describe (the outbox alarm), so a just-finished login
+ * may not be listed yet.
+ */
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { EVENT_TYPES } from "../domain/events.ts";
+import type { AppEnv } from "../env.ts";
+import { parseQuery } from "../http/validate.ts";
+import { requireTenant } from "../middleware/auth.ts";
+import { INVALID_REQUEST, registerRoute } from "../openapi.ts";
+import { events } from "../storage/d1/schema.ts";
+import { uuid } from "./schemas.ts";
+
+const eventQuery = z.object({
+  userId: uuid.optional(),
+  type: z.enum(EVENT_TYPES).optional(),
+  /** Only events created before this instant (ms): the cursor for the next page. */
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+
+export const eventRoutes = new Hono<AppEnv>();
+
+eventRoutes.get("/", async (c) => {
+  const q = parseQuery(c, eventQuery);
+  const tenantId = requireTenant(c);
+  const where: SQL[] = [eq(events.tenantId, tenantId)];
+  if (q.userId) where.push(eq(events.userId, q.userId));
+  if (q.type) where.push(eq(events.type, q.type));
+  if (q.before) where.push(lt(events.createInstant, q.before));
+  const rows = await c.var.services.db.select({ payload: events.payload }).from(events).where(and(...where)).orderBy(desc(events.createInstant)).limit(q.limit);
+  return c.json({ events: rows.map((r) => ({ event: r.payload })) });
+});
+
+registerRoute({
+  method: "get",
+  path: "/api/event",
+  summary: "Recent events of the tenant, or of one user (edge-mfa extension)",
+  tags: ["Events"],
+  auth: "apiKey",
+  query: eventQuery,
+  responses: {
+    200: { description: "`{events: [{event}]}`, newest first; page with `before` = the last `createInstant`.", schema: z.object({ events: z.array(z.object({ event: z.record(z.string(), z.unknown()) })) }) },
+    400: INVALID_REQUEST,
+  },
+});

@@ -1,0 +1,99 @@
+/**
+ * The I/O behind the UserGuard's event flush (src/storage/durable-objects/guard-flush.ts): D1 for
+ * the events API, the tenant's WebhookDispatcher, and the user's security notifications by email
+ * and SMS through the configured senders (the dev outbox in development and tests).
+ *
+ * Alerts go to the account's email (else the email method's address) and, when the tenant allows
+ * it, to the user's SMS method. They never contain a code, a secret or a link, and nothing about the
+ * recipient is logged.
+ */
+import { and, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { renderAlertEmail, renderAlertSms } from "../domain/alert-message.ts";
+import type { EdgeEvent } from "../domain/events.ts";
+import { parseConfig } from "../env.ts";
+import { completeTenantSettings } from "../settings.ts";
+import { events as eventsTable, mfaMethods, schema, tenants, users } from "../storage/d1/schema.ts";
+import type { AlertSent, FlushDeps } from "../storage/durable-objects/guard-flush.ts";
+import type { OutboxAlert } from "../storage/durable-objects/guard-events.ts";
+import type { DevOutbox } from "../storage/durable-objects/dev-outbox.ts";
+import { buildSenders, type Senders } from "./senders.ts";
+
+/** D1 binds at most 100 parameters per statement; an event row has 6. */
+const ROWS_PER_INSERT = 16;
+
+export function eventDepsFromEnv(env: Env): FlushDeps {
+  const db = drizzle(env.DB, { schema });
+  let senders: Senders | null | undefined;
+  const getSenders = (): Senders | null => {
+    if (senders !== undefined) return senders;
+    const parsed = parseConfig(env as unknown as Record<string, unknown>);
+    const outbox = () => env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox")) as unknown as Pick<DevOutbox, "add" | "list">;
+    senders = parsed.ok ? buildSenders(parsed.config, { fetch: (url, init) => fetch(url, init), now: () => Math.floor(Date.now() / 1000), outbox }) : null;
+    return senders;
+  };
+  return {
+    async storeEvents(list) {
+      for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
+        const rows = list.slice(i, i + ROWS_PER_INSERT).map((e) => ({
+          id: e.id,
+          tenantId: e.tenantId,
+          userId: typeof e.user?.id === "string" ? e.user.id : typeof e.actioneeUserId === "string" ? e.actioneeUserId : null,
+          type: e.type,
+          createInstant: e.createInstant,
+          payload: e as unknown as Record<string, unknown>,
+        }));
+        await db.insert(eventsTable).values(rows).onConflictDoNothing();
+      }
+    },
+    async enqueueWebhooks(tenantId, list) {
+      const ns = env.WEBHOOK_DISPATCHER;
+      await ns.get(ns.idFromName(`webhooks:${tenantId}`)).enqueue(list);
+    },
+    sendAlert: (event, alert, sent) => sendAlert(db, getSenders(), event, alert, sent),
+  };
+}
+
+type Db = ReturnType<typeof drizzle<typeof schema>>;
+
+async function sendAlert(db: Db, senders: Senders | null, event: EdgeEvent, alert: OutboxAlert, sent: AlertSent): Promise<{ sent: AlertSent; done: boolean }> {
+  const userId = typeof event.user?.id === "string" ? event.user.id : (event.actioneeUserId as string | undefined);
+  try {
+    const [tenant] = await db.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, event.tenantId)).limit(1);
+    if (!tenant || !userId) return { sent, done: true };
+    const settings = completeTenantSettings(tenant.settings);
+    if (!settings.alertConfiguration.enabled) return { sent, done: true };
+    const [user] = await db.select({ email: users.email }).from(users).where(and(eq(users.tenantId, event.tenantId), eq(users.id, userId))).limit(1);
+    if (!user) return { sent, done: true };
+    const methods = await db.select({ method: mfaMethods.method, email: mfaMethods.email, mobilePhone: mfaMethods.mobilePhone }).from(mfaMethods).where(eq(mfaMethods.userId, userId));
+    const email = user.email ?? methods.find((m) => m.method === "email" && m.email)?.email ?? null;
+    const phone = settings.alertConfiguration.sms ? (methods.find((m) => m.method === "sms" && m.mobilePhone)?.mobilePhone ?? null) : null;
+    const facts = {
+      kind: alert.kind,
+      issuer: settings.issuer,
+      at: Math.floor(event.createInstant / 1000),
+      ipAddress: event.info.ipAddress ?? null,
+      location: event.info.location ?? null,
+      userAgent: event.info.userAgent ?? null,
+      factor: alert.factor ?? null,
+      ...(alert.failures !== undefined ? { failures: alert.failures } : {}),
+      methodName: alert.methodName ?? null,
+      lockedUntil: alert.lockedUntil ?? null,
+    };
+    const next: AlertSent = { ...sent };
+    if (email && !next.email && senders?.mail) {
+      const out = await senders.mail.send({ to: email, from: senders.mailFrom, ...renderAlertEmail(facts) }, { idempotencyKey: `alert-${event.id}-email` });
+      next.email = out.ok;
+    }
+    if (phone && !next.sms && senders?.sms) {
+      const out = await senders.sms.send({ to: phone, body: renderAlertSms(facts) }, { idempotencyKey: `alert-${event.id}-sms` });
+      next.sms = out.ok;
+    }
+    const done = (!email || !senders?.mail || next.email === true) && (!phone || !senders?.sms || next.sms === true);
+    if (!done) console.warn(JSON.stringify({ level: "warn", msg: "alert delivery failed", eventId: event.id, kind: alert.kind }));
+    return { sent: next, done };
+  } catch (err) {
+    console.warn(JSON.stringify({ level: "warn", msg: "alert delivery failed", eventId: event.id, kind: alert.kind, error: String((err as Error)?.message ?? err).slice(0, 200) }));
+    return { sent, done: false };
+  }
+}
