@@ -238,7 +238,9 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
     const outboxCode = async (to: string) => {
       const r = await fetch(`${server.baseUrl}/dev/outbox?to=${encodeURIComponent(to)}`);
       const body = (await r.json()) as { messages: Array<{ body: string }> };
-      return /\b(\d{6})\b/.exec(body.messages[0]!.body)![1]!;
+      // The newest message with a code: security notices (method added…) arrive from alarms in between.
+      const withCode = body.messages.find((m) => /\b\d{6}\b/.test(m.body))!;
+      return /\b(\d{6})\b/.exec(withCode.body)![1]!;
     };
     const tenantId = (await client.retrieveUser(userId)).response.user!.tenantId!;
     const patch = await client.patchTenant(tenantId, { tenant: { multiFactorConfiguration: { email: { enabled: true } } } } as Parameters<FusionAuthClient["patchTenant"]>[1]);

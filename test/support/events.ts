@@ -5,7 +5,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { call } from "./mfa.ts";
-import { outbox, type OutboxEntry } from "./oob.ts";
+import { fullOutbox, isNotice, type OutboxEntry } from "./oob.ts";
 
 export function guardStub(tenantId: string, userId: string) {
   return env.USER_GUARD.get(env.USER_GUARD.idFromName(`${tenantId}:${userId}`));
@@ -22,7 +22,7 @@ export async function eventsOf(key: string, userId: string, type?: string): Prom
   return r.body.events.map((e: { event: Record<string, any> }) => e.event);
 }
 
-/** Security notices (not code messages) sent to `to`. */
+/** Security notices (not code messages) sent to `to`, newest first. */
 export async function alertsTo(to: string): Promise<OutboxEntry[]> {
-  return (await outbox(to)).filter((m) => m.channel === "sms" ? !/\b\d{6}\b/.test(m.body.replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/g, "")) : /security$/m.test(m.body));
+  return (await fullOutbox(to)).filter(isNotice);
 }

@@ -26,10 +26,24 @@ export function uniquePhone(prefix = "+1555"): string {
 
 export type OutboxEntry = { channel: "email" | "sms"; to: string; from: string; subject: string | null; body: string; html: string | null; time: string };
 
-export async function outbox(to: string, via?: Target): Promise<OutboxEntry[]> {
+/** Everything sent to `to`, newest first: codes and security notices. */
+export async function fullOutbox(to: string, via?: Target): Promise<OutboxEntry[]> {
   const r = await call("GET", `/dev/outbox?to=${encodeURIComponent(to)}`, via ? { via } : {});
   if (r.status !== 200) throw new Error(`outbox: ${r.status}`);
   return r.body.messages;
+}
+
+/**
+ * A security notice (src/domain/alert-message.ts), not a code message. Notices arrive from the
+ * UserGuard's alarm a moment after the change they report, so code tests leave them out.
+ */
+export function isNotice(m: OutboxEntry): boolean {
+  return m.channel === "email" ? / security$/.test(m.body.trimEnd()) : /If this wasn't you, change your password\.$/.test(m.body);
+}
+
+/** Code messages sent to `to`, newest first. */
+export async function outbox(to: string, via?: Target): Promise<OutboxEntry[]> {
+  return (await fullOutbox(to, via)).filter((m) => !isNotice(m));
 }
 
 export function codeIn(text: string): string {
