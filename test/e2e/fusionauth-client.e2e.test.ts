@@ -263,4 +263,52 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
     expect(res.statusCode).toBe(200);
     expect(res.response.token).toBeTruthy();
   }));
+
+  it("createWebhook (the client's own call); real alarms deliver signed events to a local listener and retry after a listener failure", withLog(async () => {
+    // A listener that answers 500 to the first delivery of each event id, then 200.
+    const http = (await import(/* @vite-ignore */ `node:${"http"}`)) as unknown as {
+      createServer(h: (req: any, res: any) => void): { listen(port: number, host: string, cb: () => void): void; address(): { port: number }; close(): void };
+    };
+    const got: Array<{ headers: Record<string, string>; body: string }> = [];
+    const seen = new Set<string>();
+    const listener = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: unknown) => (body += String(c)));
+      req.on("end", () => {
+        got.push({ headers: req.headers as Record<string, string>, body });
+        const id = String(req.headers["x-edgemfa-event-id"]);
+        res.statusCode = seen.has(id) ? 200 : 500;
+        seen.add(id);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${listener.address().port}/hook`;
+      const created = await client.createWebhook(null as unknown as string, { webhook: { url, eventsEnabled: { "user.login.failed": true, "user.two-factor.failed-attempt": true } } } as Parameters<FusionAuthClient["createWebhook"]>[1]);
+      expect(created.statusCode).toBe(200);
+      const secret = (created.response.webhook as { signatureConfiguration: { secret: string } }).signatureConfiguration.secret;
+      expect((await client.retrieveWebhook(created.response.webhook!.id!)).response.webhook).not.toHaveProperty("signatureConfiguration.secret");
+
+      expect((await rejection(client.login({ loginId: email, password: "not the password", applicationId }))).statusCode).toBe(404);
+      const started = Date.now();
+      // Earlier steps' failed attempts may arrive too; follow the login.failed event: attempt 1 refused (500), attempt 2 about 10 s later accepted.
+      const mine = () => got.filter((r) => JSON.parse(r.body).event.type === "user.login.failed");
+      while (mine().length < 2 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 250));
+      console.log(`[e2e] webhook: user.login.failed delivered, refused and retried within ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const deliveries = mine();
+      expect(deliveries.map((r) => r.headers["x-edgemfa-delivery-attempt"])).toEqual(["1", "2"]);
+      expect(deliveries[0]!.headers["x-edgemfa-event-id"]).toBe(deliveries[1]!.headers["x-edgemfa-event-id"]);
+      const { event } = JSON.parse(deliveries[1]!.body);
+      expect(event).toMatchObject({ type: "user.login.failed", user: { id: userId }, reason: { code: "credentials" } });
+      // The receiver's check, as docs/webhooks.md shows it: HMAC-SHA-256 over "<t>.<body>".
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(deliveries[1]!.headers["x-edgemfa-signature"]!)!;
+      const k = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      const mac = new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(`${t}.${deliveries[1]!.body}`)));
+      expect([...mac].map((b) => b.toString(16).padStart(2, "0")).join("")).toBe(v1);
+      expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(300);
+    } finally {
+      listener.close();
+    }
+  }));
 });
