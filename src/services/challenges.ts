@@ -169,7 +169,7 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
   const eligible = methods.length + keys.length;
   const mfaDue = !first.multiFactor && (policy === "Required" || (challengesEnrolled(policy) && eligible > 0));
   const ev = eventContext(ctx, loaded, app?.id ?? null, input.facts?.info);
-  const login = await loginContext(s, ev, input.facts, policy, first.passkey ? "WebAuthn" : "Password");
+  const login = await loginContext(s, ev, input.facts, policy, first.passkey ? "WEBAUTHN" : "PASSWORD");
 
   if (mfaDue) {
     const trustPolicy: TrustPolicy = appSettings.multiFactorConfiguration.trustPolicy;
