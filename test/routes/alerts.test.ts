@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { call, clock, enrolledUser, loginFor242, nextStep, PASSWORD, seedTenant, totp } from "../support/mfa.ts";
 import { alertsTo, eventsOf, flushEvents, guardStub } from "../support/events.ts";
 import type { FlushDeps } from "../../src/storage/durable-objects/guard-flush.ts";
+import { enableOob, oobTenant, uniquePhone } from "../support/oob.ts";
 
 const LOCK_AT = 5;
 const settings = { failedAuthenticationConfiguration: { tooManyAttempts: LOCK_AT, resetCountInSeconds: 600, actionDuration: 10, actionDurationUnit: "MINUTES" } };
@@ -98,6 +99,21 @@ describe("failed second-factor attempts", () => {
     await flushEvents(tenantId, u.userId);
     const phases = (await eventsOf(key, u.userId, "user.action")).map((e) => e.phase);
     expect(phases.sort()).toEqual(["cancel", "start"]);
+  });
+
+  it("a user whose channel is SMS also gets the notice by SMS (once per window), without any code in it", async () => {
+    const { key, tenantId } = await seedTenant(oobTenant({}, settings));
+    const u = await enrolledUser(key);
+    const phone = uniquePhone();
+    await enableOob(key, u.userId, "sms", phone);
+    const tfid = await loginFor242(key, u.email);
+    await Promise.all(Array.from({ length: 4 }, (_, i) => call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: String(300000 + i) } })));
+    await flushEvents(tenantId, u.userId);
+    const sms = (await alertsTo(phone)).filter((m) => /Failed sign-in attempts/.test(m.body));
+    expect(sms).toHaveLength(1);
+    expect(sms[0]!.body.length).toBeLessThanOrEqual(160);
+    expect(sms[0]!.body).not.toMatch(/\b30000\d\b/);
+    expect(await failedNotices(u.email)).toHaveLength(1);
   });
 
   it("unlock of another tenant's user is the same 404 as an unknown user, and unlocking an unlocked user says so", async () => {
