@@ -243,9 +243,18 @@ export const applicationSettingsSchema = z.object({
     })
     .partial()
     .default({}),
+  /** FusionAuth's application override of the tenant's device-trust lifetime. */
+  externalIdentifierConfiguration: z
+    .object({ twoFactorTrustIdTimeToLiveInSeconds: z.number().int().min(60).max(31_536_000).nullish() })
+    .partial()
+    .default({}),
 });
 
-export type ApplicationSettings = { multiFactorConfiguration: { loginPolicy: LoginPolicy | null; trustPolicy: TrustPolicy } };
+export type ApplicationSettings = {
+  multiFactorConfiguration: { loginPolicy: LoginPolicy | null; trustPolicy: TrustPolicy };
+  /** null = the tenant's `twoFactorTrustIdTimeToLiveInSeconds`. */
+  externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: number | null };
+};
 
 export function completeApplicationSettings(raw: unknown): ApplicationSettings {
   const s = applicationSettingsSchema.parse(raw ?? {});
@@ -254,6 +263,7 @@ export function completeApplicationSettings(raw: unknown): ApplicationSettings {
       loginPolicy: s.multiFactorConfiguration.loginPolicy ?? null,
       trustPolicy: s.multiFactorConfiguration.trustPolicy ?? "Any",
     },
+    externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: s.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds ?? null },
   };
 }
 

@@ -69,13 +69,14 @@ function challengeInit(
   s: Services,
   ctx: TenantContext,
   loaded: LoadedUser,
-  applicationId: string | null,
+  app: ApplicationRow | null,
   purpose: ChallengeInit["purpose"],
   extra: { state: Record<string, unknown> | null; trustChallenge: string | null; codeHash: string | null; firstFactor?: string[]; passkeys: PasskeyRow[] },
 ): ChallengeInit {
   const { settings } = ctx;
   const methods = activeMethods(loaded.methods, settings);
   const owner = `${ctx.tenant.id}:${loaded.user.id}`;
+  const applicationId = app?.id ?? null;
   return {
     tenantId: ctx.tenant.id,
     userId: loaded.user.id,
@@ -91,7 +92,8 @@ function challengeInit(
     token: {
       issuer: settings.issuer,
       ttlSeconds: settings.jwtConfiguration.timeToLiveInSeconds,
-      trustTtlSeconds: settings.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds,
+      // The application's lifetime wins over the tenant's (FusionAuth's externalIdentifierConfiguration on both).
+      trustTtlSeconds: completeApplicationSettings(app?.settings).externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds ?? settings.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds,
       trustTokenTtlSeconds: settings.externalIdentifierConfiguration.trustTokenTimeToLiveInSeconds,
     },
     oob: oobTargets(methods),
@@ -173,7 +175,7 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
 
   if (mfaDue) {
     const trustPolicy: TrustPolicy = appSettings.multiFactorConfiguration.trustPolicy;
-    const init = challengeInit(s, ctx, loaded, app?.id ?? null, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys });
+    const init = challengeInit(s, ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys });
     const trust = eligible > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
     const v = await guard.startChallenge(init, now, trust, login);
     if (v.status === "locked") throw lockedError(v);
@@ -216,7 +218,7 @@ export async function startTwoFactor(s: Services, ctx: TenantContext, input: Sta
   if (!loaded) throw ApiError.notFound();
   const code = input.code ?? generateNumericCode(s.random, 6);
   const keys = secondFactorPasskeys(loaded, ctx.settings);
-  const init = challengeInit(s, ctx, loaded, app?.id ?? null, "step_up", {
+  const init = challengeInit(s, ctx, loaded, app, "step_up", {
     state: input.state ?? null,
     trustChallenge: input.trustChallenge ?? null,
     codeHash: await otpHash(s, code),

@@ -180,3 +180,20 @@ describe("trusted devices: list, revoke, and revocation on factor changes and lo
     expect(await covered(trust)).toBe(false);
   });
 });
+
+describe("trust lifetime", () => {
+  it("the application's twoFactorTrustIdTimeToLiveInSeconds overrides the tenant's; an expired trust no longer skips the challenge", async () => {
+    const { key, tenantId } = await seedTenant({ externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: 86_400 } });
+    const appId = await seedApplication(tenantId, { externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: 3600 } });
+    const u = await enrolledUser(key);
+    const appTrust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A }, appId);
+    const tenantTrust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
+    const list = (await call("GET", `/api/user/two-factor/trust/${u.userId}`, { key })).body.trusts as Array<{ applicationId: string | null; startInstant: number; expiration: number }>;
+    expect(list.map((t) => (t.expiration - t.startInstant) / 1000).sort((a, b) => a - b)).toEqual([3600, 86_400]);
+    clock.now += 3601;
+    expect((await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: appTrust })).status).toBe(242);
+    expect((await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: tenantTrust })).status).toBe(200);
+    const app = await call("GET", `/api/application/${appId}`, { key });
+    expect(app.body.application.externalIdentifierConfiguration).toEqual({ twoFactorTrustIdTimeToLiveInSeconds: 3600 });
+  });
+});
