@@ -1,9 +1,16 @@
 /**
- * Security notifications to the user (pure): email subject and text, and an SMS, for each alert kind.
- * They say what happened, when, roughly where and from what device, and what to do. They never
- * contain a code, a secret or a link (a link in a security mail is what phishing imitates), and every
- * interpolated value is cleaned: control characters (CR/LF header or line injection) removed, length
- * capped.
+ * Security notifications to the user (pure): an email (subject and plain text) and an SMS for each
+ * alert kind. Each says what happened, when (UTC), roughly where, from which IP and device, and what
+ * to do.
+ *
+ * Must never contain a code, a secret or a link: a link in a security notice is what phishing
+ * imitates, and a code would defeat the factor it reports on. Every interpolated value may be
+ * attacker-controlled (User-Agent, relayed location, a method's name), so each goes through `clean`:
+ * control, format and line/paragraph-separator characters (CR/LF header or line injection, bidi
+ * overrides) become spaces, `<` and `>` are dropped (no markup), anything that looks like a URL is
+ * replaced, and the length is capped. The IP address is shown only if it looks like one. The SMS is
+ * reduced to printable ASCII without GSM-7 escape characters (accents folded), so it costs one
+ * septet per character and fits 160 characters; the location is shortened or dropped to fit.
  */
 import type { EventInfo } from "./events.ts";
 import { describeUserAgent } from "./user-agent.ts";
@@ -27,99 +34,158 @@ export type AlertFacts = {
   ipAddress?: string | null;
   location?: EventInfo["location"] | null;
   userAgent?: string | null;
-  /** "authenticator" | "email" | "sms" | "recovery code" | "webauthn" | … */
+  /** "authenticator" | "email" | "sms" | "recovery code" | "passkey" (or "webauthn") | "code" | "all methods". */
   factor?: string | null;
   failures?: number;
   methodName?: string | null;
-  /** Unix seconds; null = until an administrator unlocks. */
+  /** Unix seconds; null = until an administrator unlocks; absent = not known. */
   lockedUntil?: number | null;
 };
 
-/** Printable text only, one line, at most `max` characters. */
+export const SMS_MAX = 160;
+const FALLBACK_ISSUER = "edge-mfa";
+
+/** One printable line of at most `max` characters (code points), without markup or links. */
 export function clean(v: unknown, max = 80): string {
-  if (typeof v !== "string" && typeof v !== "number") return "";
-  return String(v).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029<>]/g, " ").replace(/\s+/g, " ").trim().slice(0, max);
+  if (typeof v !== "string" && !(typeof v === "number" && Number.isFinite(v))) return "";
+  const capped = String(v).slice(0, max * 4 + 64); // bounded work for a 10 MB header
+  const flat = capped
+    .replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, " ")
+    .replace(/[<>]/g, "")
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S*|\bwww\.\S*/gi, "(link removed)")
+    .replace(/\s+/g, " ")
+    .trim();
+  return Array.from(flat).slice(0, max).join("").trim();
 }
 
-function when(at: number): string {
-  return new Date(at * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+const FOLD: Record<string, string> = { ß: "ss", æ: "ae", Æ: "AE", œ: "oe", Œ: "OE", ø: "o", Ø: "O", ł: "l", Ł: "L", đ: "d", Đ: "D", "—": "-", "–": "-", "’": "'" };
+
+/** SMS-safe: accents folded, then only printable ASCII that GSM-7 sends as one septet. */
+function gsm(s: string): string {
+  return s
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .replace(/[^\x20-\x7e]/g, (ch) => FOLD[ch] ?? "")
+    .replace(/[[\]{}\\^~|`]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
-function where(loc: AlertFacts["location"]): string {
-  const parts = [loc?.city, loc?.region, loc?.country].map((p) => clean(p, 60)).filter(Boolean);
-  return parts.length ? parts.join(", ") : "an unknown location";
+function when(at: number | null | undefined): string | null {
+  if (typeof at !== "number" || !Number.isFinite(at)) return null;
+  const d = new Date(at * 1000);
+  return Number.isNaN(d.getTime()) ? null : `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-const FACTOR_NAMES: Record<string, string> = {
-  authenticator: "authenticator app code",
-  email: "email code",
-  sms: "text message code",
-  code: "one-time code",
-  "recovery code": "recovery code",
-  webauthn: "passkey",
+/** City, region, country as given (deduplicated), else the display string; empty when nothing is known. */
+function placeParts(loc: AlertFacts["location"]): string[] {
+  const parts: string[] = [];
+  for (const p of [loc?.city, loc?.region, loc?.country].map((x) => clean(x, 60))) if (p && !parts.includes(p)) parts.push(p);
+  if (parts.length) return parts;
+  const shown = clean(loc?.displayString, 100);
+  return shown ? [shown] : [];
+}
+
+function ip(v: string | null | undefined): string {
+  return typeof v === "string" && /^[0-9A-Fa-f:.]{2,45}$/.test(v.trim()) ? v.trim() : "unknown";
+}
+
+type Factor = { method: string; answers: string; passkey?: true };
+const FACTORS: Record<string, Factor> = {
+  authenticator: { method: "Authenticator app", answers: "authenticator app code" },
+  email: { method: "Email", answers: "email code" },
+  sms: { method: "Text message (SMS)", answers: "text message code" },
+  code: { method: "One-time code", answers: "one-time code" },
+  "recovery code": { method: "Recovery code", answers: "recovery code" },
+  passkey: { method: "Passkey", answers: "passkey", passkey: true },
+  webauthn: { method: "Passkey", answers: "passkey", passkey: true },
 };
+const UNKNOWN_FACTOR: Factor = { method: "Two-factor method", answers: "second-factor code" };
 
-function factorName(f: string | null | undefined): string {
-  return (f && FACTOR_NAMES[f]) ?? "second-factor code";
+function factorOf(f: string | null | undefined): Factor {
+  return (typeof f === "string" && Object.hasOwn(FACTORS, f) ? FACTORS[f] : undefined) ?? UNKNOWN_FACTOR;
 }
 
-const IF_NOT_YOU = "If this wasn't you, change your password now and review your sign-in methods and trusted devices.";
+function failedLine(f: AlertFacts): string {
+  const n = typeof f.failures === "number" && Number.isInteger(f.failures) && f.failures > 0 ? Math.min(f.failures, 1_000_000) : null;
+  const factor = factorOf(f.factor);
+  const count = n === null ? "Several" : String(n);
+  const many = n !== 1;
+  const what = factor.passkey
+    ? `${count} passkey sign-in attempt${many ? "s" : ""} failed for your account.`
+    : `${count} wrong ${factor.answers}${many ? "s were" : " was"} entered for your account.`;
+  return `${what} Your password may be known to someone else.`;
+}
 
-function headline(f: AlertFacts): { subject: string; line: string; advice: string } {
-  const method = clean(f.methodName, 60);
-  const named = method ? ` ("${method}")` : "";
+function methodLine(f: AlertFacts, verb: "added to" | "removed from"): string {
+  if (verb === "removed from" && f.factor === "all methods") return "All two-factor sign-in methods were removed from your account.";
+  const name = clean(f.methodName, 60);
+  return `A sign-in method was ${verb} your account: ${factorOf(f.factor).method}${name ? ` ("${name}")` : ""}.`;
+}
+
+function lockLine(f: AlertFacts): string {
+  const until = f.lockedUntil === null ? "an administrator unlocks it" : typeof f.lockedUntil === "number" && f.lockedUntil > 0 ? when(f.lockedUntil) : null;
+  return `Your account was locked${until ? ` until ${until}` : ""} after too many failed sign-in attempts.`;
+}
+
+const IF_NOT_YOU = "If this wasn't you, change your password and review your sign-in methods and trusted devices.";
+const IF_NOT_ADDED = "If you didn't add it, remove it and change your password.";
+
+type Notice = { subject: string; line: string; advice: string };
+/** Every SMS notice ends with this sentence, so people (and test/support/oob.ts) can tell notices from code messages. */
+const SMS_ENDING = "If this wasn't you, change your password.";
+
+function notice(f: AlertFacts): Notice {
+  const plain = (subject: string, line: string): Notice => ({ subject, line, advice: IF_NOT_YOU });
   switch (f.kind) {
     case "failed_attempts":
-      return {
-        subject: "Failed sign-in attempts on your account",
-        line: `${f.failures ?? "Several"} wrong ${factorName(f.factor)}s were entered for your account. Your password may be known to someone else.`,
-        advice: "If this wasn't you, change your password now and review your sign-in methods. Never share a code with anyone.",
-      };
+      return { ...plain("Failed sign-in attempts on your account", failedLine(f)), advice: `${IF_NOT_YOU} Never share a code with anyone.` };
     case "method_added":
-      return { subject: "A sign-in method was added", line: `A ${factorName(f.factor).replace(/ code$/, "")} sign-in method${named} was added to your account.`, advice: "If you didn't add it, remove it and change your password now." };
+      return { ...plain("A sign-in method was added", methodLine(f, "added to")), advice: IF_NOT_ADDED };
     case "method_removed":
-      return { subject: "A sign-in method was removed", line: `${f.factor === "all methods" ? "All two-factor sign-in methods were" : `A ${factorName(f.factor).replace(/ code$/, "")} sign-in method${named} was`} removed from your account.`, advice: IF_NOT_YOU };
+      return plain("A sign-in method was removed", methodLine(f, "removed from"));
     case "recovery_code_used":
-      return { subject: "A recovery code was used", line: "One of your recovery codes was used to sign in or change your account.", advice: IF_NOT_YOU };
+      return plain("A recovery code was used", "One of your recovery codes was used to sign in or change your account.");
     case "recovery_codes_regenerated":
-      return { subject: "New recovery codes were created", line: "New recovery codes were created for your account; the old ones no longer work.", advice: IF_NOT_YOU };
+      return plain("New recovery codes were created", "New recovery codes were created for your account; the old ones no longer work.");
     case "account_locked":
-      return {
-        subject: "Your account was locked",
-        line: `Your account was locked after too many failed sign-in attempts${f.lockedUntil ? ` until ${when(f.lockedUntil)}` : " until an administrator unlocks it"}.`,
-        advice: IF_NOT_YOU,
-      };
+      return plain("Your account was locked", lockLine(f));
     case "new_device":
-      return { subject: "New sign-in to your account", line: "Your account was signed in to from a device we haven't seen before.", advice: IF_NOT_YOU };
+      return plain("New sign-in to your account", "Your account was signed in to from a device we haven't seen before.");
     case "new_country":
-      return { subject: "Sign-in from a new country", line: "Your account was signed in to from a country we haven't seen before.", advice: IF_NOT_YOU };
+      return plain("Sign-in from a new country", "Your account was signed in to from a country we haven't seen before.");
     case "suspicious_login":
-      return { subject: "Suspicious sign-in attempt", line: "A sign-in to your account looked unusual, so we asked for your second factor.", advice: IF_NOT_YOU };
+      return plain("Suspicious sign-in attempt", "A sign-in to your account looked unusual: a new device in a new country, or too far from your last sign-in to be a journey.");
   }
 }
 
 export function renderAlertEmail(f: AlertFacts): { subject: string; text: string } {
-  const h = headline(f);
-  const issuer = clean(f.issuer, 60) || "edge-mfa";
+  const n = notice(f);
+  const issuer = clean(f.issuer, 60) || FALLBACK_ISSUER;
+  const parts = placeParts(f.location);
   const lines = [
-    h.line,
+    n.line,
     "",
-    `When: ${when(f.at)}`,
-    `Where: ${where(f.location)} (approximate)`,
-    `IP address: ${clean(f.ipAddress, 45) || "unknown"}`,
-    `Device: ${describeUserAgent(f.userAgent ?? null).display}`,
+    `When: ${when(f.at) ?? "unknown time"}`,
+    `Where: ${parts.length ? `${parts.join(", ")} (approximate)` : "an unknown location"}`,
+    `IP address: ${ip(f.ipAddress)}`,
+    `Device: ${describeUserAgent(f.userAgent).display}`,
     "",
-    h.advice,
+    n.advice,
     "",
-    `— ${issuer} security`,
+    `- ${issuer} security`,
   ];
-  return { subject: `${issuer}: ${h.subject}`, text: lines.join("\n") };
+  return { subject: `${issuer}: ${n.subject}`, text: lines.join("\n") };
 }
 
+/** At most 160 GSM-7 characters, no link: issuer, what, when, where (shortened or dropped to fit), the fixed ending. */
 export function renderAlertSms(f: AlertFacts): string {
-  const h = headline(f);
-  const issuer = clean(f.issuer, 20) || "edge-mfa";
-  const place = where(f.location);
-  const text = `${issuer}: ${h.subject} ${when(f.at)}, ${place}. If this wasn't you, change your password.`;
-  return text.length <= 160 ? text : `${issuer}: ${h.subject} ${when(f.at)}. If this wasn't you, change your password.`.slice(0, 160);
+  const n = notice(f);
+  const issuer = gsm(clean(f.issuer, 20)) || FALLBACK_ISSUER;
+  const head = `${issuer}: ${n.subject}${when(f.at) ? ` ${when(f.at)}` : ""}`;
+  const tail = `. ${SMS_ENDING}`;
+  const parts = placeParts(f.location).map(gsm).filter(Boolean);
+  const places = [parts, [parts[0], parts.at(-1)], [parts.at(-1)]].map((p) => [...new Set(p)].filter(Boolean).join(", "));
+  const place = places.find((p) => p && head.length + 2 + p.length + tail.length <= SMS_MAX);
+  return `${head}${place ? `, ${place}` : ""}${tail}`.slice(0, SMS_MAX);
 }
