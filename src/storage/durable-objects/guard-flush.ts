@@ -3,8 +3,9 @@
  * dispatcher and, when they carry an alert, to the user by email (and SMS). Every step is
  * idempotent by event id, so an entry is simply retried until it has gone everywhere:
  * D1 ignores a known id, the dispatcher a known (webhook, event) pair, and an alert remembers
- * which channels already went out. A failing alert delivery is retried a few times and then
- * dropped with a log line; it never touches the lock, the counters or a challenge.
+ * which channels already went out. A failing step is retried with backoff (30 s doubling, at most
+ * an hour apart; 12 attempts ≈ 6 h) and then dropped with a log line; it never touches the lock, the
+ * counters or a challenge.
  */
 import type { EdgeEvent } from "../../domain/events.ts";
 import { pendingEvents, type OutboxAlert, type OutboxEntry } from "./guard-events.ts";
@@ -23,9 +24,13 @@ export type FlushDeps = {
 };
 
 /** Attempts per entry before it is dropped (logged). */
-export const MAX_FLUSH_ATTEMPTS = 5;
+export const MAX_FLUSH_ATTEMPTS = 12;
 const BATCH = 100;
-const RETRY_MS = 30_000;
+
+/** Delay before the next try of entries that failed `attempts` times: 30 s, 60 s, … capped at 1 h. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+}
 
 /** Flushes up to one batch; answers the delay (ms) for the next alarm, or null when nothing is left. */
 export async function flushOutbox(kv: Kv, deps: FlushDeps): Promise<number | null> {
@@ -38,9 +43,9 @@ export async function flushOutbox(kv: Kv, deps: FlushDeps): Promise<number | nul
   } catch (err) {
     console.error(JSON.stringify({ level: "error", msg: "event flush failed", error: String((err as Error)?.message ?? err).slice(0, 200), pending: entries.length }));
     for (const [key, entry] of entries) retryOrDrop(kv, key, entry, entry.sent);
-    return RETRY_MS;
+    return retryDelayMs(Math.max(...entries.map(([, e]) => e.attempts + 1)));
   }
-  let failed = false;
+  let failedAttempts = 0;
   for (const [key, entry] of entries) {
     if (!entry.alert) {
       kv.delete(key);
@@ -49,12 +54,12 @@ export async function flushOutbox(kv: Kv, deps: FlushDeps): Promise<number | nul
     const out = await deps.sendAlert(entry.event, entry.alert, entry.sent ?? {});
     if (out.done) kv.delete(key);
     else {
-      failed = true;
+      failedAttempts = Math.max(failedAttempts, entry.attempts + 1);
       retryOrDrop(kv, key, entry, out.sent);
     }
   }
   if (pendingEvents(kv, 1).length === 0) return null;
-  return failed ? RETRY_MS : 0;
+  return failedAttempts ? retryDelayMs(failedAttempts) : 0;
 }
 
 function retryOrDrop(kv: Kv, key: string, entry: OutboxEntry, sent: AlertSent | undefined): void {
