@@ -129,7 +129,15 @@ describe("loginPolicy and risk", () => {
     expect((await login(key, u, { cf: BERLIN, device: DEVICE_A })).status).toBe(242);
   });
 
-  it("logins that carry no device id are not judged on the device (no notice for every server-side login)", async () => {
+  it("once the user's logins carried a device id, a login without one (a fresh browser) is a new device", async () => {
+    const { key, tenantId, u } = await setup("ChallengeOnMediumRisk");
+    const trust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
+    expect((await login(key, u, { cf: BERLIN, device: null }, { twoFactorTrustId: trust })).status).toBe(242);
+    await flushEvents(tenantId, u.userId);
+    expect((await eventsOf(key, u.userId, "user.login.suspicious"))[0]!.threatsDetected).toEqual(["UnrecognizedDevice"]);
+  });
+
+  it("when no login ever carried a device id, the device is not judged (no notice for every server-side login)", async () => {
     const { key, tenantId, u } = await setup("ChallengeOnMediumRisk");
     const trust = await earnTrust(key, u, { cf: BERLIN, device: null });
     expect((await login(key, u, { cf: BERLIN, device: null }, { twoFactorTrustId: trust })).status).toBe(200);
