@@ -18,8 +18,8 @@ export const EVENT_TYPES = [
   "user.two-factor.success",
   "user.two-factor.recovery-code.used",
   "user.two-factor.recovery-codes.regenerated",
+  /** A lock starting (`phase: "start"`) or lifted by an administrator (`phase: "cancel"`). */
   "user.action",
-  "user.unlock",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -56,8 +56,6 @@ export type EdgeEvent = {
   applicationId?: string;
   [extra: string]: unknown;
 };
-
-export type EventEnvelope = { event: EdgeEvent };
 
 /** The fields a caller supplies; id and createInstant are filled in. */
 export type EventDraft = Omit<EdgeEvent, "id" | "createInstant"> & { id?: string };

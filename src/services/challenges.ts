@@ -16,6 +16,7 @@ import type { ChallengeInit, CompletedMethod, GuardVerdict, LoginContext } from 
 import type { EventContext } from "../storage/durable-objects/guard-events.ts";
 import type { EventInfo } from "../domain/events.ts";
 import type { RequestFacts } from "../http/request-info.ts";
+import type { RiskLoginPolicy } from "../domain/risk.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
 import { oobTargets } from "./oob-slots.ts";
@@ -112,9 +113,13 @@ export type LoginInput = { loginId: string; password: string; applicationId?: st
 /** After a first factor: the device trust, `noJWT` and `state` of the request, and where it came from. */
 export type FirstFactorInput = { twoFactorTrustId?: string; noJWT?: boolean; state?: Record<string, unknown> | null; facts?: RequestFacts };
 
+function isRiskPolicy(policy: LoginPolicy): policy is RiskLoginPolicy {
+  return policy === "ChallengeOnMediumRisk" || policy === "ChallengeOnHighRisk";
+}
+
 /** Whether the policy challenges users who have a method (the risk policies do, like Enabled). */
 export function challengesEnrolled(policy: LoginPolicy): boolean {
-  return policy === "Enabled" || policy === "ChallengeOnMediumRisk" || policy === "ChallengeOnHighRisk";
+  return policy === "Enabled" || isRiskPolicy(policy);
 }
 
 /** The event context of a request acting on a loaded user. */
@@ -129,7 +134,7 @@ async function loginContext(s: Services, ev: EventContext, facts: RequestFacts |
   return {
     ev,
     signals: { deviceId, country: sig?.country ?? null, asn: sig?.asn ?? null, latitude: sig?.latitude ?? null, longitude: sig?.longitude ?? null },
-    riskPolicy: policy === "ChallengeOnMediumRisk" || policy === "ChallengeOnHighRisk" ? policy : null,
+    riskPolicy: isRiskPolicy(policy) ? policy : null,
     authenticationType,
   };
 }

@@ -9,7 +9,7 @@ import { parseKeyring, sha256, type EncryptionKeyring } from "../../domain/crypt
 import { INITIAL_LOCKOUT_STATE, MAX_ATTEMPTS_PER_CHALLENGE, isLocked, lockActions, recordFailure, recordSuccess, type LockoutPolicy, type LockoutState } from "../../domain/lockout.ts";
 import type { ChallengeRecord, CompletedMethod, GuardVerdict } from "./user-guard-types.ts";
 import type { EventInfo } from "../../domain/events.ts";
-import { FLUSH_DELAY_MS, noteAlertWindow, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
+import { FLUSH_DELAY_MS, hasPendingEvents, noteAlertWindow, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
 import { flushOutbox, type FlushDeps } from "./guard-flush.ts";
 import { eventDepsFromEnv } from "../../services/event-flush.ts";
 import { newTrustId, nonceOf, trustDevice, trustStorageKeyOf, type NewTrust, type TrustRecord } from "./user-guard-ids.ts";
@@ -27,7 +27,6 @@ export const FLUSH_AT_KEY = "flush-at";
 
 export abstract class GuardCore extends DurableObject<Env> {
   #keyring: EncryptionKeyring | undefined;
-  #queued = false;
 
   protected get keyring(): EncryptionKeyring {
     this.#keyring ??= parseKeyring(this.env.ENCRYPTION_KEYS);
@@ -63,33 +62,26 @@ export abstract class GuardCore extends DurableObject<Env> {
       this.queue(ev, { type: "user.two-factor.failed-attempt", method }, now, alertNow ? { kind: "failed_attempts", factor: method, failures } : undefined);
     }
     if (isLocked(state, now)) {
+      const actions = lockActions(state);
       if (lockedNow) {
         this.dropChallenges();
         this.revokeAllTrusts();
-        const actions = lockActions(state);
         const lockedUntil = state.lockedUntil !== null && state.lockedUntil > 0 ? state.lockedUntil : null;
         if (ev) this.queue(ev, { type: "user.action", phase: "start", action: actions[0], actioneeUserId: ev.userId }, now, { kind: "account_locked", lockedUntil });
       }
-      return { status: "locked", actions: lockActions(state), lockedNow };
+      return { status: "locked", actions, lockedNow };
     }
     return { status: "invalid" };
   }
 
-  protected markQueued(): void {
-    this.#queued = true;
-  }
-
-  /** Queues an event in the current commit; `flush` then makes sure the alarm will hand it on. */
+  /** Queues an event in the current commit; `flushed` then makes sure the alarm will hand it on. */
   protected queue(ev: EventContext, draft: Parameters<typeof queueEvent>[2], now: number, alert?: OutboxAlert): void {
     queueEvent(this.kv, ev, draft, now, alert);
-    this.#queued = true;
   }
 
-  /** After a commit that queued events: the alarm fires once per burst (FLUSH_DELAY_MS later). */
+  /** After a commit: when events wait and no alarm is pending, one fires FLUSH_DELAY_MS later (once per burst). */
   protected async flushed<T>(verdict: T): Promise<T> {
-    if (!this.#queued) return verdict;
-    this.#queued = false;
-    if (this.kv.get(FLUSH_AT_KEY) === undefined) {
+    if (this.kv.get(FLUSH_AT_KEY) === undefined && hasPendingEvents(this.kv)) {
       const at = Date.now() + FLUSH_DELAY_MS;
       this.kv.put(FLUSH_AT_KEY, at);
       await this.ctx.storage.setAlarm(at);

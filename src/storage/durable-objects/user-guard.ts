@@ -29,9 +29,7 @@ export class UserGuard extends GuardCore {
   async checkLock(now: number, login?: LoginContext): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked || !login) return locked ?? { status: "ok" };
-    const risk = assessRisk(loginHistory(this.kv), login.signals, now);
-    recordLogin(this.kv, login.ev, login.signals, risk, now, login.authenticationType, false);
-    this.markQueued();
+    recordLogin(this.kv, login.ev, login.signals, assessRisk(loginHistory(this.kv), login.signals, now), now, login.authenticationType, false);
     return this.flushed({ status: "ok" });
   }
 
@@ -55,10 +53,7 @@ export class UserGuard extends GuardCore {
     // A risk policy at its level challenges even a trusted device (FusionAuth's ChallengeOn…Risk).
     const demanded = Boolean(risk && login?.riskPolicy && riskDemandsChallenge(login.riskPolicy, risk.level));
     if (trust && !demanded && trustCovers(trustRecord, trust)) {
-      if (login && risk) {
-        recordLogin(this.kv, login.ev, login.signals, risk, now, login.authenticationType, false);
-        this.markQueued();
-      }
+      if (login && risk) recordLogin(this.kv, login.ev, login.signals, risk, now, login.authenticationType, false);
       return this.flushed({ status: "trusted" });
     }
     for (const [k, value] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) if (value.expiresAt <= now) this.kv.delete(k);
