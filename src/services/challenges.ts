@@ -72,7 +72,7 @@ function challengeInit(
   loaded: LoadedUser,
   app: ApplicationRow | null,
   purpose: ChallengeInit["purpose"],
-  extra: { state: Record<string, unknown> | null; trustChallenge: string | null; codeHash: string | null; firstFactor?: string[]; passkeys: PasskeyRow[] },
+  extra: { state: Record<string, unknown> | null; trustChallenge: string | null; codeHash: string | null; firstFactor?: string[]; passkeys: PasskeyRow[]; enrolment?: boolean },
 ): ChallengeInit {
   const { settings } = ctx;
   const methods = activeMethods(loaded.methods, settings);
@@ -83,6 +83,7 @@ function challengeInit(
     userId: loaded.user.id,
     applicationId,
     purpose,
+    enrolment: purpose === "login" && extra.enrolment === true,
     ttlSeconds: settings.externalIdentifierConfiguration.twoFactorIdTimeToLiveInSeconds,
     state: extra.state,
     trustChallenge: extra.trustChallenge,
@@ -163,24 +164,46 @@ export async function passwordLogin(s: Services, ctx: TenantContext, input: Logi
   return finishFirstFactor(s, ctx, loaded, app, input, { amr: ["pwd"], passkey: false }, now);
 }
 
+/** What the login policy asks of a user after a first factor (see secondFactorPlan). */
+export type SecondFactorPlan = {
+  policy: LoginPolicy;
+  trustPolicy: TrustPolicy;
+  /** The user's methods of tenant-enabled types, and the passkeys that may serve as the second factor. */
+  methods: MethodRow[];
+  keys: PasskeyRow[];
+  /** How many of those the user could answer a challenge with (0: only enrolment can satisfy Required). */
+  eligible: number;
+  /** Whether a second factor is due (a device trust may still stand in for it when `eligible` > 0). */
+  due: boolean;
+};
+
+/**
+ * The one rule for "is a second factor due": /api/login (finishFirstFactor) and /api/two-factor/status
+ * both ask it, so they cannot disagree. A passkey that was the first factor cannot be the second; a
+ * user-verified passkey was already multi-factor. Without `first`, a password login is assumed.
+ */
+export function secondFactorPlan(settings: TenantSettings, loaded: LoadedUser, app: ApplicationRow | null, first: Pick<FirstFactor, "passkey" | "multiFactor"> = { passkey: false }): SecondFactorPlan {
+  const appMfa = completeApplicationSettings(app?.settings).multiFactorConfiguration;
+  const policy = appMfa.loginPolicy ?? settings.multiFactorConfiguration.loginPolicy;
+  const methods = activeMethods(loaded.methods, settings);
+  const keys = first.passkey ? [] : secondFactorPasskeys(loaded, settings);
+  const eligible = methods.length + keys.length;
+  const due = !first.multiFactor && (policy === "Required" || (challengesEnrolled(policy) && eligible > 0));
+  return { policy, trustPolicy: appMfa.trustPolicy, methods, keys, eligible, due };
+}
+
 /**
  * After a first factor (password, or a passkey without user verification): 242 with a challenge
  * when the login policy asks for a second factor and no device trust covers it, else 200.
  */
 export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded: LoadedUser, app: ApplicationRow | null, input: FirstFactorInput, first: FirstFactor, now: number): Promise<LoginOutcome> {
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
-  const appSettings = completeApplicationSettings(app?.settings);
-  const policy = appSettings.multiFactorConfiguration.loginPolicy ?? ctx.settings.multiFactorConfiguration.loginPolicy;
-  const methods = activeMethods(loaded.methods, ctx.settings);
-  const keys = first.passkey ? [] : secondFactorPasskeys(loaded, ctx.settings);
-  const eligible = methods.length + keys.length;
-  const mfaDue = !first.multiFactor && (policy === "Required" || (challengesEnrolled(policy) && eligible > 0));
+  const { policy, trustPolicy, methods, keys, eligible, due } = secondFactorPlan(ctx.settings, loaded, app, first);
   const ev = eventContext(ctx, loaded, app?.id ?? null, input.facts?.info);
   const login = await loginContext(s, ev, input.facts, policy, first.passkey ? "WEBAUTHN" : "PASSWORD");
 
-  if (mfaDue) {
-    const trustPolicy: TrustPolicy = appSettings.multiFactorConfiguration.trustPolicy;
-    const init = challengeInit(s, ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys });
+  if (due) {
+    const init = challengeInit(s, ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys, enrolment: eligible === 0 });
     const trust = eligible > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
     const v = await guard.startChallenge(init, now, trust, login);
     if (v.status === "locked") throw lockedError(v);

@@ -10,6 +10,7 @@ import { base32Decode, base32Encode, base64Decode, base64Encode, base64UrlEncode
 import { generateMethodId } from "../domain/ids.ts";
 import { buildOtpauthURI, TOTP_SECRET_BYTES } from "../domain/totp.ts";
 import { ApiError } from "../errors.ts";
+import { MAX_TWO_FACTOR_ID_TTL_SECONDS } from "../settings.ts";
 import { mfaMethods, recoveryCodes } from "../storage/d1/schema.ts";
 import { parseTwoFactorId, totpAad } from "../storage/durable-objects/user-guard.ts";
 import type { GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
@@ -161,7 +162,7 @@ export async function disableMethod(s: Services, ctx: TenantContext, userId: str
     remaining.length === 0 ? s.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)) : null,
   ].filter((x) => x !== null);
   if (statements.length) await s.db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
-  await guard.forgetMethods(removed);
+  await guard.removeMethods(removed, { now, retainStepsSeconds: MAX_TWO_FACTOR_ID_TTL_SECONDS });
   const gone = loaded.methods.filter((m) => removed.includes(m.id)).map((m) => ({ id: m.id, method: m.method, name: m.name }));
   await methodsRemoved(s, { tenantId: ctx.tenant.id, userId, info: input.info, user: ev.user }, gone);
 }

@@ -81,6 +81,8 @@ export async function updateUser(s: Services, tenantId: string, id: string, f: U
   } catch (err) {
     throw duplicateError(err) ?? err;
   }
+  // A new password or email, or deactivation, ends the trusts and open challenges of the old state (OWASP ASVS 4.0.3 §3.3.3).
+  if (f.password || updated.emailLower !== cur.emailLower || (cur.active && !updated.active)) await s.guard(tenantId, id).endSessions();
   return toUserJson(updated, loaded.methods);
 }
 

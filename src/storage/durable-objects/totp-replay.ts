@@ -1,6 +1,6 @@
 /**
  * TOTP matching and the replay guard inside the UserGuard: the last accepted time step per method
- * (`step:<methodId>`, RFC 6238 §5.2). Matching is the async phase (decrypt, HMAC) and writes nothing;
+ * (`step:<methodId>`, RFC 6238 §5.2), kept for a while after the method is removed (`step-until:<methodId>`). Matching is the async phase (decrypt, HMAC) and writes nothing;
  * `acceptTotpStep` is the synchronous commit that re-checks the step before storing it.
  */
 import { decryptSecret, type EncryptionKeyring } from "../../domain/crypto.ts";
@@ -13,6 +13,8 @@ type Kv = SyncKvStorage;
 export type TotpMatch = { methodId: string; step: number };
 
 const stepKey = (methodId: string) => `step:${methodId}`;
+const RETIRED_PREFIX = "step-until:";
+const retiredKey = (methodId: string) => RETIRED_PREFIX + methodId;
 
 /** Async phase: the first candidate whose key matches `code` at a step not yet accepted. */
 export async function findTotpMatch(kv: Kv, keyring: EncryptionKeyring, candidates: TotpCandidate[], code: string, now: number, owner: string | null): Promise<TotpMatch | null> {
@@ -31,9 +33,24 @@ export function acceptTotpStep(kv: Kv, match: TotpMatch): boolean {
   const last = kv.get(stepKey(match.methodId)) as number | undefined;
   if (last !== undefined && match.step <= last) return false;
   kv.put(stepKey(match.methodId), match.step);
+  // A new method that drew a removed one's id owns the record now: the sweep must not forget it.
+  kv.delete(retiredKey(match.methodId));
   return true;
 }
 
-export function forgetTotpSteps(kv: Kv, methodIds: string[]): void {
-  for (const id of methodIds) kv.delete(stepKey(id));
+/**
+ * A removed method's last step is kept until `until`, not forgotten: a challenge that snapshotted the
+ * method before its removal must not accept the code that removed it (RFC 6238 §5.2, one use per step).
+ */
+export function retireTotpSteps(kv: Kv, methodIds: string[], until: number): void {
+  for (const id of methodIds) kv.put(retiredKey(id), until);
+}
+
+/** Forgets the steps of removed methods whose retention ended. */
+export function sweepRetiredSteps(kv: Kv, now: number): void {
+  for (const [key, until] of kv.list<number>({ prefix: RETIRED_PREFIX })) {
+    if (until > now) continue;
+    kv.delete(key);
+    kv.delete(stepKey(key.slice(RETIRED_PREFIX.length)));
+  }
 }

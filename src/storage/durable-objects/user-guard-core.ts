@@ -16,6 +16,8 @@ import { newTrustId, nonceOf, trustDevice, trustStorageKeyOf, type NewTrust, typ
 
 
 export const NONCE_BYTES = 32;
+/** How long a challenge waits for the D1 consumption of a recovery code submitted to it (a crashed worker frees it then). */
+export const RECOVERY_HOLD_SECONDS = 10;
 /** The method id of the latest completion that named a method (see markLastUsed). */
 export const LAST_METHOD_KEY = "last-method";
 
@@ -130,10 +132,13 @@ export abstract class GuardCore extends DurableObject<Env> {
   protected async settle(nonceB64: string, ok: boolean, method: CompletedMethod, trustComputer: boolean, now: number, info: EventInfo): Promise<GuardVerdict> {
     const key = await this.challengeKey(nonceOf(nonceB64));
     const trust = trustComputer ? await newTrustId() : null;
-    const record = this.kv.get(key) as ChallengeRecord | undefined;
-    if (!record || record.expiresAt <= now) return { status: "not_found" };
+    const held = this.kv.get(key) as ChallengeRecord | undefined;
+    if (!held || (held.expiresAt <= now && !recoveryHeld(held, now))) return { status: "not_found" };
     const locked = this.locked(now);
     if (locked) return locked;
+    // Only the recovery check that holds the challenge may settle it meanwhile; it releases the hold.
+    if (method.kind !== "recovery" && recoveryHeld(held, now)) return { status: "invalid" };
+    const { recoveryHoldUntil: _released, ...record } = held;
     if (ok) return this.complete(key, record, method, trust, now, info);
     return this.flushed(this.failChallenge(key, record, now, info, method.kind === "recovery" ? "recovery code" : method.kind));
   }
@@ -200,4 +205,18 @@ export function challengeFactor(record: ChallengeRecord): string {
   if (record.codeMethodId) return record.oob?.find((t) => t.methodId === record.codeMethodId)?.channel ?? "code";
   if (record.totp.length) return "authenticator";
   return record.codeHash ? "code" : "unknown";
+}
+
+/** The challenge without the `gone` methods (TOTP keys, email/SMS targets, a code sent through one); null when it had none of them. */
+export function withoutMethods(record: ChallengeRecord, gone: Set<string>): ChallengeRecord | null {
+  const totp = record.totp.filter((c) => !gone.has(c.methodId));
+  const oob = record.oob?.filter((t) => !gone.has(t.methodId));
+  const codeGone = typeof record.codeMethodId === "string" && gone.has(record.codeMethodId);
+  if (totp.length === record.totp.length && oob?.length === record.oob?.length && !codeGone) return null;
+  return { ...record, totp, ...(oob ? { oob } : {}), ...(codeGone ? { codeHash: null, codeExpiresAt: null, codeMethodId: null } : {}) };
+}
+
+/** Is a recovery code of this challenge being consumed in D1 right now (see `recoveryHoldUntil`)? */
+export function recoveryHeld(record: ChallengeRecord, now: number): boolean {
+  return record.recoveryHoldUntil !== undefined && record.recoveryHoldUntil > now;
 }

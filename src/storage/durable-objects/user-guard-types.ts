@@ -54,6 +54,11 @@ export type ChallengeInit = {
   userId: string;
   applicationId: string | null;
   purpose: "login" | "step_up";
+  /**
+   * True only for a login of a user with no usable second factor at its start (FusionAuth's
+   * enrol-during-login): only then may the enrolment code (`addChallengeCode`) complete it.
+   */
+  enrolment: boolean;
   ttlSeconds: number;
   /** `state` from /api/two-factor/start, echoed on completion. */
   state: Record<string, unknown> | null;
@@ -99,6 +104,11 @@ export type ChallengeRecord = ChallengeInit & {
   codeExpiresAt?: number | null;
   /** The method the current code was sent through (for `lastUsed`). */
   codeMethodId?: string | null;
+  /**
+   * Until when a recovery code submitted to this challenge is being consumed in D1: meanwhile no
+   * other answer may complete, fail or expire the challenge, so a consumed code always completes it.
+   */
+  recoveryHoldUntil?: number;
   /** Login challenges: the risk judged at start, remembered into the history on success. */
   login?: { signals: LoginSignals; risk: RiskAssessment; alerted: boolean; authenticationType: string };
 };

@@ -9,7 +9,7 @@
  * It never returns a secret except the one it just minted (twoFactorId, trust id), and never logs codes.
  * Methods return result values, not exceptions (RPC exceptions lose their stack).
  */
-import { GuardCore, LAST_METHOD_KEY, NONCE_BYTES, challengeFactor } from "./user-guard-core.ts";
+import { GuardCore, LAST_METHOD_KEY, NONCE_BYTES, RECOVERY_HOLD_SECONDS, challengeFactor, recoveryHeld, withoutMethods } from "./user-guard-core.ts";
 import { utf8 } from "../../domain/encoding.ts";
 import { constantTimeEqual, randomBytes } from "../../domain/crypto.ts";
 import { isLocked, lockActions, unlock as unlockState, type LockoutPolicy, type LockoutState } from "../../domain/lockout.ts";
@@ -17,7 +17,7 @@ import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, G
 import type { EventInfo } from "../../domain/events.ts";
 import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
 import { loginHistory, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
-import { acceptTotpStep, findTotpMatch, forgetTotpSteps } from "./totp-replay.ts";
+import { acceptTotpStep, findTotpMatch, retireTotpSteps, sweepRetiredSteps } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
 import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustRefOf, type TrustRecord } from "./user-guard-ids.ts";
 
@@ -56,7 +56,8 @@ export class UserGuard extends GuardCore {
       if (login && risk) recordLogin(this.kv, login.ev, login.signals, risk, now, login.authenticationType, false);
       return this.flushed({ status: "trusted" });
     }
-    for (const [k, value] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) if (value.expiresAt <= now) this.kv.delete(k);
+    for (const [k, value] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) if (value.expiresAt <= now && !recoveryHeld(value, now)) this.kv.delete(k);
+    sweepRetiredSteps(this.kv, now);
     const suspicious = Boolean(login && risk && (demanded || risk.level === "high"));
     if (login && risk && suspicious) {
       this.queue(login.ev, { type: "user.login.suspicious", authenticationType: login.authenticationType, threatsDetected: risk.threats }, now, { kind: "suspicious_login" });
@@ -75,7 +76,9 @@ export class UserGuard extends GuardCore {
   /**
    * Completes a challenge with a code: the start-supplied code, or a TOTP code of any authenticator
    * method in the challenge (not replayed). A code shaped like a recovery code is not judged here: the
-   * answer `check_recovery` asks the caller to consume it in D1 and then call `settleRecovery`.
+   * answer `check_recovery` holds the challenge for it and asks the caller to consume it in D1 and
+   * then call `settleRecovery` (so a consumed code is never answered 404). While held, other answers
+   * are refused uncounted.
    */
   async verifyChallenge(input: VerifyChallengeInput): Promise<GuardVerdict> {
     const { now } = input;
@@ -90,18 +93,20 @@ export class UserGuard extends GuardCore {
     if (!record || record.expiresAt <= now) return { status: "not_found" };
     const locked = this.locked(now);
     if (locked) return locked;
+    if (recoveryHeld(record, now)) return { status: "invalid" };
     const info = input.info ?? {};
     if (record.codeHash && challengeCodeLive(record, now) && constantTimeEqual(utf8(input.codeHash), utf8(record.codeHash))) {
       return this.complete(key, record, record.codeMethodId ? { kind: "code", methodId: record.codeMethodId } : { kind: "code" }, trust, now, info);
     }
     if (totp && acceptTotpStep(this.kv, totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId }, trust, now, info);
     if (!totp && record.recoveryAvailable && looksLikeRecovery(input.code)) {
+      this.kv.put(key, { ...record, recoveryHoldUntil: now + RECOVERY_HOLD_SECONDS } satisfies ChallengeRecord);
       return { status: "check_recovery", tenantId: record.tenantId, userId: record.userId };
     }
     return this.flushed(this.failChallenge(key, record, now, info, challengeFactor(record)));
   }
 
-  /** Second half of a recovery-code completion: `consumed` says whether D1 consumed an unused code. */
+  /** Second half of a recovery-code completion: `consumed` says whether D1 consumed an unused code; releases the hold. */
   async settleRecovery(nonceB64: string, consumed: boolean, trustComputer: boolean, now: number, info: EventInfo = {}): Promise<GuardVerdict> {
     return this.settle(nonceB64, consumed, { kind: "recovery" }, trustComputer, now, info);
   }
@@ -162,6 +167,7 @@ export class UserGuard extends GuardCore {
     const key = await this.challengeKey(nonceOf(nonceB64));
     const record = this.liveChallenge(key, now, expectTenantId);
     if (!record) return { status: "not_found" };
+    if (recoveryHeld(record, now)) return { status: "invalid" };
     const ceremony = takeCeremony(this.kv, challengeHash, { ceremony: "second_factor", tenantId: record.tenantId }, now);
     const locked = this.locked(now);
     if (locked) return locked;
@@ -178,12 +184,14 @@ export class UserGuard extends GuardCore {
 
   /**
    * Adds a one-time code to a live challenge (Required-policy enrolment: enabling the first method
-   * with a twoFactorId returns a code that completes that challenge).
+   * with a twoFactorId returns a code that completes that challenge). Refused (false) unless the
+   * challenge is a login of a user who had no usable second factor when it started: a step-up, or a
+   * login of a user with a method, must be answered with that method (NIST SP 800-63B §6.1.2.1).
    */
   async addChallengeCode(nonceB64: string, codeHash: string, now: number): Promise<boolean> {
     const key = await this.challengeKey(nonceOf(nonceB64));
     const record = this.kv.get(key) as ChallengeRecord | undefined;
-    if (!record || record.expiresAt <= now) return false;
+    if (!record || record.expiresAt <= now || record.purpose !== "login" || record.enrolment !== true) return false;
     this.kv.put(key, { ...record, codeHash, codeExpiresAt: null, codeMethodId: null });
     return true;
   }
@@ -253,12 +261,26 @@ export class UserGuard extends GuardCore {
     return this.flushed({ status: "verified", method: { kind: "recovery" } });
   }
 
-  /** Forgets a removed method's replay state. */
-  async forgetMethods(methodIds: string[]): Promise<void> {
-    forgetTotpSteps(this.kv, methodIds);
+  /**
+   * Methods were removed: every open challenge loses them (TOTP key, email/SMS target, a code sent
+   * through one), their TOTP steps are kept `retainStepsSeconds` longer (the longest challenge
+   * lifetime) so the removal's own code cannot be replayed, and their disable codes die.
+   */
+  async removeMethods(methodIds: string[], opts: { now: number; retainStepsSeconds: number }): Promise<{ challengesChanged: number }> {
+    const gone = new Set(methodIds);
+    let challengesChanged = 0;
+    for (const [key, record] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) {
+      const stripped = withoutMethods(record, gone);
+      if (!stripped) continue;
+      this.kv.put(key, stripped);
+      challengesChanged++;
+    }
+    sweepRetiredSteps(this.kv, opts.now);
+    retireTotpSteps(this.kv, methodIds, opts.now + opts.retainStepsSeconds);
     // A later method may get a removed one's id: its first use must be written.
     if (methodIds.includes(this.kv.get(LAST_METHOD_KEY) as string)) this.kv.delete(LAST_METHOD_KEY);
     for (const id of methodIds) this.kv.delete(slotKey(`disable:${id}`));
+    return { challengesChanged };
   }
 
   /** Trust status for `GET/POST /api/two-factor/status`. */
@@ -295,6 +317,16 @@ export class UserGuard extends GuardCore {
   /** The user's live device trusts, each named by a reference that is not the trust id itself. */
   async listTrusts(now: number): Promise<Array<TrustRecord & { ref: string }>> {
     return [...this.kv.list<TrustRecord>({ prefix: "t:" })].filter(([, t]) => t.expiration > now).map(([key, t]) => ({ ...t, ref: trustRefOf(key) }));
+  }
+
+  /**
+   * The user's password or email changed, or the user was deactivated: every open challenge (and
+   * email/SMS code) and every device trust ends, so nothing earned under the old state outlives it.
+   */
+  async endSessions(): Promise<{ challengesEnded: number; trustsRevoked: number }> {
+    const challengesEnded = [...this.kv.list({ prefix: "c:" })].length;
+    this.dropChallenges();
+    return { challengesEnded, trustsRevoked: await this.revokeTrusts(null) };
   }
 
   /** Revokes one trust (by reference) or, with null, all of them; answers how many ended. */
