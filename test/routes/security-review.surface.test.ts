@@ -104,6 +104,28 @@ describe("no existence oracle through caller-chosen ids (item 9)", () => {
     expect(probe.json).toEqual(fieldError("applicationId", "invalid"));
   });
 
+  it("tenant B's key creating an API key with tenant A's key id gets the answer a fresh id gets", async () => {
+    const a = await createTenant();
+    const b = await createTenant();
+    const keyA = await createApiKey(a.id);
+    const { key: keyB } = await createApiKey(b.id);
+    const probe = await api(`/api/api-key/${keyA.id}`, { method: "POST", key: keyB, body: { apiKey: {} } });
+    const fresh = await api(`/api/api-key/${crypto.randomUUID()}`, { method: "POST", key: keyB, body: { apiKey: {} } });
+    expect({ status: probe.status, json: probe.json }).toEqual({ status: fresh.status, json: fresh.json });
+    expect(probe.json).toEqual(fieldError("keyId", "invalid"));
+  });
+
+  it("tenant B's key creating a tenant with tenant A's id gets the answer a fresh id gets (401: tenants need an all-tenants key)", async () => {
+    const a = await createTenant();
+    const b = await createTenant();
+    const { key: keyB } = await createApiKey(b.id);
+    const body = { tenant: { name: "probe" } };
+    const probe = await api(`/api/tenant/${a.id}`, { method: "POST", key: keyB, body });
+    const fresh = await api(`/api/tenant/${crypto.randomUUID()}`, { method: "POST", key: keyB, body });
+    expect({ status: probe.status, text: probe.text }).toEqual({ status: 401, text: "" });
+    expect({ status: fresh.status, text: fresh.text }).toEqual({ status: 401, text: "" });
+  });
+
   it("a key valid for all tenants may still choose ids (imports that keep ids)", async () => {
     const t = await createTenant();
     const id = crypto.randomUUID();
@@ -111,6 +133,8 @@ describe("no existence oracle through caller-chosen ids (item 9)", () => {
     expect({ status: r.status, id: r.json.user.id }).toEqual({ status: 200, id });
     const appId = crypto.randomUUID();
     expect((await api(`/api/application/${appId}`, { method: "POST", tenantId: t.id, body: { application: { name: "kept" } } })).json.application.id).toBe(appId);
+    const keyId = crypto.randomUUID();
+    expect((await api(`/api/api-key/${keyId}`, { method: "POST", body: { apiKey: { tenantId: t.id } } })).json.apiKey.id).toBe(keyId);
   });
 });
 
