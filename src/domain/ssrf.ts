@@ -110,7 +110,9 @@ export function classifyHost(host: string): HostClass {
   }
   const quad = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
   if (quad) return classifyV4(v4(Number(quad[1]), Number(quad[2]), Number(quad[3]), Number(quad[4])));
-  const name = h.endsWith(".") ? h.slice(0, -1) : h;
+  // Trailing dots: the parser keeps all but one (`127.0.0.1..` stays a name), a resolver may drop them.
+  const name = h.replace(/\.+$/, "");
+  if (name !== h) return name === "" ? "invalid" : classifyHost(name);
   if (name === "localhost" || name.endsWith(".localhost")) return "loopback";
   if (!name.includes(".")) return "internal-name"; // single label: completed by the resolver's search list
   if (INTERNAL_SUFFIXES.some((s) => name.endsWith(`.${s}`))) return "internal-name";

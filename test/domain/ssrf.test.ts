@@ -21,6 +21,10 @@ describe("classifyHost: IPv4 in every numeric form", () => {
     ["http://127.0.1/", "loopback"], // three parts
     ["http://127.0.0.1./", "loopback"], // trailing dot
     ["http://１２７.０.０.１/", "loopback"], // full-width digits (IDNA maps them)
+    ["http://%31%32%37.0.0.1/", "loopback"], // percent-encoded host
+    ["http://127.0.0.1../", "loopback"], // two trailing dots: the parser keeps it a name
+    ["https:\\\\127.0.0.1\\x", "loopback"], // backslashes count as slashes in special URLs
+    ["http://[::ffff:0:127.0.0.1]/", "reserved"], // IPv4-translated, RFC 2765
     ["http://0.0.0.0/", "unspecified"],
     ["http://0/", "unspecified"],
     ["http://10.0.0.5/", "private"],
@@ -81,6 +85,8 @@ describe("classifyHost: names", () => {
   it.each([
     ["http://localhost/", "loopback"],
     ["http://LOCALHOST./", "loopback"],
+    ["http://localhost../", "loopback"],
+    ["http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/", "loopback"], // IDNA maps enclosed letters
     ["http://api.localhost/", "loopback"], // RFC 6761 §6.3
     ["http://metadata.google.internal/", "internal-name"],
     ["http://metadata.google.internal./", "internal-name"],
@@ -97,9 +103,20 @@ describe("classifyHost: names", () => {
     expect(host(url)).toBe("public"),
   );
 
+  it("bare hosts given directly are read the same way", () => {
+    expect(classifyHost("0x7f000001")).toBe("loopback");
+    expect(classifyHost("::ffff:169.254.169.254")).toBe("link-local");
+    expect(classifyHost("[fe80::1]")).toBe("link-local");
+    expect(classifyHost("Metadata.Google.Internal")).toBe("internal-name");
+    expect(classifyHost("example.com")).toBe("public");
+  });
+
   it("an unparsable host is not public", () => {
     expect(classifyHost("")).toBe("invalid");
     expect(classifyHost("[::1")).toBe("invalid");
+    expect(classifyHost("...")).toBe("invalid");
+    expect(classifyHost("127.0.0.1:80")).toBe("invalid");
+    expect(classifyHost("evil.com/@127.0.0.1")).toBe("invalid");
   });
 });
 
