@@ -120,3 +120,15 @@ export function requireTenantRow(c: { var: { auth: AuthContext } }): TenantRow {
   return t;
 }
 
+
+/**
+ * User, application and API key ids are global, so creating one with a chosen id that another
+ * tenant already uses cannot succeed, and any other answer would tell a tenant-scoped caller that
+ * the id exists elsewhere. Such callers therefore may not choose these ids at all: the refusal does
+ * not depend on the id. Keys valid for all tenants (which see every tenant anyway) may, e.g. for imports.
+ */
+export function refuseChosenIdFromTenantKey(c: { var: { auth: AuthContext } }, field: "userId" | "applicationId" | "keyId"): void {
+  if (c.var.auth.keyTenantId !== null) {
+    throw ApiError.field(field, "invalid", `A tenant-scoped API key cannot choose the [${field}]; create without one, or use a key valid for all tenants.`);
+  }
+}

@@ -7,7 +7,8 @@
  *
  * Scope: a key valid for all tenants (`keyTenantId === null`) manages every key. A tenant-scoped key
  * manages its own tenant's keys only: it cannot create a key for another tenant or an all-tenants
- * key (401), and another tenant's key, or an all-tenants key, answers 404 like a missing one.
+ * key (401), and another tenant's key, or an all-tenants key, answers 404 like a missing one. It
+ * cannot choose a new key's id either (ids are global: see `refuseChosenIdFromTenantKey`).
  *
  * FusionAuth restrictions this service cannot enforce (endpoint permissions, expiry, IP ACLs) are
  * refused with a 400 rather than silently dropped, so nobody receives a broader key than asked for.
@@ -19,6 +20,7 @@ import { base64UrlEncode } from "../domain/encoding.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody } from "../http/validate.ts";
+import { refuseChosenIdFromTenantKey } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
 import { keyedHash } from "../services/hashing.ts";
 import { apiKeys } from "../storage/d1/schema.ts";
@@ -86,12 +88,13 @@ function constraintError(err: unknown): ApiError | null {
   return null;
 }
 
-async function createKey(c: Ctx, id: string) {
+async function createKey(c: Ctx, id: string, chosenId = false) {
   const { apiKey } = await parseBody(c, apiKeyRequest);
   const own = c.var.auth.keyTenantId;
   // A tenant-scoped caller may only mint keys for its own tenant: never another tenant's, never an all-tenants key.
   const tenantId = own === null ? (apiKey.tenantId ?? null) : apiKey.tenantId === undefined ? own : apiKey.tenantId;
   if (own !== null && tenantId !== own) throw ApiError.unauthorized();
+  if (chosenId) refuseChosenIdFromTenantKey(c, "keyId");
 
   const { db, pepper, random, now, config } = c.var.services;
   const key = apiKey.key ?? base64UrlEncode(random(GENERATED_KEY_BYTES));
@@ -117,7 +120,7 @@ apiKeyRoutes.post("/", (c) => createKey(c, crypto.randomUUID()));
 apiKeyRoutes.post("/:keyId", (c) => {
   const id = c.req.param("keyId");
   if (!uuid.safeParse(id).success) throw ApiError.field("keyId", "invalid", "The keyId must be a UUID.");
-  return createKey(c, id);
+  return createKey(c, id, true);
 });
 
 apiKeyRoutes.get("/", async (c) => {
@@ -148,7 +151,7 @@ const created = {
   401: { description: "Missing or invalid API key, or a tenant-scoped caller asked for a key outside its tenant (empty body)." },
 };
 registerRoute({ method: "post", path: "/api/api-key", summary: "Create an API key with a generated id", tags, auth: "apiKey", body: apiKeyRequest, responses: created });
-registerRoute({ method: "post", path: "/api/api-key/:keyId", summary: "Create an API key with the given id", tags, auth: "apiKey", body: apiKeyRequest, responses: created });
+registerRoute({ method: "post", path: "/api/api-key/:keyId", summary: "Create an API key with the given id (keys valid for all tenants only)", tags, auth: "apiKey", body: apiKeyRequest, responses: created });
 registerRoute({ method: "get", path: "/api/api-key", summary: "List the API keys visible to this key", tags, auth: "apiKey", responses: { 200: { description: "Keys (never the key itself).", schema: z.object({ apiKeys: z.array(apiKeyJson) }) } } });
 registerRoute({ method: "get", path: "/api/api-key/:keyId", summary: "Retrieve an API key", tags, auth: "apiKey", responses: { 200: { description: "Found (never the key itself).", schema: z.object({ apiKey: apiKeyJson }) }, 404: missing } });
 registerRoute({ method: "delete", path: "/api/api-key/:keyId", summary: "Delete an API key (refused from the next request on)", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: missing } });

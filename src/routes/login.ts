@@ -1,4 +1,7 @@
-/** POST /api/login: 200 token, 242 two-factor challenge, 404 bad credentials (no enumeration), 409 locked. */
+/**
+ * POST /api/login: 200 token, 242 two-factor challenge, 404 bad credentials (no enumeration), 409 locked
+ * (to the right password, or on the failure that sets the lock; src/services/challenges.ts passwordLogin).
+ */
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { z } from "zod";
@@ -46,7 +49,7 @@ registerRoute({
     200: { description: "Authenticated (no second factor due, or a valid device trust).", schema: loginResponse },
     242: { description: "Credentials accepted; complete the challenge with /api/two-factor/login.", schema: twoFactorChallenge },
     400: INVALID_REQUEST,
-    404: { description: "Unknown user or wrong password (same empty answer)." },
+    404: { description: "Unknown user or wrong password (same empty answer, same work), also for an account that is already locked." },
     409: ACCOUNT_LOCKED,
   },
 });

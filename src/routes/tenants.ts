@@ -9,7 +9,8 @@
  *   (any other key: 401). A tenant-scoped key may read and update its own tenant only; every other
  *   tenant id answers exactly like a missing one (404, empty).
  * - Applications live inside the request's tenant (`requireTenant`); an id of another tenant's
- *   application answers 404 like a missing one.
+ *   application answers 404 like a missing one. Only a key valid for all tenants may choose a new
+ *   application's id (`refuseChosenIdFromTenantKey`).
  * Tenant names are not unique: a uniqueness check would let a tenant-scoped key probe other
  * tenants' names by renaming its own.
  */
@@ -20,7 +21,7 @@ import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseUpdate } from "../http/merge.ts";
 import { parseBody } from "../http/validate.ts";
-import { requireTenant } from "../middleware/auth.ts";
+import { refuseChosenIdFromTenantKey, requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
 import { applicationSettingsSchema, completeApplicationSettings, completeTenantSettings, tenantSettingsSchema } from "../settings.ts";
 import { applications, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
@@ -161,6 +162,7 @@ applicationRoutes.post("/", (c) => createApplication(c, crypto.randomUUID()));
 applicationRoutes.post("/:applicationId", (c) => {
   const id = c.req.param("applicationId");
   if (!uuid.safeParse(id).success) throw ApiError.field("applicationId", "invalid", "The applicationId must be a UUID.");
+  refuseChosenIdFromTenantKey(c, "applicationId");
   return createApplication(c, id);
 });
 
@@ -204,7 +206,7 @@ function document(resource: "tenant" | "application", tag: string, one: z.ZodTyp
   const ok = (d: string): ResponseDoc => ({ description: d, schema: single });
   const docs: Array<[HttpMethod, string, string, z.ZodType | undefined, Record<number, ResponseDoc>]> = [
     ["post", base, `Create a ${resource} with a generated id`, request, { 200: ok("Created."), 400: invalid }],
-    ["post", idPath, `Create a ${resource} with the given id`, request, { 200: ok("Created."), 400: invalid }],
+    ["post", idPath, `Create a ${resource} with the given id (keys valid for all tenants only)`, request, { 200: ok("Created."), 400: invalid }],
     ["get", base, `List ${resource}s`, undefined, { 200: { description: "All visible.", schema: list } }],
     ["get", idPath, `Retrieve a ${resource}`, undefined, { 200: ok("Found."), 404: missing }],
     ["put", idPath, `Replace a ${resource} (defaults re-applied)`, request, { 200: ok("Updated."), 400: invalid, 404: missing }],

@@ -22,7 +22,11 @@ export const startRequest = z.object({
   userId: uuid.optional(),
   loginId: z.string().trim().min(1).max(254).optional(),
   applicationId: uuid.optional(),
-  code: z.string().trim().regex(/^[A-Za-z0-9]{4,32}$/, "must be 4 to 32 letters or digits").optional(),
+  /**
+   * A caller-supplied code: at least 6 letters or digits, so a guess has at most a 2^-20 chance
+   * (NIST SP 800-63B §5.1.3.2). FusionAuth accepts shorter codes; a 4-digit code (~13 bits) is refused here.
+   */
+  code: z.string().trim().regex(/^[A-Za-z0-9]{6,32}$/, "must be 6 to 32 letters or digits").optional().meta({ description: "Instead of a generated 6-digit code: 6 to 32 letters or digits (FusionAuth also accepts shorter ones)." }),
   state: z.record(z.string(), z.unknown()).optional(),
   trustChallenge: z.string().max(256).optional(),
 });

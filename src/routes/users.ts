@@ -1,11 +1,14 @@
-/** /api/user: create, retrieve (by id, email, loginId, username), update, patch, delete. */
+/**
+ * /api/user: create, retrieve (by id, email, loginId, username), update, patch, delete.
+ * Only a key valid for all tenants may choose a new user's id (`refuseChosenIdFromTenantKey`).
+ */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
-import { requireTenant } from "../middleware/auth.ts";
+import { refuseChosenIdFromTenantKey, requireTenant } from "../middleware/auth.ts";
 import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
 import { loadUser, toUserJson, type UserLookup } from "../services/users.ts";
 import { userJson, userRequest, uuid } from "./schemas.ts";
@@ -52,6 +55,7 @@ userRoutes.post("/", (c) => create(c, undefined));
 userRoutes.post("/:userId", (c) => {
   const id = c.req.param("userId");
   if (!uuid.safeParse(id).success) throw ApiError.field("userId", "invalid", "The userId must be a UUID.");
+  refuseChosenIdFromTenantKey(c, "userId");
   return create(c, id);
 });
 
@@ -77,7 +81,7 @@ const userBody = { description: "The user (never a secret).", schema: z.object({
 const missing = { description: "Not found (empty)." };
 const invalid = { description: "Invalid request.", schema: errorsSchema };
 registerRoute({ method: "post", path: "/api/user", summary: "Create a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid } });
-registerRoute({ method: "post", path: "/api/user/:userId", summary: "Create a user with the given id", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid } });
+registerRoute({ method: "post", path: "/api/user/:userId", summary: "Create a user with the given id (keys valid for all tenants only)", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid } });
 registerRoute({ method: "get", path: "/api/user", summary: "Retrieve a user by email, loginId or username", tags, auth: "apiKey", query: lookupQuery, responses: { 200: userBody, 400: invalid, 404: missing } });
 registerRoute({ method: "get", path: "/api/user/:userId", summary: "Retrieve a user", tags, auth: "apiKey", responses: { 200: userBody, 404: missing } });
 registerRoute({ method: "put", path: "/api/user/:userId", summary: "Replace a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });

@@ -47,7 +47,7 @@ const headers = z
 const timeout = (fallback: number, description: string) => z.number().int().min(100).max(10_000).default(fallback).meta({ description });
 
 export const webhookFields = z.object({
-  url: z.string().trim().min(1).max(2048).meta({ description: "https:// (http:// only while ENVIRONMENT is development or test)." }),
+  url: z.string().trim().min(1).max(2048).meta({ description: "https:// to a public host; http:// and loopback, private, link-local or internal targets only while ENVIRONMENT is development or test." }),
   description: z.string().trim().max(255).optional(),
   eventsEnabled: eventsEnabled.default({}),
   headers: headers.default({}),

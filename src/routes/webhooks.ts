@@ -14,6 +14,7 @@
 import { and, count, desc, eq, sql } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { webhookUrlProblem } from "../domain/ssrf.ts";
 import { isDevEnvironment, type AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseUpdate } from "../http/merge.ts";
@@ -44,19 +45,17 @@ type Ctx = Context<AppEnv>;
 /** Each endpoint costs a fetch per event; a handful per tenant covers every real integration. */
 export const MAX_WEBHOOKS_PER_TENANT = 10;
 
-/** https only, except http while ENVIRONMENT is development or test (local listeners). No userinfo. */
+/**
+ * The webhook URL policy (src/domain/ssrf.ts): https to a public host in production; http and local
+ * listeners only while ENVIRONMENT is development or test. No userinfo.
+ */
 function checkedUrl(c: Ctx, raw: string): string {
-  let u: URL | null = null;
-  try {
-    u = new URL(raw);
-  } catch {
-    // reported below
+  const problem = webhookUrlProblem(raw, { production: !isDevEnvironment(c.var.config.ENVIRONMENT) });
+  if (problem === "target") {
+    throw ApiError.field("webhook.url", "invalid", "The [webhook.url] must not point at a loopback, private, link-local or internal address.");
   }
-  const httpOk = u?.protocol === "http:" && isDevEnvironment(c.var.config.ENVIRONMENT);
-  if (!u || (u.protocol !== "https:" && !httpOk) || u.username || u.password) {
-    throw ApiError.field("webhook.url", "invalid", "The [webhook.url] must be an https:// URL without credentials.");
-  }
-  return u.href;
+  if (problem !== null) throw ApiError.field("webhook.url", "invalid", "The [webhook.url] must be an https:// URL without credentials.");
+  return new URL(raw).href;
 }
 
 /** Checks what zod cannot know (the URL policy, the tenant) and returns the row's url and settings. */

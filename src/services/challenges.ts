@@ -146,21 +146,26 @@ async function loginContext(s: Services, ev: EventContext, facts: RequestFacts |
 export type FirstFactor = { amr: string[]; passkey: boolean; multiFactor?: boolean };
 export type LoginOutcome = { status: 200 | 242; body: Record<string, unknown> };
 
-/** POST /api/login. Wrong password and unknown user answer the same 404; nothing is minted before MFA. */
+/**
+ * POST /api/login. Wrong password and unknown user answer the same 404 after the same work: a
+ * password hash check and one UserGuard failure count — the user's own, or for an unknown, inactive
+ * or password-less login id a stand-in guard named by a keyed hash of the login id, which locks
+ * after the same number of failures. 409 (locked) needs the right password, except on the failure
+ * that reaches the limit (FusionAuth's answer), which the stand-in gives at the same attempt.
+ * Nothing is minted before MFA.
+ */
 export async function passwordLogin(s: Services, ctx: TenantContext, input: LoginInput): Promise<LoginOutcome> {
   const [loaded, app] = await Promise.all([loadUser(s.db, ctx.tenant.id, { by: "loginId", loginId: input.loginId }), loadApplication(s, ctx.tenant.id, input.applicationId)]);
+  const now = s.now();
+  const policy = lockoutPolicy(ctx.settings);
   if (!loaded || !loaded.user.passwordHash || !loaded.user.active) {
     await verifyPassword(input.password, DUMMY_PASSWORD_HASH); // same cost as a real check: no timing oracle
-    throw ApiError.notFound();
+    const standIn = `unknown-login:${await keyedHash(s.pepper, "unknown-login", ctx.tenant.id, input.loginId.trim().toLowerCase())}`;
+    return refusePassword(await s.guard(ctx.tenant.id, standIn).recordFailedAttempt(policy, now));
   }
-  const now = s.now();
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const { ok } = await verifyPassword(input.password, loaded.user.passwordHash);
-  if (!ok) {
-    const v = await guard.recordFailedAttempt(lockoutPolicy(ctx.settings), now, eventContext(ctx, loaded, app?.id ?? null, input.facts?.info));
-    if (v.status === "locked") throw lockedError(v);
-    throw ApiError.notFound();
-  }
+  if (!ok) return refusePassword(await guard.recordFailedAttempt(policy, now, eventContext(ctx, loaded, app?.id ?? null, input.facts?.info)));
   return finishFirstFactor(s, ctx, loaded, app, input, { amr: ["pwd"], passkey: false }, now);
 }
 
@@ -190,6 +195,12 @@ export function secondFactorPlan(settings: TenantSettings, loaded: LoadedUser, a
   const eligible = methods.length + keys.length;
   const due = !first.multiFactor && (policy === "Required" || (challengesEnrolled(policy) && eligible > 0));
   return { policy, trustPolicy: appMfa.trustPolicy, methods, keys, eligible, due };
+}
+
+/** A wrong password: 404, or 409 only when this very failure set the lock (an earlier lock is not revealed). */
+function refusePassword(v: GuardVerdict): never {
+  if (v.status === "locked" && v.lockedNow) throw lockedError(v);
+  throw ApiError.notFound();
 }
 
 /**

@@ -7,6 +7,7 @@
  * the URL's query or the response into `error`.
  */
 import type { FetchFn } from "../adapters/http.ts";
+import { webhookUrlProblem } from "../domain/ssrf.ts";
 import { ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signPayload } from "../domain/webhook-signature.ts";
 
 export type DeliveryRequest = {
@@ -25,9 +26,15 @@ export type DeliveryRequest = {
   now: number;
 };
 
-export type DeliveryOutcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string };
+/** `permanent`: retrying cannot help (the target is refused by policy), so the delivery fails now. */
+export type DeliveryOutcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string; permanent?: true };
 
-export async function sendWebhook(req: DeliveryRequest, fetchFn: FetchFn): Promise<DeliveryOutcome> {
+/**
+ * `production`: the URL policy is checked again before every fetch (a row stored before the policy,
+ * or under another ENVIRONMENT, never reaches a loopback, private or metadata address).
+ */
+export async function sendWebhook(req: DeliveryRequest, fetchFn: FetchFn, policy: { production: boolean }): Promise<DeliveryOutcome> {
+  if (webhookUrlProblem(req.url, policy) !== null) return { ok: false, statusCode: null, error: "target refused by the webhook URL policy", permanent: true };
   const headers = new Headers(req.headers);
   headers.set("Content-Type", "application/json");
   headers.set(SIGNATURE_HEADER, await signPayload(req.secret, req.body, req.now));

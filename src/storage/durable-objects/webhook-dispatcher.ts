@@ -19,6 +19,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { parseKeyring, randomBytes, type EncryptionKeyring } from "../../domain/crypto.ts";
 import type { EdgeEvent } from "../../domain/events.ts";
 import { nextAttempt } from "../../domain/webhook-backoff.ts";
+import { isDevEnvironment } from "../../env.ts";
 import { sendWebhook, type DeliveryOutcome } from "../../services/webhook-send.ts";
 import { openWebhookSecret, subscribes, type WebhookSettings } from "../../services/webhooks.ts";
 import { schema, webhookDeliveries, webhooks } from "../d1/schema.ts";
@@ -166,10 +167,11 @@ export class WebhookDispatcher extends DurableObject<Env> {
         : await sendWebhook(
             { url: hook.url, headers: settings.headers ?? {}, timeoutMs: settings.readTimeout ?? 5000, secret, body: task.body, eventId: task.eventId, attempt, now: seconds(Date.now()) },
             (url, init) => fetch(url, init),
+            { production: !isDevEnvironment(this.env.ENVIRONMENT) },
           ).catch((): DeliveryOutcome => ({ ok: false, statusCode: null, error: "send failed" }));
     const now = Date.now();
     const key = taskKey(task.webhookId, task.eventId);
-    const next = outcome.ok ? null : nextAttempt(attempt, now, jitter());
+    const next = outcome.ok || outcome.permanent ? null : nextAttempt(attempt, now, jitter());
     if (next?.kind === "retry") this.kv.put(key, { ...task, attempts: attempt, nextAttemptAt: next.at } satisfies DeliveryTask);
     else this.kv.delete(key);
     const status = outcome.ok ? "succeeded" : next?.kind === "retry" ? "pending" : "failed";
