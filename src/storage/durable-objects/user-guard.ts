@@ -17,7 +17,7 @@ import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, G
 import type { EventInfo } from "../../domain/events.ts";
 import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
 import { loginHistory, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
-import { acceptTotpStep, findTotpMatch, forgetTotpSteps } from "./totp-replay.ts";
+import { acceptTotpStep, findTotpMatch, forgetTotpSteps, replayReason } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
 import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustRefOf, type TrustRecord } from "./user-guard-ids.ts";
 
@@ -83,7 +83,8 @@ export class UserGuard extends GuardCore {
     const seen = this.kv.get(key) as ChallengeRecord | undefined;
     if (!seen || seen.expiresAt <= now) return { status: "not_found" };
     if (input.expectTenantId && input.expectTenantId !== seen.tenantId) return { status: "not_found" };
-    const totp = await findTotpMatch(this.kv, this.keyring, seen.totp, input.code, now, `${seen.tenantId}:${seen.userId}`);
+    const lookup = await findTotpMatch(this.kv, this.keyring, seen.totp, input.code, now, `${seen.tenantId}:${seen.userId}`);
+    const totp = lookup.match;
     const trust = input.trustComputer ? await newTrustId() : null;
     // Commit phase: synchronous from here on, so no other call can interleave between check and write.
     const record = this.kv.get(key) as ChallengeRecord | undefined;
@@ -98,7 +99,8 @@ export class UserGuard extends GuardCore {
     if (!totp && record.recoveryAvailable && looksLikeRecovery(input.code)) {
       return { status: "check_recovery", tenantId: record.tenantId, userId: record.userId };
     }
-    return this.flushed(this.failChallenge(key, record, now, info, challengeFactor(record)));
+    const replay = replayReason(lookup);
+    return this.flushed(this.failChallenge(key, record, now, info, replay ? "authenticator" : challengeFactor(record), replay));
   }
 
   /** Second half of a recovery-code completion: `consumed` says whether D1 consumed an unused code. */
@@ -225,7 +227,8 @@ export class UserGuard extends GuardCore {
    * Recovery-shaped codes are left to the caller (`check_recovery`), who then calls `settleDirect`.
    */
   async verifyDirect(candidates: TotpCandidate[], code: string, recoveryAllowed: boolean, policy: LockoutPolicy, now: number, oob?: OobCheck, ev?: EventContext): Promise<GuardVerdict> {
-    const totp = await findTotpMatch(this.kv, this.keyring, candidates, code, now, null);
+    const lookup = await findTotpMatch(this.kv, this.keyring, candidates, code, now, null);
+    const totp = lookup.match;
     const locked = this.locked(now);
     if (locked) return locked;
     const slot = oob ? matchSlot(this.kv, oob, now) : "miss";
@@ -240,8 +243,9 @@ export class UserGuard extends GuardCore {
     }
     if (!totp && recoveryAllowed && looksLikeRecovery(code)) return { status: "check_recovery" };
     if (oob) failSlot(this.kv, oob.slot);
-    const factor = oob ? oob.channel ?? "code" : candidates.length ? "authenticator" : "code";
-    return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor }));
+    const reason = replayReason(lookup);
+    const factor = reason ? "authenticator" : oob ? oob.channel ?? "code" : candidates.length ? "authenticator" : "code";
+    return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor, reason }));
   }
 
   async settleDirect(consumed: boolean, policy: LockoutPolicy, now: number, ev?: EventContext): Promise<GuardVerdict> {
