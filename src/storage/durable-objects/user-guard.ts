@@ -127,11 +127,19 @@ export class UserGuard extends GuardCore {
     return record ? { status: "ceremony", record } : { status: "not_found" };
   }
 
-  /** Outcome of a passkey assertion outside a challenge: a failure counts toward the account lock. */
-  async settleAssertion(ok: boolean, policy: LockoutPolicy, now: number, ev?: EventContext): Promise<GuardVerdict> {
+  /**
+   * Outcome of a passkey assertion outside a challenge (/api/webauthn/login, /assert). A failure
+   * does NOT count toward the guessing lock: a signature cannot be guessed (NIST SP 800-63B §5.2.2
+   * bounds guessable authenticators), and counting let anyone who knows a credential id lock the
+   * account. It raises `user.login.failed` with the reason instead; the worker throttles how often.
+   */
+  async settleAssertion(ok: boolean, now: number, ev?: EventContext, reason = "unverified"): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked) return locked;
-    if (!ok) return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor: "webauthn" }));
+    if (!ok) {
+      if (ev) this.queue(ev, { type: "user.login.failed", authenticationType: "WEBAUTHN", reason: { code: "credentials", detail: reason } }, now);
+      return this.flushed({ status: "invalid" });
+    }
     this.succeed();
     return { status: "ok" };
   }
