@@ -22,6 +22,7 @@ export type ErrorKind =
   | "provider_rejected" // 400 Errors JSON (input at fault, e.g. bad phone number)
   | "provider_unavailable" // 503 Errors JSON + Retry-After
   | "provider_misconfigured" // 502 Errors JSON
+  | "unavailable" // 503 Errors JSON + Retry-After (a store the decision needs is unreachable)
   | "misconfigured" // 500 fixed body
   | "internal"; // 500 fixed body
 
@@ -43,6 +44,7 @@ export function statusOf(kind: ErrorKind): number {
     case "provider_misconfigured":
       return 502;
     case "provider_unavailable":
+    case "unavailable":
       return 503;
     case "misconfigured":
     case "internal":
@@ -87,6 +89,29 @@ export class ApiError extends Error {
 
   static locked(actions: unknown[]): ApiError {
     return new ApiError("locked", { actions });
+  }
+
+  /** 429 `[TooManyRequests]` with Retry-After (whole seconds, at least 1); `scope` names the throttle, never its key. */
+  static tooManyRequests(message: string, scope: string, retryAfterSeconds: number): ApiError {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new ApiError(
+      "rate_limited",
+      { generalErrors: [{ code: "[TooManyRequests]", message, data: { scope, retryAfterSeconds: seconds } }] } satisfies ErrorsBody,
+      { "retry-after": String(seconds) },
+    );
+  }
+
+  /**
+   * 503 `[ServiceUnavailable]` with Retry-After: a store an authentication decision depends on (a
+   * Durable Object) could not be reached, so nothing was decided and nothing granted (fail closed,
+   * OWASP ASVS 5.0 16.5.3). Generic on purpose: the cause goes to the log only.
+   */
+  static unavailable(retryAfterSeconds: number): ApiError {
+    return new ApiError(
+      "unavailable",
+      { generalErrors: [{ code: "[ServiceUnavailable]", message: "The service is temporarily unavailable. Try again later." }] } satisfies ErrorsBody,
+      { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    );
   }
 }
 

@@ -17,6 +17,7 @@ import { deleteCredentials, getCredential, listCredentials, toCredentialJson } f
 import { loadUser } from "../services/users.ts";
 import { methodsRemoved } from "../services/security-events.ts";
 import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
+import { clientIpBucket } from "../domain/client-ip.ts";
 import { completeRegistration, passkeyAssert, passkeyLogin, startAuthentication, startRegistration } from "../services/webauthn.ts";
 import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
@@ -97,18 +98,19 @@ webAuthnRoutes.post("/start", async (c) => {
 });
 
 const headerTenant = (c: { req: { header(name: string): string | undefined } }) => c.req.header("x-fusionauth-tenantid")?.trim() || null;
+const clientIp = (c: { req: { header(name: string): string | undefined } }) => clientIpBucket(c.req.header("cf-connecting-ip"));
 
 webAuthnRoutes.post("/login", async (c) => {
   const body = await parseBody(c, assertionRequest);
   // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
   const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
-  const out = await passkeyLogin(c.var.services, { ...body, twoFactorTrustId, facts: requestFacts(c, body) }, headerTenant(c));
+  const out = await passkeyLogin(c.var.services, { ...body, twoFactorTrustId, facts: requestFacts(c, body), clientIp: clientIp(c) }, headerTenant(c));
   return c.json(out.body, out.status as 200);
 });
 
 webAuthnRoutes.post("/assert", async (c) => {
   const body = await parseBody(c, assertionRequest);
-  return c.json(await passkeyAssert(c.var.services, { ...body, facts: requestFacts(c, body) }, headerTenant(c)));
+  return c.json(await passkeyAssert(c.var.services, { ...body, facts: requestFacts(c, body), clientIp: clientIp(c) }, headerTenant(c)));
 });
 
 /** GET / DELETE `?userId=`: an unknown user (or another tenant's) is 404, as for every user lookup. */
@@ -152,14 +154,15 @@ webAuthnRoutes.delete("/:id", async (c) => {
 
 const tags = ["WebAuthn"];
 const invalid = { description: "Invalid request, WebAuthn disabled for the tenant or workflow (`[WebAuthnDisabled]`), or a response that failed verification (`[WebAuthnFailed]`, one generic answer for every reason).", schema: errorsSchema };
-const locked = { description: "The account is locked (failed assertions count toward the same lock as codes).", schema: lockedResponse };
+const locked = { description: "The account is locked (by failed passwords or codes; a failed assertion on /login or /assert does not count toward the lock).", schema: lockedResponse };
+const throttled = { description: "Throttled (`[TooManyRequests]`, Retry-After): per client IP, or per credential id for an assertion that failed.", schema: errorsSchema };
 const credentialJson = z.record(z.string(), z.unknown()).meta({ id: "WebAuthnCredential", description: "FusionAuth's WebAuthnCredential; `publicKey` is the COSE key (base64url); plus `backupEligible`, `backedUp`, `aaguid`." });
 const optionsJson = z.object({ options: z.record(z.string(), z.unknown()) });
 registerRoute({ method: "post", path: "/api/webauthn/register/start", summary: "Start a passkey registration (creation options)", tags, auth: "apiKey", body: registerStartRequest, responses: { 200: { description: "PublicKeyCredentialCreationOptions (JSON form).", schema: optionsJson }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
 registerRoute({ method: "post", path: "/api/webauthn/register/complete", summary: "Complete a passkey registration", tags, auth: "apiKey", body: registerCompleteRequest, responses: { 200: { description: "The stored credential.", schema: z.object({ credential: credentialJson }) }, 400: invalid } });
 registerRoute({ method: "post", path: "/api/webauthn/start", summary: "Start a passkey login, re-authentication, or (with twoFactorId) a challenge's passkey", tags, auth: "apiKey", body: startRequest, responses: { 200: { description: "PublicKeyCredentialRequestOptions (JSON form).", schema: optionsJson }, 400: invalid, 404: { description: "Unknown user, or unknown/expired twoFactorId or one without passkeys (empty)." }, 409: locked } });
-registerRoute({ method: "post", path: "/api/webauthn/login", summary: "Log in with a passkey (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Authenticated.", schema: loginResponse }, 242: { description: "Passkey without user verification and the login policy asks for another factor.", schema: twoFactorChallenge }, 400: invalid, 409: locked } });
-registerRoute({ method: "post", path: "/api/webauthn/assert", summary: "Verify a passkey without logging in (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Verified.", schema: z.object({ credential: credentialJson }) }, 400: invalid, 409: locked } });
+registerRoute({ method: "post", path: "/api/webauthn/login", summary: "Log in with a passkey (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Authenticated.", schema: loginResponse }, 242: { description: "Passkey without user verification and the login policy asks for another factor.", schema: twoFactorChallenge }, 400: invalid, 409: locked, 429: throttled } });
+registerRoute({ method: "post", path: "/api/webauthn/assert", summary: "Verify a passkey without logging in (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Verified.", schema: z.object({ credential: credentialJson }) }, 400: invalid, 409: locked, 429: throttled } });
 registerRoute({ method: "get", path: "/api/webauthn", summary: "A user's passkeys", tags, auth: "apiKey", query: userQuery, responses: { 200: { description: "The credentials.", schema: z.object({ credentials: z.array(credentialJson) }) }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
 registerRoute({ method: "delete", path: "/api/webauthn", summary: "Delete all of a user's passkeys", tags, auth: "apiKey", query: userQuery, responses: { 200: { description: "Deleted (empty body)." }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
 registerRoute({ method: "get", path: "/api/webauthn/:id", summary: "A passkey", tags, auth: "apiKey", responses: { 200: { description: "The credential.", schema: z.object({ credential: credentialJson }) }, 404: { description: "Not found (empty)." } } });

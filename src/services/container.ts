@@ -14,6 +14,7 @@ import type { FetchFn } from "../adapters/http.ts";
 import { buildSenders, type Senders } from "./senders.ts";
 import type { PasskeyChallenge } from "../storage/durable-objects/ceremonies.ts";
 import { countingD1, countingStub, startDeferred } from "./instrumentation.ts";
+import { failClosed, type ObjectBinding } from "./object-outage.ts";
 
 export type Db = DrizzleD1Database<typeof schema>;
 
@@ -81,6 +82,8 @@ export type ServiceOverrides = Partial<Pick<Services, "now" | "random">> & {
   fetch?: FetchFn;
   /** The adapters' retry backoff (tests skip the wait). */
   sleep?: (ms: number) => Promise<void>;
+  /** Sees every Durable Object stub before use (fault-injection tests make its calls fail). */
+  stubs?: <T extends object>(binding: ObjectBinding, stub: T) => T;
 };
 
 const keyringCache = new Map<string, EncryptionKeyring>();
@@ -92,10 +95,15 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
     keyringCache.set(config.ENCRYPTION_KEYS, keyring);
   }
   const instrument = config.BENCH_INSTRUMENTATION === "1";
+  // Every stub: the test hook (innermost), the bench counter, then fail-closed mapping of outages (outermost).
+  const object = <T extends object>(binding: ObjectBinding, stub: T): T => {
+    const seen = overrides.stubs ? overrides.stubs(binding, stub) : stub;
+    return failClosed(binding, instrument && binding !== "SEND_LIMITER" && binding !== "DEV_OUTBOX" ? countingStub(seen) : seen);
+  };
   const d1 = instrument ? countingD1(env.DB) : env.DB;
   const ns = env.USER_GUARD;
   const now = overrides.now ?? (() => Math.floor(Date.now() / 1000));
-  const outbox = () => env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox")) as unknown as Pick<DevOutbox, "add" | "list">;
+  const outbox = () => object("DEV_OUTBOX", env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox"))) as unknown as Pick<DevOutbox, "add" | "list">;
   return {
     db: drizzle(d1, { schema }),
     config,
@@ -104,25 +112,21 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
     keyring,
     pepper: utf8(config.HASH_PEPPER),
     jwtKey: config.JWT_SIGNING_KEY,
-    guard: (tenantId, userId) => {
-      const stub = ns.get(ns.idFromName(`${tenantId}:${userId}`));
-      return (instrument ? countingStub(stub) : stub) as unknown as GuardApi;
-    },
+    guard: (tenantId, userId) => object("USER_GUARD", ns.get(ns.idFromName(`${tenantId}:${userId}`))) as unknown as GuardApi,
     guardById: (hexId) => {
+      let id: DurableObjectId;
       try {
-        const stub = ns.get(ns.idFromString(hexId));
-        return (instrument ? countingStub(stub) : stub) as unknown as GuardApi;
+        id = ns.idFromString(hexId);
       } catch {
         return null;
       }
+      return object("USER_GUARD", ns.get(id)) as unknown as GuardApi;
     },
     senders: buildSenders(config, { fetch: overrides.fetch ?? ((url, init) => fetch(url, init)), ...(overrides.sleep ? { sleep: overrides.sleep } : {}), now, outbox }),
-    limiter: (bucket) => env.SEND_LIMITER.get(env.SEND_LIMITER.idFromName(bucket)) as unknown as Pick<SendLimiter, "take" | "refund">,
+    limiter: (bucket) => object("SEND_LIMITER", env.SEND_LIMITER.get(env.SEND_LIMITER.idFromName(bucket))) as unknown as Pick<SendLimiter, "take" | "refund">,
     outbox,
-    passkeyChallenge: (challengeHash) => {
-      const stub = env.PASSKEY_CHALLENGE.get(env.PASSKEY_CHALLENGE.idFromName(`passkey-challenge:${challengeHash}`));
-      return (instrument ? countingStub(stub) : stub) as unknown as Pick<PasskeyChallenge, "put" | "take">;
-    },
+    passkeyChallenge: (challengeHash) =>
+      object("PASSKEY_CHALLENGE", env.PASSKEY_CHALLENGE.get(env.PASSKEY_CHALLENGE.idFromName(`passkey-challenge:${challengeHash}`))) as unknown as Pick<PasskeyChallenge, "put" | "take">,
     defer: instrument ? (p) => defer(startDeferred(p)) : defer,
   };
 }

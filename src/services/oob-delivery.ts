@@ -43,12 +43,7 @@ async function bucketsFor(s: Services, settings: TenantSettings, tenantId: strin
 }
 
 export function rateLimited(scope: string, retryAfterSeconds: number): ApiError {
-  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-  return new ApiError(
-    "rate_limited",
-    { generalErrors: [{ code: "[TooManyRequests]", message: "Too many codes were requested. Try again later.", data: { scope, retryAfterSeconds: seconds } }] },
-    { "retry-after": String(seconds) },
-  );
+  return ApiError.tooManyRequests("Too many codes were requested. Try again later.", scope, retryAfterSeconds);
 }
 
 /** Takes one send from each bucket, all or nothing: when one refuses, the others are given back. */

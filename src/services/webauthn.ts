@@ -6,8 +6,10 @@
  * Order of every verification: read the challenge out of clientDataJSON (unverified), TAKE the
  * stored ceremony from its Durable Object (deleted before anything is verified, so it is single
  * use whatever happens next), verify through src/domain/webauthn-policy.ts, persist the counter
- * with a conditional UPDATE, then settle in the user's Durable Object, where a failure counts
- * toward the same account lock as a wrong code and a locked account is refused (409).
+ * with a conditional UPDATE, then settle in the user's Durable Object, where a locked account is
+ * refused (409). A failure answering a challenge (twoFactorId) counts like a wrong code; a failure on
+ * the anonymous /login and /assert does not count toward the lock (a signature cannot be guessed):
+ * it raises an event and is throttled per client IP and credential (./webauthn-throttle.ts).
  *
  * Clients see one generic answer for every verification failure (400 `[WebAuthnFailed]`, or 421 on
  * /api/two-factor/login like a wrong code); the precise reason goes to the log only.
@@ -34,16 +36,17 @@ import type { WebAuthnWorkflowName } from "../settings.ts";
 import { passkeys, tenants } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
 import type { CeremonyRecord, CompletedMethod, GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
-import { finishFirstFactor, loadApplication, lockoutPolicy, tenantContext, type LoginOutcome, type TenantContext } from "./challenges.ts";
+import { eventContext, finishFirstFactor, loadApplication, tenantContext, type LoginOutcome, type TenantContext } from "./challenges.ts";
 import type { GuardApi, Services } from "./container.ts";
 import { relyingParty, recordAssertion, requireWorkflow, toCandidate, toCredentialJson } from "./passkeys.ts";
 import { loadUser, type PasskeyRow } from "./users.ts";
 import { methodAdded } from "./security-events.ts";
+import { refuseFailure, throttleAssertion } from "./webauthn-throttle.ts";
 import type { EventInfo } from "../domain/events.ts";
 import type { RequestFacts } from "../http/request-info.ts";
 
-function failed(what: string, reason: string, detail?: string): ApiError {
-  console.warn(JSON.stringify({ level: "warn", msg: "webauthn verification failed", what, reason, detail }));
+function failed(what: string, reason: string, detail?: string, who?: { tenantId: string; userId: string }): ApiError {
+  console.warn(JSON.stringify({ level: "warn", msg: "webauthn verification failed", what, reason, detail, ...who }));
   return ApiError.general("[WebAuthnFailed]", "The WebAuthn response could not be verified.");
 }
 
@@ -264,21 +267,38 @@ export async function verifyChallengePasskey(
 
 // ---- passwordless login and re-authentication -------------------------------------------------
 
-export type AssertionInput = { origin?: string; rpId?: string; credential: CredentialJSON; twoFactorTrustId?: string; applicationId?: string; noJWT?: boolean; facts?: RequestFacts };
+export type AssertionInput = {
+  origin?: string;
+  rpId?: string;
+  credential: CredentialJSON;
+  twoFactorTrustId?: string;
+  applicationId?: string;
+  noJWT?: boolean;
+  facts?: RequestFacts;
+  /** The client's throttle bucket (src/domain/client-ip.ts); null when Cloudflare named no address. */
+  clientIp?: string | null;
+};
 
 type Verified = { row: PasskeyRow; ctx: TenantContext; record: CeremonyRecord; result: AssertionResult; now: number };
 
-/** Shared by /api/webauthn/login and /assert: consume, verify, persist, settle; throws the generic failure. */
+/**
+ * Shared by /api/webauthn/login and /assert: throttle, consume, verify, persist, settle; throws the
+ * generic failure. A failure does not count toward the account's guessing lock (a signature cannot
+ * be guessed; ./webauthn-throttle.ts): it is logged and raises `user.login.failed`, and the
+ * throttles bound how often anyone can cause that. A locked account is still refused (409).
+ */
 async function verifyStandalone(s: Services, input: AssertionInput, headerTenantId: string | null): Promise<Verified> {
   const now = s.now();
+  const throttle = await throttleAssertion(s, input.clientIp ?? null, input.credential.id, now);
+  const refuse = (reason: string) => (throttle ? refuseFailure(throttle, reason) : failed("assertion", reason));
   const read = readChallenge(input.credential.response.clientDataJSON);
-  if (!read) throw failed("assertion", "challenge_unreadable");
+  if (!read) throw refuse("challenge_unreadable");
   const hash = await hashOf(read.challenge);
   const [found] = await s.db.select({ p: passkeys, t: tenants }).from(passkeys).innerJoin(tenants, eq(tenants.id, passkeys.tenantId)).where(eq(passkeys.credentialId, input.credential.id)).limit(1);
   if (!found || (headerTenantId !== null && headerTenantId !== found.p.tenantId)) {
-    // Nobody to count a failure against; a discoverable ceremony is still used up.
+    // Nobody to report to; a discoverable ceremony is still used up.
     if (read.store === "discoverable") await s.passkeyChallenge(hash).take(hash, { ceremony: "authentication", tenantId: null }, now);
-    throw failed("assertion", "unknown_credential");
+    throw refuse("unknown_credential");
   }
   const row = found.p;
   const ctx = tenantContext(found.t);
@@ -292,10 +312,11 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
   } else {
     record = await s.passkeyChallenge(hash).take(hash, expect, now);
   }
-  // A copy racing the first submission of this challenge: refused without counting (ceremonies.ts).
-  if (record === "in_flight") throw failed("assertion", "in_flight");
+  // A copy racing the first submission of this challenge: refused without an event (ceremonies.ts).
+  if (record === "in_flight") throw refuse("in_flight");
   let result: AssertionResult | null = null;
   let reason = "challenge_not_found";
+  let detail: string | undefined;
   const rp = relyingParty(ctx.settings);
   const key = record && workflowKey(record.workflow);
   if (record && rp && key && ctx.settings.webAuthnConfiguration[key].enabled && (record.userId === null || record.userId === row.userId) && claimsMatch(rp, input)) {
@@ -308,13 +329,19 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
       allowCredentialIds: record.allowCredentialIds,
       requireUserHandle: record.userId === null,
     });
-    if (!r.ok) reason = `${r.failure.reason}${r.failure.detail ? `: ${r.failure.detail}` : ""}`;
+    if (!r.ok) ({ reason, detail } = r.failure);
     else if (!(await recordAssertion(s, row.credentialId, r.value, now))) reason = "counter_update_refused";
     else result = r.value;
+  } else if (record) {
+    reason = "ceremony_mismatch";
   }
-  const settled = await guard.settleAssertion(result !== null, lockoutPolicy(ctx.settings), now, { tenantId: row.tenantId, userId: row.userId, info: input.facts?.info ?? {} });
+  if (!result && throttle) throw refuseFailure(throttle, reason);
+  // A failure's event names the user (FusionAuth's user JSON); a success needs no event here.
+  const loaded = result ? null : await loadUser(s.db, row.tenantId, { by: "id", id: row.userId });
+  const ev = loaded ? eventContext(ctx, loaded, record?.applicationId ?? null, input.facts?.info) : undefined;
+  const settled = await guard.settleAssertion(result !== null, now, ev, result ? undefined : reason);
   if (settled.status === "locked") throw ApiError.locked(settled.actions);
-  if (!result || !record) throw failed("assertion", reason);
+  if (!result || !record) throw failed("assertion", reason, detail, { tenantId: row.tenantId, userId: row.userId });
   return { row, ctx, record, result, now };
 }
 

@@ -12,7 +12,8 @@
  * submission inside that window is racing the first, which is still being verified outside the
  * object: it is refused as `in_flight` WITHOUT counting toward the lock, so a burst of copies
  * cannot lock the account before the genuine answer settles (exactly one success). After the
- * window a resubmission finds nothing and is answered and counted like any wrong answer.
+ * window a resubmission finds nothing and is answered like any wrong answer (counted only when it
+ * answers a challenge; see settleAssertion in ./user-guard.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { CeremonyRecord } from "./user-guard-types.ts";

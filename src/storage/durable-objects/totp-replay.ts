@@ -16,16 +16,29 @@ const stepKey = (methodId: string) => `step:${methodId}`;
 const RETIRED_PREFIX = "step-until:";
 const retiredKey = (methodId: string) => RETIRED_PREFIX + methodId;
 
+/**
+ * The async phase's answer: the match, or whether `code` was valid only at steps already accepted
+ * (a replay: refused like a wrong code, but reported with its reason; OWASP ASVS 4.0.3 2.8.5).
+ */
+export type TotpLookup = { match: TotpMatch | null; replayed: boolean };
+
 /** Async phase: the first candidate whose key matches `code` at a step not yet accepted. */
-export async function findTotpMatch(kv: Kv, keyring: EncryptionKeyring, candidates: TotpCandidate[], code: string, now: number, owner: string | null): Promise<TotpMatch | null> {
-  if (!/^\d{6}$/.test(code)) return null;
+export async function findTotpMatch(kv: Kv, keyring: EncryptionKeyring, candidates: TotpCandidate[], code: string, now: number, owner: string | null): Promise<TotpLookup> {
+  let replayed = false;
+  if (!/^\d{6}$/.test(code)) return { match: null, replayed };
   for (const cand of candidates) {
     const key = cand.secret ? base64UrlDecode(cand.secret) : await decryptSecret(keyring, cand.secretEnc!, totpAad(owner ?? cand.owner!, cand.methodId));
     const last = (kv.get(stepKey(cand.methodId)) as number | undefined) ?? null;
     const result = await matchTOTP(key, code, now, last);
-    if (result.ok) return { methodId: cand.methodId, step: result.step };
+    if (result.ok) return { match: { methodId: cand.methodId, step: result.step }, replayed: false };
+    if (result.reason === "replayed") replayed = true;
   }
-  return null;
+  return { match: null, replayed };
+}
+
+/** After the commit phase refused or missed: a replay when the code matched only used steps, or its step was taken meanwhile. */
+export function replayReason(lookup: TotpLookup): "replay" | undefined {
+  return lookup.replayed || lookup.match !== null ? "replay" : undefined;
 }
 
 /** Commit phase: accepts the step only if it is newer than the last accepted one. */

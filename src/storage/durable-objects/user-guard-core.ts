@@ -22,7 +22,13 @@ export const RECOVERY_HOLD_SECONDS = 10;
 export const LAST_METHOD_KEY = "last-method";
 
 /** Why a failure is counted: the first factor (password) or a second factor, and which one. */
-export type FailureFacts = { ctx: EventContext | null; kind: "password" | "second_factor"; factor?: string | null };
+export type FailureFacts = {
+  ctx: EventContext | null;
+  kind: "password" | "second_factor";
+  factor?: string | null;
+  /** Why a second-factor answer failed, when it is more than "wrong" (`replay`: a TOTP code already used). */
+  reason?: string;
+};
 
 /** The pending alarm's time, mirrored so a burst of events sets it once. */
 export const FLUSH_AT_KEY = "flush-at";
@@ -61,7 +67,8 @@ export abstract class GuardCore extends DurableObject<Env> {
     } else if (ev) {
       const { failures, alertNow } = noteAlertWindow(this.kv, policy.alert, now);
       const method = why.factor ?? "unknown";
-      this.queue(ev, { type: "user.two-factor.failed-attempt", method }, now, alertNow ? { kind: "failed_attempts", factor: method, failures } : undefined);
+      const draft = why.reason ? { type: "user.two-factor.failed-attempt" as const, method, reason: { code: why.reason } } : { type: "user.two-factor.failed-attempt" as const, method };
+      this.queue(ev, draft, now, alertNow ? { kind: "failed_attempts", factor: method, failures } : undefined);
     }
     if (isLocked(state, now)) {
       const actions = lockActions(state);
@@ -174,8 +181,8 @@ export abstract class GuardCore extends DurableObject<Env> {
     return true;
   }
 
-  protected failChallenge(key: string, record: ChallengeRecord, now: number, info: EventInfo, factor: string): GuardVerdict {
-    const verdict = this.fail(record.policy, now, { ctx: challengeContext(record, info), kind: "second_factor", factor });
+  protected failChallenge(key: string, record: ChallengeRecord, now: number, info: EventInfo, factor: string, reason?: string): GuardVerdict {
+    const verdict = this.fail(record.policy, now, { ctx: challengeContext(record, info), kind: "second_factor", factor, reason });
     if (verdict.status === "locked") return verdict;
     const attempts = record.attempts + 1;
     if (attempts >= MAX_ATTEMPTS_PER_CHALLENGE) this.kv.delete(key);

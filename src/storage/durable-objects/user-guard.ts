@@ -17,7 +17,7 @@ import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, G
 import type { EventInfo } from "../../domain/events.ts";
 import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
 import { loginHistory, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
-import { acceptTotpStep, findTotpMatch, retireTotpSteps, sweepRetiredSteps } from "./totp-replay.ts";
+import { acceptTotpStep, findTotpMatch, replayReason, retireTotpSteps, sweepRetiredSteps } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
 import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustRefOf, type TrustRecord } from "./user-guard-ids.ts";
 
@@ -86,7 +86,8 @@ export class UserGuard extends GuardCore {
     const seen = this.kv.get(key) as ChallengeRecord | undefined;
     if (!seen || seen.expiresAt <= now) return { status: "not_found" };
     if (input.expectTenantId && input.expectTenantId !== seen.tenantId) return { status: "not_found" };
-    const totp = await findTotpMatch(this.kv, this.keyring, seen.totp, input.code, now, `${seen.tenantId}:${seen.userId}`);
+    const lookup = await findTotpMatch(this.kv, this.keyring, seen.totp, input.code, now, `${seen.tenantId}:${seen.userId}`);
+    const totp = lookup.match;
     const trust = input.trustComputer ? await newTrustId() : null;
     // Commit phase: synchronous from here on, so no other call can interleave between check and write.
     const record = this.kv.get(key) as ChallengeRecord | undefined;
@@ -103,7 +104,8 @@ export class UserGuard extends GuardCore {
       this.kv.put(key, { ...record, recoveryHoldUntil: now + RECOVERY_HOLD_SECONDS } satisfies ChallengeRecord);
       return { status: "check_recovery", tenantId: record.tenantId, userId: record.userId };
     }
-    return this.flushed(this.failChallenge(key, record, now, info, challengeFactor(record)));
+    const replay = replayReason(lookup);
+    return this.flushed(this.failChallenge(key, record, now, info, replay ? "authenticator" : challengeFactor(record), replay));
   }
 
   /** Second half of a recovery-code completion: `consumed` says whether D1 consumed an unused code; releases the hold. */
@@ -130,11 +132,19 @@ export class UserGuard extends GuardCore {
     return record ? { status: "ceremony", record } : { status: "not_found" };
   }
 
-  /** Outcome of a passkey assertion outside a challenge: a failure counts toward the account lock. */
-  async settleAssertion(ok: boolean, policy: LockoutPolicy, now: number, ev?: EventContext): Promise<GuardVerdict> {
+  /**
+   * Outcome of a passkey assertion outside a challenge (/api/webauthn/login, /assert). A failure
+   * does NOT count toward the guessing lock: a signature cannot be guessed (NIST SP 800-63B §5.2.2
+   * bounds guessable authenticators), and counting let anyone who knows a credential id lock the
+   * account. It raises `user.login.failed` with the reason instead; the worker throttles how often.
+   */
+  async settleAssertion(ok: boolean, now: number, ev?: EventContext, reason = "unverified"): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked) return locked;
-    if (!ok) return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor: "webauthn" }));
+    if (!ok) {
+      if (ev) this.queue(ev, { type: "user.login.failed", authenticationType: "WEBAUTHN", reason: { code: "credentials", detail: reason } }, now);
+      return this.flushed({ status: "invalid" });
+    }
     this.succeed();
     return { status: "ok" };
   }
@@ -233,7 +243,8 @@ export class UserGuard extends GuardCore {
    * Recovery-shaped codes are left to the caller (`check_recovery`), who then calls `settleDirect`.
    */
   async verifyDirect(candidates: TotpCandidate[], code: string, recoveryAllowed: boolean, policy: LockoutPolicy, now: number, oob?: OobCheck, ev?: EventContext): Promise<GuardVerdict> {
-    const totp = await findTotpMatch(this.kv, this.keyring, candidates, code, now, null);
+    const lookup = await findTotpMatch(this.kv, this.keyring, candidates, code, now, null);
+    const totp = lookup.match;
     const locked = this.locked(now);
     if (locked) return locked;
     const slot = oob ? matchSlot(this.kv, oob, now) : "miss";
@@ -248,8 +259,9 @@ export class UserGuard extends GuardCore {
     }
     if (!totp && recoveryAllowed && looksLikeRecovery(code)) return { status: "check_recovery" };
     if (oob) failSlot(this.kv, oob.slot);
-    const factor = oob ? oob.channel ?? "code" : candidates.length ? "authenticator" : "code";
-    return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor }));
+    const reason = replayReason(lookup);
+    const factor = reason ? "authenticator" : oob ? oob.channel ?? "code" : candidates.length ? "authenticator" : "code";
+    return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor, reason }));
   }
 
   async settleDirect(consumed: boolean, policy: LockoutPolicy, now: number, ev?: EventContext): Promise<GuardVerdict> {
