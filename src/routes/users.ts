@@ -5,7 +5,10 @@ import type { AppEnv } from "../env.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
-import { requireTenant } from "../middleware/auth.ts";
+import { requireTenant, requireTenantRow } from "../middleware/auth.ts";
+import { requestFacts } from "../http/request-info.ts";
+import { tenantContext } from "../services/challenges.ts";
+import { TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
 import { loadUser, toUserJson, type UserLookup } from "../services/users.ts";
 import { userJson, userRequest, uuid } from "./schemas.ts";
@@ -60,7 +63,8 @@ for (const mode of ["put", "patch"] as const) {
     const id = c.req.param("userId");
     if (!uuid.safeParse(id).success) throw ApiError.notFound();
     const body = await parseBody(c, userRequest);
-    const user = await updateUser(c.var.services, requireTenant(c), id, body.user, mode === "patch");
+    const uc = { scope: tenantContext(requireTenantRow(c)), trustToken: c.req.header(TRUST_TOKEN_HEADER), info: requestFacts(c).info };
+    const user = await updateUser(c.var.services, requireTenant(c), id, body.user, mode === "patch", uc);
     return c.json({ user });
   });
 }

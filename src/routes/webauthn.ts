@@ -16,6 +16,7 @@ import { tenantContext } from "../services/challenges.ts";
 import { deleteCredentials, getCredential, listCredentials, toCredentialJson } from "../services/passkeys.ts";
 import { loadUser } from "../services/users.ts";
 import { methodsRemoved } from "../services/security-events.ts";
+import { requireStepUpFor, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { completeRegistration, passkeyAssert, passkeyLogin, startAuthentication, startRegistration } from "../services/webauthn.ts";
 import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
@@ -82,7 +83,9 @@ export const webAuthnRoutes = new Hono<AppEnv>();
 
 webAuthnRoutes.post("/register/start", async (c) => {
   const body = await parseBody(c, registerStartRequest);
-  return c.json(await startRegistration(c.var.services, tenantContext(requireTenantRow(c)), body));
+  const ctx = tenantContext(requireTenantRow(c));
+  await requireStepUpFor(c.var.services, ctx, body.userId, "passkey:register", c.req.header(TRUST_TOKEN_HEADER));
+  return c.json(await startRegistration(c.var.services, ctx, body));
 });
 
 webAuthnRoutes.post("/register/complete", async (c) => {
@@ -126,6 +129,7 @@ webAuthnRoutes.get("/", async (c) => {
 
 webAuthnRoutes.delete("/", async (c) => {
   const { tenantId, userId } = await requireUserId(c);
+  await requireStepUpFor(c.var.services, tenantContext(requireTenantRow(c)), userId, "passkey:delete", c.req.header(TRUST_TOKEN_HEADER));
   const rows = await listCredentials(c.var.services, tenantId, userId);
   await deleteCredentials(c.var.services, tenantId, { userId });
   await methodsRemoved(c.var.services, { tenantId, userId, info: requestFacts(c).info }, rows.map((r) => ({ id: r.id, method: "webauthn", name: r.name })));
@@ -143,7 +147,9 @@ webAuthnRoutes.delete("/:id", async (c) => {
   const id = c.req.param("id");
   const tenantId = requireTenant(c);
   const row = uuid.safeParse(id).success ? await getCredential(c.var.services, tenantId, id) : null;
-  if (!row || (await deleteCredentials(c.var.services, tenantId, { id })) !== 1) throw ApiError.notFound();
+  if (!row) throw ApiError.notFound();
+  await requireStepUpFor(c.var.services, tenantContext(requireTenantRow(c)), row.userId, "passkey:delete", c.req.header(TRUST_TOKEN_HEADER));
+  if ((await deleteCredentials(c.var.services, tenantId, { id })) !== 1) throw ApiError.notFound();
   await methodsRemoved(c.var.services, { tenantId, userId: row.userId, info: requestFacts(c).info }, [{ id: row.id, method: "webauthn", name: row.name }]);
   return c.body(null, 200);
 });

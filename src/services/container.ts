@@ -64,6 +64,7 @@ export type GuardApi = Pick<
   | "revokeTrusts"
   | "listTrusts"
   | "recordEvents"
+  | "consumeStepUpProof"
   | "peekChallengeSend"
   | "commitChallengeSend"
   | "commitSlotSend"

@@ -6,7 +6,10 @@
  * on factor changes).
  */
 import type { EventInfo } from "../domain/events.ts";
-import type { Services } from "./container.ts";
+import { alertRecipients } from "../domain/alert-recipients.ts";
+import type { StepUpAction } from "../domain/step-up.ts";
+import type { OutboxAlert } from "../storage/durable-objects/guard-events.ts";
+import type { GuardApi, Services } from "./container.ts";
 
 export type Actor = { tenantId: string; userId: string; info?: EventInfo; user?: Record<string, unknown> };
 
@@ -43,4 +46,26 @@ export async function recoveryCodesRegenerated(s: Services, actor: Actor): Promi
     [{ draft: { type: "user.two-factor.recovery-codes.regenerated" }, alert: { kind: "recovery_codes_regenerated" } }],
     s.now(),
   );
+}
+
+const CHANGE_LABELS: Partial<Record<StepUpAction, string>> = { "user:change-email": "email address", "user:change-phone": "phone number", "user:change-password": "password" };
+
+/**
+ * A user update: FusionAuth's `user.update` (`original`, `user`), plus `user.email.update`
+ * (`previousEmail`) and `user.password.update` when those changed. A change of email, phone or
+ * password is announced to the addresses from BEFORE the change (so whoever changed the email cannot
+ * silence it), and a new email address is told it was added.
+ */
+export async function userUpdated(s: Services, actor: Actor & { user: Record<string, unknown> }, original: Record<string, unknown>, changes: StepUpAction[]): Promise<void> {
+  const labels = changes.map((c) => CHANGE_LABELS[c]).filter((l): l is string => !!l);
+  const told: OutboxAlert | undefined = labels.length ? { kind: "account_changed", changes: labels, to: alertRecipients(original) } : undefined;
+  const events: Parameters<GuardApi["recordEvents"]>[1] = [
+    { draft: { type: "user.update", original }, ...(told ? { alert: told } : {}) },
+  ];
+  if (changes.includes("user:change-email")) {
+    const added = typeof actor.user.email === "string" ? actor.user.email : null;
+    events.push({ draft: { type: "user.email.update", previousEmail: original.email ?? null }, ...(added ? { alert: { kind: "email_address_added", to: { email: added, phone: null } } } : {}) });
+  }
+  if (changes.includes("user:change-password")) events.push({ draft: { type: "user.password.update" } });
+  await s.guard(actor.tenantId, actor.userId).recordEvents(context(actor), events, s.now());
 }

@@ -19,6 +19,7 @@ import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
 import { loginHistory, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
 import { acceptTotpStep, findTotpMatch, forgetTotpSteps } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
+import { consumeProof } from "./step-up-proofs.ts";
 import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustRefOf, type TrustRecord } from "./user-guard-ids.ts";
 
 export { parseTwoFactorId, totpAad, type TrustRecord } from "./user-guard-ids.ts";
@@ -282,6 +283,11 @@ export class UserGuard extends GuardCore {
     if (opts.revokeTrusts) this.revokeAllTrusts();
     for (const e of events) this.queue(ev, e.draft, now, e.alert);
     await this.flushed(undefined);
+  }
+
+  /** Consumes a step-up proof (keyed by a hash of its jti): true once, false for every replay (./step-up-proofs.ts). */
+  async consumeStepUpProof(proofKey: string, retainUntil: number, now: number): Promise<boolean> {
+    return consumeProof(this.kv, proofKey, retainUntil, now);
   }
 
   async erase(): Promise<void> {
