@@ -13,7 +13,7 @@ import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/challenges.ts";
 import { disableMethod, enableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
 import { enableOobMethod } from "../services/oob-methods.ts";
-import { requireStepUpFor, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
+import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { codeField, email, phone, twoFactorMethodKind, uuid } from "./schemas.ts";
 
 export const enableRequest = z.object({
@@ -82,6 +82,7 @@ registerRoute({
   method: "post",
   path: "/api/user/two-factor/:userId",
   summary: "Enable a method after verifying its code",
+  description: stepUpNote("mfa:add-method"),
   tags,
   auth: "apiKey",
   body: enableRequest,
@@ -106,6 +107,7 @@ registerRoute({
   method: "post",
   path: "/api/user/two-factor/recovery-code/:userId",
   summary: "Replace the user's recovery codes (10, shown once)",
+  description: stepUpNote("mfa:regenerate-recovery-codes"),
   tags,
   auth: "apiKey",
   responses: { 200: { description: "New codes; the old set is dead.", schema: z.object({ recoveryCodes: z.array(z.string()) }) }, 400: invalid, 404: { description: "Unknown user (empty)." } },

@@ -8,7 +8,7 @@ import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenant, requireTenantRow } from "../middleware/auth.ts";
 import { requestFacts } from "../http/request-info.ts";
 import { tenantContext } from "../services/challenges.ts";
-import { TRUST_TOKEN_HEADER } from "../services/step-up.ts";
+import { stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
 import { loadUser, toUserJson, type UserLookup } from "../services/users.ts";
 import { userJson, userRequest, uuid } from "./schemas.ts";
@@ -77,6 +77,7 @@ userRoutes.delete("/:userId", async (c) => {
 });
 
 const tags = ["Users"];
+const userStepUp = `${stepUpNote("user:change-email")} Likewise \`user:change-phone\`, \`user:change-password\`; a request changing several names them all, sorted and space-separated.`;
 const userBody = { description: "The user (never a secret).", schema: z.object({ user: userJson }) };
 const missing = { description: "Not found (empty)." };
 const invalid = { description: "Invalid request.", schema: errorsSchema };
@@ -84,6 +85,6 @@ registerRoute({ method: "post", path: "/api/user", summary: "Create a user", tag
 registerRoute({ method: "post", path: "/api/user/:userId", summary: "Create a user with the given id", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid } });
 registerRoute({ method: "get", path: "/api/user", summary: "Retrieve a user by email, loginId or username", tags, auth: "apiKey", query: lookupQuery, responses: { 200: userBody, 400: invalid, 404: missing } });
 registerRoute({ method: "get", path: "/api/user/:userId", summary: "Retrieve a user", tags, auth: "apiKey", responses: { 200: userBody, 404: missing } });
-registerRoute({ method: "put", path: "/api/user/:userId", summary: "Replace a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
-registerRoute({ method: "patch", path: "/api/user/:userId", summary: "Merge into a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
+registerRoute({ method: "put", path: "/api/user/:userId", summary: "Replace a user", description: userStepUp, tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
+registerRoute({ method: "patch", path: "/api/user/:userId", summary: "Merge into a user", description: userStepUp, tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
 registerRoute({ method: "delete", path: "/api/user/:userId", summary: "Delete a user with their methods, codes, trusts and counters", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: missing } });

@@ -60,3 +60,8 @@ export async function requireStepUpFor(s: Services, scope: StepUpScope, userId: 
   if (!loaded) throw ApiError.notFound();
   await requireStepUp(s, scope, loaded, [action], token);
 }
+
+/** The OpenAPI description of a route that may need a step-up. */
+export function stepUpNote(trustChallenge: string): string {
+  return `When the tenant sets multiFactorConfiguration.stepUp.requiredForSensitiveActions and the user has a second factor: send a trustToken in the X-Trust-Token header, from /api/two-factor/start with trustChallenge \`${trustChallenge}\` and /api/two-factor/login, at most 5 minutes old and used once; otherwise 400 [TrustTokenRequired].`;
+}
