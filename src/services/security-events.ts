@@ -10,6 +10,7 @@ import { alertRecipients } from "../domain/alert-recipients.ts";
 import type { StepUpAction } from "../domain/step-up.ts";
 import type { OutboxAlert } from "../storage/durable-objects/guard-events.ts";
 import type { GuardApi, Services } from "./container.ts";
+import { loadUser, toUserJson } from "./users.ts";
 
 export type Actor = { tenantId: string; userId: string; info?: EventInfo; user?: Record<string, unknown> };
 
@@ -20,7 +21,18 @@ function context(a: Actor) {
   return { tenantId: a.tenantId, userId: a.userId, info: a.info ?? {}, ...(a.user ? { user: a.user } : {}) };
 }
 
-export async function methodAdded(s: Services, actor: Actor, method: EventMethod): Promise<void> {
+/**
+ * The actor with its user JSON, read now when the caller had none (passkey paths): the event then
+ * names its user, and its notice is addressed as the user is now, not when the outbox is flushed.
+ */
+async function withUser(s: Services, a: Actor): Promise<Actor> {
+  if (a.user) return a;
+  const loaded = await loadUser(s.db, a.tenantId, { by: "id", id: a.userId });
+  return loaded ? { ...a, user: toUserJson(loaded.user, loaded.methods) } : a;
+}
+
+export async function methodAdded(s: Services, who: Actor, method: EventMethod): Promise<void> {
+  const actor = await withUser(s, who);
   const m = { id: method.id, method: method.method, ...(method.name ? { name: method.name } : {}) };
   await s.guard(actor.tenantId, actor.userId).recordEvents(
     context(actor),
@@ -31,8 +43,9 @@ export async function methodAdded(s: Services, actor: Actor, method: EventMethod
 }
 
 /** One event per removed method (FusionAuth emits per method), one alert for the change. */
-export async function methodsRemoved(s: Services, actor: Actor, methods: EventMethod[]): Promise<void> {
+export async function methodsRemoved(s: Services, who: Actor, methods: EventMethod[]): Promise<void> {
   if (!methods.length) return;
+  const actor = await withUser(s, who);
   const events = methods.map((method, i) => ({
     draft: { type: "user.two-factor.method.remove" as const, method: { id: method.id, method: method.method, ...(method.name ? { name: method.name } : {}) } },
     ...(i === 0 ? { alert: { kind: "method_removed" as const, factor: methods.length === 1 ? method.method : "all methods", methodName: methods.length === 1 ? (method.name ?? null) : null } } : {}),

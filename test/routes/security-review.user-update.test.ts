@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { call, createUser, enrolledUser, loginFor242, nextStep, seedTenant } from "../support/mfa.ts";
 import { alertsTo, eventsOf, flushEvents } from "../support/events.ts";
 import { uniqueEmail, uniquePhone } from "../support/oob.ts";
+import { passkeyTenant, registerPasskey } from "../support/passkeys.ts";
 
 beforeEach(() => nextStep());
 
@@ -100,5 +101,18 @@ describe("a notice's address is fixed when its event is queued", () => {
     await flushEvents(tenantId, u.userId);
     expect((await alertsTo(u.email)).filter((m) => /Failed sign-in attempts/.test(m.subject ?? ""))).toHaveLength(1);
     expect((await alertsTo(next)).filter((m) => /Failed sign-in attempts/.test(m.subject ?? ""))).toHaveLength(0);
+  });
+
+  it("a passkey registered just before an email change is announced to the address of the time, and its event names the user", async () => {
+    const t = await passkeyTenant();
+    const u = await createUser(t.key);
+    await registerPasskey(t, u.id);
+    const next = uniqueEmail();
+    expect((await patch(t.key, u.id, { email: next })).status).toBe(200);
+    await flushEvents(t.tenantId, u.id);
+    expect((await alertsTo(u.email)).filter((m) => /sign-in method was added/.test(m.subject ?? ""))).toHaveLength(1);
+    expect((await alertsTo(next)).filter((m) => /sign-in method was added/.test(m.subject ?? ""))).toHaveLength(0);
+    const [added] = await eventsOf(t.key, u.id, "user.two-factor.method.add");
+    expect(added?.user?.id).toBe(u.id);
   });
 });
