@@ -44,7 +44,7 @@ export type StepUpExpectation = { tenantId: string; userId: string; challengeHas
 export type StepUpRefusal = "malformed" | "other_user" | "other_action" | "too_old" | "expired";
 
 export type StepUpJudgement =
-  | { ok: true; jti: string; retainUntil: number }
+  | { ok: true; jti: string; issuedAt: number; retainUntil: number }
   | { ok: false; reason: StepUpRefusal };
 
 /**
@@ -59,7 +59,7 @@ export function judgeStepUpProof(claims: TrustTokenClaims, expect: StepUpExpecta
   if (exp <= now) return { ok: false, reason: "expired" };
   // A token minted "in the future" is as suspect as an old one.
   if (now - iat > STEP_UP_MAX_AGE_SECONDS || iat > now + 60) return { ok: false, reason: "too_old" };
-  return { ok: true, jti, retainUntil: Math.min(exp, iat + STEP_UP_MAX_AGE_SECONDS) + 1 };
+  return { ok: true, jti, issuedAt: iat, retainUntil: Math.min(exp, iat + STEP_UP_MAX_AGE_SECONDS) + 1 };
 }
 
 /** The sign-in details of a user that a change of needs a step-up (and raises its own notice). */

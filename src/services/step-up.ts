@@ -3,7 +3,8 @@
  * `multiFactorConfiguration.stepUp.requiredForSensitiveActions` (off by default: FusionAuth's API
  * needs only the key). The proof is a trustToken from `/api/two-factor/start` (with a
  * `trustChallenge` naming the action, src/domain/step-up.ts) + `/api/two-factor/login`, sent in the
- * `X-Trust-Token` header, at most 5 minutes old, and consumed once in the user's UserGuard.
+ * `X-Trust-Token` header, at most 5 minutes old, and consumed once in the user's UserGuard; a factor
+ * change revokes proofs issued before it, and a locked account refuses them (409).
  *
  * Only users who have a second factor (a method or a passkey) are asked, as FusionAuth asks a trust
  * token for a password change only of users with MFA; a user without one has nothing to step up with.
@@ -50,7 +51,10 @@ export async function requireStepUp(s: Services, scope: StepUpScope, loaded: Loa
   const verdict = judgeStepUpProof(claims, { tenantId: scope.tenant.id, userId, challengeHash: await trustChallengeHash(s, trustChallenge) }, now);
   if (!verdict.ok) throw refuse(trustChallenge, verdict.reason);
   const proofKey = hexEncode(await sha256(utf8(verdict.jti)));
-  if (!(await s.guard(scope.tenant.id, userId).consumeStepUpProof(proofKey, verdict.retainUntil, now))) throw refuse(trustChallenge, "replayed");
+  const consumed = await s.guard(scope.tenant.id, userId).consumeStepUpProof(proofKey, verdict.issuedAt, verdict.retainUntil, now);
+  // A locked account refuses every proof, as it refuses every code (409, FusionAuth's login-prevented answer).
+  if (consumed.status === "locked") throw ApiError.locked(consumed.actions);
+  if (consumed.status !== "ok") throw refuse(trustChallenge, "replayed_or_revoked");
 }
 
 /** For routes that have only the user id: loads the user when (and only when) the tenant asks for step-up. 404 for an unknown user. */

@@ -8,7 +8,7 @@ const good = { sub: "u1", tid: "t1", iat: NOW - 10, exp: NOW + 170, jti: "j1", t
 
 describe("judgeStepUpProof", () => {
   it("accepts a fresh proof for this user and action, and says how long its consumption must be kept", () => {
-    expect(judgeStepUpProof(good, expect_, NOW)).toEqual({ ok: true, jti: "j1", retainUntil: NOW + 171 });
+    expect(judgeStepUpProof(good, expect_, NOW)).toEqual({ ok: true, jti: "j1", issuedAt: NOW - 10, retainUntil: NOW + 171 });
   });
 
   it.each([
@@ -27,7 +27,7 @@ describe("judgeStepUpProof", () => {
 
   it("a proof exactly 5 minutes old still passes; its consumption is kept until it could no longer pass", () => {
     const v = judgeStepUpProof({ ...good, iat: NOW - STEP_UP_MAX_AGE_SECONDS, exp: NOW + 600 }, expect_, NOW);
-    expect(v).toEqual({ ok: true, jti: "j1", retainUntil: NOW + 1 });
+    expect(v).toEqual({ ok: true, jti: "j1", issuedAt: NOW - STEP_UP_MAX_AGE_SECONDS, retainUntil: NOW + 1 });
   });
 });
 

@@ -170,6 +170,26 @@ describe("setting on: every sensitive endpoint needs a fresh, single-use, action
     expect((await ACTIONS[1]!.run(f, good))?.status).toBe(200);
   });
 
+  it("a factor change revokes proofs issued before it", async () => {
+    const f = await fixture(ON);
+    const earlier = await stepUp(f.key, f.userId, "mfa:regenerate-recovery-codes");
+    clock.now += 1;
+    expect((await ACTIONS[0]!.run(f, await stepUp(f.key, f.userId, "mfa:add-method")))?.status).toBe(200);
+    expectRefused(await ACTIONS[1]!.run(f, earlier), "mfa:regenerate-recovery-codes");
+  });
+
+  it("a locked account refuses even a valid proof (409)", async () => {
+    const f = await fixture(ON);
+    const proof = await stepUp(f.key, f.userId, "mfa:regenerate-recovery-codes");
+    const methodId = (await call("GET", `/api/user/${f.userId}`, { key: f.key })).body.user.twoFactor.methods[0].id;
+    const wrong = String((Number(await totp(f.secretBase32)) + 500_000) % 1_000_000).padStart(6, "0");
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await call("DELETE", `/api/user/two-factor/${f.userId}?methodId=${methodId}&code=${wrong}`, { key: f.key })).status);
+    expect(statuses.at(-1)).toBe(409);
+    const r = await ACTIONS[1]!.run(f, proof);
+    expect(r?.status).toBe(409);
+  });
+
   it("one request changing email and password needs one proof naming both actions (sorted, space-separated)", async () => {
     const f = await fixture(ON);
     const body = { user: { email: `both-${crypto.randomUUID()}@example.com`, password: `pw-${crypto.randomUUID()}` } };
