@@ -3,7 +3,7 @@
  * `multiFactorConfiguration.stepUp.requiredForSensitiveActions` (off by default: FusionAuth's API
  * needs only the key). The proof is a trustToken from `/api/two-factor/start` (with a
  * `trustChallenge` naming the action, src/domain/step-up.ts) + `/api/two-factor/login`, sent in the
- * `X-Trust-Token` header, at most 5 minutes old, and consumed once in the user's UserGuard; a factor
+ * `X-EdgeMFA-Trust-Token` header, at most 5 minutes old, and consumed once in the user's UserGuard; a factor
  * change revokes proofs issued before it, and a locked account refuses them (409).
  *
  * Only users who have a second factor (a method or a passkey) are asked, as FusionAuth asks a trust
@@ -22,7 +22,7 @@ import { trustChallengeHash, verifyTrustToken } from "./tokens.ts";
 import { loadUser, type LoadedUser } from "./users.ts";
 
 /** The request header carrying the step-up proof. */
-export const TRUST_TOKEN_HEADER = "x-trust-token";
+export const TRUST_TOKEN_HEADER = "x-edgemfa-trust-token";
 
 /** The tenant acted in (a TenantContext fits). */
 export type StepUpScope = { settings: TenantSettings; tenant: { id: string } };
@@ -67,5 +67,5 @@ export async function requireStepUpFor(s: Services, scope: StepUpScope, userId: 
 
 /** The OpenAPI description of a route that may need a step-up. */
 export function stepUpNote(trustChallenge: string): string {
-  return `When the tenant sets multiFactorConfiguration.stepUp.requiredForSensitiveActions and the user has a second factor: send a trustToken in the X-Trust-Token header, from /api/two-factor/start with trustChallenge \`${trustChallenge}\` and /api/two-factor/login, at most 5 minutes old and used once; otherwise 400 [TrustTokenRequired].`;
+  return `When the tenant sets multiFactorConfiguration.stepUp.requiredForSensitiveActions and the user has a second factor: send a trustToken in the X-EdgeMFA-Trust-Token header, from /api/two-factor/start with trustChallenge \`${trustChallenge}\` and /api/two-factor/login, at most 5 minutes old and used once; otherwise 400 [TrustTokenRequired].`;
 }

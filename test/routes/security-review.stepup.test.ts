@@ -8,7 +8,7 @@
  * `multiFactorConfiguration.stepUp.requiredForSensitiveActions` on, each of these needs a proof of a
  * fresh second factor (NIST SP 800-63B §4.2.3 re-authentication): a trustToken from
  * /api/two-factor/start + /api/two-factor/login whose trustChallenge names the action, sent in
- * `X-Trust-Token`, at most 5 minutes old, accepted once (consumed atomically in the user's
+ * `X-EdgeMFA-Trust-Token`, at most 5 minutes old, accepted once (consumed atomically in the user's
  * Durable Object).
  */
 import { env } from "cloudflare:workers";
@@ -19,7 +19,7 @@ import { SoftAuthenticator } from "../support/soft-authenticator.ts";
 import { uniquePhone } from "../support/oob.ts";
 
 const ON = { multiFactorConfiguration: { stepUp: { requiredForSensitiveActions: true } } };
-const HEADER = "x-trust-token";
+const HEADER = "x-edgemfa-trust-token";
 
 beforeEach(() => nextStep());
 
