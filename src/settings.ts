@@ -47,6 +47,14 @@ const webAuthnOrigin = z
   .max(255)
   .regex(/^(https:\/\/[a-z0-9.-]+|http:\/\/localhost)(:[0-9]{1,5})?$/, "must be an origin such as https://example.com (http only for localhost)");
 
+/**
+ * Step-up for sensitive changes (edge-mfa; off by default, as in FusionAuth, whose API needs only
+ * the key). On: adding a method, regenerating recovery codes, registering or deleting a passkey and
+ * changing email, phone or password need a fresh, single-use, action-bound trustToken
+ * (src/domain/step-up.ts, NIST SP 800-63B §4.2.3 re-authentication).
+ */
+const stepUpSchema = z.object({ requiredForSensitiveActions: z.boolean() }).partial();
+
 export const tenantSettingsSchema = z.object({
   issuer: z.string().max(255).default("edge-mfa"),
   multiFactorConfiguration: z
@@ -64,6 +72,7 @@ export const tenantSettingsSchema = z.object({
       email: methodToggle.extend({ template: emailTemplateSchema.nullish() }).default({}),
       sms: methodToggle.extend({ template: smsTemplateSchema.nullish(), allowedCallingCodes: callingCodesSchema }).default({}),
       sendLimits: sendLimitsSchema.default({}),
+      stepUp: stepUpSchema.default({}),
     })
     .partial()
     .default({}),
@@ -136,6 +145,7 @@ export type TenantSettings = {
     email: { enabled: boolean; templateId?: string | null; template: EmailTemplate };
     sms: { enabled: boolean; templateId?: string | null; template: SmsTemplate; allowedCallingCodes: string[] | null };
     sendLimits: SendLimits;
+    stepUp: { requiredForSensitiveActions: boolean };
   };
   externalIdentifierConfiguration: {
     twoFactorIdTimeToLiveInSeconds: number;
@@ -201,6 +211,7 @@ export function completeTenantSettings(raw: unknown): TenantSettings {
         allowedCallingCodes: mfa.sms?.allowedCallingCodes ?? null,
       },
       sendLimits: completeSendLimits(mfa.sendLimits),
+      stepUp: { requiredForSensitiveActions: mfa.stepUp?.requiredForSensitiveActions ?? false },
     },
     externalIdentifierConfiguration: {
       twoFactorIdTimeToLiveInSeconds: eic.twoFactorIdTimeToLiveInSeconds ?? 300,

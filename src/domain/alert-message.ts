@@ -24,7 +24,11 @@ export type AlertKind =
   | "account_locked"
   | "new_device"
   | "new_country"
-  | "suspicious_login";
+  | "suspicious_login"
+  /** The account's email, phone or password changed (to the addresses from before the change). */
+  | "account_changed"
+  /** This address became the account's email (to the new address). */
+  | "email_address_added";
 
 export type AlertFacts = {
   kind: AlertKind;
@@ -40,6 +44,8 @@ export type AlertFacts = {
   methodName?: string | null;
   /** Unix seconds; null = until an administrator unlocks; absent = not known. */
   lockedUntil?: number | null;
+  /** account_changed: what changed ("email address", "phone number", "password"). */
+  changes?: string[] | null;
 };
 
 export const SMS_MAX = 160;
@@ -128,6 +134,15 @@ function lockLine(f: AlertFacts): string {
   return `Your account was locked${until ? ` until ${until}` : ""} after too many failed sign-in attempts.`;
 }
 
+const CHANGE_NAMES = ["email address", "phone number", "password"];
+
+function changedLine(f: AlertFacts): string {
+  const named = CHANGE_NAMES.filter((c) => f.changes?.includes(c));
+  if (!named.length) return "The sign-in details of your account were changed.";
+  const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
+  return `The ${list} of your account ${named.length === 1 ? "was" : "were"} changed.`;
+}
+
 const IF_NOT_YOU = "If this wasn't you, change your password and review your sign-in methods and trusted devices.";
 const IF_NOT_ADDED = "If you didn't add it, remove it and change your password.";
 
@@ -154,6 +169,14 @@ function notice(f: AlertFacts): Notice {
       return plain("New sign-in to your account", "Your account was signed in to from a device we haven't seen before.");
     case "new_country":
       return plain("Sign-in from a new country", "Your account was signed in to from a country we haven't seen before.");
+    case "account_changed":
+      return { subject: "Your account details were changed", line: changedLine(f), advice: "If this wasn't you, contact support right away: someone may have taken over your account." };
+    case "email_address_added":
+      return {
+        subject: "Your email address was added to an account",
+        line: "This email address is now the sign-in address of an account, and security notices for it will come here.",
+        advice: "If you didn't expect this, contact support.",
+      };
     case "suspicious_login":
       return plain("Suspicious sign-in attempt", "A sign-in to your account looked unusual: a new device in a new country, or too far from your last sign-in to be a journey.");
   }

@@ -18,6 +18,11 @@ export const EVENT_TYPES = [
   "user.two-factor.success",
   "user.two-factor.recovery-code.used",
   "user.two-factor.recovery-codes.regenerated",
+  /** Any user update (`original`, `user`); email and password changes also raise their own type. */
+  "user.update",
+  /** `previousEmail`, `user`. */
+  "user.email.update",
+  "user.password.update",
   /** A lock starting (`phase: "start"`) or lifted by an administrator (`phase: "cancel"`). */
   "user.action",
 ] as const;

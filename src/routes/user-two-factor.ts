@@ -13,6 +13,7 @@ import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/challenges.ts";
 import { disableMethod, enableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
 import { enableOobMethod } from "../services/oob-methods.ts";
+import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { codeField, email, phone, twoFactorMethodKind, uuid } from "./schemas.ts";
 
 export const enableRequest = z.object({
@@ -43,6 +44,7 @@ userTwoFactorRoutes.post("/:userId", async (c) => {
   const userId = userIdParam(c.req.param("userId"));
   const body = await parseBody(c, enableRequest);
   const ctx = tenantContext(requireTenantRow(c));
+  await requireStepUpFor(c.var.services, ctx, userId, "mfa:add-method", c.req.header(TRUST_TOKEN_HEADER));
   const { method } = body;
   const info = requestFacts(c, body).info;
   const out = method === "authenticator" ? await enableMethod(c.var.services, ctx, userId, { ...body, info }) : await enableOobMethod(c.var.services, ctx, userId, { ...body, method, info });
@@ -62,7 +64,9 @@ export const recoveryCodeRoutes = new Hono<AppEnv>();
 
 recoveryCodeRoutes.post("/:userId", async (c) => {
   const userId = userIdParam(c.req.param("userId"));
-  const recoveryCodes = await regenerateRecoveryCodes(c.var.services, tenantContext(requireTenantRow(c)), userId, requestFacts(c).info);
+  const ctx = tenantContext(requireTenantRow(c));
+  await requireStepUpFor(c.var.services, ctx, userId, "mfa:regenerate-recovery-codes", c.req.header(TRUST_TOKEN_HEADER));
+  const recoveryCodes = await regenerateRecoveryCodes(c.var.services, ctx, userId, requestFacts(c).info);
   return c.json({ recoveryCodes });
 });
 
@@ -78,6 +82,7 @@ registerRoute({
   method: "post",
   path: "/api/user/two-factor/:userId",
   summary: "Enable a method after verifying its code",
+  description: stepUpNote("mfa:add-method"),
   tags,
   auth: "apiKey",
   body: enableRequest,
@@ -102,6 +107,7 @@ registerRoute({
   method: "post",
   path: "/api/user/two-factor/recovery-code/:userId",
   summary: "Replace the user's recovery codes (10, shown once)",
+  description: stepUpNote("mfa:regenerate-recovery-codes"),
   tags,
   auth: "apiKey",
   responses: { 200: { description: "New codes; the old set is dead.", schema: z.object({ recoveryCodes: z.array(z.string()) }) }, 400: invalid, 404: { description: "Unknown user (empty)." } },

@@ -8,7 +8,10 @@ import type { AppEnv } from "../env.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
-import { refuseChosenIdFromTenantKey, requireTenant } from "../middleware/auth.ts";
+import { refuseChosenIdFromTenantKey, requireTenant, requireTenantRow } from "../middleware/auth.ts";
+import { requestFacts } from "../http/request-info.ts";
+import { tenantContext } from "../services/challenges.ts";
+import { stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
 import { loadUser, toUserJson, type UserLookup } from "../services/users.ts";
 import { userJson, userRequest, uuid } from "./schemas.ts";
@@ -64,7 +67,8 @@ for (const mode of ["put", "patch"] as const) {
     const id = c.req.param("userId");
     if (!uuid.safeParse(id).success) throw ApiError.notFound();
     const body = await parseBody(c, userRequest);
-    const user = await updateUser(c.var.services, requireTenant(c), id, body.user, mode === "patch");
+    const uc = { scope: tenantContext(requireTenantRow(c)), trustToken: c.req.header(TRUST_TOKEN_HEADER), info: requestFacts(c).info };
+    const user = await updateUser(c.var.services, requireTenant(c), id, body.user, mode === "patch", uc);
     return c.json({ user });
   });
 }
@@ -77,6 +81,7 @@ userRoutes.delete("/:userId", async (c) => {
 });
 
 const tags = ["Users"];
+const userStepUp = `${stepUpNote("user:change-email")} Likewise \`user:change-phone\`, \`user:change-password\`; a request changing several names them all, sorted and space-separated.`;
 const userBody = { description: "The user (never a secret).", schema: z.object({ user: userJson }) };
 const missing = { description: "Not found (empty)." };
 const invalid = { description: "Invalid request.", schema: errorsSchema };
@@ -84,6 +89,6 @@ registerRoute({ method: "post", path: "/api/user", summary: "Create a user", tag
 registerRoute({ method: "post", path: "/api/user/:userId", summary: "Create a user with the given id (keys valid for all tenants only)", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid } });
 registerRoute({ method: "get", path: "/api/user", summary: "Retrieve a user by email, loginId or username", tags, auth: "apiKey", query: lookupQuery, responses: { 200: userBody, 400: invalid, 404: missing } });
 registerRoute({ method: "get", path: "/api/user/:userId", summary: "Retrieve a user", tags, auth: "apiKey", responses: { 200: userBody, 404: missing } });
-registerRoute({ method: "put", path: "/api/user/:userId", summary: "Replace a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
-registerRoute({ method: "patch", path: "/api/user/:userId", summary: "Merge into a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
+registerRoute({ method: "put", path: "/api/user/:userId", summary: "Replace a user", description: userStepUp, tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
+registerRoute({ method: "patch", path: "/api/user/:userId", summary: "Merge into a user", description: userStepUp, tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
 registerRoute({ method: "delete", path: "/api/user/:userId", summary: "Delete a user with their methods, codes, trusts and counters", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: missing } });

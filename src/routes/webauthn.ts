@@ -16,6 +16,7 @@ import { tenantContext } from "../services/challenges.ts";
 import { deleteCredentials, getCredential, listCredentials, toCredentialJson } from "../services/passkeys.ts";
 import { loadUser } from "../services/users.ts";
 import { methodsRemoved } from "../services/security-events.ts";
+import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import { completeRegistration, passkeyAssert, passkeyLogin, startAuthentication, startRegistration } from "../services/webauthn.ts";
@@ -83,7 +84,9 @@ export const webAuthnRoutes = new Hono<AppEnv>();
 
 webAuthnRoutes.post("/register/start", async (c) => {
   const body = await parseBody(c, registerStartRequest);
-  return c.json(await startRegistration(c.var.services, tenantContext(requireTenantRow(c)), body));
+  const ctx = tenantContext(requireTenantRow(c));
+  await requireStepUpFor(c.var.services, ctx, body.userId, "passkey:register", c.req.header(TRUST_TOKEN_HEADER));
+  return c.json(await startRegistration(c.var.services, ctx, body));
 });
 
 webAuthnRoutes.post("/register/complete", async (c) => {
@@ -128,6 +131,7 @@ webAuthnRoutes.get("/", async (c) => {
 
 webAuthnRoutes.delete("/", async (c) => {
   const { tenantId, userId } = await requireUserId(c);
+  await requireStepUpFor(c.var.services, tenantContext(requireTenantRow(c)), userId, "passkey:delete", c.req.header(TRUST_TOKEN_HEADER));
   const rows = await listCredentials(c.var.services, tenantId, userId);
   await deleteCredentials(c.var.services, tenantId, { userId });
   await methodsRemoved(c.var.services, { tenantId, userId, info: requestFacts(c).info }, rows.map((r) => ({ id: r.id, method: "webauthn", name: r.name })));
@@ -145,7 +149,9 @@ webAuthnRoutes.delete("/:id", async (c) => {
   const id = c.req.param("id");
   const tenantId = requireTenant(c);
   const row = uuid.safeParse(id).success ? await getCredential(c.var.services, tenantId, id) : null;
-  if (!row || (await deleteCredentials(c.var.services, tenantId, { id })) !== 1) throw ApiError.notFound();
+  if (!row) throw ApiError.notFound();
+  await requireStepUpFor(c.var.services, tenantContext(requireTenantRow(c)), row.userId, "passkey:delete", c.req.header(TRUST_TOKEN_HEADER));
+  if ((await deleteCredentials(c.var.services, tenantId, { id })) !== 1) throw ApiError.notFound();
   await methodsRemoved(c.var.services, { tenantId, userId: row.userId, info: requestFacts(c).info }, [{ id: row.id, method: "webauthn", name: row.name }]);
   return c.body(null, 200);
 });
@@ -158,12 +164,12 @@ const locked = { description: "The account is locked (by failed passwords or cod
 const throttled = { description: "Throttled (`[TooManyRequests]`, Retry-After): per client IP, or per credential id for an assertion that failed.", schema: errorsSchema };
 const credentialJson = z.record(z.string(), z.unknown()).meta({ id: "WebAuthnCredential", description: "FusionAuth's WebAuthnCredential; `publicKey` is the COSE key (base64url); plus `backupEligible`, `backedUp`, `aaguid`." });
 const optionsJson = z.object({ options: z.record(z.string(), z.unknown()) });
-registerRoute({ method: "post", path: "/api/webauthn/register/start", summary: "Start a passkey registration (creation options)", tags, auth: "apiKey", body: registerStartRequest, responses: { 200: { description: "PublicKeyCredentialCreationOptions (JSON form).", schema: optionsJson }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
+registerRoute({ method: "post", path: "/api/webauthn/register/start", summary: "Start a passkey registration (creation options)", description: stepUpNote("passkey:register"), tags, auth: "apiKey", body: registerStartRequest, responses: { 200: { description: "PublicKeyCredentialCreationOptions (JSON form).", schema: optionsJson }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
 registerRoute({ method: "post", path: "/api/webauthn/register/complete", summary: "Complete a passkey registration", tags, auth: "apiKey", body: registerCompleteRequest, responses: { 200: { description: "The stored credential.", schema: z.object({ credential: credentialJson }) }, 400: invalid } });
 registerRoute({ method: "post", path: "/api/webauthn/start", summary: "Start a passkey login, re-authentication, or (with twoFactorId) a challenge's passkey", tags, auth: "apiKey", body: startRequest, responses: { 200: { description: "PublicKeyCredentialRequestOptions (JSON form).", schema: optionsJson }, 400: invalid, 404: { description: "Unknown user, or unknown/expired twoFactorId or one without passkeys (empty)." }, 409: locked } });
 registerRoute({ method: "post", path: "/api/webauthn/login", summary: "Log in with a passkey (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Authenticated.", schema: loginResponse }, 242: { description: "Passkey without user verification and the login policy asks for another factor.", schema: twoFactorChallenge }, 400: invalid, 409: locked, 429: throttled } });
 registerRoute({ method: "post", path: "/api/webauthn/assert", summary: "Verify a passkey without logging in (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Verified.", schema: z.object({ credential: credentialJson }) }, 400: invalid, 409: locked, 429: throttled } });
 registerRoute({ method: "get", path: "/api/webauthn", summary: "A user's passkeys", tags, auth: "apiKey", query: userQuery, responses: { 200: { description: "The credentials.", schema: z.object({ credentials: z.array(credentialJson) }) }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
-registerRoute({ method: "delete", path: "/api/webauthn", summary: "Delete all of a user's passkeys", tags, auth: "apiKey", query: userQuery, responses: { 200: { description: "Deleted (empty body)." }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
+registerRoute({ method: "delete", path: "/api/webauthn", summary: "Delete all of a user's passkeys", description: stepUpNote("passkey:delete"), tags, auth: "apiKey", query: userQuery, responses: { 200: { description: "Deleted (empty body)." }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
 registerRoute({ method: "get", path: "/api/webauthn/:id", summary: "A passkey", tags, auth: "apiKey", responses: { 200: { description: "The credential.", schema: z.object({ credential: credentialJson }) }, 404: { description: "Not found (empty)." } } });
-registerRoute({ method: "delete", path: "/api/webauthn/:id", summary: "Delete a passkey", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: { description: "Not found (empty)." } } });
+registerRoute({ method: "delete", path: "/api/webauthn/:id", summary: "Delete a passkey", description: stepUpNote("passkey:delete"), tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: { description: "Not found (empty)." } } });

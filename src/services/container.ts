@@ -66,6 +66,7 @@ export type GuardApi = Pick<
   | "endSessions"
   | "listTrusts"
   | "recordEvents"
+  | "consumeStepUpProof"
   | "peekChallengeSend"
   | "commitChallengeSend"
   | "commitSlotSend"

@@ -3,13 +3,15 @@
  * the events API, the tenant's WebhookDispatcher, and the user's security notifications by email
  * and SMS through the configured senders (the dev outbox in development and tests).
  *
- * Alerts go to the account's email (else the email method's address) and, when the tenant allows
- * it, to the user's SMS method. They never contain a code, a secret or a link, and nothing about the
+ * Alerts go to the addresses fixed when their event was queued (src/domain/alert-recipients.ts: the
+ * account's email, else the email method's address, and, when the tenant allows it, the user's SMS
+ * method); an entry queued without them is addressed from D1 at send time. They never contain a code, a secret or a link, and nothing about the
  * recipient is logged.
  */
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { renderAlertEmail, renderAlertSms } from "../domain/alert-message.ts";
+import { alertRecipients, type AlertRecipients } from "../domain/alert-recipients.ts";
 import type { EdgeEvent } from "../domain/events.ts";
 import { parseConfig } from "../env.ts";
 import { completeTenantSettings } from "../settings.ts";
@@ -63,11 +65,10 @@ async function sendAlert(db: Db, senders: Senders | null, event: EdgeEvent, aler
     if (!tenant || !userId) return { sent, done: true };
     const settings = completeTenantSettings(tenant.settings);
     if (!settings.alertConfiguration.enabled) return { sent, done: true };
-    const [user] = await db.select({ email: users.email }).from(users).where(and(eq(users.tenantId, event.tenantId), eq(users.id, userId))).limit(1);
-    if (!user) return { sent, done: true };
-    const methods = await db.select({ method: mfaMethods.method, email: mfaMethods.email, mobilePhone: mfaMethods.mobilePhone }).from(mfaMethods).where(eq(mfaMethods.userId, userId));
-    const email = user.email ?? methods.find((m) => m.method === "email" && m.email)?.email ?? null;
-    const phone = settings.alertConfiguration.sms ? (methods.find((m) => m.method === "sms" && m.mobilePhone)?.mobilePhone ?? null) : null;
+    const to = alert.to ?? (await recipientsNow(db, event.tenantId, userId));
+    if (!to) return { sent, done: true };
+    const email = to.email;
+    const phone = settings.alertConfiguration.sms ? to.phone : null;
     const facts = {
       kind: alert.kind,
       issuer: settings.issuer,
@@ -79,6 +80,7 @@ async function sendAlert(db: Db, senders: Senders | null, event: EdgeEvent, aler
       ...(alert.failures !== undefined ? { failures: alert.failures } : {}),
       methodName: alert.methodName ?? null,
       lockedUntil: alert.lockedUntil ?? null,
+      changes: alert.changes ?? null,
     };
     const next: AlertSent = { ...sent };
     if (email && !next.email && senders?.mail) {
@@ -96,4 +98,12 @@ async function sendAlert(db: Db, senders: Senders | null, event: EdgeEvent, aler
     console.warn(JSON.stringify({ level: "warn", msg: "alert delivery failed", eventId: event.id, kind: alert.kind, error: String((err as Error)?.message ?? err).slice(0, 200) }));
     return { sent, done: false };
   }
+}
+
+/** The user's notice addresses as stored now: for entries queued without them. Null when the user is gone. */
+async function recipientsNow(db: Db, tenantId: string, userId: string): Promise<AlertRecipients | null> {
+  const [user] = await db.select({ email: users.email }).from(users).where(and(eq(users.tenantId, tenantId), eq(users.id, userId))).limit(1);
+  if (!user) return null;
+  const methods = await db.select({ method: mfaMethods.method, email: mfaMethods.email, mobilePhone: mfaMethods.mobilePhone }).from(mfaMethods).where(eq(mfaMethods.userId, userId));
+  return alertRecipients({ email: user.email, twoFactor: { methods } });
 }

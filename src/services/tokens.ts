@@ -6,7 +6,8 @@
  * `amr` follows RFC 8176: `pwd` for a password, `otp` for TOTP, one-time and recovery codes, `mfa`
  * when two different factors completed in this login.
  */
-import { sign } from "hono/jwt";
+import { sign, verify } from "hono/jwt";
+import type { TrustTokenClaims } from "../domain/step-up.ts";
 import { keyedHash } from "./hashing.ts";
 import type { Services } from "./container.ts";
 
@@ -58,6 +59,26 @@ export async function mintTrustToken(s: Services, input: { tenantId: string; use
     jti: crypto.randomUUID(),
   };
   if (input.applicationId) payload.aud = input.applicationId;
-  if (input.trustChallenge) payload.tch = await keyedHash(s.pepper, "otp", "trust-challenge", input.trustChallenge);
+  if (input.trustChallenge) payload.tch = await trustChallengeHash(s, input.trustChallenge);
   return sign(payload, s.jwtKey, "HS256");
+}
+
+/** The keyed hash a trustChallenge is stored as in the `tch` claim (compare with a token's `tch`). */
+export function trustChallengeHash(s: Services, trustChallenge: string): Promise<string> {
+  return keyedHash(s.pepper, "otp", "trust-challenge", trustChallenge);
+}
+
+/**
+ * The claims of a trustToken minted by `mintTrustToken`, or null when the signature, algorithm or
+ * `typ` does not check out (an access token is not a trust token). Time claims are left to the
+ * caller, which judges them against the service clock (src/domain/step-up.ts).
+ */
+export async function verifyTrustToken(s: Services, token: string): Promise<TrustTokenClaims | null> {
+  if (token.length > 4096) return null;
+  try {
+    const claims = await verify(token, s.jwtKey, { alg: "HS256", exp: false, iat: false, nbf: false });
+    return claims.typ === "trust" ? (claims as TrustTokenClaims) : null;
+  } catch {
+    return null;
+  }
 }

@@ -10,6 +10,13 @@ import type { UserFields } from "../routes/schemas.ts";
 import { users } from "../storage/d1/schema.ts";
 import type { Services } from "./container.ts";
 import { loadUser, toUserJson, type UserRow } from "./users.ts";
+import { userChangeActions } from "../domain/step-up.ts";
+import type { EventInfo } from "../domain/events.ts";
+import { requireStepUp, type StepUpScope } from "./step-up.ts";
+import { userUpdated } from "./security-events.ts";
+
+/** The tenant's step-up rule, the request's proof (src/services/step-up.ts) and where the request came from (events). */
+export type UpdateContext = { scope: StepUpScope; trustToken?: string | null; info?: EventInfo };
 
 function columns(f: UserFields) {
   return {
@@ -57,7 +64,7 @@ export async function createUser(s: Services, tenantId: string, id: string | und
   return toUserJson(row, []);
 }
 
-export async function updateUser(s: Services, tenantId: string, id: string, f: UserFields, merge: boolean): Promise<Record<string, unknown>> {
+export async function updateUser(s: Services, tenantId: string, id: string, f: UserFields, merge: boolean, uc: UpdateContext): Promise<Record<string, unknown>> {
   const loaded = await loadUser(s.db, tenantId, { by: "id", id });
   if (!loaded) throw ApiError.notFound();
   const cur = loaded.user;
@@ -74,6 +81,8 @@ export async function updateUser(s: Services, tenantId: string, id: string, f: U
       }
     : columns(f);
   if (!next.email && !next.username) throw ApiError.field("user.email", "blank", "You must specify either [user.email] or [user.username].");
+  const changes = userChangeActions(cur, next, Boolean(f.password));
+  await requireStepUp(s, uc.scope, loaded, changes, uc.trustToken);
   const passwordHash = f.password ? await hashPassword(f.password, s.random) : cur.passwordHash;
   const updated: UserRow = { ...cur, ...next, passwordHash, active: f.active ?? cur.active, updatedAt: s.now() };
   try {
@@ -83,7 +92,9 @@ export async function updateUser(s: Services, tenantId: string, id: string, f: U
   }
   // A new password or email, or deactivation, ends the trusts and open challenges of the old state (OWASP ASVS 4.0.3 §3.3.3).
   if (f.password || updated.emailLower !== cur.emailLower || (cur.active && !updated.active)) await s.guard(tenantId, id).endSessions();
-  return toUserJson(updated, loaded.methods);
+  const user = toUserJson(updated, loaded.methods);
+  await userUpdated(s, { tenantId, userId: id, info: uc.info, user }, toUserJson(cur, loaded.methods), changes);
+  return user;
 }
 
 export async function deleteUser(s: Services, tenantId: string, id: string): Promise<void> {

@@ -25,6 +25,8 @@ const SUBJECTS: Record<AlertKind, string> = {
   new_device: "New sign-in to your account",
   new_country: "Sign-in from a new country",
   suspicious_login: "Suspicious sign-in attempt",
+  account_changed: "Your account details were changed",
+  email_address_added: "Your email address was added to an account",
 };
 const IF_NOT_YOU = "If this wasn't you, change your password and review your sign-in methods and trusted devices.";
 const GSM_ONE_SEPTET = /^[\x20-\x7e]*$/;

@@ -11,14 +11,27 @@ import { noteFailedAttempt, type AlertPolicy, type AlertWindow } from "../../dom
 import { buildEvent, type EdgeEvent, type EventDraft, type EventInfo } from "../../domain/events.ts";
 import { EMPTY_HISTORY, rememberLogin, type LoginHistory, type LoginSignals, type RiskAssessment } from "../../domain/risk.ts";
 import type { AlertKind } from "../../domain/alert-message.ts";
+import { alertRecipients, type AlertRecipients } from "../../domain/alert-recipients.ts";
 
 type Kv = SyncKvStorage;
 
 /** Who and where, for the events a guard call may cause. The worker knows the tenant and user. */
 export type EventContext = { tenantId: string; userId: string; info: EventInfo; user?: Record<string, unknown>; applicationId?: string | null };
 
-/** A notification to send with an event (src/domain/alert-message.ts renders it). */
-export type OutboxAlert = { kind: AlertKind; factor?: string | null; failures?: number; lockedUntil?: number | null; methodName?: string | null };
+/**
+ * A notification to send with an event (src/domain/alert-message.ts renders it). `to` is fixed when
+ * the event is queued; an entry without it (queued before it existed, or without user JSON) is
+ * addressed at send time.
+ */
+export type OutboxAlert = {
+  kind: AlertKind;
+  factor?: string | null;
+  failures?: number;
+  lockedUntil?: number | null;
+  methodName?: string | null;
+  changes?: string[] | null;
+  to?: AlertRecipients;
+};
 
 export type OutboxEntry = { event: EdgeEvent; alert?: OutboxAlert; attempts: number; sent?: { email?: boolean; sms?: boolean } };
 
@@ -40,7 +53,8 @@ export function queueEvent(kv: Kv, ctx: Pick<EventContext, "tenantId" | "info" |
     } as EventDraft,
     now,
   );
-  const entry: OutboxEntry = alert ? { event, alert, attempts: 0 } : { event, attempts: 0 };
+  const addressed = alert && !alert.to && ctx.user ? { ...alert, to: alertRecipients(ctx.user) } : alert;
+  const entry: OutboxEntry = addressed ? { event, alert: addressed, attempts: 0 } : { event, attempts: 0 };
   kv.put(`${OUTBOX_PREFIX}${String(event.createInstant).padStart(15, "0")}:${event.id}`, entry);
   return event;
 }

@@ -19,6 +19,7 @@ import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
 import { loginHistory, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
 import { acceptTotpStep, findTotpMatch, replayReason, retireTotpSteps, sweepRetiredSteps } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
+import { consumeProof, revokeProofs } from "./step-up-proofs.ts";
 import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustRefOf, type TrustRecord } from "./user-guard-ids.ts";
 
 export { parseTwoFactorId, totpAad, type TrustRecord } from "./user-guard-ids.ts";
@@ -311,11 +312,21 @@ export class UserGuard extends GuardCore {
     return this.flushed(wasLocked);
   }
 
-  /** Events the worker reports (method added or removed, codes regenerated); `revokeTrusts` ends every device trust. */
+  /** Events the worker reports (method added or removed, codes regenerated); `revokeTrusts` (a factor change) ends every device trust and earlier step-up proof. */
   async recordEvents(ev: EventContext, events: Array<{ draft: Parameters<typeof queueEvent>[2]; alert?: OutboxAlert }>, now: number, opts: { revokeTrusts?: boolean } = {}): Promise<void> {
-    if (opts.revokeTrusts) this.revokeAllTrusts();
+    if (opts.revokeTrusts) {
+      this.revokeAllTrusts();
+      revokeProofs(this.kv, now);
+    }
     for (const e of events) this.queue(ev, e.draft, now, e.alert);
     await this.flushed(undefined);
+  }
+
+  /** Consumes a step-up proof (keyed by a hash of its jti): `ok` once, `invalid` for a replay or a revoked proof, refused while locked. */
+  async consumeStepUpProof(proofKey: string, issuedAt: number, retainUntil: number, now: number): Promise<GuardVerdict> {
+    const locked = this.locked(now);
+    if (locked) return locked;
+    return consumeProof(this.kv, proofKey, issuedAt, retainUntil, now) ? { status: "ok" } : { status: "invalid" };
   }
 
   async erase(): Promise<void> {
