@@ -91,7 +91,7 @@ export async function updateUser(s: Services, tenantId: string, id: string, f: U
     throw duplicateError(err) ?? err;
   }
   // A new password or email, or deactivation, ends the trusts and open challenges of the old state (OWASP ASVS 4.0.3 §3.3.3).
-  if (f.password || updated.emailLower !== cur.emailLower || (cur.active && !updated.active)) await s.guard(tenantId, id).endSessions();
+  if (f.password || updated.emailLower !== cur.emailLower || (cur.active && !updated.active)) await s.guard(tenantId, id).endSessions(s.now());
   const user = toUserJson(updated, loaded.methods);
   await userUpdated(s, { tenantId, userId: id, info: uc.info, user }, toUserJson(cur, loaded.methods), changes);
   return user;

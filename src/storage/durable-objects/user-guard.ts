@@ -344,11 +344,13 @@ export class UserGuard extends GuardCore {
 
   /**
    * The user's password or email changed, or the user was deactivated: every open challenge (and
-   * email/SMS code) and every device trust ends, so nothing earned under the old state outlives it.
+   * email/SMS code), every device trust and every step-up proof issued before `now` ends, so nothing
+   * earned under the old state outlives it.
    */
-  async endSessions(): Promise<{ challengesEnded: number; trustsRevoked: number }> {
+  async endSessions(now: number): Promise<{ challengesEnded: number; trustsRevoked: number }> {
     const challengesEnded = [...this.kv.list({ prefix: "c:" })].length;
     this.dropChallenges();
+    revokeProofs(this.kv, now);
     return { challengesEnded, trustsRevoked: await this.revokeTrusts(null) };
   }
 
