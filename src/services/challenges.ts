@@ -22,7 +22,7 @@ import { keyedHash } from "./hashing.ts";
 import { oobTargets } from "./oob-slots.ts";
 import { passkeyAMR, type CredentialJSON } from "../domain/webauthn-policy.ts";
 import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } from "./passkeys.ts";
-import { verifyChallengePasskey } from "./webauthn.ts";
+import { verifyChallengePasskey } from "./webauthn-challenge.ts";
 import { consumeRecoveryCode } from "./recovery-codes.ts";
 import { mintAccessToken, mintTrustToken } from "./tokens.ts";
 import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow, type UserLookup } from "./users.ts";

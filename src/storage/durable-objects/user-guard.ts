@@ -24,7 +24,7 @@ import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, t
 export { parseTwoFactorId, totpAad, type TrustRecord } from "./user-guard-ids.ts";
 import { challengeCodeLive, commitChallengeSend, commitSlotSend, failSlot, findTarget, liveRecord, matchSlot, slotKey, type OobCheck, type SendCommit, type SendVerdict } from "./oob-codes.ts";
 
-export class UserGuard extends GuardCore {
+export abstract class UserGuard extends GuardCore {
   /** A login that needs no second factor: refused while locked, else remembered (history, events). */
   async checkLock(now: number, login?: LoginContext): Promise<GuardVerdict> {
     const locked = this.locked(now);
