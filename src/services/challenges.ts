@@ -67,7 +67,6 @@ export function otpHash(s: Services, code: string): Promise<string> {
 }
 
 function challengeInit(
-  s: Services,
   ctx: TenantContext,
   loaded: LoadedUser,
   app: ApplicationRow | null,
@@ -148,7 +147,7 @@ export type LoginOutcome = { status: 200 | 242; body: Record<string, unknown> };
 /** POST /api/login. Wrong password and unknown user answer the same 404; nothing is minted before MFA. */
 export async function passwordLogin(s: Services, ctx: TenantContext, input: LoginInput): Promise<LoginOutcome> {
   const [loaded, app] = await Promise.all([loadUser(s.db, ctx.tenant.id, { by: "loginId", loginId: input.loginId }), loadApplication(s, ctx.tenant.id, input.applicationId)]);
-  if (!loaded || !loaded.user.passwordHash || !loaded.user.active) {
+  if (!loaded?.user.passwordHash || !loaded.user.active) {
     await verifyPassword(input.password, DUMMY_PASSWORD_HASH); // same cost as a real check: no timing oracle
     throw ApiError.notFound();
   }
@@ -180,7 +179,7 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
 
   if (mfaDue) {
     const trustPolicy: TrustPolicy = appSettings.multiFactorConfiguration.trustPolicy;
-    const init = challengeInit(s, ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys });
+    const init = challengeInit(ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys });
     const trust = eligible > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
     const v = await guard.startChallenge(init, now, trust, login);
     if (v.status === "locked") throw lockedError(v);
@@ -223,7 +222,7 @@ export async function startTwoFactor(s: Services, ctx: TenantContext, input: Sta
   if (!loaded) throw ApiError.notFound();
   const code = input.code ?? generateNumericCode(s.random, 6);
   const keys = secondFactorPasskeys(loaded, ctx.settings);
-  const init = challengeInit(s, ctx, loaded, app, "step_up", {
+  const init = challengeInit(ctx, loaded, app, "step_up", {
     state: input.state ?? null,
     trustChallenge: input.trustChallenge ?? null,
     codeHash: await otpHash(s, code),

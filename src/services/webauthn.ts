@@ -101,7 +101,7 @@ export type RegistrationCompleteInput = { userId: string; origin?: string; rpId?
 export async function completeRegistration(s: Services, ctx: TenantContext, input: RegistrationCompleteInput) {
   const rp = requireWorkflow(ctx.settings, null);
   const read = readChallenge(input.credential.response.clientDataJSON);
-  if (!read || read.store !== "user") throw failed("registration", "challenge_unreadable");
+  if (read?.store !== "user") throw failed("registration", "challenge_unreadable");
   const now = s.now();
   const v = await s.guard(ctx.tenant.id, input.userId).takeCeremony(await hashOf(read.challenge), { ceremony: "registration", tenantId: ctx.tenant.id }, now);
   if (v.status !== "ceremony" || v.record.userId !== input.userId) throw failed("registration", "challenge_not_found");
@@ -268,7 +268,7 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
 export async function passkeyLogin(s: Services, input: AssertionInput, headerTenantId: string | null): Promise<LoginOutcome> {
   const { row, ctx, record, result, now } = await verifyStandalone(s, input, headerTenantId);
   const [loaded, app] = await Promise.all([loadUser(s.db, row.tenantId, { by: "id", id: row.userId }), loadApplication(s, row.tenantId, input.applicationId ?? record.applicationId ?? undefined)]);
-  if (!loaded || !loaded.user.active) throw failed("assertion", "user_inactive");
+  if (!loaded?.user.active) throw failed("assertion", "user_inactive");
   const factor = passkeyAMR(result.backupEligible);
   const first = result.userVerified ? { amr: [factor, "mfa"], passkey: true, multiFactor: true } : { amr: [factor], passkey: true };
   const out = await finishFirstFactor(s, ctx, loaded, app, { twoFactorTrustId: input.twoFactorTrustId, noJWT: input.noJWT, state: record.state, facts: input.facts }, first, now);

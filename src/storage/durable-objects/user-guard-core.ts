@@ -99,7 +99,7 @@ export abstract class GuardCore extends DurableObject<Env> {
   }
 
   protected async challengeKey(nonce: Uint8Array): Promise<string> {
-    return "c:" + hexEncode(await sha256(nonce));
+    return `c:${hexEncode(await sha256(nonce))}`;
   }
 
   /** Hands pending events to D1, the tenant's webhooks and the user's inbox (./guard-flush.ts). */

@@ -16,7 +16,7 @@ import { isLocked, lockActions, unlock as unlockState, type LockoutPolicy, type 
 import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, LoginContext, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
 import type { EventInfo } from "../../domain/events.ts";
 import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
-import { loginHistory, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
+import { loginHistory, type queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
 import { acceptTotpStep, findTotpMatch, forgetTotpSteps } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
 import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustRefOf, type TrustRecord } from "./user-guard-ids.ts";
