@@ -6,7 +6,7 @@
  * body would go to a host nobody configured), read or keep the response body, or put the secret,
  * the URL's query or the response into `error`.
  */
-import type { FetchFn } from "./http.ts";
+import type { FetchFn } from "../adapters/http.ts";
 import { ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signPayload } from "../domain/webhook-signature.ts";
 
 export type DeliveryRequest = {
