@@ -153,7 +153,9 @@ export function zodToFieldErrors(error: ZodError, prefix = "", raw?: unknown): R
     const tooBig = issue.code === "too_big" && (issue as { origin?: string }).origin === "string";
     const type = missing ? "blank" : tooBig ? "tooLong" : "invalid";
     const message = missing ? `You must specify [${path}].` : `The value of [${path}] is invalid.`;
-    (out[path] ??= []).push({ code: `[${type}]${path}`, message });
+    const list = out[path] ?? [];
+    list.push({ code: `[${type}]${path}`, message });
+    out[path] = list;
   }
   return out;
 }

@@ -148,7 +148,9 @@ export function buildOpenAPIDocument(): Record<string, unknown> {
   const sorted = [...routes.values()].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   for (const doc of sorted) {
     const path = doc.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
-    (paths[path] ??= {})[doc.method] = operation(doc, components);
+    const item = paths[path] ?? {};
+    item[doc.method] = operation(doc, components);
+    paths[path] = item;
   }
   cached = {
     openapi: "3.1.0",

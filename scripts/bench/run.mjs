@@ -145,7 +145,7 @@ const EQUIVALENT = [
 function tables(results, systems) {
   const lines = [];
   const header = `| system | path | req/s @c${S.concurrency} | p50 ms @c1 | p99 ms @c1 | CPU ms/req | × floor p50 | floor/path req/s | D1/req (+deferred) | DO/req |`;
-  lines.push(header, "|" + "---|".repeat(10));
+  lines.push(header, `|${"---|".repeat(10)}`);
   for (const sys of systems) {
     const floorId = sys.name === "edge-mfa" ? "noop" : "ok";
     for (const path of sys.paths) {
@@ -218,7 +218,12 @@ function environment() {
 async function main() {
   ensureSqliteBinding(root, log);
   const started = [];
-  const stopAll = () => started.forEach((s) => (s.child.removeAllListeners("exit"), s.stop()));
+  const stopAll = () => {
+    for (const s of started) {
+      s.child.removeAllListeners("exit");
+      s.stop();
+    }
+  };
   process.on("SIGINT", () => {
     stopAll();
     process.exit(130);
@@ -241,7 +246,8 @@ async function main() {
       for (const sys of systems) {
         for (const path of sys.paths) {
           const r = await measure(sys, path);
-          (results[sys.name][path.id] ??= []).push(r);
+          results[sys.name][path.id] ??= [];
+          results[sys.name][path.id].push(r);
           log(`rep ${rep} ${sys.name.padEnd(11)} ${path.id.padEnd(12)} ${fmt(r.rps, 0).padStart(6)} req/s  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  CPU ${fmt(r.cpuMs)} ms/req${r.doCalls !== null ? `  D1 ${fmt(r.d1)} (+${fmt(r.d1Deferred)})  DO ${fmt(r.doCalls)}` : ""}`);
         }
       }

@@ -70,7 +70,7 @@ export async function startWranglerDev(opts = {}) {
   const secrets = randomSecrets();
   // --env-file replaces .dev.vars for this run, so a developer's .dev.vars plays no part.
   const lines = [`ENVIRONMENT=${opts.environment ?? "test"}`, ...Object.entries(secrets).map(([k, v]) => `${k}=${v}`)];
-  writeFileSync(envFile, lines.join("\n") + "\n", { mode: 0o600 });
+  writeFileSync(envFile, `${lines.join("\n")}\n`, { mode: 0o600 });
 
   const migrated = await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
   if (migrated.code !== 0) {

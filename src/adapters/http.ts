@@ -85,7 +85,7 @@ export async function httpAttempt(o: TransportOptions, url: string, init: Reques
   } catch {
     return null;
   }
-  let body: unknown = undefined;
+  let body: unknown;
   try {
     const text = await res.text();
     body = text && text.length <= 65_536 ? JSON.parse(text) : undefined;

@@ -15,8 +15,8 @@ export type RenderedEmail = { subject: string; text: string; html?: string };
 
 const PLACEHOLDER = /\{\{\s*(code|minutes|tenantName)\s*\}\}/g;
 
-export function fillTemplate(template: string, values: MessageValues, escape: (s: string) => string = (s) => s): string {
-  return template.replace(PLACEHOLDER, (_m, name: keyof MessageValues) => escape(String(values[name])));
+export function fillTemplate(template: string, values: MessageValues, escapeValue: (s: string) => string = (s) => s): string {
+  return template.replace(PLACEHOLDER, (_m, name: keyof MessageValues) => escapeValue(String(values[name])));
 }
 
 export function escapeHtml(s: string): string {

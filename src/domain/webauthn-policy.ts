@@ -20,6 +20,8 @@ import {
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
+  type VerifiedAuthenticationResponse,
+  type VerifiedRegistrationResponse,
 } from "@simplewebauthn/server";
 import { decodeCredentialPublicKey } from "@simplewebauthn/server/helpers";
 import { base64UrlDecode, base64UrlEncode } from "./encoding.ts";
@@ -193,7 +195,7 @@ export async function verifyRegistration(input: {
   rp: RelyingParty;
   userVerification: UserVerification;
 }): Promise<PolicyResult<NewCredential>> {
-  let out;
+  let out: VerifiedRegistrationResponse;
   try {
     out = await verifyRegistrationResponse({
       response: input.response as unknown as RegistrationResponseJSON,
@@ -275,7 +277,7 @@ export async function verifyAssertion(input: {
   } else if (input.requireUserHandle) {
     return fail("user_handle_missing");
   }
-  let out;
+  let out: VerifiedAuthenticationResponse;
   try {
     out = await verifyAuthenticationResponse({
       response: response as unknown as AuthenticationResponseJSON,

@@ -13,7 +13,7 @@
  * FusionAuth restrictions this service cannot enforce (endpoint permissions, expiry, IP ACLs) are
  * refused with a 400 rather than silently dropped, so nobody receives a broader key than asked for.
  */
-import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { base64UrlEncode } from "../domain/encoding.ts";

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { EVENT_TYPES, type EventType } from "../domain/events.ts";
-import type { WebhookSettings } from "../services/webhooks.ts";
+import type { WebhookSettings } from "../domain/webhooks.ts";
 import type { webhookDeliveries, webhooks } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
 

@@ -21,7 +21,7 @@ import { parseUpdate } from "../http/merge.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
-import { newWebhookSecret } from "../services/webhooks.ts";
+import { newWebhookSecret } from "../domain/webhooks.ts";
 import { webhookDeliveries, webhooks } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
 import {

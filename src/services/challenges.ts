@@ -22,7 +22,7 @@ import { keyedHash } from "./hashing.ts";
 import { oobTargets } from "./oob-slots.ts";
 import { passkeyAMR, type CredentialJSON } from "../domain/webauthn-policy.ts";
 import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } from "./passkeys.ts";
-import { verifyChallengePasskey } from "./webauthn.ts";
+import { verifyChallengePasskey } from "./webauthn-challenge.ts";
 import { consumeRecoveryCode } from "./recovery-codes.ts";
 import { mintAccessToken, mintTrustToken } from "./tokens.ts";
 import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow, type UserLookup } from "./users.ts";
@@ -67,7 +67,6 @@ export function otpHash(s: Services, code: string): Promise<string> {
 }
 
 function challengeInit(
-  s: Services,
   ctx: TenantContext,
   loaded: LoadedUser,
   app: ApplicationRow | null,
@@ -158,7 +157,7 @@ export async function passwordLogin(s: Services, ctx: TenantContext, input: Logi
   const [loaded, app] = await Promise.all([loadUser(s.db, ctx.tenant.id, { by: "loginId", loginId: input.loginId }), loadApplication(s, ctx.tenant.id, input.applicationId)]);
   const now = s.now();
   const policy = lockoutPolicy(ctx.settings);
-  if (!loaded || !loaded.user.passwordHash || !loaded.user.active) {
+  if (!loaded?.user.passwordHash || !loaded.user.active) {
     await verifyPassword(input.password, DUMMY_PASSWORD_HASH); // same cost as a real check: no timing oracle
     const standIn = `unknown-login:${await keyedHash(s.pepper, "unknown-login", ctx.tenant.id, input.loginId.trim().toLowerCase())}`;
     return refusePassword(await s.guard(ctx.tenant.id, standIn).recordFailedAttempt(policy, now));
@@ -214,7 +213,7 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
   const login = await loginContext(s, ev, input.facts, policy, first.passkey ? "WEBAUTHN" : "PASSWORD");
 
   if (due) {
-    const init = challengeInit(s, ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys, enrolment: eligible === 0 });
+    const init = challengeInit(ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys, enrolment: eligible === 0 });
     const trust = eligible > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
     const v = await guard.startChallenge(init, now, trust, login);
     if (v.status === "locked") throw lockedError(v);
@@ -257,7 +256,7 @@ export async function startTwoFactor(s: Services, ctx: TenantContext, input: Sta
   if (!loaded) throw ApiError.notFound();
   const code = input.code ?? generateNumericCode(s.random, 6);
   const keys = secondFactorPasskeys(loaded, ctx.settings);
-  const init = challengeInit(s, ctx, loaded, app, "step_up", {
+  const init = challengeInit(ctx, loaded, app, "step_up", {
     state: input.state ?? null,
     trustChallenge: input.trustChallenge ?? null,
     codeHash: await otpHash(s, code),

@@ -3,7 +3,7 @@
  * clients themselves; tests can replace the clock or RNG through `createApp({ overrides })`.
  */
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import type { Config } from "../env.ts";
+import type { Config } from "../config.ts";
 import { parseKeyring, randomBytes, type EncryptionKeyring, type RandomBytes } from "../domain/crypto.ts";
 import { utf8 } from "../domain/encoding.ts";
 import { schema } from "../storage/d1/schema.ts";

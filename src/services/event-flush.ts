@@ -13,7 +13,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { renderAlertEmail, renderAlertSms } from "../domain/alert-message.ts";
 import { alertRecipients, type AlertRecipients } from "../domain/alert-recipients.ts";
 import type { EdgeEvent } from "../domain/events.ts";
-import { parseConfig } from "../env.ts";
+import { parseConfig } from "../config.ts";
 import { completeTenantSettings } from "../settings.ts";
 import { events as eventsTable, mfaMethods, schema, tenants, users } from "../storage/d1/schema.ts";
 import type { AlertSent, FlushDeps } from "../storage/durable-objects/guard-flush.ts";

@@ -13,7 +13,7 @@ import { createOutboxSmsSender } from "../adapters/sms/outbox.ts";
 import { createTwilioSender } from "../adapters/sms/twilio.ts";
 import type { SmsSender } from "../adapters/sms/types.ts";
 import type { FetchFn, TransportOptions } from "../adapters/http.ts";
-import { effectiveMailProvider, effectiveSmsProvider, type Config } from "../env.ts";
+import { effectiveMailProvider, effectiveSmsProvider, type Config } from "../config.ts";
 
 export type Senders = { mail: MailSender | null; sms: SmsSender | null; mailFrom: string };
 

@@ -15,8 +15,6 @@
  * /api/two-factor/login like a wrong code); the precise reason goes to the log only.
  */
 import { eq } from "drizzle-orm";
-import { sha256 } from "../domain/crypto.ts";
-import { hexEncode } from "../domain/encoding.ts";
 import {
   authenticationOptions,
   CHALLENGE_RANDOM_BYTES,
@@ -35,9 +33,10 @@ import { ApiError } from "../errors.ts";
 import type { WebAuthnWorkflowName } from "../settings.ts";
 import { passkeys, tenants } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
-import type { CeremonyRecord, CompletedMethod, GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
+import type { CeremonyRecord } from "../storage/durable-objects/user-guard-types.ts";
 import { eventContext, finishFirstFactor, loadApplication, tenantContext, type LoginOutcome, type TenantContext } from "./challenges.ts";
-import type { GuardApi, Services } from "./container.ts";
+import type { Services } from "./container.ts";
+import { failed, hashOf, normalize } from "./webauthn-challenge.ts";
 import { relyingParty, recordAssertion, requireWorkflow, toCandidate, toCredentialJson } from "./passkeys.ts";
 import { loadUser, type PasskeyRow } from "./users.ts";
 import { methodAdded } from "./security-events.ts";
@@ -45,23 +44,9 @@ import { refuseFailure, throttleAssertion } from "./webauthn-throttle.ts";
 import type { EventInfo } from "../domain/events.ts";
 import type { RequestFacts } from "../http/request-info.ts";
 
-function failed(what: string, reason: string, detail?: string, who?: { tenantId: string; userId: string }): ApiError {
-  console.warn(JSON.stringify({ level: "warn", msg: "webauthn verification failed", what, reason, detail, ...who }));
-  return ApiError.general("[WebAuthnFailed]", "The WebAuthn response could not be verified.");
-}
-
-async function hashOf(challenge: Uint8Array): Promise<string> {
-  return hexEncode(await sha256(challenge));
-}
-
 async function freshChallenge(s: Services, store: ChallengeStore): Promise<{ challenge: Uint8Array; hash: string }> {
   const challenge = newChallenge(store, s.random(CHALLENGE_RANDOM_BYTES));
   return { challenge, hash: await hashOf(challenge) };
-}
-
-/** FusionAuth's credential JSON may omit `rawId`; the library wants it equal to `id`. */
-function normalize(c: CredentialJSON): CredentialJSON {
-  return { ...c, rawId: c.rawId ?? c.id };
 }
 
 /** The request's own `origin`/`rpId` never drive verification; when sent, they must match the configuration. */
@@ -119,7 +104,7 @@ export type RegistrationCompleteInput = { userId: string; origin?: string; rpId?
 export async function completeRegistration(s: Services, ctx: TenantContext, input: RegistrationCompleteInput) {
   const rp = requireWorkflow(ctx.settings, null);
   const read = readChallenge(input.credential.response.clientDataJSON);
-  if (!read || read.store !== "user") throw failed("registration", "challenge_unreadable");
+  if (read?.store !== "user") throw failed("registration", "challenge_unreadable");
   const now = s.now();
   const v = await s.guard(ctx.tenant.id, input.userId).takeCeremony(await hashOf(read.challenge), { ceremony: "registration", tenantId: ctx.tenant.id }, now);
   if (v.status !== "ceremony" || v.record.userId !== input.userId) throw failed("registration", "challenge_not_found");
@@ -222,49 +207,6 @@ async function startChallengePasskey(s: Services, ctx: TenantContext, twoFactorI
   return { options: await authenticationOptions({ rpId: webauthn.rpId, challenge, timeoutMs: webauthn.ttlSeconds * 1000, allow, userVerification: webauthn.userVerification }) };
 }
 
-// ---- a passkey answering a challenge (second factor, step-up) --------------------------------
-
-/** For completeTwoFactor: takes the ceremony, verifies, persists the counter, settles. Returns the guard's verdict. */
-export async function verifyChallengePasskey(
-  s: Services,
-  guard: GuardApi,
-  input: { nonce: string; credential: CredentialJSON; now: number; expectTenantId: string | null; trustComputer: boolean; info?: EventInfo },
-): Promise<GuardVerdict> {
-  const { nonce, credential, now } = input;
-  const read = readChallenge(credential.response.clientDataJSON);
-  // An unreadable challenge still costs the challenge an attempt: no stored ceremony matches "-".
-  const v = await guard.takeChallengeCeremony(nonce, read?.store === "user" ? await hashOf(read.challenge) : "-", now, input.expectTenantId, input.info);
-  if (v.status !== "check_passkey") {
-    if (v.status === "invalid") failed("second_factor", "ceremony_not_found");
-    return v;
-  }
-  const { challenge, ceremony } = v;
-  const candidate = challenge.passkeys?.find((p) => p.credentialId === credential.id);
-  const rp = challenge.webauthn;
-  let method: CompletedMethod = { kind: "webauthn" };
-  let ok = false;
-  if (!candidate || !rp || !read) {
-    failed("second_factor", "unknown_credential");
-  } else {
-    const result = await verifyAssertion({
-      response: normalize(credential),
-      challenge: read.challenge,
-      rp: { id: rp.rpId, name: rp.rpName, origins: rp.origins },
-      userVerification: ceremony.userVerification,
-      credential: candidate,
-      allowCredentialIds: ceremony.allowCredentialIds,
-      requireUserHandle: false,
-    });
-    if (!result.ok) failed("second_factor", result.failure.reason, result.failure.detail);
-    else if (!(await recordAssertion(s, candidate.credentialId, result.value, now))) failed("second_factor", "counter_update_refused");
-    else {
-      ok = true;
-      method = { kind: "webauthn", methodId: candidate.id, backupEligible: result.value.backupEligible };
-    }
-  }
-  return guard.settlePasskey(nonce, ok, method, input.trustComputer, now, input.info);
-}
-
 // ---- passwordless login and re-authentication -------------------------------------------------
 
 export type AssertionInput = {
@@ -353,7 +295,7 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
 export async function passkeyLogin(s: Services, input: AssertionInput, headerTenantId: string | null): Promise<LoginOutcome> {
   const { row, ctx, record, result, now } = await verifyStandalone(s, input, headerTenantId);
   const [loaded, app] = await Promise.all([loadUser(s.db, row.tenantId, { by: "id", id: row.userId }), loadApplication(s, row.tenantId, input.applicationId ?? record.applicationId ?? undefined)]);
-  if (!loaded || !loaded.user.active) throw failed("assertion", "user_inactive");
+  if (!loaded?.user.active) throw failed("assertion", "user_inactive");
   const factor = passkeyAMR(result.backupEligible);
   const first = result.userVerified ? { amr: [factor, "mfa"], passkey: true, multiFactor: true } : { amr: [factor], passkey: true };
   const out = await finishFirstFactor(s, ctx, loaded, app, { twoFactorTrustId: input.twoFactorTrustId, noJWT: input.noJWT, state: record.state, facts: input.facts }, first, now);

@@ -134,7 +134,7 @@ describe("hostile values are neutralised", () => {
     ipAddress: `1.2.3.4${CRLF}`,
     userAgent: `Chrome/131${CRLF}`,
     methodName: `My key${CRLF} https://evil.example/reset www.evil.example`,
-    location: { city: `Berlin${CRLF}` + "y".repeat(10_000), region: "\u202eevil\u2028\u0000", country: "z".repeat(10_000) },
+    location: { city: `Berlin${CRLF}${"y".repeat(10_000)}`, region: "\u202eevil\u2028\u0000", country: "z".repeat(10_000) },
   };
 
   it("no CR/LF in the subject, no injected line or markup in the text, and lengths capped", () => {
@@ -142,6 +142,7 @@ describe("hostile values are neutralised", () => {
     expect(m.subject).not.toMatch(/[\r\n]/);
     expect(m.subject.length).toBeLessThanOrEqual(100);
     expect(m.text).not.toMatch(/\r|[<>]|^Bcc:|https?:|www\./m);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is that no control character survives
     expect(m.text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e\u2028]/);
     expect(m.text.split("\n")).toHaveLength(10);
     expect(m.text.length).toBeLessThan(1000);

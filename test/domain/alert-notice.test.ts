@@ -63,7 +63,7 @@ describe("alert messages", () => {
   });
 
   it("neutralises hostile values: no CR/LF or markup survives, lengths are capped", () => {
-    const hostile = { ...base, issuer: "Acme\r\nBcc: evil@x", ipAddress: "1.2.3.4\r\nX-Injected: 1", location: { city: "<b>City</b>\n" + "y".repeat(10_000), country: "NL" } };
+    const hostile = { ...base, issuer: "Acme\r\nBcc: evil@x", ipAddress: "1.2.3.4\r\nX-Injected: 1", location: { city: `<b>City</b>\n${"y".repeat(10_000)}`, country: "NL" } };
     const m = renderAlertEmail(hostile);
     expect(m.subject).not.toMatch(/[\r\n]/);
     expect(m.text).not.toMatch(/^X-Injected|<b>|\r/m);

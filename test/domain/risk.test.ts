@@ -24,7 +24,8 @@ const KM_PER_DEGREE = haversineKm(0, 0, 0, 1);
 const AT_ORIGIN: LoginSignals = { deviceId: "d1", country: "XX", asn: null, latitude: 0, longitude: 0 };
 const east = (km: number): LoginSignals => ({ ...AT_ORIGIN, longitude: km / KM_PER_DEGREE });
 
-function after(signals: LoginSignals, at = T0): LoginHistory {
+/** A history holding one earlier login with these signals. */
+function historyAfter(signals: LoginSignals, at = T0): LoginHistory {
   return rememberLogin(EMPTY_HISTORY, signals, at);
 }
 
@@ -59,68 +60,68 @@ describe("assessRisk: baseline", () => {
   });
 
   it("a history that holds only a previous login (no device, no country) is a baseline, not a first login", () => {
-    const h = after({ deviceId: null, country: null, asn: null, latitude: null, longitude: null });
+    const h = historyAfter({ deviceId: null, country: null, asn: null, latitude: null, longitude: null });
     expect(assessRisk(h, { ...BERLIN, deviceId: null }, T0 + 3600)).toMatchObject({ firstLogin: false, newCountry: true, newDevice: false, level: "medium" });
   });
 
   it("same device, same country, nearby: low", () => {
-    expect(assessRisk(after(BERLIN), { ...BERLIN, ...HAMBURG }, T0 + 3600)).toMatchObject({ level: "low", threats: [], firstLogin: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, ...HAMBURG }, T0 + 3600)).toMatchObject({ level: "low", threats: [], firstLogin: false });
   });
 
   it("the ASN is not judged: a different network alone stays low", () => {
-    expect(assessRisk(after(BERLIN), { ...BERLIN, asn: 64_512 }, T0 + 3600).level).toBe("low");
-    expect(assessRisk(after(BERLIN), { ...BERLIN, asn: null }, T0 + 3600).level).toBe("low");
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, asn: 64_512 }, T0 + 3600).level).toBe("low");
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, asn: null }, T0 + 3600).level).toBe("low");
   });
 });
 
 describe("assessRisk: devices", () => {
   it("a device id not in the history is new (medium, UnrecognizedDevice)", () => {
-    expect(assessRisk(after(BERLIN), { ...BERLIN, deviceId: "d2" }, T0 + 3600)).toMatchObject({ level: "medium", threats: ["UnrecognizedDevice"], newDevice: true, newCountry: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: "d2" }, T0 + 3600)).toMatchObject({ level: "medium", threats: ["UnrecognizedDevice"], newDevice: true, newCountry: false });
   });
 
   it("a remembered device id is not new", () => {
-    const h = rememberLogin(after(BERLIN), { ...BERLIN, deviceId: "d2" }, T0 + 10);
+    const h = rememberLogin(historyAfter(BERLIN), { ...BERLIN, deviceId: "d2" }, T0 + 10);
     expect(assessRisk(h, BERLIN, T0 + 3600).newDevice).toBe(false);
     expect(assessRisk(h, { ...BERLIN, deviceId: "d2" }, T0 + 3600).newDevice).toBe(false);
   });
 
   it("no device id counts as new once the history holds devices (stripping the id does not dodge the check)", () => {
-    expect(assessRisk(after(BERLIN), { ...BERLIN, deviceId: null }, T0 + 3600)).toMatchObject({ level: "medium", newDevice: true, threats: ["UnrecognizedDevice"] });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: null }, T0 + 3600)).toMatchObject({ level: "medium", newDevice: true, threats: ["UnrecognizedDevice"] });
   });
 
   it("no device id is not judged while the history holds none (a server that never relays one)", () => {
-    const h = after({ ...BERLIN, deviceId: null });
+    const h = historyAfter({ ...BERLIN, deviceId: null });
     expect(h.devices).toEqual([]);
     expect(assessRisk(h, { ...BERLIN, deviceId: null }, T0 + 3600)).toMatchObject({ level: "low", newDevice: false });
   });
 
   it("an empty device id is the same as none", () => {
-    expect(assessRisk(after(BERLIN), { ...BERLIN, deviceId: "" }, T0 + 3600).newDevice).toBe(true);
-    expect(assessRisk(after({ ...BERLIN, deviceId: null }), { ...BERLIN, deviceId: "" }, T0 + 3600).newDevice).toBe(false);
-    expect(after({ ...BERLIN, deviceId: "" }).devices).toEqual([]);
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: "" }, T0 + 3600).newDevice).toBe(true);
+    expect(assessRisk(historyAfter({ ...BERLIN, deviceId: null }), { ...BERLIN, deviceId: "" }, T0 + 3600).newDevice).toBe(false);
+    expect(historyAfter({ ...BERLIN, deviceId: "" }).devices).toEqual([]);
   });
 });
 
 describe("assessRisk: countries and levels", () => {
   it("a country not in the history is new (medium, NewCountry)", () => {
-    expect(assessRisk(after(BERLIN), { ...BERLIN, country: "AT" }, T0 + 3600)).toMatchObject({ level: "medium", threats: ["NewCountry"], newCountry: true, newDevice: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, country: "AT" }, T0 + 3600)).toMatchObject({ level: "medium", threats: ["NewCountry"], newCountry: true, newDevice: false });
   });
 
   it("no country (or an empty one) is not judged", () => {
-    expect(assessRisk(after(BERLIN), { ...BERLIN, country: null }, T0 + 3600)).toMatchObject({ level: "low", newCountry: false });
-    expect(assessRisk(after(BERLIN), { ...BERLIN, country: "" }, T0 + 3600)).toMatchObject({ level: "low", newCountry: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, country: null }, T0 + 3600)).toMatchObject({ level: "low", newCountry: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, country: "" }, T0 + 3600)).toMatchObject({ level: "low", newCountry: false });
   });
 
   it("new device and new country together: high, both threats", () => {
-    expect(assessRisk(after(BERLIN), { ...BERLIN, deviceId: "d2", country: "AT" }, T0 + 3600)).toMatchObject({ level: "high", threats: ["UnrecognizedDevice", "NewCountry"] });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: "d2", country: "AT" }, T0 + 3600)).toMatchObject({ level: "high", threats: ["UnrecognizedDevice", "NewCountry"] });
   });
 
   it("impossible travel alone (same device, same claimed country) is high", () => {
-    expect(assessRisk(after(BERLIN), { ...BERLIN, ...SYDNEY }, T0 + 600)).toMatchObject({ level: "high", threats: ["ImpossibleTravel"], impossibleTravel: true, newDevice: false, newCountry: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, ...SYDNEY }, T0 + 600)).toMatchObject({ level: "high", threats: ["ImpossibleTravel"], impossibleTravel: true, newDevice: false, newCountry: false });
   });
 
   it("all three threats are listed together", () => {
-    expect(assessRisk(after(BERLIN), { deviceId: "d9", country: "AU", asn: 1221, ...SYDNEY }, T0 + 600).threats).toEqual(["UnrecognizedDevice", "NewCountry", "ImpossibleTravel"]);
+    expect(assessRisk(historyAfter(BERLIN), { deviceId: "d9", country: "AU", asn: 1221, ...SYDNEY }, T0 + 600).threats).toEqual(["UnrecognizedDevice", "NewCountry", "ImpossibleTravel"]);
   });
 });
 
@@ -130,13 +131,13 @@ describe("assessRisk: impossible travel boundaries", () => {
   });
 
   it("distance must exceed 500 km, however fast (geo-IP jitter)", () => {
-    const h = after(AT_ORIGIN);
+    const h = historyAfter(AT_ORIGIN);
     expect(assessRisk(h, east(499), T0 + 1)).toMatchObject({ impossibleTravel: false, level: "low" });
     expect(assessRisk(h, east(501), T0 + 1)).toMatchObject({ impossibleTravel: true, level: "high" });
   });
 
   it("speed must exceed 1000 km/h: 600 km takes 2160 s at exactly that speed", () => {
-    const h = after(AT_ORIGIN);
+    const h = historyAfter(AT_ORIGIN);
     expect(assessRisk(h, east(600), T0 + 2159).impossibleTravel).toBe(true);
     expect(assessRisk(h, east(600), T0 + 2161).impossibleTravel).toBe(false);
     expect(assessRisk(h, east(600), T0 + 2160).speedKmh).toBeCloseTo(1000, 6);
@@ -144,7 +145,7 @@ describe("assessRisk: impossible travel boundaries", () => {
   });
 
   it("elapsed time counts as at least 60 s: same second and clock steps backwards give a finite speed", () => {
-    const h = after(AT_ORIGIN);
+    const h = historyAfter(AT_ORIGIN);
     const at60 = assessRisk(h, east(1000), T0 + 60).speedKmh;
     expect(at60).toBeCloseTo(60_000, 6);
     expect(assessRisk(h, east(1000), T0).speedKmh).toBe(at60);
@@ -156,10 +157,10 @@ describe("assessRisk: impossible travel boundaries", () => {
 
   it("needs coordinates on both logins; speedKmh is reported only when it was measured", () => {
     const noPlace = { latitude: null, longitude: null };
-    expect(assessRisk(after({ ...BERLIN, ...noPlace }), { ...BERLIN, ...SYDNEY }, T0 + 1)).not.toHaveProperty("speedKmh");
-    expect(assessRisk(after(BERLIN), { ...BERLIN, ...noPlace }, T0 + 1)).not.toHaveProperty("speedKmh");
-    expect(assessRisk(after(BERLIN), { ...BERLIN, latitude: -33.87, longitude: null }, T0 + 1).impossibleTravel).toBe(false);
-    expect(assessRisk(after(BERLIN), { ...BERLIN, latitude: Number.NaN, longitude: 151.2 }, T0 + 1)).toMatchObject({ impossibleTravel: false, level: "low" });
+    expect(assessRisk(historyAfter({ ...BERLIN, ...noPlace }), { ...BERLIN, ...SYDNEY }, T0 + 1)).not.toHaveProperty("speedKmh");
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, ...noPlace }, T0 + 1)).not.toHaveProperty("speedKmh");
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, latitude: -33.87, longitude: null }, T0 + 1).impossibleTravel).toBe(false);
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, latitude: Number.NaN, longitude: 151.2 }, T0 + 1)).toMatchObject({ impossibleTravel: false, level: "low" });
   });
 });
 
@@ -183,7 +184,7 @@ describe("rememberLogin", () => {
   });
 
   it("a seen device or country moves to the front with its new lastSeen instead of being added twice", () => {
-    let h = after(BERLIN);
+    let h = historyAfter(BERLIN);
     h = rememberLogin(h, { ...BERLIN, deviceId: "d2", country: "AT" }, T0 + 10);
     h = rememberLogin(h, BERLIN, T0 + 20);
     expect(h.devices).toEqual([{ id: "d1", lastSeen: T0 + 20 }, { id: "d2", lastSeen: T0 + 10 }]);
@@ -191,16 +192,16 @@ describe("rememberLogin", () => {
   });
 
   it("moves `last` only when the login says where it came from", () => {
-    const h = after(BERLIN);
+    const h = historyAfter(BERLIN);
     expect(h.last).toEqual({ at: T0, country: "DE", latitude: 52.52, longitude: 13.405 });
     const blind = rememberLogin(h, { ...BERLIN, country: null, latitude: null, longitude: null }, T0 + 50);
     expect(blind.last).toEqual(h.last);
     expect(rememberLogin(h, { ...BERLIN, latitude: null, longitude: null }, T0 + 60).last).toEqual({ at: T0 + 60, country: "DE", latitude: null, longitude: null });
-    expect(after({ deviceId: null, country: null, asn: 1, latitude: null, longitude: null }).last).toEqual({ at: T0, country: null, latitude: null, longitude: null });
+    expect(historyAfter({ deviceId: null, country: null, asn: 1, latitude: null, longitude: null }).last).toEqual({ at: T0, country: null, latitude: null, longitude: null });
   });
 
   it("never changes its input and returns new objects", () => {
-    const h = deepFreeze(rememberLogin(after(BERLIN), { ...BERLIN, deviceId: "d2", country: "AT" }, T0 + 10));
+    const h = deepFreeze(rememberLogin(historyAfter(BERLIN), { ...BERLIN, deviceId: "d2", country: "AT" }, T0 + 10));
     const before = JSON.stringify(h);
     const next = rememberLogin(h, { ...BERLIN, deviceId: "d3" }, T0 + 20);
     const same = rememberLogin(h, { deviceId: null, country: null, asn: null, latitude: null, longitude: null }, T0 + 30);
@@ -209,14 +210,14 @@ describe("rememberLogin", () => {
       expect(r.devices).not.toBe(h.devices);
       expect(r.countries).not.toBe(h.countries);
       expect(r.last).not.toBe(h.last);
-      r.devices.forEach((d, i) => expect(d).not.toBe(h.devices[i]));
+      for (const [i, d] of r.devices.entries()) expect(d).not.toBe(h.devices[i]);
     }
     expect(EMPTY_HISTORY).toEqual({ devices: [], countries: [], last: null });
     expect(Object.isFrozen(EMPTY_HISTORY.devices)).toBe(true);
   });
 
   it("assessRisk reads the history without changing it", () => {
-    const h = deepFreeze(after(BERLIN));
+    const h = deepFreeze(historyAfter(BERLIN));
     expect(() => assessRisk(h, { ...BERLIN, deviceId: "x", country: "AU", ...SYDNEY }, T0 + 1)).not.toThrow();
   });
 });

@@ -77,7 +77,7 @@ describe("describeUserAgent: hostile input", () => {
     "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0 <img src=x onerror=alert(1)>\u0000\u001b[31m",
     "\u202eMozilla/5.0 (Macintosh) Version/18.1 Safari/605.1.15\u2028\u2029",
     "x".repeat(100_000),
-    "Mozilla/5.0 (" + "(".repeat(10_000) + "Chrome/1",
+    `Mozilla/5.0 (${"(".repeat(10_000)}Chrome/1`,
   ];
 
   it.each(HOSTILE.map((h) => [h.slice(0, 40), h]))("%j: output is fixed names only, printable ASCII", (_, ua) => {
@@ -96,7 +96,7 @@ describe("describeUserAgent: hostile input", () => {
   it("reads only the first 512 characters", () => {
     const padding = "x".repeat(MAX_USER_AGENT_LENGTH);
     expect(MAX_USER_AGENT_LENGTH).toBe(512);
-    expect(describeUserAgent(padding + " (Windows NT 10.0) Chrome/131.0").display).toBe("Unknown device");
-    expect(describeUserAgent("(Windows NT 10.0) Chrome/131.0 " + padding).display).toBe("Chrome on Windows");
+    expect(describeUserAgent(`${padding} (Windows NT 10.0) Chrome/131.0`).display).toBe("Unknown device");
+    expect(describeUserAgent(`(Windows NT 10.0) Chrome/131.0 ${padding}`).display).toBe("Chrome on Windows");
   });
 });

@@ -101,7 +101,8 @@ describe.runIf(haveChromium)("passkeys in Chromium with a virtual authenticator,
     page.on("requestfinished", (req) => {
       const url = new URL(req.url());
       if (!url.pathname.startsWith("/api/")) return;
-      (apiTimings[`${req.method()} ${url.pathname}`] ??= []).push(Math.round(req.timing().responseEnd));
+      const key = `${req.method()} ${url.pathname}`;
+      apiTimings[key] = [...(apiTimings[key] ?? []), Math.round(req.timing().responseEnd)];
     });
     if (processEnv.RECORD_WEBAUTHN_FIXTURES) {
       page.on("request", (req) => {
@@ -125,7 +126,7 @@ describe.runIf(haveChromium)("passkeys in Chromium with a virtual authenticator,
       const dir = new URL("../fixtures/webauthn/", import.meta.url).pathname;
       fs.mkdirSync(dir, { recursive: true });
       const note = "Recorded by test/e2e/passkeys.browser.e2e.test.ts (RECORD_WEBAUTHN_FIXTURES=1): Chromium's DevTools virtual authenticator (ctap2, internal, resident key, UV) against wrangler dev.";
-      fs.writeFileSync(`${dir}chromium-virtual-authenticator.json`, JSON.stringify({ note, origin, rpId: "localhost", ...recorded }, null, 2) + "\n");
+      fs.writeFileSync(`${dir}chromium-virtual-authenticator.json`, `${JSON.stringify({ note, origin, rpId: "localhost", ...recorded }, null, 2)}\n`);
     }
   });
 

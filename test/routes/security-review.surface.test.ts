@@ -11,7 +11,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { counters, resetCounters } from "../../src/services/instrumentation.ts";
-import { sendWebhook } from "../../src/services/webhook-send.ts";
+import { sendWebhook } from "../../src/adapters/webhook-send.ts";
 import { api, createApiKey, createApplication, createTenant } from "../helpers.ts";
 import { app, call, createUser, PASSWORD, seedTenant } from "../support/mfa.ts";
 

@@ -100,7 +100,7 @@ describe("item 2: unverifiable assertions do not move the guessing lock", { time
     expect(failures.length).toBeGreaterThanOrEqual(2);
     for (const l of failures) {
       expect(l).not.toContain(junk.response.clientDataJSON);
-      expect(l).not.toContain(junk.response.signature + '"');
+      expect(l).not.toContain(`${junk.response.signature}"`);
     }
     await flushEvents(t.tenantId, user.id);
     const events = await eventsOf(t.key, user.id, "user.login.failed");

@@ -41,7 +41,7 @@ describe("bodies that are not what they claim", () => {
     ["a JSON array", "[1,2,3]"],
     ["a lone surrogate", "{\"twoFactorId\":\"\\ud800\",\"code\":\"123456\"}"],
     ["a NUL byte", "{\"twoFactorId\":\"a\\u0000b\",\"code\":\"123456\"}"],
-    ["deep nesting", "{\"state\":" + "[".repeat(40) + "]".repeat(40) + "}"],
+    ["deep nesting", `{"state":${"[".repeat(40)}${"]".repeat(40)}}`],
   ];
   for (const [name, raw] of raws) {
     it(`/api/two-factor/login with ${name} → 400 envelope`, async () => {

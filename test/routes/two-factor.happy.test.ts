@@ -1,6 +1,6 @@
 /** The FusionAuth MFA flows end to end inside workerd: enable, login 242, complete, step-up, recovery codes, trust. */
 import { describe, expect, it } from "vitest";
-import { call, createUser, decodeJwt, enrolledUser, loginFor242, nextStep, PASSWORD, seedApplication, seedTenant, totp } from "../support/mfa.ts";
+import { call, createUser, decodeJwt, enrolledUser, loginFor242, PASSWORD, seedApplication, seedTenant, totp } from "../support/mfa.ts";
 
 describe("authenticator enrolment", () => {
   it("offers a 160-bit secret as Base64 and Base32 of the same bytes, with an otpauth URI", async () => {

@@ -88,10 +88,12 @@ export default async function setup(project) {
   const servers = settled.filter((s) => s.status === "fulfilled").map((s) => s.value);
   const failed = settled.find((s) => s.status === "rejected");
   if (failed) {
-    servers.forEach((s) => stop(s.child));
+    for (const s of servers) stop(s.child);
     throw failed.reason;
   }
-  entries.forEach(([key], i) => project.provide(key, servers[i].url));
+  for (const [i, [key]] of entries.entries()) project.provide(key, servers[i].url);
   project.provide("prismStartupMs", Math.max(...servers.map((s) => s.ms)));
-  return () => servers.forEach((s) => stop(s.child));
+  return () => {
+    for (const s of servers) stop(s.child);
+  };
 }

@@ -34,7 +34,7 @@ export async function call(method: string, path: string, opts: { key?: string | 
   const res = await (opts.via?.app ?? app).fetch(new Request(`http://edge-mfa.test${path}`, { method, headers, body, ...(opts.cf ? { cf: opts.cf } : {}) } as RequestInit), opts.via?.env ?? env, ctx);
   await waitOnExecutionContext(ctx);
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   if ((res.headers.get("content-type") ?? "").startsWith("application/json") && text) parsed = JSON.parse(text);
   return { status: res.status, body: parsed, text, headers: res.headers };
 }

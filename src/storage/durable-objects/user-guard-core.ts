@@ -11,7 +11,6 @@ import type { ChallengeRecord, CompletedMethod, GuardVerdict } from "./user-guar
 import type { EventInfo } from "../../domain/events.ts";
 import { FLUSH_DELAY_MS, hasPendingEvents, noteAlertWindow, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
 import { flushOutbox, type FlushDeps } from "./guard-flush.ts";
-import { eventDepsFromEnv } from "../../services/event-flush.ts";
 import { newTrustId, nonceOf, trustDevice, trustStorageKeyOf, type NewTrust, type TrustRecord } from "./user-guard-ids.ts";
 
 
@@ -109,7 +108,7 @@ export abstract class GuardCore extends DurableObject<Env> {
   }
 
   protected async challengeKey(nonce: Uint8Array): Promise<string> {
-    return "c:" + hexEncode(await sha256(nonce));
+    return `c:${hexEncode(await sha256(nonce))}`;
   }
 
   /** Hands pending events to D1, the tenant's webhooks and the user's inbox (./guard-flush.ts). */
@@ -122,10 +121,11 @@ export abstract class GuardCore extends DurableObject<Env> {
     }
   }
 
-  /** The flush's I/O (D1, webhooks, mail and SMS). Tests replace it to inject provider faults. */
-  protected flushDeps(): FlushDeps {
-    return eventDepsFromEnv(this.env);
-  }
+  /**
+   * The flush's I/O (D1, webhooks, mail and SMS), supplied by the worker entry (src/index.ts) so this
+   * storage layer never imports the services. Tests replace it to inject provider faults.
+   */
+  protected abstract flushDeps(): FlushDeps;
 
   // ---- internals ---------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ export function trustCovers(rec: TrustRecord | null, q: TrustQuery): boolean {
 export type NewTrust = { trustId: string; storageKey: string };
 
 export async function trustStorageKey(raw: Uint8Array): Promise<string> {
-  return "t:" + hexEncode(await sha256(raw));
+  return `t:${hexEncode(await sha256(raw))}`;
 }
 
 export async function newTrustId(): Promise<NewTrust> {

@@ -16,7 +16,7 @@ import { isLocked, lockActions, unlock as unlockState, type LockoutPolicy, type 
 import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, LoginContext, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
 import type { EventInfo } from "../../domain/events.ts";
 import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
-import { loginHistory, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
+import { loginHistory, type queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
 import { acceptTotpStep, findTotpMatch, replayReason, retireTotpSteps, sweepRetiredSteps } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
 import { consumeProof, revokeProofs } from "./step-up-proofs.ts";
@@ -25,7 +25,7 @@ import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, t
 export { parseTwoFactorId, totpAad, type TrustRecord } from "./user-guard-ids.ts";
 import { challengeCodeLive, commitChallengeSend, commitSlotSend, failSlot, findTarget, liveRecord, matchSlot, slotKey, type OobCheck, type SendCommit, type SendVerdict } from "./oob-codes.ts";
 
-export class UserGuard extends GuardCore {
+export abstract class UserGuard extends GuardCore {
   /** A login that needs no second factor: refused while locked, else remembered (history, events). */
   async checkLock(now: number, login?: LoginContext): Promise<GuardVerdict> {
     const locked = this.locked(now);

@@ -19,9 +19,9 @@ import { drizzle } from "drizzle-orm/d1";
 import { parseKeyring, randomBytes, type EncryptionKeyring } from "../../domain/crypto.ts";
 import type { EdgeEvent } from "../../domain/events.ts";
 import { nextAttempt } from "../../domain/webhook-backoff.ts";
-import { isDevEnvironment } from "../../env.ts";
-import { sendWebhook, type DeliveryOutcome } from "../../services/webhook-send.ts";
-import { openWebhookSecret, subscribes, type WebhookSettings } from "../../services/webhooks.ts";
+import { isDevEnvironment } from "../../config.ts";
+import { sendWebhook, type DeliveryOutcome } from "../../adapters/webhook-send.ts";
+import { openWebhookSecret, subscribes, type WebhookSettings } from "../../domain/webhooks.ts";
 import { schema, webhookDeliveries, webhooks } from "../d1/schema.ts";
 
 export type DeliveryTask = {

@@ -6,9 +6,9 @@
  * the ciphertext to its webhook and tenant: a `secret_enc` copied to another row fails to decrypt.
  * Must never: log a secret or put one into an error.
  */
-import { decryptSecret, drawRandomBytes, encryptSecret, type EncryptionKeyring, type RandomBytes } from "../domain/crypto.ts";
-import { base64UrlEncode, utf8 } from "../domain/encoding.ts";
-import type { EventType } from "../domain/events.ts";
+import { decryptSecret, drawRandomBytes, encryptSecret, type EncryptionKeyring, type RandomBytes } from "./crypto.ts";
+import { base64UrlEncode, utf8 } from "./encoding.ts";
+import type { EventType } from "./events.ts";
 
 /** 256 bits per endpoint, shown once as base64url (43 characters). */
 export const WEBHOOK_SECRET_BYTES = 32;
