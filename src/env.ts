@@ -3,7 +3,7 @@
  * isolate with zod; a worker missing a required secret refuses to serve (500 with a fixed body)
  * rather than run half-configured. Never log the parsed values.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Services } from "./services/container.ts";
 import type { TenantRow } from "./storage/d1/schema.ts";
 

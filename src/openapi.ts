@@ -26,7 +26,7 @@
  *
  * This module only describes; it never validates or serves. `src/routes/docs.ts` serves it.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 

@@ -8,7 +8,7 @@
  *   5 sends per challenge · 10 per user · 5 per destination · 30 per client IP (anonymous route) ·
  *   1000 per tenant · 30 s between two sends of the same challenge or enable/disable code.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_EMAIL_TEMPLATE, DEFAULT_SMS_TEMPLATE, type EmailTemplate, type SmsTemplate } from "./domain/message-template.ts";
 
 const withCode = (s: string) => /\{\{\s*code\s*\}\}/.test(s);

@@ -2,7 +2,7 @@
  * Tenant and application settings in FusionAuth's shape, with FusionAuth's defaults. Stored as JSON
  * in D1 and parsed here, so every reader sees complete, typed settings.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { EmailTemplate, SmsTemplate } from "./domain/message-template.ts";
 import {
   callingCodesSchema,

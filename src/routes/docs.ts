@@ -6,7 +6,7 @@
  * the one inline initialiser (by hash) and same-origin requests. Nothing here reads secrets or D1.
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { buildOpenAPIDocument, registerRoute } from "../openapi.ts";
 

@@ -1,7 +1,7 @@
 /** POST /api/login: 200 token, 242 two-factor challenge, 404 bad credentials (no enumeration), 409 locked. */
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { parseBody } from "../http/validate.ts";

@@ -15,7 +15,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseUpdate } from "../http/merge.ts";

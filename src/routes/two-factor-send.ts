@@ -4,7 +4,7 @@
  * disabling a method. Both answer 200 with an empty body (fusionauth-mfa-api.md §1.1, §5).
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import type { AppEnv } from "../env.ts";
 import { ACCOUNT_LOCKED, errorsSchema, registerRoute } from "../openapi.ts";

@@ -1,6 +1,6 @@
 /** /api/user: create, retrieve (by id, email, loginId, username), update, patch, delete. */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
