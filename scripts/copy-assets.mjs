@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const source = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 const target = join(root, "public", "swagger-ui");
 /** The files /docs loads, and the licence that must travel with them (Apache-2.0). */
-export const SWAGGER_UI_FILES = ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE"];
+const SWAGGER_UI_FILES = ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE"];
 
 mkdirSync(target, { recursive: true });
 for (const f of SWAGGER_UI_FILES) copyFileSync(join(source, f), join(target, f));
