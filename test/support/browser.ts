@@ -18,7 +18,8 @@ export const CHROMIUM_ARGS = [
   "--disable-quic",
 ];
 
-type NodeFs = { existsSync(p: string): boolean };
+type NodeFs = { existsSync(p: string): boolean; mkdirSync(p: string): void; rmSync(p: string, o: { recursive: true; force: true }): void; statSync(p: string): { mtimeMs: number } };
+type NodeOs = { tmpdir(): string };
 const processEnv = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
 
 /** Where the Chromium comes from and its binary. */
@@ -27,7 +28,29 @@ export async function chromiumExecutable(): Promise<{ path: string; source: stri
   const system = processEnv.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (fs.existsSync(system)) return { path: system, source: processEnv.CHROMIUM_PATH ? "CHROMIUM_PATH" : "Debian chromium" };
   const packaged = (await import("@sparticuz/chromium")).default;
-  return { path: await packaged.executablePath(), source: "@sparticuz/chromium" };
+  // It unpacks to <tmpdir>/chromium and reuses that file once it exists; test files run in parallel, so a
+  // lock (an atomic mkdir) keeps a second process from launching a binary the first is still writing.
+  const os = (await import(/* @vite-ignore */ `node:${"os"}`)) as unknown as NodeOs;
+  const lock = `${os.tmpdir()}/edge-mfa-chromium-unpack.lock`;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      try {
+        // A lock older than two minutes was left by a process that died while unpacking.
+        if (Date.now() - fs.statSync(lock).mtimeMs > 120_000) fs.rmSync(lock, { recursive: true, force: true });
+      } catch {
+        /* released meanwhile */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return { path: await packaged.executablePath(), source: "@sparticuz/chromium" };
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Launches headless Chromium; the caller closes it. */
