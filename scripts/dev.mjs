@@ -6,13 +6,16 @@
  *     ENVIRONMENT=development (wrangler.toml defaults to production); adds any of these names an
  *     existing .dev.vars lacks and leaves the rest of it alone.
  *  2. Applies the D1 migrations to the local database (.wrangler/state).
- *  3. Starts `wrangler dev` on 127.0.0.1:8787 (PORT overrides), waits until it answers, then seeds
+ *  3. Starts `wrangler dev` on 127.0.0.1:8787 (PORT overrides) with .wrangler-dev.toml: wrangler.toml
+ *     plus every setting .dev.vars assigns, such as SMS_PROVIDER and TWILIO_* (writeDevConfig in
+ *     lib/wrangler-dev.mjs); waits until it answers, then seeds
  *     through the HTTP API with the bootstrap key, idempotently: tenant "Dev tenant", application
  *     "Dev app" and a tenant-scoped API key whose value is kept in .dev-seed.json (gitignored), so a
  *     re-run, even after the local database was wiped, hands out the same key.
  *
- * Ctrl-C stops wrangler. Plain Node ESM, no dependencies; wrangler itself runs on the Node pinned in
- * node_modules/.bin (the `node` devDependency), whatever Node runs this script.
+ * Ctrl-C stops wrangler. Plain Node ESM, no dependencies beyond lib/wrangler-dev.mjs; wrangler
+ * itself runs on the Node pinned in node_modules/.bin (the `node` devDependency), whatever Node runs
+ * this script.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -20,6 +23,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { assignedNames, writeDevConfig } from "./lib/wrangler-dev.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const binDir = join(root, "node_modules", ".bin");
@@ -52,11 +56,6 @@ function devValue(name) {
   if (name === "ENCRYPTION_KEYS") return `dev1:${randomBytes(32).toString("base64")}`;
   if (name === "ENVIRONMENT") return "development";
   return randomBytes(32).toString("base64url"); // 43 characters, 256 bits
-}
-
-/** Names assigned (uncommented `NAME=`) in a dotenv-style file. */
-function assignedNames(text) {
-  return [...text.matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=/gm)].map((m) => m[1]);
 }
 
 function ensureDevVars() {
@@ -264,7 +263,9 @@ async function main() {
 
   log(`starting wrangler dev on ${baseUrl}`);
   const started = Date.now();
-  const child = spawn(wranglerBin, ["dev", "--ip", host, "--port", String(port)], { cwd: root, env: childEnv, stdio: "inherit" });
+  // Without the generated config, wrangler would load from .dev.vars only the names wrangler.toml declares.
+  const config = writeDevConfig(readFileSync(devVarsPath, "utf8"), ".wrangler-dev.toml");
+  const child = spawn(wranglerBin, ["dev", "--config", config, "--ip", host, "--port", String(port)], { cwd: root, env: childEnv, stdio: "inherit" });
   child.on("error", (err) => fail(`could not start wrangler dev: ${err.message}`));
 
   let stopping = false;

@@ -26,7 +26,7 @@
  *
  * This module only describes; it never validates or serves. `src/routes/docs.ts` serves it.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -55,7 +55,7 @@ const fieldError = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** FusionAuth's error envelope (fusionauth-mfa-api.md §2.6), as `src/errors.ts` serialises it. */
+/** FusionAuth's error envelope (FusionAuth API docs, Errors), as `src/errors.ts` serialises it. */
 export const errorsSchema = z
   .object({
     generalErrors: z.array(fieldError).optional(),

@@ -3,12 +3,12 @@
  * `multiFactorConfiguration`): message templates, the SMS country allowlist and the send caps.
  * `src/settings.ts` embeds these schemas; defaults are applied by `completeDelivery*` here.
  *
- * Default caps, per hour unless noted, calibrated on peers (security-bar.md §2.8: Auth0 10 SMS/h,
+ * Default caps, per hour unless noted, calibrated on peers' published limits (Auth0 10 SMS/h,
  * Supabase 30 OTP/h, Telnyx 3 per number per 10 min; Twilio Verify 5 sends per verification):
  *   5 sends per challenge · 10 per user · 5 per destination · 30 per client IP (anonymous route) ·
  *   1000 per tenant · 30 s between two sends of the same challenge or enable/disable code.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_EMAIL_TEMPLATE, DEFAULT_SMS_TEMPLATE, type EmailTemplate, type SmsTemplate } from "./domain/message-template.ts";
 
 const withCode = (s: string) => /\{\{\s*code\s*\}\}/.test(s);

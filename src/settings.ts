@@ -2,7 +2,7 @@
  * Tenant and application settings in FusionAuth's shape, with FusionAuth's defaults. Stored as JSON
  * in D1 and parsed here, so every reader sees complete, typed settings.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { EmailTemplate, SmsTemplate } from "./domain/message-template.ts";
 import {
   callingCodesSchema,
@@ -30,7 +30,7 @@ const methodToggle = z.object({ enabled: z.boolean().default(false), templateId:
 /** FusionAuth caps OOB/identifier lifetimes; we never allow challenges beyond 10 minutes (NIST 800-63B §5.1.3.2). */
 export const MAX_TWO_FACTOR_ID_TTL_SECONDS = 600;
 
-/** WebAuthn L3 §13.4.3 recommends ceremony timeouts of 300–600 s; security-bar.md §0.10 caps challenges at 5 minutes. */
+/** WebAuthn L3 §13.4.3 recommends ceremony timeouts of 300–600 s; challenges here live at most 5 minutes. */
 export const MAX_WEBAUTHN_CHALLENGE_TTL_SECONDS = 300;
 
 export const webAuthnWorkflowSchema = z
@@ -115,7 +115,7 @@ export const tenantSettingsSchema = z.object({
     .object({ timeToLiveInSeconds: z.number().int().min(60).max(86_400).default(3600) })
     .partial()
     .default({}),
-  /** Passkeys. The RP id and the origins are never taken from a request (security-bar.md §1.7). */
+  /** Passkeys. The RP id and the origins are never taken from a request (WebAuthn L3 §7.1, §7.2: the RP checks against its own values). */
   webAuthnConfiguration: z
     .object({
       enabled: z.boolean(),
@@ -183,9 +183,9 @@ export type WebAuthnSettings = {
 
 /**
  * Workflow defaults: FusionAuth's docs and its default tenant disagree on attachment
- * (fusionauth-mfa-api.md §7.9), so `any`; UV `required` where the passkey is the only factor,
- * `discouraged` where it is a second factor after a password (security-bar.md §1.7: request and
- * require UV consistently).
+ * (FusionAuth API docs, Tenants: webAuthnConfiguration), so `any`; UV `required` where the passkey is
+ * the only factor, `discouraged` where it is a second factor after a password (WebAuthn L3 §7.1 and
+ * §7.2 steps on the UV flag: request and require UV consistently).
  */
 function completeWorkflow(w: z.infer<typeof webAuthnWorkflowSchema> | undefined, uv: WebAuthnWorkflow["userVerificationRequirement"]): WebAuthnWorkflow {
   return { enabled: w?.enabled ?? false, authenticatorAttachmentPreference: w?.authenticatorAttachmentPreference ?? "any", userVerificationRequirement: w?.userVerificationRequirement ?? uv };

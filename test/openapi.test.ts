@@ -3,7 +3,7 @@
  * rendering, `.meta({ id })` components, empty-body responses and the default 401.
  */
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { buildOpenAPIDocument, errorsSchema, registerRoute } from "../src/openapi.ts";
 
 const Widget = z.object({ size: z.number().int().default(1) }).meta({ id: "Widget" });

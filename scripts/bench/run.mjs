@@ -23,9 +23,9 @@ import { parseArgs } from "node:util";
 import { root } from "../lib/wrangler-dev.mjs";
 import { edgePaths, readCounters, resetCounters, seedEdge, startEdge } from "./lib/edge.mjs";
 import { queue } from "./lib/http.mjs";
-import { runLoad } from "./lib/load.mjs";
 import { treeCpuSeconds } from "./lib/proc.mjs";
 import { peerPaths, seedPeer, startPeer } from "./peer/client.mjs";
+import { benchDir, ensureBenchDeps } from "./deps.mjs";
 import { ensureSqliteBinding } from "./peer/setup.mjs";
 
 // The peer's native addon and wrangler want the Node pinned as a devDependency; `npm run bench` finds
@@ -196,7 +196,8 @@ function targets(results) {
 
 function readVersion(pkg) {
   try {
-    return JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
+    const inBench = join(benchDir, "node_modules", pkg, "package.json");
+    return JSON.parse(readFileSync(existsSync(inBench) ? inBench : join(root, "node_modules", pkg, "package.json"), "utf8")).version;
   } catch {
     return "?";
   }
@@ -215,8 +216,13 @@ function environment() {
 
 // ---------------------------------------------------------------------------------------------
 
+/** autocannon, imported once scripts/bench/deps.mjs has installed it. */
+let runLoad;
+
 async function main() {
+  ensureBenchDeps(root, log);
   ensureSqliteBinding(root, log);
+  ({ runLoad } = await import("./lib/load.mjs"));
   const started = [];
   const stopAll = () => {
     for (const s of started) {

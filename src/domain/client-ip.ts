@@ -1,6 +1,6 @@
 /**
  * The per-IP throttle key (pure). Only `CF-Connecting-IP` is trusted (Cloudflare sets it and clients
- * cannot override it; security-bar.md §5 item 5). IPv4 addresses count one by one; IPv6 addresses
+ * cannot override it; NIST SP 800-63B §5.2.2 throttles per client). IPv4 addresses count one by one; IPv6 addresses
  * count by /64, the smallest block one subscriber usually gets, so rotating addresses inside one
  * allocation buys nothing. IPv4-mapped IPv6 (`::ffff:a.b.c.d`) counts as the IPv4 address.
  *

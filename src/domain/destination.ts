@@ -14,7 +14,7 @@ export function canonicalDestination(channel: Channel, value: string): string {
 }
 
 /**
- * SMS pumping defence (security-bar.md §2.8): a number may be texted only when its E.164 form starts
+ * SMS pumping defence (README "Email and SMS"): a number may be texted only when its E.164 form starts
  * with `+` and one of the tenant's allowed calling-code prefixes (`"1"`, `"44"`, `"4930"` …).
  * `null` allows every country; an empty list allows none.
  */

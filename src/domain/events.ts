@@ -1,6 +1,6 @@
 /**
  * Events in FusionAuth's names and envelope (pure). Every event is `{event: {id, type, createInstant,
- * tenantId, info, user?, applicationId?, …}}` (fusionauth-mfa-api.md §3.7). The `id` is a UUID that
+ * tenantId, info, user?, applicationId?, …}}` (FusionAuth API docs, Webhook Events). The `id` is a UUID that
  * stays the same across webhook retries, so receivers can drop duplicates by it.
  *
  * Owns: the type names, the envelope shape and which events alert the user. Must never: carry a code,

@@ -3,7 +3,7 @@
  *
  * Owns: the stored hash format `pbkdf2-sha256$<iterations>$<b64 salt>$<b64 hash>` and its
  * verification. Must never: exceed PBKDF2_ITERATIONS (production Workers reject larger counts,
- * while local workerd does not — see platform.md §4), compare hashes with `===`, read the RNG
+ * while local workerd does not — workerd#1346), compare hashes with `===`, read the RNG
  * itself, or put passwords or hashes into error messages.
  */
 import { constantTimeEqual, drawRandomBytes, type RandomBytes } from "./crypto.ts";
@@ -11,7 +11,7 @@ import { base64Decode, base64Encode, utf8 } from "./encoding.ts";
 
 /**
  * Cloudflare production caps PBKDF2 at 100,000 iterations (workerd `DEFAULT_MAX_PBKDF2_ITERATIONS`,
- * workerd#1346; /work/shared/reference/platform.md §4): a larger count passes every local test and
+ * workerd#1346): a larger count passes every local test and
  * breaks every login in production. Pinned by test/domain/password.test.ts.
  */
 export const PBKDF2_ITERATIONS = 100_000;

@@ -4,7 +4,7 @@
  * Owns: the alphabet, the `XXXXX-XXXXX` format and normalisation of user input. Must never: read
  * the RNG itself (a RandomBytes is injected), store or compare codes (services hash them: 50 bits
  * is below NIST's 112-bit line, so storage needs a salted password hash or a peppered HMAC behind
- * the attempt counter — security-bar.md §0 item 5, §5 item 3), or log them.
+ * the attempt counter — NIST SP 800-63B §5.1.2.2, §5.2.2), or log them.
  */
 import { drawRandomBytes, type RandomBytes } from "./crypto.ts";
 
@@ -15,8 +15,8 @@ export const RECOVERY_CODE_COUNT = 10;
 /** Symbols per code, shown as two groups of five. */
 export const RECOVERY_CODE_LENGTH = 10;
 /**
- * log2(32) · 10 = 50 bits: above NIST SP 800-63B §5.1.2.1's 20-bit floor and the ≥ 50-bit aim of
- * security-bar.md §0 item 5. Still < 64 bits, so attempts must be rate limited (§5.2.2).
+ * log2(32) · 10 = 50 bits: above NIST SP 800-63B §5.1.2.1's 20-bit floor. Still < 64 bits, so
+ * attempts must be rate limited (NIST SP 800-63B §5.1.2.2, §5.2.2).
  */
 export const RECOVERY_CODE_ENTROPY_BITS = Math.log2(RECOVERY_CODE_ALPHABET.length) * RECOVERY_CODE_LENGTH;
 

@@ -17,7 +17,7 @@ export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_DIGITS = 6;
 /**
  * RFC 6238 §5.2: "at most one time step" back or forward for network delay and clock drift.
- * Three codes accepted per guess ⇒ P(success) ≤ N·3/10^6 (RFC 4226 §6, security-bar.md §3).
+ * Three codes accepted per guess ⇒ P(success) ≤ N·3/10^6 (RFC 4226 §6, §7.3; NIST SP 800-63B §5.2.2).
  */
 export const TOTP_ALLOWED_DRIFT_STEPS = 1;
 /** RFC 4226 §4 R6 recommends a 160-bit secret; NIST SP 800-63B §5.1.4.1 requires ≥ 112 bits. */

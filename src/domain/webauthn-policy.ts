@@ -1,7 +1,7 @@
 /**
- * WebAuthn policy: the only module that imports @simplewebauthn/server (house-style §3.16).
+ * WebAuthn policy: the only module that imports @simplewebauthn/server.
  *
- * It owns what the library leaves to the relying party (security-bar.md §1.7): expected origins
+ * It owns what the library leaves to the relying party (WebAuthn L3 §7.1, §7.2): expected origins
  * and RP id come from tenant configuration only, UV is required exactly when the workflow
  * requires it, allowed algorithms are fixed, credential ids are bounded, `allowCredentials` and
  * `userHandle` are checked, the stored backup-eligibility flag must not change, and the counter

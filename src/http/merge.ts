@@ -4,7 +4,7 @@
  * PUT would refuse).
  */
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError, zodToFieldErrors } from "../errors.ts";
 import { parseBody } from "./validate.ts";
 

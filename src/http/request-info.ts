@@ -13,7 +13,7 @@
  */
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
+import * as z from "zod";
 import type { EventInfo } from "../domain/events.ts";
 import { base64UrlEncode } from "../domain/encoding.ts";
 import type { AppEnv } from "../env.ts";

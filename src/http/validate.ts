@@ -4,7 +4,7 @@
  * FusionAuth-style 400 before any handler runs, so nothing is stored and nothing throws a 500.
  */
 import type { Context } from "hono";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ApiError, zodToFieldErrors } from "../errors.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -15,7 +15,7 @@
  */
 import { and, eq, type SQL } from "drizzle-orm";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { base64UrlEncode } from "../domain/encoding.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";

@@ -8,7 +8,7 @@
  *   GET /dev/outbox.html          → the same as a page
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { escapeHtml } from "../domain/message-template.ts";
 import { isDevEnvironment, type AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";

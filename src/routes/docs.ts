@@ -1,21 +1,27 @@
 /**
  * Public, unauthenticated discovery routes (listed in PUBLIC_ROUTES): `GET /` (a pointer),
  * `GET /api/openapi.json` (the document built from the routes' own zod schemas, src/openapi.ts)
- * and `GET /docs` (Swagger UI). The UI is loaded by the browser from jsDelivr at a pinned version
- * with Subresource Integrity, under a Content-Security-Policy that allows only those two files,
- * the one inline initialiser (by hash) and same-origin requests. Nothing here reads secrets or D1.
+ * and `GET /docs` (Swagger UI). The UI's two files are the worker's own static assets
+ * (/swagger-ui/…, copied from the pinned swagger-ui-dist package by scripts/copy-assets.mjs), so the
+ * page works without internet; they load with Subresource Integrity, under a Content-Security-Policy
+ * that allows same-origin files, the one inline initialiser (by hash) and same-origin requests.
+ * Nothing here reads secrets or D1.
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { buildOpenAPIDocument, registerRoute } from "../openapi.ts";
 
 export const docsRoutes = new Hono<AppEnv>();
 
-const SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0";
-/** sha384 of swagger-ui-dist@5.35.0's files, computed from the npm tarball. Update together with the version. */
-const SWAGGER_UI_JS_SRI = "sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEfScduGpSyF3ZSSLkX9";
-const SWAGGER_UI_CSS_SRI = "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I";
+/** Static assets (wrangler.toml [assets]), served before the worker runs. */
+const SWAGGER_UI = "/swagger-ui";
+/**
+ * sha384 of swagger-ui-dist@5.35.0's files (package.json pins that version). Update together with the
+ * version; test/node/swagger-ui-assets.test.ts fails when they differ from the installed package.
+ */
+export const SWAGGER_UI_JS_SRI = "sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEfScduGpSyF3ZSSLkX9";
+export const SWAGGER_UI_CSS_SRI = "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I";
 
 const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#swagger-ui", deepLinking: true });`;
 
@@ -43,9 +49,9 @@ function contentSecurityPolicy(): Promise<string> {
     const hash = btoa(String.fromCharCode(...new Uint8Array(d)));
     return [
       "default-src 'none'",
-      `script-src https://cdn.jsdelivr.net 'sha256-${hash}'`,
+      `script-src 'self' 'sha256-${hash}'`,
       // Swagger UI sets style attributes at run time.
-      "style-src https://cdn.jsdelivr.net 'unsafe-inline'",
+      "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data:",
       "connect-src 'self'",
       "base-uri 'none'",

@@ -6,7 +6,7 @@
  */
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { EVENT_TYPES } from "../domain/events.ts";
 import type { AppEnv } from "../env.ts";
 import { parseQuery } from "../http/validate.ts";

@@ -2,7 +2,7 @@
  * zod schemas shared by routes and the OpenAPI document. Request schemas live at the edges only;
  * services receive already-parsed values.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID");
 

@@ -4,7 +4,7 @@
  * `applicationSettingsSchema` (src/settings.ts) and stored as the validated JSON; every response
  * re-applies the defaults through `completeTenantSettings` / `completeApplicationSettings`.
  *
- * Authorisation (security-bar.md §8, no existence oracle):
+ * Authorisation (OWASP API Security Top 10 2023 API1, no existence oracle):
  * - Tenants: only a key valid for all tenants (`keyTenantId === null`) may create, list or delete
  *   (any other key: 401). A tenant-scoped key may read and update its own tenant only; every other
  *   tenant id answers exactly like a missing one (404, empty).
@@ -16,7 +16,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseUpdate } from "../http/merge.ts";

@@ -1,10 +1,10 @@
 /**
  * /api/two-factor/send: codes by email or SMS. With `twoFactorId` (path segment or query, no API
  * key, like FusionAuth) for a login or step-up challenge; without, API-key gated, for enabling or
- * disabling a method. Both answer 200 with an empty body (fusionauth-mfa-api.md §1.1, §5).
+ * disabling a method. Both answer 200 with an empty body (FusionAuth API docs, Two Factor: Send a Multi-Factor Code).
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import type { AppEnv } from "../env.ts";
 import { ACCOUNT_LOCKED, errorsSchema, registerRoute } from "../openapi.ts";

@@ -6,7 +6,7 @@
  * Every answer is tenant-scoped: another tenant's user is the same 404 as a missing one.
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { describeUserAgent } from "../domain/user-agent.ts";
 import { isLocked, lockActions, LOCKED_UNTIL_UNLOCKED } from "../domain/lockout.ts";
 import type { AppEnv } from "../env.ts";

@@ -3,7 +3,7 @@
  * /api/user/two-factor/recovery-code/{userId}: regenerate (POST) and status (GET).
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";

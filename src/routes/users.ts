@@ -3,7 +3,7 @@
  * Only a key valid for all tenants may choose a new user's id (`refuseChosenIdFromTenantKey`).
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";

@@ -7,7 +7,7 @@
  * Retrieved webhooks can be sent back unchanged (PUT of a GET): read-only fields are accepted and
  * ignored, `global: false`, `tenantIds: [own tenant]` and `signatureConfiguration.enabled: true` too.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { EVENT_TYPES, type EventType } from "../domain/events.ts";
 import type { WebhookSettings } from "../domain/webhooks.ts";
 import type { webhookDeliveries, webhooks } from "../storage/d1/schema.ts";

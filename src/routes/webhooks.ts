@@ -13,7 +13,7 @@
  */
 import { and, count, desc, eq, sql } from "drizzle-orm";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { webhookUrlProblem } from "../domain/ssrf.ts";
 import { isDevEnvironment, type AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";

@@ -3,7 +3,7 @@
  * buckets per destination, client IP and tenant), the message, the provider call and the mapping of
  * its outcome onto API errors.
  *
- * Order (security-bar.md §3 class 6, §5 item 2): every throttle is decided and every counter moved
+ * Order (NIST SP 800-63B §5.2.2 rate limiting): every throttle is decided and every counter moved
  * before the provider is called. A send refused by a later throttle gives back what earlier ones
  * took; a failed delivery gives back nothing (the provider may have sent the message), so a retry
  * waits for the resend cooldown like any other send.

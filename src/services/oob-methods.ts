@@ -1,7 +1,7 @@
 /**
  * Enabling an email or SMS method (`POST /api/user/two-factor/{userId}` with `method: email|sms`):
  * the code must be the one `POST /api/two-factor/send` sent for enabling that method, to the same
- * destination (`[mismatch]email` / `[mismatch]mobilePhone` otherwise, fusionauth-mfa-api.md §3.1).
+ * destination (`[mismatch]email` / `[mismatch]mobilePhone` otherwise, as FusionAuth's Enable Multi-Factor API answers).
  * The check runs in the user's object, so wrong codes count toward the same account lock as login.
  */
 import { canonicalDestination } from "../domain/destination.ts";

@@ -1,7 +1,7 @@
 /**
  * Recovery codes at rest: only keyed hashes, bound to tenant and user. Consumption is one conditional
  * UPDATE whose `changes` must be exactly 1, so two parallel uses of one code cannot both succeed
- * (D1 has no interactive transactions; security-bar.md §5 item 1).
+ * (D1 has no interactive transactions; NIST SP 800-63B §5.1.2.2: a look-up secret is used once).
  */
 import { and, eq, isNull } from "drizzle-orm";
 import { generateRecoveryCodes, normalizeRecoveryCode } from "../domain/recovery-codes.ts";

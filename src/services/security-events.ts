@@ -2,7 +2,7 @@
  * Events the worker reports after a D1 change it owns: a method added or removed (TOTP, email, SMS,
  * passkey) and recovery codes regenerated. Each goes through the user's UserGuard outbox, like the
  * events the object raises itself, so one pipeline stores, delivers and alerts. Adding or removing
- * a method also ends every device trust of the user (security-bar.md §3 class 5: trust is revoked
+ * a method also ends every device trust of the user (README "Trusted devices": trust is revoked
  * on factor changes).
  */
 import type { EventInfo } from "../domain/events.ts";

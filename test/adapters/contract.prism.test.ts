@@ -4,7 +4,7 @@
  * starts them; their URLs arrive as bindings). A valid request must be accepted and its answer read
  * as a success; a request the spec refuses must map onto a clear outcome, not a crash or a success.
  *
- * What Prism cannot check (platform.md §6): Twilio's `format: phone-number`, sender presence, real
+ * What Prism cannot check: Twilio's `format: phone-number`, sender presence, real
  * credentials, and error bodies (the specs define only the success answer); those are covered by
  * the scripted-answer tests beside this file.
  */

@@ -1,7 +1,7 @@
 /**
  * WebCrypto wrapper: AES-256-GCM at rest (round trip, AAD binding, unknown key id, rotation, tamper),
  * keyring parsing, constant-time comparison, and a differential test of HMAC/SHA-256 against direct
- * crypto.subtle calls on random inputs (house-style practice 21).
+ * crypto.subtle calls on random inputs.
  */
 import { describe, expect, it } from "vitest";
 import {

@@ -1,7 +1,7 @@
 /**
  * PBKDF2 password hashing: round trip, wrong password, tampering, rehash signal, the dummy hash used
  * to equalise timing for unknown users, and the production iteration cap. Production Workers reject
- * more than 100,000 PBKDF2 iterations while local workerd does not (platform.md §4), so the cap is
+ * more than 100,000 PBKDF2 iterations while local workerd does not (workerd#1346), so the cap is
  * pinned here: a larger value would pass every other test and break every login in production.
  */
 import { describe, expect, it } from "vitest";

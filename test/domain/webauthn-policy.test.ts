@@ -1,5 +1,5 @@
 /**
- * WebAuthn relying-party checks (security-bar.md §1.7, §3 class 10) on the pure policy module:
+ * WebAuthn relying-party checks (WebAuthn L3 §7.1, §7.2) on the pure policy module:
  * every assertion and attestation here is signed in the test by a WebCrypto P-256 key
  * (test/support/soft-authenticator.ts), so each negative case changes exactly one thing the
  * relying party must check: origin, RP id hash, type, challenge, UP, UV, backup eligibility,

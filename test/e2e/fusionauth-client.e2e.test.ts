@@ -4,31 +4,27 @@
  * of FusionAuth's MFA guide. This is the compatibility promise in one file: if the official client
  * can't do it against us exactly as against FusionAuth, this test fails.
  *
- * TOTP codes come from the `oathtool` binary (Debian package oathtool), an implementation
- * independent of ours. A code for a time step that was already used is refused as a replay, so the
- * two TOTP codes here are taken for consecutive 30 s steps.
+ * TOTP codes come from the `otpauth` npm package, an implementation independent of ours; where
+ * /usr/bin/oathtool is installed, each code is also checked against it. A code for a time step that
+ * was already used is refused as a replay, so the two TOTP codes here are taken for consecutive
+ * 30 s steps.
  */
 import { FusionAuthClient } from "@fusionauth/typescript-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The harness (fresh wrangler dev, temp state, random secrets) is shared with `npm run bench`.
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
+import { findOathtool, type Oathtool, otpauthTotp } from "../support/oath.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Node APIs. The repo's tsconfig is typed for Workers and has no @types/node, so (as in
-// test/node/) Node modules are imported by computed specifiers, typed here as far as we use them.
+// Node APIs. The repo's tsconfig is typed for Workers and has no @types/node, so `process` is
+// typed here as far as we use it.
 
-type NodeApi = {
-  execFileSync(file: string, args: string[], opts: { encoding: "utf8"; stdio?: "ignore" | "pipe" }): string;
-  process: { env: Record<string, string | undefined> };
-};
+type NodeApi = { process: { env: Record<string, string | undefined> } };
 
-async function loadNode(): Promise<NodeApi> {
-  const cp = (await import(/* @vite-ignore */ `node:${"child_process"}`)) as Record<string, unknown>;
-  return { ...cp, process: (globalThis as unknown as { process: NodeApi["process"] }).process } as unknown as NodeApi;
-}
-
-let node: NodeApi;
+const node: NodeApi = { process: (globalThis as unknown as NodeApi).process };
+/** oathtool where installed (an extra cross-check), else undefined. */
+let oathtool: Oathtool | undefined;
 
 const randomB64 = (n: number, url: boolean) => {
   const b64 = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(n))));
@@ -48,9 +44,11 @@ async function http(server: Server, method: string, path: string, body?: unknown
   return JSON.parse(text);
 }
 
-/** TOTP code for the 30 s step containing `epochSeconds`, computed by oathtool. */
+/** TOTP code for the 30 s step containing `epochSeconds`, computed by otpauth (and compared with oathtool where installed). */
 function totp(secretBase32: string, epochSeconds: number): string {
-  return node.execFileSync("oathtool", ["--totp", "--base32", "-N", `@${epochSeconds}`, secretBase32], { encoding: "utf8" }).trim();
+  const code = otpauthTotp(secretBase32, epochSeconds);
+  if (oathtool) expect(oathtool(["--totp", "--base32", "-N", `@${epochSeconds}`, secretBase32])[0], "oathtool agrees with otpauth").toBe(code);
+  return code;
 }
 
 /** A six-digit code that is none of the codes valid around `epochSeconds` (steps −2…+2). */
@@ -89,12 +87,7 @@ describe("FusionAuth TypeScript client against wrangler dev", () => {
   const password = "correct horse battery staple 9";
 
   beforeAll(async () => {
-    node = await loadNode();
-    try {
-      node.execFileSync("oathtool", ["--version"], { encoding: "utf8", stdio: "ignore" });
-    } catch {
-      throw new Error("oathtool is not installed: apt-get install -y oathtool");
-    }
+    oathtool = await findOathtool();
     const t0 = Date.now();
     server = await startWranglerDev({ prefix: "edge-mfa-e2e-" });
     console.log(`[e2e] wrangler dev answered after ${(server.startMs / 1000).toFixed(1)} s (setup incl. migrations ${((Date.now() - t0) / 1000).toFixed(1)} s) at ${server.baseUrl}`);

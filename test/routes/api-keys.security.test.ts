@@ -1,5 +1,5 @@
 /**
- * API key handling (security-bar.md §8, §11; ASVS 14.2.1).
+ * API key handling (OWASP API Security Top 10 2023 API1, API2; ASVS 14.2.1).
  *
  * Threats: a database leak that yields usable keys (keys must be stored only as keyed hashes); a
  * revoked key that keeps working from a cache; keys accepted from URLs (they end up in logs and

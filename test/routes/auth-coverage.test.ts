@@ -89,7 +89,7 @@ describe("the public list", () => {
       ["GET", "/api/two-factor/login"],
       ["POST", "/api/two-factor/login/extra"],
       ["POST", "/api/two-factor/send/a/b"],
-      // FusionAuth's client sends the key to these (fusionauth-mfa-api.md §1.3): options name a user's
+      // FusionAuth's client sends the key to these (@fusionauth/typescript-client): options name a user's
       // credential ids, and a registration binds a credential to an account, so only a backend may.
       ["POST", "/api/webauthn/start"],
       ["POST", "/api/webauthn/register/start"],

@@ -1,6 +1,6 @@
 /**
  * Hostile and malformed input on the tenant, application and API key routes: every case answers 400
- * with FusionAuth's error envelope (fusionauth-mfa-api.md §2.6) and stores nothing.
+ * with FusionAuth's error envelope (FusionAuth API docs, Errors) and stores nothing.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";

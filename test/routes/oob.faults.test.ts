@@ -1,5 +1,5 @@
 /**
- * Provider faults end to end (security-bar.md §3 classes 7, 11, 12): the real Twilio and Resend
+ * Provider faults end to end (README "Email and SMS"): the real Twilio and Resend
  * adapters talk to a scripted fetch. Every provider answer becomes a clear API error (400 field
  * error where the destination is at fault, 502 with an operator log line for credentials and
  * configuration, 503 with Retry-After where waiting helps); afterwards the challenge still works;

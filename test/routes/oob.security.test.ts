@@ -1,5 +1,5 @@
 /**
- * Send throttling before any provider call (security-bar.md §3 class 6) and the binding of email/SMS
+ * Send throttling before any provider call (NIST SP 800-63B §5.2.2) and the binding of email/SMS
  * codes. Threat: an attacker with a twoFactorId (or an API key holder gone rogue) makes the service
  * send many messages — SMS pumping, mail bombing, cost — or guesses a code. Every refusal must be a
  * 429 with Retry-After and must happen before the provider is called: the dev outbox (the provider

@@ -1,5 +1,5 @@
 /**
- * Tenant isolation for the tenant and application APIs (security-bar.md §8).
+ * Tenant isolation for the tenant and application APIs (OWASP API Security Top 10 2023 API1).
  *
  * Threat: a key issued to tenant A reads or rewrites tenant B's settings (for example to lower B's
  * lockout threshold or disable its MFA policy), deletes B, mints tenants, or learns which tenant and

@@ -1,5 +1,5 @@
 /**
- * Passkey ceremony attacks through the real routes (security-bar.md §3 classes 2, 3, 4, 8, 10).
+ * Passkey ceremony attacks through the real routes (WebAuthn L3 §7.1, §7.2; §13.4.3 challenges).
  *
  * Threats: a captured assertion replayed (same challenge again, or racing the original); a
  * challenge used after its lifetime, for another ceremony type, or by another user's credential;

@@ -2,7 +2,7 @@
  * A software WebAuthn authenticator for tests: a WebCrypto P-256 key, attestation format `none`,
  * and every byte the relying party checks under the test's control (origin, RP id, type,
  * challenge, UP/UV/BE/BS flags, counter, user handle), so negative cases are signed in the test
- * (house-style §3.21) instead of being hand-edited fixtures.
+ * instead of being hand-edited fixtures.
  *
  *   const auth = await SoftAuthenticator.create();
  *   const reg = await auth.register({ challenge, origin, rpId });                  // → attestation JSON

@@ -21,7 +21,7 @@ import { createAuthEndpoint } from "better-auth/api";
 import { getMigrations } from "better-auth/db/migration";
 import { toNodeHandler } from "better-auth/node";
 import { twoFactor } from "better-auth/plugins";
-import { z } from "zod";
+import * as z from "zod";
 
 const { values } = parseArgs({ options: { port: { type: "string" }, db: { type: "string" } } });
 const port = Number(values.port);

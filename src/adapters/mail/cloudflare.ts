@@ -1,7 +1,7 @@
 /**
  * Cloudflare Email Service through its REST API (`POST /client/v4/accounts/{account}/email/sending/send`,
  * Bearer API token). Answers the Cloudflare envelope: `{success, result: {delivered[], queued[],
- * permanent_bounces[]}, errors: [{code, message}]}` (platform.md §5). A 200 that lists the recipient
+ * permanent_bounces[]}, errors: [{code, message}]}` (Cloudflare Email Service API). A 200 that lists the recipient
  * under `permanent_bounces` is not a success. No idempotency key. The service is in beta and has no
  * published OpenAPI document here, so the error mapping follows the documented statuses only.
  */

@@ -1,7 +1,7 @@
 /**
  * Resend (`POST /emails`, Bearer key). The only mail API here with an idempotency key: every retry
  * of one send carries the same `Idempotency-Key`, so Resend delivers it at most once (24 h window).
- * Answers: 200 `{id}`; errors `{statusCode, name, message}` (platform.md §5; resend-openapi spec).
+ * Answers: 200 `{id}`; errors `{statusCode, name, message}` (Resend's OpenAPI document).
  */
 import { failure, field, is2xx, kindOfStatus, postWithRetries, trimBase, type HttpAnswer, type SendOutcome } from "../http.ts";
 import type { HttpMailOptions, MailSender } from "./types.ts";

@@ -2,7 +2,7 @@
  * Twilio Programmable Messaging: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, form-encoded,
  * HTTP Basic with `AccountSid:AuthToken` or `ApiKeySid:ApiKeySecret` (the AccountSid stays in the
  * path), sender `From` or `MessagingServiceSid`. Answers: 201 with the Message resource (`sid`);
- * errors `{code, message, more_info, status}` (platform.md §6, twilio-oai api_v2010). Delivery-time
+ * errors `{code, message, more_info, status}` (Twilio's OpenAPI document twilio_api_v2010). Delivery-time
  * failures (30003, 30006 …) arrive later by status callback and are out of scope.
  *
  * No request idempotency key exists for this API: a retried timeout may send the same code twice

@@ -4,7 +4,7 @@
  * idempotent by event id, so an entry is simply retried until it has gone everywhere:
  * D1 ignores a known id, the dispatcher a known (webhook, event) pair, and an alert remembers
  * which channels already went out. A failing step is retried with backoff (30 s doubling, at most
- * an hour apart; 12 attempts ≈ 6 h) and then dropped with a log line; it never touches the lock, the
+ * an hour apart; 12 attempts span about 5 h 4 min) and then dropped with a log line; it never touches the lock, the
  * counters or a challenge.
  */
 import type { EdgeEvent } from "../../domain/events.ts";
