@@ -23,7 +23,8 @@ import { parseBody } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
 import { applicationSettingsSchema, completeApplicationSettings, completeTenantSettings, tenantSettingsSchema } from "../settings.ts";
-import { applications, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
+import { DEFAULT_KEY_NAME, newSigningKey } from "../services/signing-keys.ts";
+import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
 
 type Ctx = Context<AppEnv>;
@@ -87,8 +88,10 @@ async function createTenant(c: Ctx, id: string) {
   const { db, now } = c.var.services;
   const t = now();
   const row: TenantRow = { id, name: tenantName, settings, createdAt: t, updatedAt: t };
+  // Every tenant signs its tokens with its own key from the start (RS256 2048, what FusionAuth's example apps verify by kid).
+  const key = await newSigningKey(c.var.services, { id: crypto.randomUUID(), tenantId: id, name: DEFAULT_KEY_NAME, algorithm: "RS256", length: 2048 });
   try {
-    await db.insert(tenants).values(row);
+    await db.batch([db.insert(tenants).values(row), db.insert(signingKeys).values(key)]);
   } catch (err) {
     throw duplicateId(err, "tenantId") ?? err;
   }
