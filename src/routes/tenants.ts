@@ -23,7 +23,7 @@ import { parseBody } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
 import { applicationSettingsSchema, completeApplicationSettings, completeTenantSettings, tenantSettingsSchema } from "../settings.ts";
-import { DEFAULT_KEY_NAME, newSigningKey } from "../services/signing-keys.ts";
+import { DEFAULT_KEY_NAME, isTenantKey, newSigningKey } from "../services/signing-keys.ts";
 import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
 
@@ -146,10 +146,19 @@ async function visibleApplication(c: Ctx): Promise<ApplicationRow> {
   return row;
 }
 
+/** `jwtConfiguration.accessTokenKeyId` must name one of the application's tenant's keys. */
+async function checkKeyReference(c: Ctx, tenantId: string, settings: { jwtConfiguration?: { accessTokenKeyId?: string | null } }): Promise<void> {
+  const keyId = settings.jwtConfiguration?.accessTokenKeyId;
+  if (keyId && !(await isTenantKey(c.var.services, tenantId, keyId))) {
+    throw ApiError.field("application.jwtConfiguration.accessTokenKeyId", "invalid", "The [application.jwtConfiguration.accessTokenKeyId] must name one of the tenant's keys.");
+  }
+}
+
 async function createApplication(c: Ctx, id: string) {
   const tenantId = requireTenant(c);
   const { application } = await parseBody(c, applicationRequest);
   const { name: appName, ...settings } = application;
+  await checkKeyReference(c, tenantId, settings);
   const t = c.var.services.now();
   const row: ApplicationRow = { id, tenantId, name: appName, settings, createdAt: t, updatedAt: t };
   try {
@@ -180,6 +189,7 @@ for (const mode of ["put", "patch"] as const) {
     const cur = await visibleApplication(c);
     const next = await parseUpdate(c, mode, "application", applicationFields, { name: cur.name, ...cur.settings });
     const { name: appName, ...settings } = next;
+    await checkKeyReference(c, cur.tenantId, settings);
     const row: ApplicationRow = { ...cur, name: appName, settings, updatedAt: c.var.services.now() };
     await c.var.services.db.update(applications).set(row).where(and(eq(applications.tenantId, cur.tenantId), eq(applications.id, cur.id)));
     return c.json({ application: toApplicationJson(row) });

@@ -25,7 +25,7 @@ import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } 
 import { verifyChallengePasskey } from "./webauthn.ts";
 import { consumeRecoveryCode } from "./recovery-codes.ts";
 import { mintAccessToken, mintTrustToken } from "./tokens.ts";
-import { tenantSigner, type SignerRef } from "./signing-keys.ts";
+import { accessTokenSigner, tenantSigner, type SignerRef } from "./signing-keys.ts";
 import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow, type UserLookup } from "./users.ts";
 
 export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
@@ -182,7 +182,7 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
   const ev = eventContext(ctx, loaded, app?.id ?? null, input.facts?.info);
   const authenticationType = first.passkey ? "WEBAUTHN" : "PASSWORD";
   // Read alongside the risk hashing; a locked account simply drops it.
-  const signer = tenantSigner(s, ctx.tenant.id);
+  const signer = accessTokenSigner(s, ctx.tenant.id, app);
   signer.catch(() => {});
   const login = await loginContext(s, ev, input.facts, policy, authenticationType);
 
@@ -236,7 +236,10 @@ export type StartInput = { userId?: string; loginId?: string; applicationId?: st
 export async function startTwoFactor(s: Services, ctx: TenantContext, input: StartInput): Promise<{ code: string; twoFactorId: string; methods?: unknown[] }> {
   const lookup: UserLookup | null = input.userId ? { by: "id", id: input.userId } : input.loginId ? { by: "loginId", loginId: input.loginId } : null;
   if (!lookup) throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId].");
-  const [loaded, app, signer] = await Promise.all([loadUser(s.db, ctx.tenant.id, lookup), loadApplication(s, ctx.tenant.id, input.applicationId), tenantSigner(s, ctx.tenant.id)]);
+  const [loaded, [app, signer]] = await Promise.all([
+    loadUser(s.db, ctx.tenant.id, lookup),
+    loadApplication(s, ctx.tenant.id, input.applicationId).then(async (a) => [a, await accessTokenSigner(s, ctx.tenant.id, a)] as const),
+  ]);
   if (!loaded) throw ApiError.notFound();
   const code = input.code ?? generateNumericCode(s.random, 6);
   const keys = secondFactorPasskeys(loaded, ctx.settings);

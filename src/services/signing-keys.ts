@@ -15,7 +15,8 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from "jose";
 import { decryptSecret, drawRandomBytes, encryptSecret } from "../domain/crypto.ts";
 import { base64UrlEncode, utf8 } from "../domain/encoding.ts";
-import { signingKeys, type SigningKeyRow } from "../storage/d1/schema.ts";
+import { completeApplicationSettings } from "../settings.ts";
+import { signingKeys, type ApplicationRow, type SigningKeyRow } from "../storage/d1/schema.ts";
 import type { SignerRef } from "../storage/durable-objects/user-guard-types.ts";
 import type { Services } from "./container.ts";
 
@@ -91,6 +92,25 @@ export async function tenantSigner(s: Services, tenantId: string): Promise<Signe
     if (!winner) throw new Error("tenant signing key: the default key name is taken by a symmetric key");
     return signerRef(winner);
   }
+}
+
+/**
+ * The key for an application's access tokens: its `jwtConfiguration.accessTokenKeyId` when that is
+ * enabled and still one of the tenant's keys, else the tenant's signing key.
+ */
+export async function accessTokenSigner(s: Services, tenantId: string, app: ApplicationRow | null): Promise<SignerRef> {
+  const jwt = completeApplicationSettings(app?.settings).jwtConfiguration;
+  if (jwt.enabled && jwt.accessTokenKeyId) {
+    const [row] = await s.db.select().from(signingKeys).where(and(eq(signingKeys.id, jwt.accessTokenKeyId), eq(signingKeys.tenantId, tenantId))).limit(1);
+    if (row) return signerRef(row);
+  }
+  return tenantSigner(s, tenantId);
+}
+
+/** Whether `keyId` names one of the tenant's keys (an application may only sign with its own tenant's). */
+export async function isTenantKey(s: Services, tenantId: string, keyId: string): Promise<boolean> {
+  const rows = await s.db.select({ id: signingKeys.id }).from(signingKeys).where(and(eq(signingKeys.id, keyId.toLowerCase()), eq(signingKeys.tenantId, tenantId))).limit(1);
+  return rows.length === 1;
 }
 
 /** The public halves of the tenant's asymmetric keys (RFC 7517 §5), newest first; creates the default key when there is none. */

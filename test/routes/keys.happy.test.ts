@@ -133,6 +133,24 @@ describe("access tokens verify against the tenant's JWKS", () => {
     await verifyWithJwks(newToken, tenantId, tenantId);
   });
 
+  it("an application's enabled jwtConfiguration.accessTokenKeyId signs its tokens; other logins keep the tenant's key", async () => {
+    const { key, tenantId } = await seedTenant();
+    const appKey = await generateKey(key, "ES256");
+    const tenantKey = await generateKey(key, "RS256");
+    const mk = (jwtConfiguration: Record<string, unknown>) => call("POST", "/api/application", { key, body: { application: { name: "app", jwtConfiguration } } });
+    const app = (await mk({ enabled: true, accessTokenKeyId: appKey.id })).body.application;
+    expect(app.jwtConfiguration).toEqual({ enabled: true, accessTokenKeyId: appKey.id });
+    const disabled = (await mk({ enabled: false, accessTokenKeyId: appKey.id })).body.application;
+    const u = await enrolledUser(key);
+    const twoFactorId = await loginFor242(key, u.email, { applicationId: app.id });
+    const done = await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: await totp(u.secretBase32) } });
+    expect((await verifyWithJwks(done.body.token, tenantId, app.id)).header).toMatchObject({ alg: "ES256", kid: appKey.kid });
+    const { email } = await createUser(key);
+    expect((await verifyWithJwks(await passwordToken(key, email, { applicationId: app.id }), tenantId, app.id)).header.kid).toBe(appKey.kid);
+    expect((await verifyWithJwks(await passwordToken(key, email, { applicationId: disabled.id }), tenantId, disabled.id)).header.kid).toBe(tenantKey.kid);
+    expect((await verifyWithJwks(await passwordToken(key, email), tenantId, tenantId)).header.kid).toBe(tenantKey.kid);
+  });
+
   it("a challenge completes with the key resolved when it started, even after a rotation", async () => {
     const { key, tenantId } = await seedTenant();
     const first = await generateKey(key, "ES256");

@@ -117,6 +117,22 @@ describe("validation", () => {
     expect((await call("DELETE", `/api/key/${crypto.randomUUID()}`, { key })).status).toBe(404);
   });
 
+  it("an application may only name its own tenant's key as accessTokenKeyId", async () => {
+    const a = await seedTenant();
+    const b = await seedTenant();
+    const foreign = await generateKey(b.key, "ES256");
+    const body = (accessTokenKeyId: string) => ({ application: { name: "app", jwtConfiguration: { enabled: true, accessTokenKeyId } } });
+    for (const id of [foreign.id, crypto.randomUUID()]) {
+      const r = await call("POST", "/api/application", { key: a.key, body: body(id) });
+      expect({ status: r.status, body: r.body }).toEqual({ status: 400, body: field("application.jwtConfiguration.accessTokenKeyId", "invalid") });
+    }
+    const own = await generateKey(a.key, "ES256");
+    const app = await call("POST", "/api/application", { key: a.key, body: body(own.id) });
+    expect(app.status).toBe(200);
+    const patch = await call("PATCH", `/api/application/${app.body.application.id}`, { key: a.key, body: { application: { jwtConfiguration: { accessTokenKeyId: foreign.id } } } });
+    expect(patch.status).toBe(400);
+  });
+
   it("needs an API key", async () => {
     for (const [m, p] of [["GET", "/api/key"], ["POST", "/api/key/generate"], ["DELETE", `/api/key/${crypto.randomUUID()}`]] as const) {
       expect((await call(m, p, { body: m === "POST" ? { key: { algorithm: "ES256", name: "x" } } : undefined })).status).toBe(401);
