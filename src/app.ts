@@ -22,6 +22,7 @@ import { webAuthnScriptRoutes } from "./routes/webauthn-script.ts";
 import { webAuthnDevRoutes } from "./routes/webauthn-dev.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+import { jwksRoutes, keyRoutes } from "./routes/keys.ts";
 
 /** `bench` mounts the benchmark routes (/__bench/*); index.ts passes BENCH_INSTRUMENTATION=1. */
 export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean } = {}) {
@@ -56,6 +57,8 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
   app.route("/api/webauthn", webAuthnRoutes);
   app.route("/api/event", eventRoutes);
   app.route("/api/webhook", webhookRoutes);
+  app.route("/api/key", keyRoutes);
+  app.route("/", jwksRoutes);
   app.route("/", webAuthnScriptRoutes);
   // Development and tests only: the page answers 404 in production.
   app.route("/dev/passkeys", webAuthnDevRoutes);

@@ -259,12 +259,21 @@ export const applicationSettingsSchema = z.object({
     .object({ twoFactorTrustIdTimeToLiveInSeconds: z.number().int().min(60).max(31_536_000).nullish() })
     .partial()
     .default({}),
+  /** FusionAuth's JWT override: when `enabled`, `accessTokenKeyId` (one of the tenant's keys) signs this application's access tokens. */
+  jwtConfiguration: z
+    .object({
+      enabled: z.boolean(),
+      accessTokenKeyId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID").nullish(),
+    })
+    .partial()
+    .default({}),
 });
 
 export type ApplicationSettings = {
   multiFactorConfiguration: { loginPolicy: LoginPolicy | null; trustPolicy: TrustPolicy };
   /** null = the tenant's `twoFactorTrustIdTimeToLiveInSeconds`. */
   externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: number | null };
+  jwtConfiguration: { enabled: boolean; accessTokenKeyId: string | null };
 };
 
 export function completeApplicationSettings(raw: unknown): ApplicationSettings {
@@ -275,6 +284,7 @@ export function completeApplicationSettings(raw: unknown): ApplicationSettings {
       trustPolicy: s.multiFactorConfiguration.trustPolicy ?? "Any",
     },
     externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: s.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds ?? null },
+    jwtConfiguration: { enabled: s.jwtConfiguration.enabled ?? false, accessTokenKeyId: s.jwtConfiguration.accessTokenKeyId?.toLowerCase() ?? null },
   };
 }
 

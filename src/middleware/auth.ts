@@ -25,7 +25,8 @@ export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: "GET", path: /^\/webauthn\.js$/ },
   { method: "GET", path: /^\/api\/openapi\.json$/ },
   { method: "GET", path: /^\/docs$/ },
-  { method: "GET", path: /^\/\.well-known\/jwks\.json$/ },
+  // The default tenant's JWKS and the tenant-scoped form `/{tenantId}/.well-known/jwks.json`.
+  { method: "GET", path: /^\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/)?\.well-known\/jwks\.json$/i },
   { method: "GET", path: /^\/$/ },
 ];
 

@@ -24,7 +24,8 @@ import { parseBody } from "../http/validate.ts";
 import { refuseChosenIdFromTenantKey, requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
 import { applicationSettingsSchema, completeApplicationSettings, completeTenantSettings, tenantSettingsSchema } from "../settings.ts";
-import { applications, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
+import { DEFAULT_KEY_NAME, isTenantKey, newSigningKey } from "../services/signing-keys.ts";
+import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
 
 type Ctx = Context<AppEnv>;
@@ -88,8 +89,10 @@ async function createTenant(c: Ctx, id: string) {
   const { db, now } = c.var.services;
   const t = now();
   const row: TenantRow = { id, name: tenantName, settings, createdAt: t, updatedAt: t };
+  // Every tenant signs its tokens with its own key from the start (RS256 2048, what FusionAuth's example apps verify by kid).
+  const key = await newSigningKey(c.var.services, { id: crypto.randomUUID(), tenantId: id, name: DEFAULT_KEY_NAME, algorithm: "RS256", length: 2048 });
   try {
-    await db.insert(tenants).values(row);
+    await db.batch([db.insert(tenants).values(row), db.insert(signingKeys).values(key)]);
   } catch (err) {
     throw duplicateId(err, "tenantId") ?? err;
   }
@@ -144,10 +147,19 @@ async function visibleApplication(c: Ctx): Promise<ApplicationRow> {
   return row;
 }
 
+/** `jwtConfiguration.accessTokenKeyId` must name one of the application's tenant's keys. */
+async function checkKeyReference(c: Ctx, tenantId: string, settings: { jwtConfiguration?: { accessTokenKeyId?: string | null } }): Promise<void> {
+  const keyId = settings.jwtConfiguration?.accessTokenKeyId;
+  if (keyId && !(await isTenantKey(c.var.services, tenantId, keyId))) {
+    throw ApiError.field("application.jwtConfiguration.accessTokenKeyId", "invalid", "The [application.jwtConfiguration.accessTokenKeyId] must name one of the tenant's keys.");
+  }
+}
+
 async function createApplication(c: Ctx, id: string) {
   const tenantId = requireTenant(c);
   const { application } = await parseBody(c, applicationRequest);
   const { name: appName, ...settings } = application;
+  await checkKeyReference(c, tenantId, settings);
   const t = c.var.services.now();
   const row: ApplicationRow = { id, tenantId, name: appName, settings, createdAt: t, updatedAt: t };
   try {
@@ -179,6 +191,7 @@ for (const mode of ["put", "patch"] as const) {
     const cur = await visibleApplication(c);
     const next = await parseUpdate(c, mode, "application", applicationFields, { name: cur.name, ...cur.settings });
     const { name: appName, ...settings } = next;
+    await checkKeyReference(c, cur.tenantId, settings);
     const row: ApplicationRow = { ...cur, name: appName, settings, updatedAt: c.var.services.now() };
     await c.var.services.db.update(applications).set(row).where(and(eq(applications.tenantId, cur.tenantId), eq(applications.id, cur.id)));
     return c.json({ application: toApplicationJson(row) });

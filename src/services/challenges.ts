@@ -25,6 +25,7 @@ import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } 
 import { verifyChallengePasskey } from "./webauthn-challenge.ts";
 import { consumeRecoveryCode } from "./recovery-codes.ts";
 import { mintAccessToken, mintTrustToken } from "./tokens.ts";
+import { accessTokenSigner, tenantSigner, type SignerRef } from "./signing-keys.ts";
 import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow, type UserLookup } from "./users.ts";
 
 export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
@@ -71,7 +72,7 @@ function challengeInit(
   loaded: LoadedUser,
   app: ApplicationRow | null,
   purpose: ChallengeInit["purpose"],
-  extra: { state: Record<string, unknown> | null; trustChallenge: string | null; codeHash: string | null; firstFactor?: string[]; passkeys: PasskeyRow[]; enrolment?: boolean },
+  extra: { state: Record<string, unknown> | null; trustChallenge: string | null; codeHash: string | null; firstFactor?: string[]; passkeys: PasskeyRow[]; enrolment?: boolean; signer: SignerRef; authenticationType?: string },
 ): ChallengeInit {
   const { settings } = ctx;
   const methods = activeMethods(loaded.methods, settings);
@@ -96,6 +97,9 @@ function challengeInit(
       // The application's lifetime wins over the tenant's (FusionAuth's externalIdentifierConfiguration on both).
       trustTtlSeconds: completeApplicationSettings(app?.settings).externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds ?? settings.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds,
       trustTokenTtlSeconds: settings.externalIdentifierConfiguration.trustTokenTimeToLiveInSeconds,
+      // Resolved here (the start may read D1) so the completion signs without one.
+      signer: extra.signer,
+      ...(extra.authenticationType ? { authenticationType: extra.authenticationType } : {}),
     },
     oob: oobTargets(methods),
     policy: lockoutPolicy(settings),
@@ -210,10 +214,14 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const { policy, trustPolicy, methods, keys, eligible, due } = secondFactorPlan(ctx.settings, loaded, app, first);
   const ev = eventContext(ctx, loaded, app?.id ?? null, input.facts?.info);
-  const login = await loginContext(s, ev, input.facts, policy, first.passkey ? "WEBAUTHN" : "PASSWORD");
+  const authenticationType = first.passkey ? "WEBAUTHN" : "PASSWORD";
+  // Read alongside the risk hashing; a locked account simply drops it.
+  const signer = accessTokenSigner(s, ctx.tenant.id, app);
+  signer.catch(() => {});
+  const login = await loginContext(s, ev, input.facts, policy, authenticationType);
 
   if (due) {
-    const init = challengeInit(ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys, enrolment: eligible === 0 });
+    const init = challengeInit(ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys, enrolment: eligible === 0, signer: await signer, authenticationType });
     const trust = eligible > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
     const v = await guard.startChallenge(init, now, trust, login);
     if (v.status === "locked") throw lockedError(v);
@@ -223,24 +231,33 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
       return { status: 242, body };
     }
     // "trusted": a valid device trust stands in for the second factor.
-    return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, first.amr, now, input.noJWT) };
+    return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, { amr: first.amr, authenticationType, signer: await signer }, now, input.noJWT) };
   }
   const v = await guard.checkLock(now, login);
   if (v.status === "locked") throw lockedError(v);
-  return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, first.amr, now, input.noJWT) };
+  return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, { amr: first.amr, authenticationType, signer: await signer }, now, input.noJWT) };
 }
 
-async function loginBody(s: Services, tenantId: string, loaded: LoadedUser, applicationId: string | null, settings: TenantSettings, amr: string[], now: number, noJWT?: boolean) {
+async function loginBody(
+  s: Services,
+  tenantId: string,
+  loaded: LoadedUser,
+  applicationId: string | null,
+  settings: TenantSettings,
+  auth: { amr: string[]; authenticationType: string; signer: SignerRef },
+  now: number,
+  noJWT?: boolean,
+) {
   const user = toUserJson(loaded.user, loaded.methods);
   if (noJWT) return { user };
   const token = await mintAccessToken(s, {
+    ...auth,
     tenantId,
     userId: loaded.user.id,
     applicationId,
     issuer: settings.issuer,
     ttlSeconds: settings.jwtConfiguration.timeToLiveInSeconds,
     authTime: now,
-    amr,
     email: loaded.user.email ?? undefined,
   });
   return { ...token, user };
@@ -252,7 +269,10 @@ export type StartInput = { userId?: string; loginId?: string; applicationId?: st
 export async function startTwoFactor(s: Services, ctx: TenantContext, input: StartInput): Promise<{ code: string; twoFactorId: string; methods?: unknown[] }> {
   const lookup: UserLookup | null = input.userId ? { by: "id", id: input.userId } : input.loginId ? { by: "loginId", loginId: input.loginId } : null;
   if (!lookup) throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId].");
-  const [loaded, app] = await Promise.all([loadUser(s.db, ctx.tenant.id, lookup), loadApplication(s, ctx.tenant.id, input.applicationId)]);
+  const [loaded, [app, signer]] = await Promise.all([
+    loadUser(s.db, ctx.tenant.id, lookup),
+    loadApplication(s, ctx.tenant.id, input.applicationId).then(async (a) => [a, await accessTokenSigner(s, ctx.tenant.id, a)] as const),
+  ]);
   if (!loaded) throw ApiError.notFound();
   const code = input.code ?? generateNumericCode(s.random, 6);
   const keys = secondFactorPasskeys(loaded, ctx.settings);
@@ -261,6 +281,7 @@ export async function startTwoFactor(s: Services, ctx: TenantContext, input: Sta
     trustChallenge: input.trustChallenge ?? null,
     codeHash: await otpHash(s, code),
     passkeys: keys,
+    signer,
   });
   const v = await s.guard(ctx.tenant.id, loaded.user.id).startChallenge(init, s.now());
   if (v.status === "locked") throw lockedError(v);
@@ -320,7 +341,10 @@ export async function completeTwoFactor(
         ttlSeconds: challenge.token.ttlSeconds,
         authTime: now,
         amr,
+        ...(challenge.token.authenticationType ? { authenticationType: challenge.token.authenticationType } : {}),
         email: typeof challenge.user.email === "string" ? challenge.user.email : undefined,
+        // A challenge started before signing keys existed carries none: the one D1 read left on this path.
+        signer: challenge.token.signer ?? (await tenantSigner(s, challenge.tenantId)),
       }),
     );
   }

@@ -1,7 +1,11 @@
 /**
- * Tokens minted after authentication completes: the access JWT (HS256 under JWT_SIGNING_KEY, as a
- * FusionAuth application's default HMAC key) and the short-lived trustToken. Nothing here is called
- * before the second factor completes.
+ * Tokens minted after authentication completes: the access JWT (signed with `jose` by the tenant's
+ * signing key, `kid` in the header, verifiable with the tenant's JWKS) and the short-lived trustToken
+ * (still HS256 under JWT_SIGNING_KEY). Nothing here is called before the second factor completes.
+ *
+ * `aud` is always present (RFC 7519 §4.1.3): the application id, or the tenant id when the login
+ * named no application, so a relying party that checks `aud` against its client id never accepts a
+ * token that was not issued for it.
  *
  * `amr` follows RFC 8176: `pwd` for a password, `otp` for TOTP, one-time and recovery codes, `mfa`
  * when two different factors completed in this login.
@@ -10,6 +14,7 @@ import { sign, verify } from "hono/jwt";
 import type { TrustTokenClaims } from "../domain/step-up.ts";
 import { keyedHash } from "./hashing.ts";
 import type { Services } from "./container.ts";
+import { signJwt, type SignerRef } from "./signing-keys.ts";
 
 export type TokenInput = {
   tenantId: string;
@@ -19,7 +24,11 @@ export type TokenInput = {
   ttlSeconds: number;
   authTime: number;
   amr: string[];
+  /** FusionAuth's `authenticationType` (e.g. PASSWORD); omitted when unknown (a step-up challenge). */
+  authenticationType?: string;
   email?: string;
+  /** The tenant's (or the application's) signing key. */
+  signer: SignerRef;
 };
 
 export async function mintAccessToken(s: Services, t: TokenInput): Promise<{ token: string; tokenExpirationInstant: number }> {
@@ -34,13 +43,12 @@ export async function mintAccessToken(s: Services, t: TokenInput): Promise<{ tok
     auth_time: t.authTime,
     amr: t.amr,
     jti: crypto.randomUUID(),
+    aud: t.applicationId ?? t.tenantId,
   };
-  if (t.applicationId) {
-    payload.aud = t.applicationId;
-    payload.applicationId = t.applicationId;
-  }
+  if (t.applicationId) payload.applicationId = t.applicationId;
+  if (t.authenticationType) payload.authenticationType = t.authenticationType;
   if (t.email) payload.email = t.email;
-  return { token: await sign(payload, s.jwtKey, "HS256"), tokenExpirationInstant: exp * 1000 };
+  return { token: await signJwt(s, t.signer, payload), tokenExpirationInstant: exp * 1000 };
 }
 
 /**

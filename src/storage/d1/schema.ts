@@ -3,8 +3,8 @@
  * only: tenants, applications, API keys, users, MFA methods, recovery codes, passkeys. Anything that must be
  * atomic per user (attempts, lockout, challenges, TOTP last step, trusts) lives in the UserGuard DO.
  *
- * Secrets at rest: API keys and recovery codes are keyed hashes (hex), TOTP secrets AES-GCM
- * ciphertext (`v1.<kid>.<iv>.<ct>`), passwords versioned PBKDF2 strings.
+ * Secrets at rest: API keys and recovery codes are keyed hashes (hex), TOTP secrets, webhook secrets
+ * and signing keys AES-GCM ciphertext (`v1.<kid>.<iv>.<ct>`), passwords versioned PBKDF2 strings.
  */
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -196,8 +196,36 @@ export const webhookDeliveries = sqliteTable(
   (t) => [uniqueIndex("webhook_deliveries_uq").on(t.webhookId, t.eventId), index("webhook_deliveries_tenant_idx").on(t.tenantId, t.webhookId, t.createdAt)],
 );
 
+/**
+ * Token signing keys (FusionAuth's Key Master), one tenant each. `private_enc` is AES-GCM ciphertext
+ * (src/services/signing-keys.ts) of the PKCS#8 private key or the HMAC secret, bound by AAD to the
+ * key id and tenant; it never leaves the service. `public_jwk` is the JWKS entry (null for HMAC).
+ * The tenant's newest asymmetric key signs its access tokens; older ones stay published until deleted.
+ */
+export const signingKeys = sqliteTable(
+  "signing_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    algorithm: text("algorithm", { enum: ["RS256", "ES256", "HS256"] }).notNull(),
+    type: text("type", { enum: ["RSA", "EC", "HMAC"] }).notNull(),
+    /** Bits: the RSA modulus, the EC field, or the HMAC secret. */
+    length: integer("length").notNull(),
+    /** RFC 7638 SHA-256 thumbprint of the public key; random for HMAC keys. */
+    kid: text("kid").notNull(),
+    /** SPKI PEM; null for HMAC. */
+    publicKey: text("public_key"),
+    publicJwk: text("public_jwk", { mode: "json" }).$type<Record<string, string>>(),
+    privateEnc: text("private_enc").notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("signing_keys_tenant_name_uq").on(t.tenantId, t.name), index("signing_keys_tenant_idx").on(t.tenantId, t.createdAt)],
+);
+
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
+export type SigningKeyRow = typeof signingKeys.$inferSelect;
 
-export const schema = { tenants, applications, apiKeys, users, mfaMethods, recoveryCodes, passkeys, events, webhooks, webhookDeliveries };
+export const schema = { tenants, applications, apiKeys, users, mfaMethods, recoveryCodes, passkeys, events, webhooks, webhookDeliveries, signingKeys };
 export { sql };

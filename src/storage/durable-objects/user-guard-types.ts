@@ -48,6 +48,9 @@ export type CeremonyRecord = {
 /** An email or SMS method as snapshotted into a challenge: where `POST /api/two-factor/send/{id}` sends its code. */
 export type OobTarget = { methodId: string; channel: "email" | "sms"; destination: string };
 
+/** A signing key as a challenge carries it: the private half stays AES-GCM sealed (src/services/signing-keys.ts). */
+export type SignerRef = { id: string; tenantId: string; kid: string; alg: "RS256" | "ES256" | "HS256"; privateEnc: string };
+
 /** What a completed challenge needs to answer without touching D1: it travels with the challenge. */
 export type ChallengeInit = {
   tenantId: string;
@@ -69,7 +72,16 @@ export type ChallengeInit = {
   recoveryAvailable: boolean;
   /** The user JSON (no secrets) and the token settings for the LoginResponse. */
   user: Record<string, unknown>;
-  token: { issuer: string; ttlSeconds: number; trustTtlSeconds: number; trustTokenTtlSeconds: number };
+  token: {
+    issuer: string;
+    ttlSeconds: number;
+    trustTtlSeconds: number;
+    trustTokenTtlSeconds: number;
+    /** FusionAuth's `authenticationType` of a login (PASSWORD, WEBAUTHN); absent for step-up. */
+    authenticationType?: string;
+    /** The access-token key, resolved when the challenge starts (absent only in challenges started before keys existed). */
+    signer?: SignerRef;
+  };
   /** The tenant's lockout policy, so the anonymous completion needs no D1 read. */
   policy: LockoutPolicy;
   /** The user's email/SMS methods (tenant-enabled types only). */
