@@ -60,7 +60,13 @@ export default defineConfig(async () => {
         },
         {
           // Plain Node: starts `wrangler dev` (fresh state, random secrets) and drives it with the unmodified FusionAuth client.
-          test: { name: "e2e", environment: "node", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 180_000 },
+          test: {
+            name: "e2e",
+            environment: "node",
+            include: ["test/e2e/**/*.test.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 180_000,
+          },
         },
       ],
     },

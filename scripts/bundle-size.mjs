@@ -55,7 +55,9 @@ if (m) {
 }
 const over = Object.entries(BUDGET_KIB).filter(([k, max]) => size[k] > max);
 if (over.length) {
-  console.error(`bundle: OVER BUDGET: ${over.map(([k, max]) => `${k} ${size[k].toFixed(2)} KiB > ${max} KiB`).join(", ")} (scripts/bundle-size.mjs BUDGET_KIB)`);
+  console.error(
+    `bundle: OVER BUDGET: ${over.map(([k, max]) => `${k} ${size[k].toFixed(2)} KiB > ${max} KiB`).join(", ")} (scripts/bundle-size.mjs BUDGET_KIB)`,
+  );
   process.exit(1);
 }
 console.log(`bundle: within budget (≤ ${BUDGET_KIB.raw} KiB, gzip ≤ ${BUDGET_KIB.gzip} KiB)`);

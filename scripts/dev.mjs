@@ -100,7 +100,11 @@ function readDevVars() {
 
 function run(args, extraEnv = {}) {
   return new Promise((resolve) => {
-    const child = spawn(wranglerBin, args, { cwd: root, env: { ...childEnv, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(wranglerBin, args, {
+      cwd: root,
+      env: { ...childEnv, ...extraEnv },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     child.on("error", (err) => fail(`could not start wrangler (${err.message}); run \`npm install\` first`));
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
@@ -135,7 +139,11 @@ async function api(method, path, { key, tenantId, body } = {}) {
   const headers = { authorization: key };
   if (tenantId) headers["x-fusionauth-tenantid"] = tenantId;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   let json;
   try {
@@ -159,7 +167,10 @@ async function seed(bootstrapKey) {
   const named = tenants.filter((t) => t.name === "Dev tenant");
   let tenant = named.find((t) => t.id === stored.tenantId) ?? named[0];
   if (!tenant) {
-    tenant = expectOk("POST /api/tenant", await api("POST", "/api/tenant", { key: bootstrapKey, body: { tenant: { name: "Dev tenant" } } })).tenant;
+    tenant = expectOk(
+      "POST /api/tenant",
+      await api("POST", "/api/tenant", { key: bootstrapKey, body: { tenant: { name: "Dev tenant" } } }),
+    ).tenant;
     log(`created tenant ${tenant.id}`);
   }
   const tenantId = tenant.id;
@@ -168,10 +179,28 @@ async function seed(bootstrapKey) {
   // Passkeys work against this server out of the box: RP id `localhost`, origin http://localhost:<port>.
   const passkeyOrigin = `http://localhost:${port}`;
   const webauthn = tenant.webAuthnConfiguration ?? {};
-  if (!webauthn.enabled || webauthn.relyingPartyId !== "localhost" || !(webauthn.allowedOrigins ?? []).includes(passkeyOrigin)) {
+  if (
+    !webauthn.enabled ||
+    webauthn.relyingPartyId !== "localhost" ||
+    !(webauthn.allowedOrigins ?? []).includes(passkeyOrigin)
+  ) {
     const on = { enabled: true };
-    const patch = { enabled: true, relyingPartyId: "localhost", relyingPartyName: "edge-mfa (dev)", allowedOrigins: [passkeyOrigin], bootstrapWorkflow: on, reauthenticationWorkflow: on, secondFactorWorkflow: on };
-    expectOk("PATCH /api/tenant (webAuthnConfiguration)", await api("PATCH", `/api/tenant/${tenantId}`, { key: bootstrapKey, body: { tenant: { webAuthnConfiguration: patch } } }));
+    const patch = {
+      enabled: true,
+      relyingPartyId: "localhost",
+      relyingPartyName: "edge-mfa (dev)",
+      allowedOrigins: [passkeyOrigin],
+      bootstrapWorkflow: on,
+      reauthenticationWorkflow: on,
+      secondFactorWorkflow: on,
+    };
+    expectOk(
+      "PATCH /api/tenant (webAuthnConfiguration)",
+      await api("PATCH", `/api/tenant/${tenantId}`, {
+        key: bootstrapKey,
+        body: { tenant: { webAuthnConfiguration: patch } },
+      }),
+    );
     log(`enabled passkeys for ${passkeyOrigin} (RP id localhost)`);
   }
 
@@ -179,7 +208,13 @@ async function seed(bootstrapKey) {
   const mfa = tenant.multiFactorConfiguration ?? {};
   if (!mfa.email?.enabled || !mfa.sms?.enabled) {
     const patch = { email: { enabled: true }, sms: { enabled: true } };
-    expectOk("PATCH /api/tenant (email/sms)", await api("PATCH", `/api/tenant/${tenantId}`, { key: bootstrapKey, body: { tenant: { multiFactorConfiguration: patch } } }));
+    expectOk(
+      "PATCH /api/tenant (email/sms)",
+      await api("PATCH", `/api/tenant/${tenantId}`, {
+        key: bootstrapKey,
+        body: { tenant: { multiFactorConfiguration: patch } },
+      }),
+    );
     log("enabled email and SMS codes (sent to the dev outbox unless .dev.vars selects providers)");
   }
 
@@ -194,7 +229,14 @@ async function seed(bootstrapKey) {
     applicationId = r.status === 200 ? r.json?.applications?.find((a) => a.name === "Dev app")?.id : undefined;
   }
   if (!applicationId) {
-    const created = expectOk("POST /api/application", await api("POST", "/api/application", { key: bootstrapKey, tenantId, body: { application: { name: "Dev app" } } }));
+    const created = expectOk(
+      "POST /api/application",
+      await api("POST", "/api/application", {
+        key: bootstrapKey,
+        tenantId,
+        body: { application: { name: "Dev app" } },
+      }),
+    );
     applicationId = created.application.id;
     log(`created application ${applicationId}`);
   }
@@ -205,20 +247,32 @@ async function seed(bootstrapKey) {
   if (apiKey?.key) {
     const probe = await api("GET", `/api/application/${applicationId}`, { key: apiKey.key });
     if (probe.status !== 200) {
-      const r = await api("POST", `/api/api-key/${apiKey.id}`, { key: bootstrapKey, body: { apiKey: { key: apiKey.key, tenantId } } });
+      const r = await api("POST", `/api/api-key/${apiKey.id}`, {
+        key: bootstrapKey,
+        body: { apiKey: { key: apiKey.key, tenantId } },
+      });
       if (r.status === 200) log(`recreated API key ${apiKey.id} with the value from .dev-seed.json`);
       else apiKey = undefined;
     }
   } else if (stored.apiKey?.key && stored.apiKey?.id) {
     // The database has a different "Dev tenant" than the one the stored key belonged to.
-    const r = await api("POST", `/api/api-key/${stored.apiKey.id}`, { key: bootstrapKey, body: { apiKey: { key: stored.apiKey.key, tenantId } } });
+    const r = await api("POST", `/api/api-key/${stored.apiKey.id}`, {
+      key: bootstrapKey,
+      body: { apiKey: { key: stored.apiKey.key, tenantId } },
+    });
     if (r.status === 200) {
       apiKey = stored.apiKey;
       log(`recreated API key ${apiKey.id} with the value from .dev-seed.json`);
     }
   }
   if (!apiKey?.key) {
-    const created = expectOk("POST /api/api-key", await api("POST", "/api/api-key", { key: bootstrapKey, body: { apiKey: { tenantId, description: "Dev key (npm run dev)" } } }));
+    const created = expectOk(
+      "POST /api/api-key",
+      await api("POST", "/api/api-key", {
+        key: bootstrapKey,
+        body: { apiKey: { tenantId, description: "Dev key (npm run dev)" } },
+      }),
+    );
     apiKey = { id: created.apiKey.id, key: created.apiKey.key };
     log(`created API key ${apiKey.id}`);
   }
@@ -259,13 +313,18 @@ async function main() {
   const migrated = await run(["d1", "migrations", "apply", "DB", "--local"], { CI: "true" });
   if (migrated !== 0) fail(`wrangler d1 migrations apply failed (exit ${migrated})`);
 
-  if (!(await portIsFree(port))) fail(`port ${port} on ${host} is in use; stop the other server or run with PORT=<free port> npm run dev`);
+  if (!(await portIsFree(port)))
+    fail(`port ${port} on ${host} is in use; stop the other server or run with PORT=<free port> npm run dev`);
 
   log(`starting wrangler dev on ${baseUrl}`);
   const started = Date.now();
   // Without the generated config, wrangler would load from .dev.vars only the names wrangler.toml declares.
   const config = writeDevConfig(readFileSync(devVarsPath, "utf8"), ".wrangler-dev.toml");
-  const child = spawn(wranglerBin, ["dev", "--config", config, "--ip", host, "--port", String(port)], { cwd: root, env: childEnv, stdio: "inherit" });
+  const child = spawn(wranglerBin, ["dev", "--config", config, "--ip", host, "--port", String(port)], {
+    cwd: root,
+    env: childEnv,
+    stdio: "inherit",
+  });
   child.on("error", (err) => fail(`could not start wrangler dev: ${err.message}`));
 
   let stopping = false;
@@ -287,7 +346,9 @@ async function main() {
   try {
     banner(await seed(vars.BOOTSTRAP_API_KEY));
   } catch (err) {
-    console.error(`\x1b[33m[dev]\x1b[0m seeding failed: ${err.message}\n      The server keeps running at ${baseUrl} (docs: ${baseUrl}/docs); fix the cause and re-run \`npm run dev\`.`);
+    console.error(
+      `\x1b[33m[dev]\x1b[0m seeding failed: ${err.message}\n      The server keeps running at ${baseUrl} (docs: ${baseUrl}/docs); fix the cause and re-run \`npm run dev\`.`,
+    );
   }
 }
 

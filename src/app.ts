@@ -34,10 +34,16 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
     if (!parsed.ok) {
       // Refuse to serve half-configured; name the problem in the log only.
       console.error(JSON.stringify({ level: "error", msg: "invalid configuration", problems: parsed.problems }));
-      return c.json({ generalErrors: [{ code: "[ServiceMisconfigured]", message: "The service is not configured." }] }, 500);
+      return c.json(
+        { generalErrors: [{ code: "[ServiceMisconfigured]", message: "The service is not configured." }] },
+        500,
+      );
     }
     c.set("config", parsed.config);
-    c.set("services", buildServices(c.env, parsed.config, (p) => c.executionCtx.waitUntil(p), opts.overrides));
+    c.set(
+      "services",
+      buildServices(c.env, parsed.config, (p) => c.executionCtx.waitUntil(p), opts.overrides),
+    );
     await next();
   });
 

@@ -67,7 +67,11 @@ export class ApiError extends Error {
     return new ApiError("validation", body);
   }
 
-  static field(path: string, type: "blank" | "invalid" | "duplicate" | "mismatch" | "tooLong" | "notAllowed", message: string): ApiError {
+  static field(
+    path: string,
+    type: "blank" | "invalid" | "duplicate" | "mismatch" | "tooLong" | "notAllowed",
+    message: string,
+  ): ApiError {
     return ApiError.validation({ [path]: [{ code: `[${type}]${path}`, message }] });
   }
 
@@ -96,7 +100,9 @@ export class ApiError extends Error {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     return new ApiError(
       "rate_limited",
-      { generalErrors: [{ code: "[TooManyRequests]", message, data: { scope, retryAfterSeconds: seconds } }] } satisfies ErrorsBody,
+      {
+        generalErrors: [{ code: "[TooManyRequests]", message, data: { scope, retryAfterSeconds: seconds } }],
+      } satisfies ErrorsBody,
       { "retry-after": String(seconds) },
     );
   }
@@ -109,7 +115,11 @@ export class ApiError extends Error {
   static unavailable(retryAfterSeconds: number): ApiError {
     return new ApiError(
       "unavailable",
-      { generalErrors: [{ code: "[ServiceUnavailable]", message: "The service is temporarily unavailable. Try again later." }] } satisfies ErrorsBody,
+      {
+        generalErrors: [
+          { code: "[ServiceUnavailable]", message: "The service is temporarily unavailable. Try again later." },
+        ],
+      } satisfies ErrorsBody,
       { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     );
   }
@@ -148,7 +158,10 @@ export function zodToFieldErrors(error: ZodError, prefix = "", raw?: unknown): R
       missing = issue.code === "invalid_type" && /received (undefined|null)/.test(issue.message);
     } else {
       const value = valueAt(raw, issue.path);
-      missing = value === undefined || value === null || (typeof value === "string" && value.trim() === "" && issue.code !== "invalid_type");
+      missing =
+        value === undefined ||
+        value === null ||
+        (typeof value === "string" && value.trim() === "" && issue.code !== "invalid_type");
     }
     const tooBig = issue.code === "too_big" && (issue as { origin?: string }).origin === "string";
     const type = missing ? "blank" : tooBig ? "tooLong" : "invalid";
@@ -165,9 +178,18 @@ export function handleError(err: unknown, c: Context): Response {
   if (err instanceof ApiError) return errorResponse(err);
   const requestId = (c.get("requestId" as never) as string | undefined) ?? "unknown";
   // Log the class of failure and the request id; never the request body, codes or secrets.
-  console.error(JSON.stringify({ level: "error", requestId, error: err instanceof Error ? err.name : "unknown", path: new URL(c.req.url).pathname }));
+  console.error(
+    JSON.stringify({
+      level: "error",
+      requestId,
+      error: err instanceof Error ? err.name : "unknown",
+      path: new URL(c.req.url).pathname,
+    }),
+  );
   return new Response(
-    JSON.stringify({ generalErrors: [{ code: "[InternalError]", message: "An unexpected error occurred.", data: { requestId } }] }),
+    JSON.stringify({
+      generalErrors: [{ code: "[InternalError]", message: "An unexpected error occurred.", data: { requestId } }],
+    }),
     { status: 500, headers: { "content-type": "application/json; charset=UTF-8" } },
   );
 }

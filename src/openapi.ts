@@ -64,7 +64,9 @@ export const errorsSchema = z
   .meta({ id: "Errors", description: "FusionAuth error envelope." });
 
 /** FusionAuth's 409: a lock prevents the action. */
-export const lockedResponse = z.object({ actions: z.array(z.record(z.string(), z.unknown())) }).meta({ id: "LoginPreventedResponse" });
+export const lockedResponse = z
+  .object({ actions: z.array(z.record(z.string(), z.unknown())) })
+  .meta({ id: "LoginPreventedResponse" });
 
 /** Response docs shared by many routes. */
 export const INVALID_REQUEST: ResponseDoc = { description: "Invalid request.", schema: errorsSchema };
@@ -92,14 +94,21 @@ function rewriteRefs(node: unknown, rename: (id: string) => string): unknown {
   if (!node || typeof node !== "object") return node;
   const out: Json = {};
   for (const [k, v] of Object.entries(node)) {
-    out[k] = k === "$ref" && typeof v === "string" && v.startsWith("#/$defs/") ? `#/components/schemas/${rename(v.slice(8))}` : rewriteRefs(v, rename);
+    out[k] =
+      k === "$ref" && typeof v === "string" && v.startsWith("#/$defs/")
+        ? `#/components/schemas/${rename(v.slice(8))}`
+        : rewriteRefs(v, rename);
   }
   return out;
 }
 
 /** Converts one zod schema, hoisting its `$defs` into `components.schemas`. */
 function toSchema(schema: z.ZodType, io: "input" | "output", components: Record<string, Json>): Json {
-  const { $schema: _, $defs, ...json } = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as Json;
+  const {
+    $schema: _,
+    $defs,
+    ...json
+  } = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as Json;
   const defs = ($defs ?? {}) as Record<string, Json>;
   const names = new Map<string, string>();
   for (const [id, def] of Object.entries(defs)) {
@@ -120,21 +129,38 @@ function queryParameters(schema: z.ZodType, components: Record<string, Json>): J
 }
 
 function operation(doc: RouteDoc, components: Record<string, Json>): Json {
-  const params = [...doc.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+  const params = [...doc.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
+    name: m[1],
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+  }));
   if (doc.query) params.push(...(queryParameters(doc.query, components) as typeof params));
   const responses: Record<string, Json> = {};
   const all = { ...doc.responses };
   if (doc.auth === "apiKey" && !all[401]) all[401] = { description: "Missing or invalid API key (empty body)." };
   for (const [status, r] of Object.entries(all)) {
     responses[status] = r.schema
-      ? { description: r.description, content: { "application/json": { schema: toSchema(r.schema, "output", components) } } }
+      ? {
+          description: r.description,
+          content: { "application/json": { schema: toSchema(r.schema, "output", components) } },
+        }
       : { description: r.description };
   }
-  const op: Json = { summary: doc.summary, tags: doc.tags, operationId: `${doc.method}${doc.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, ch?: string) => (ch ?? "").toUpperCase())}`, responses };
+  const op: Json = {
+    summary: doc.summary,
+    tags: doc.tags,
+    operationId: `${doc.method}${doc.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, ch?: string) => (ch ?? "").toUpperCase())}`,
+    responses,
+  };
   if (doc.description) op.description = doc.description;
   if (params.length) op.parameters = params;
   // An empty body is validated as `{}` (src/http/validate.ts), so the body is optional when `{}` passes.
-  if (doc.body) op.requestBody = { required: !doc.body.safeParse({}).success, content: { "application/json": { schema: toSchema(doc.body, "input", components) } } };
+  if (doc.body)
+    op.requestBody = {
+      required: !doc.body.safeParse({}).success,
+      content: { "application/json": { schema: toSchema(doc.body, "input", components) } },
+    };
   op.security = doc.auth === "apiKey" ? [{ apiKey: [] }] : [];
   return op;
 }
@@ -166,7 +192,12 @@ export function buildOpenAPIDocument(): Record<string, unknown> {
     components: {
       schemas: components,
       securitySchemes: {
-        apiKey: { type: "apiKey", in: "header", name: "Authorization", description: "The raw API key, without a `Bearer` prefix." },
+        apiKey: {
+          type: "apiKey",
+          in: "header",
+          name: "Authorization",
+          description: "The raw API key, without a `Bearer` prefix.",
+        },
       },
     },
   };

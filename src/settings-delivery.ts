@@ -9,7 +9,12 @@
  *   1000 per tenant · 30 s between two sends of the same challenge or enable/disable code.
  */
 import * as z from "zod";
-import { DEFAULT_EMAIL_TEMPLATE, DEFAULT_SMS_TEMPLATE, type EmailTemplate, type SmsTemplate } from "./domain/message-template.ts";
+import {
+  DEFAULT_EMAIL_TEMPLATE,
+  DEFAULT_SMS_TEMPLATE,
+  type EmailTemplate,
+  type SmsTemplate,
+} from "./domain/message-template.ts";
 
 const withCode = (s: string) => /\{\{\s*code\s*\}\}/.test(s);
 const codeMessage = "must contain the {{code}} placeholder";
@@ -23,7 +28,10 @@ export const emailTemplateSchema = z.object({
 export const smsTemplateSchema = z.object({ text: z.string().min(1).max(480).refine(withCode, codeMessage) });
 
 /** E.164 calling-code prefixes, digits only: "1", "44", "4930". */
-export const callingCodesSchema = z.array(z.string().regex(/^[1-9][0-9]{0,5}$/, "must be an E.164 calling-code prefix (digits)")).max(300).nullish();
+export const callingCodesSchema = z
+  .array(z.string().regex(/^[1-9][0-9]{0,5}$/, "must be an E.164 calling-code prefix (digits)"))
+  .max(300)
+  .nullish();
 
 export const SEND_WINDOW_SECONDS = 3600;
 
@@ -57,7 +65,10 @@ export const sendLimitsSchema = z
   .partial();
 
 export function completeSendLimits(raw: z.infer<typeof sendLimitsSchema> | undefined): SendLimits {
-  return { ...DEFAULT_SEND_LIMITS, ...Object.fromEntries(Object.entries(raw ?? {}).filter(([, v]) => v !== undefined)) };
+  return {
+    ...DEFAULT_SEND_LIMITS,
+    ...Object.fromEntries(Object.entries(raw ?? {}).filter(([, v]) => v !== undefined)),
+  };
 }
 
 export function completeEmailTemplate(raw: z.infer<typeof emailTemplateSchema> | null | undefined): EmailTemplate {

@@ -20,12 +20,20 @@ import {
  * `Enabled` and, when the login's risk reaches their level, also challenge a trusted device and
  * emit `user.login.suspicious` (src/domain/risk.ts). They never skip a challenge `Enabled` would ask.
  */
-export const loginPolicySchema = z.enum(["Disabled", "Enabled", "Required", "ChallengeOnMediumRisk", "ChallengeOnHighRisk"]);
+export const loginPolicySchema = z.enum([
+  "Disabled",
+  "Enabled",
+  "Required",
+  "ChallengeOnMediumRisk",
+  "ChallengeOnHighRisk",
+]);
 export const trustPolicySchema = z.enum(["Any", "This", "None"]);
 export type LoginPolicy = z.infer<typeof loginPolicySchema>;
 export type TrustPolicy = z.infer<typeof trustPolicySchema>;
 
-const methodToggle = z.object({ enabled: z.boolean().default(false), templateId: z.string().max(64).nullish() }).partial();
+const methodToggle = z
+  .object({ enabled: z.boolean().default(false), templateId: z.string().max(64).nullish() })
+  .partial();
 
 /** FusionAuth caps OOB/identifier lifetimes; we never allow challenges beyond 10 minutes (NIST 800-63B §5.1.3.2). */
 export const MAX_TWO_FACTOR_ID_TTL_SECONDS = 600;
@@ -45,7 +53,10 @@ export const webAuthnWorkflowSchema = z
 const webAuthnOrigin = z
   .string()
   .max(255)
-  .regex(/^(https:\/\/[a-z0-9.-]+|http:\/\/localhost)(:[0-9]{1,5})?$/, "must be an origin such as https://example.com (http only for localhost)");
+  .regex(
+    /^(https:\/\/[a-z0-9.-]+|http:\/\/localhost)(:[0-9]{1,5})?$/,
+    "must be an origin such as https://example.com (http only for localhost)",
+  );
 
 /**
  * Step-up for sensitive changes (edge-mfa; off by default, as in FusionAuth, whose API needs only
@@ -70,7 +81,9 @@ export const tenantSettingsSchema = z.object({
         .partial()
         .default({}),
       email: methodToggle.extend({ template: emailTemplateSchema.nullish() }).default({}),
-      sms: methodToggle.extend({ template: smsTemplateSchema.nullish(), allowedCallingCodes: callingCodesSchema }).default({}),
+      sms: methodToggle
+        .extend({ template: smsTemplateSchema.nullish(), allowedCallingCodes: callingCodesSchema })
+        .default({}),
       sendLimits: sendLimitsSchema.default({}),
       stepUp: stepUpSchema.default({}),
     })
@@ -82,8 +95,18 @@ export const tenantSettingsSchema = z.object({
       twoFactorOneTimeCodeIdTimeToLiveInSeconds: z.number().int().min(30).max(600).default(60),
       twoFactorTrustIdTimeToLiveInSeconds: z.number().int().min(60).max(31_536_000).default(2_592_000),
       trustTokenTimeToLiveInSeconds: z.number().int().min(10).max(3600).default(180),
-      webAuthnAuthenticationChallengeTimeToLiveInSeconds: z.number().int().min(30).max(MAX_WEBAUTHN_CHALLENGE_TTL_SECONDS).default(180),
-      webAuthnRegistrationChallengeTimeToLiveInSeconds: z.number().int().min(30).max(MAX_WEBAUTHN_CHALLENGE_TTL_SECONDS).default(180),
+      webAuthnAuthenticationChallengeTimeToLiveInSeconds: z
+        .number()
+        .int()
+        .min(30)
+        .max(MAX_WEBAUTHN_CHALLENGE_TTL_SECONDS)
+        .default(180),
+      webAuthnRegistrationChallengeTimeToLiveInSeconds: z
+        .number()
+        .int()
+        .min(30)
+        .max(MAX_WEBAUTHN_CHALLENGE_TTL_SECONDS)
+        .default(180),
     })
     .partial()
     .default({}),
@@ -119,7 +142,13 @@ export const tenantSettingsSchema = z.object({
   webAuthnConfiguration: z
     .object({
       enabled: z.boolean(),
-      relyingPartyId: z.string().trim().toLowerCase().max(253).regex(/^[a-z0-9.-]+$/, "must be a domain name").nullish(),
+      relyingPartyId: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .max(253)
+        .regex(/^[a-z0-9.-]+$/, "must be a domain name")
+        .nullish(),
       relyingPartyName: z.string().max(255).nullish(),
       allowedOrigins: z.array(webAuthnOrigin).max(20),
       bootstrapWorkflow: webAuthnWorkflowSchema,
@@ -187,8 +216,15 @@ export type WebAuthnSettings = {
  * the only factor, `discouraged` where it is a second factor after a password (WebAuthn L3 §7.1 and
  * §7.2 steps on the UV flag: request and require UV consistently).
  */
-function completeWorkflow(w: z.infer<typeof webAuthnWorkflowSchema> | undefined, uv: WebAuthnWorkflow["userVerificationRequirement"]): WebAuthnWorkflow {
-  return { enabled: w?.enabled ?? false, authenticatorAttachmentPreference: w?.authenticatorAttachmentPreference ?? "any", userVerificationRequirement: w?.userVerificationRequirement ?? uv };
+function completeWorkflow(
+  w: z.infer<typeof webAuthnWorkflowSchema> | undefined,
+  uv: WebAuthnWorkflow["userVerificationRequirement"],
+): WebAuthnWorkflow {
+  return {
+    enabled: w?.enabled ?? false,
+    authenticatorAttachmentPreference: w?.authenticatorAttachmentPreference ?? "any",
+    userVerificationRequirement: w?.userVerificationRequirement ?? uv,
+  };
 }
 
 /** Applies every default, including nested ones that `.partial()` leaves out. */
@@ -202,8 +238,17 @@ export function completeTenantSettings(raw: unknown): TenantSettings {
     multiFactorConfiguration: {
       loginPolicy: mfa.loginPolicy ?? "Enabled",
       // Only HmacSHA1 / 6 digits / 30 s are honoured, as in FusionAuth.
-      authenticator: { enabled: mfa.authenticator?.enabled ?? true, algorithm: "HmacSHA1", codeLength: 6, timeStep: 30 },
-      email: { enabled: mfa.email?.enabled ?? false, templateId: mfa.email?.templateId ?? null, template: completeEmailTemplate(mfa.email?.template) },
+      authenticator: {
+        enabled: mfa.authenticator?.enabled ?? true,
+        algorithm: "HmacSHA1",
+        codeLength: 6,
+        timeStep: 30,
+      },
+      email: {
+        enabled: mfa.email?.enabled ?? false,
+        templateId: mfa.email?.templateId ?? null,
+        template: completeEmailTemplate(mfa.email?.template),
+      },
       sms: {
         enabled: mfa.sms?.enabled ?? false,
         templateId: mfa.sms?.templateId ?? null,
@@ -263,7 +308,10 @@ export const applicationSettingsSchema = z.object({
   jwtConfiguration: z
     .object({
       enabled: z.boolean(),
-      accessTokenKeyId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID").nullish(),
+      accessTokenKeyId: z
+        .string()
+        .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID")
+        .nullish(),
     })
     .partial()
     .default({}),
@@ -283,8 +331,14 @@ export function completeApplicationSettings(raw: unknown): ApplicationSettings {
       loginPolicy: s.multiFactorConfiguration.loginPolicy ?? null,
       trustPolicy: s.multiFactorConfiguration.trustPolicy ?? "Any",
     },
-    externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: s.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds ?? null },
-    jwtConfiguration: { enabled: s.jwtConfiguration.enabled ?? false, accessTokenKeyId: s.jwtConfiguration.accessTokenKeyId?.toLowerCase() ?? null },
+    externalIdentifierConfiguration: {
+      twoFactorTrustIdTimeToLiveInSeconds:
+        s.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds ?? null,
+    },
+    jwtConfiguration: {
+      enabled: s.jwtConfiguration.enabled ?? false,
+      accessTokenKeyId: s.jwtConfiguration.accessTokenKeyId?.toLowerCase() ?? null,
+    },
   };
 }
 

@@ -49,7 +49,9 @@ export async function api(path: string, init: ApiInit = {}): Promise<ApiResponse
     payload = JSON.stringify(body);
     headers["content-type"] ??= "application/json";
   }
-  const res = await exports.default.fetch(new Request(`http://edge-mfa.test${path}`, { ...rest, headers, body: payload }));
+  const res = await exports.default.fetch(
+    new Request(`http://edge-mfa.test${path}`, { ...rest, headers, body: payload }),
+  );
   const text = await res.text();
   const isJson = (res.headers.get("content-type") ?? "").startsWith("application/json");
   return { status: res.status, headers: res.headers, text, json: isJson && text ? JSON.parse(text) : undefined };
@@ -57,19 +59,30 @@ export async function api(path: string, init: ApiInit = {}): Promise<ApiResponse
 
 /** Asserts FusionAuth's empty-body answer (401, 404, delete's 200): no body and no Content-Type. */
 export function expectEmpty(r: ApiResponse, status: number): void {
-  expect({ status: r.status, text: r.text, contentType: r.headers.get("content-type") }).toEqual({ status, text: "", contentType: null });
+  expect({ status: r.status, text: r.text, contentType: r.headers.get("content-type") }).toEqual({
+    status,
+    text: "",
+    contentType: null,
+  });
 }
 
 /** Creates a tenant with the bootstrap key; `tenant` fields are merged over a unique name. Returns the tenant JSON. */
 export async function createTenant(tenant: Record<string, unknown> = {}): Promise<any> {
-  const r = await api("/api/tenant", { method: "POST", body: { tenant: { name: `tenant-${crypto.randomUUID()}`, ...tenant } } });
+  const r = await api("/api/tenant", {
+    method: "POST",
+    body: { tenant: { name: `tenant-${crypto.randomUUID()}`, ...tenant } },
+  });
   if (r.status !== 200) throw new Error(`createTenant: ${r.status} ${r.text}`);
   return r.json.tenant;
 }
 
 /** Creates an application in `tenantId` with the bootstrap key. Returns the application JSON. */
 export async function createApplication(tenantId: string, application: Record<string, unknown> = {}): Promise<any> {
-  const r = await api("/api/application", { method: "POST", tenantId, body: { application: { name: "app", ...application } } });
+  const r = await api("/api/application", {
+    method: "POST",
+    tenantId,
+    body: { application: { name: "app", ...application } },
+  });
   if (r.status !== 200) throw new Error(`createApplication: ${r.status} ${r.text}`);
   return r.json.application;
 }

@@ -16,7 +16,11 @@ registerRoute({
   auth: "apiKey",
   query: z.object({ dryRun: z.enum(["true", "false"]).optional(), mode: z.string() }),
   body: z.object({ widget: Widget }),
-  responses: { 200: { description: "ok", schema: z.object({ widget: Widget }) }, 400: { description: "bad", schema: errorsSchema }, 404: { description: "missing" } },
+  responses: {
+    200: { description: "ok", schema: z.object({ widget: Widget }) },
+    400: { description: "bad", schema: errorsSchema },
+    404: { description: "missing" },
+  },
 });
 
 describe("buildOpenAPIDocument", () => {
@@ -32,8 +36,12 @@ describe("buildOpenAPIDocument", () => {
   });
 
   it("hoists ids into components, separately for input and output when they differ", () => {
-    expect(op.responses["200"].content["application/json"].schema.properties.widget).toEqual({ $ref: "#/components/schemas/Widget" });
-    expect(op.requestBody.content["application/json"].schema.properties.widget).toEqual({ $ref: "#/components/schemas/WidgetInput" });
+    expect(op.responses["200"].content["application/json"].schema.properties.widget).toEqual({
+      $ref: "#/components/schemas/Widget",
+    });
+    expect(op.requestBody.content["application/json"].schema.properties.widget).toEqual({
+      $ref: "#/components/schemas/WidgetInput",
+    });
     expect(doc.components.schemas.Widget.required).toEqual(["size"]);
     expect(doc.components.schemas.WidgetInput.required).toBeUndefined();
     expect(op.requestBody.required).toBe(true);
@@ -47,7 +55,14 @@ describe("buildOpenAPIDocument", () => {
   });
 
   it("rebuilds after a later registration", () => {
-    registerRoute({ method: "get", path: "/test/later", summary: "later", tags: ["Test"], auth: "none", responses: { 200: { description: "ok" } } });
+    registerRoute({
+      method: "get",
+      path: "/test/later",
+      summary: "later",
+      tags: ["Test"],
+      auth: "none",
+      responses: { 200: { description: "ok" } },
+    });
     expect((buildOpenAPIDocument() as Record<string, any>).paths["/test/later"].get.security).toEqual([]);
   });
 });

@@ -27,10 +27,16 @@ export function ensureBenchDeps(root, log = console.log) {
   const stamp = wantedStamp();
   if (existsSync(stampPath) && readFileSync(stampPath, "utf8") === stamp) return;
   const nodedir = headersDir(root, log);
-  log("installing the benchmark's dependencies into scripts/bench/node_modules (npm ci, once; better-sqlite3 compiles for this Node)");
+  log(
+    "installing the benchmark's dependencies into scripts/bench/node_modules (npm ci, once; better-sqlite3 compiles for this Node)",
+  );
   const t0 = Date.now();
   // PATH: npm and node-gyp run on this Node; nodedir: its headers (the machine's npm config may name another Node's).
-  const env = { ...process.env, npm_config_nodedir: nodedir, PATH: `${dirname(process.execPath)}:${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}` };
+  const env = {
+    ...process.env,
+    npm_config_nodedir: nodedir,
+    PATH: `${dirname(process.execPath)}:${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
+  };
   const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: benchDir, env, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`npm ci in scripts/bench failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   writeFileSync(stampPath, stamp);

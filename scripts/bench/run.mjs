@@ -31,13 +31,23 @@ import { ensureSqliteBinding } from "./peer/setup.mjs";
 // The peer's native addon and wrangler want the Node pinned as a devDependency; `npm run bench` finds
 // it first on PATH. Started with another Node, run again with the pinned one.
 const pinned = join(root, "node_modules", ".bin", "node");
-const pinnedMajor = JSON.parse(readFileSync(join(root, "node_modules", "node", "package.json"), "utf8")).version.split(".")[0];
+const pinnedMajor = JSON.parse(readFileSync(join(root, "node_modules", "node", "package.json"), "utf8")).version.split(
+  ".",
+)[0];
 if (process.versions.node.split(".")[0] !== pinnedMajor && existsSync(pinned)) {
   const r = spawnSync(pinned, process.argv.slice(1), { stdio: "inherit" });
   process.exit(r.status ?? 1);
 }
 
-const { values: args } = parseArgs({ options: { smoke: { type: "boolean" }, write: { type: "boolean" }, json: { type: "string" }, only: { type: "string" }, reps: { type: "string" } } });
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: "boolean" },
+    write: { type: "boolean" },
+    json: { type: "string" },
+    only: { type: "string" },
+    reps: { type: "string" },
+  },
+});
 const t0 = Date.now();
 const log = (msg) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${msg}`);
 
@@ -73,7 +83,10 @@ async function measure(system, path) {
   const expectStatus = path.expect ?? 200;
   const check = (r, n, what) => {
     const good = r.statuses[expectStatus] ?? 0;
-    if (good !== n) throw new Error(`${system.name} ${path.id} ${what}: ${good}/${n} answered ${expectStatus} (statuses ${JSON.stringify(r.statuses)}, errors ${r.errors})`);
+    if (good !== n)
+      throw new Error(
+        `${system.name} ${path.id} ${what}: ${good}/${n} answered ${expectStatus} (statuses ${JSON.stringify(r.statuses)}, errors ${r.errors})`,
+      );
   };
 
   const nextC = queue(await path.prepare(nC));
@@ -104,7 +117,12 @@ async function measure(system, path) {
 async function warmup(system, paths) {
   for (const path of paths) {
     const n = Math.min(S.warmup, amountsFor(path.id)[0]);
-    await runLoad({ url: system.handle.base, connections: Math.min(8, S.concurrency), amount: n, next: queue(await path.prepare(n)) });
+    await runLoad({
+      url: system.handle.base,
+      connections: Math.min(8, S.concurrency),
+      amount: n,
+      next: queue(await path.prepare(n)),
+    });
   }
 }
 
@@ -114,7 +132,11 @@ async function warmup(system, paths) {
 const stats = (xs) => {
   const s = xs.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
   if (!s.length) return null;
-  return { min: s[0], median: s[Math.floor((s.length - 1) / 2)] === undefined ? s[0] : medianOf(s), max: s[s.length - 1] };
+  return {
+    min: s[0],
+    median: s[Math.floor((s.length - 1) / 2)] === undefined ? s[0] : medianOf(s),
+    max: s[s.length - 1],
+  };
 };
 function medianOf(sorted) {
   const m = sorted.length >> 1;
@@ -125,7 +147,12 @@ function fmt(x, digits) {
   const d = digits ?? (Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2);
   return x.toFixed(d);
 }
-const range = (st, digits) => (st ? (S.reps === 1 ? fmt(st.median, digits) : `${fmt(st.min, digits)}–${fmt(st.median, digits)}–${fmt(st.max, digits)}`) : "–");
+const range = (st, digits) =>
+  st
+    ? S.reps === 1
+      ? fmt(st.median, digits)
+      : `${fmt(st.min, digits)}–${fmt(st.median, digits)}–${fmt(st.max, digits)}`
+    : "–";
 
 /** Per-repetition ratio a/b, summarised (null when either side was not measured). */
 function ratio(runsA, runsB, key, invert = false) {
@@ -159,12 +186,18 @@ function tables(results, systems) {
       );
     }
   }
-  lines.push("", `| flow | edge-mfa path | Better Auth path | req/s edge ÷ BA | p50 BA ÷ edge | CPU/req edge ÷ BA |`, "|---|---|---|---|---|---|");
+  lines.push(
+    "",
+    `| flow | edge-mfa path | Better Auth path | req/s edge ÷ BA | p50 BA ÷ edge | CPU/req edge ÷ BA |`,
+    "|---|---|---|---|---|---|",
+  );
   for (const [flow, e, p] of EQUIVALENT) {
     const a = results["edge-mfa"][e];
     const b = results["better-auth"][p];
     if (!a || !b) continue;
-    lines.push(`| ${flow} | ${e} | ${p} | ${range(ratio(a, b, "rps"))} | ${range(ratio(a, b, "p50", true))} | ${range(ratio(a, b, "cpuMs"))} |`);
+    lines.push(
+      `| ${flow} | ${e} | ${p} | ${range(ratio(a, b, "rps"))} | ${range(ratio(a, b, "p50", true))} | ${range(ratio(a, b, "cpuMs"))} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -189,7 +222,11 @@ function targets(results) {
     const r = e[id];
     const doCalls = Math.max(...r.map((x) => x.doCalls));
     const d1 = Math.max(...r.map((x) => x.d1));
-    out.push({ target: `${id}: 1 DO call and no D1 round trip before the answer`, value: `DO ${fmt(doCalls)}, D1 ${fmt(d1)}`, met: doCalls === 1 && d1 === 0 });
+    out.push({
+      target: `${id}: 1 DO call and no D1 round trip before the answer`,
+      value: `DO ${fmt(doCalls)}, D1 ${fmt(d1)}`,
+      met: doCalls === 1 && d1 === 0,
+    });
   }
   return out;
 }
@@ -197,7 +234,9 @@ function targets(results) {
 function readVersion(pkg) {
   try {
     const inBench = join(benchDir, "node_modules", pkg, "package.json");
-    return JSON.parse(readFileSync(existsSync(inBench) ? inBench : join(root, "node_modules", pkg, "package.json"), "utf8")).version;
+    return JSON.parse(
+      readFileSync(existsSync(inBench) ? inBench : join(root, "node_modules", pkg, "package.json"), "utf8"),
+    ).version;
   } catch {
     return "?";
   }
@@ -209,8 +248,19 @@ function environment() {
     date: new Date().toISOString(),
     machine: `${cpu[0]?.model ?? "?"}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     node: process.version,
-    versions: Object.fromEntries(["wrangler", "workerd", "hono", "drizzle-orm", "better-auth", "better-sqlite3", "autocannon"].map((p) => [p, readVersion(p)])),
-    settings: { reps: S.reps, concurrency: S.concurrency, amounts: S.amounts, totpUsers: S.totpUsers, warmup: S.warmup },
+    versions: Object.fromEntries(
+      ["wrangler", "workerd", "hono", "drizzle-orm", "better-auth", "better-sqlite3", "autocannon"].map((p) => [
+        p,
+        readVersion(p),
+      ]),
+    ),
+    settings: {
+      reps: S.reps,
+      concurrency: S.concurrency,
+      amounts: S.amounts,
+      totpUsers: S.totpUsers,
+      warmup: S.warmup,
+    },
   };
 }
 
@@ -238,7 +288,10 @@ async function main() {
     const [edge, peer] = await Promise.all([startEdge(log), startPeer(log)]);
     started.push(edge.server, peer);
     log("seeding edge-mfa and Better Auth through their APIs");
-    await Promise.all([seedEdge(edge, { totpUsers: S.totpUsers, loginUsers: S.loginUsers }, log), seedPeer(peer, { users: S.peerUsers })]);
+    await Promise.all([
+      seedEdge(edge, { totpUsers: S.totpUsers, loginUsers: S.loginUsers }, log),
+      seedPeer(peer, { users: S.peerUsers }),
+    ]);
     const systems = [
       { name: "edge-mfa", handle: edge, paths: edgePaths(edge), counters: true },
       { name: "better-auth", handle: peer, paths: peerPaths(peer), counters: false },
@@ -254,7 +307,9 @@ async function main() {
           const r = await measure(sys, path);
           results[sys.name][path.id] ??= [];
           results[sys.name][path.id].push(r);
-          log(`rep ${rep} ${sys.name.padEnd(11)} ${path.id.padEnd(12)} ${fmt(r.rps, 0).padStart(6)} req/s  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  CPU ${fmt(r.cpuMs)} ms/req${r.doCalls !== null ? `  D1 ${fmt(r.d1)} (+${fmt(r.d1Deferred)})  DO ${fmt(r.doCalls)}` : ""}`);
+          log(
+            `rep ${rep} ${sys.name.padEnd(11)} ${path.id.padEnd(12)} ${fmt(r.rps, 0).padStart(6)} req/s  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  CPU ${fmt(r.cpuMs)} ms/req${r.doCalls !== null ? `  D1 ${fmt(r.d1)} (+${fmt(r.d1Deferred)})  DO ${fmt(r.doCalls)}` : ""}`,
+          );
         }
       }
     }
@@ -262,9 +317,17 @@ async function main() {
     const env = environment();
     const table = tables(results, systems);
     const goals = targets(results);
-    const goalLines = ["| target | measured (median) | met |", "|---|---|---|", ...goals.map((g) => `| ${g.target} | ${g.value} | ${g.met ? "yes" : "no"} |`)].join("\n");
+    const goalLines = [
+      "| target | measured (median) | met |",
+      "|---|---|---|",
+      ...goals.map((g) => `| ${g.target} | ${g.value} | ${g.met ? "yes" : "no"} |`),
+    ].join("\n");
     const seconds = (Date.now() - t0) / 1000;
-    console.log(`\n${table}\n\n${goalLines}\n\n${env.date} · ${env.machine} · Node ${env.node} · ${Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(", ")} · ${seconds.toFixed(0)} s in all`);
+    console.log(
+      `\n${table}\n\n${goalLines}\n\n${env.date} · ${env.machine} · Node ${env.node} · ${Object.entries(env.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")} · ${seconds.toFixed(0)} s in all`,
+    );
 
     const report = { ...env, seconds, results, targets: goals };
     mkdirSync(join(root, ".bench"), { recursive: true });
@@ -284,7 +347,9 @@ function writeBenchmarksMd(env, seconds, table, goalLines) {
   const i = text.indexOf(begin);
   const j = text.indexOf(end);
   if (i < 0 || j < i) throw new Error("BENCHMARKS.md has no bench:begin/bench:end markers");
-  const versions = Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(", ");
+  const versions = Object.entries(env.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
   const block = `${begin}\nRun of ${env.date.slice(0, 16).replace("T", " ")} UTC, ${seconds.toFixed(0)} s in all, on ${env.machine}; Node ${env.node}; ${versions}. Cells are min–median–max over ${env.settings.reps} repetitions.\n\n${table}\n\n${goalLines}\n${end}`;
   writeFileSync(file, text.slice(0, i) + block + text.slice(j + end.length));
   log("wrote the tables into BENCHMARKS.md");

@@ -18,7 +18,15 @@ export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
  * - `rejected`: any other refusal of our request (a bug or a provider change).
  * - `transient`: 5xx, timeout or network failure; the only kind that is retried.
  */
-export type SendFailureKind = "invalid_recipient" | "suppressed" | "region_blocked" | "rate_limited" | "auth" | "misconfigured" | "rejected" | "transient";
+export type SendFailureKind =
+  | "invalid_recipient"
+  | "suppressed"
+  | "region_blocked"
+  | "rate_limited"
+  | "auth"
+  | "misconfigured"
+  | "rejected"
+  | "transient";
 
 export type SendOutcome =
   | { ok: true; id: string }

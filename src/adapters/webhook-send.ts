@@ -27,14 +27,21 @@ export type DeliveryRequest = {
 };
 
 /** `permanent`: retrying cannot help (the target is refused by policy), so the delivery fails now. */
-export type DeliveryOutcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string; permanent?: true };
+export type DeliveryOutcome =
+  | { ok: true; statusCode: number }
+  | { ok: false; statusCode: number | null; error: string; permanent?: true };
 
 /**
  * `production`: the URL policy is checked again before every fetch (a row stored before the policy,
  * or under another ENVIRONMENT, never reaches a loopback, private or metadata address).
  */
-export async function sendWebhook(req: DeliveryRequest, fetchFn: FetchFn, policy: { production: boolean }): Promise<DeliveryOutcome> {
-  if (webhookUrlProblem(req.url, policy) !== null) return { ok: false, statusCode: null, error: "target refused by the webhook URL policy", permanent: true };
+export async function sendWebhook(
+  req: DeliveryRequest,
+  fetchFn: FetchFn,
+  policy: { production: boolean },
+): Promise<DeliveryOutcome> {
+  if (webhookUrlProblem(req.url, policy) !== null)
+    return { ok: false, statusCode: null, error: "target refused by the webhook URL policy", permanent: true };
   const headers = new Headers(req.headers);
   headers.set("Content-Type", "application/json");
   headers.set(SIGNATURE_HEADER, await signPayload(req.secret, req.body, req.now));
@@ -42,14 +49,28 @@ export async function sendWebhook(req: DeliveryRequest, fetchFn: FetchFn, policy
   headers.set(ATTEMPT_HEADER, String(req.attempt));
   let res: Response;
   try {
-    res = await fetchFn(req.url, { method: "POST", headers, body: req.body, redirect: "manual", signal: AbortSignal.timeout(req.timeoutMs) });
+    res = await fetchFn(req.url, {
+      method: "POST",
+      headers,
+      body: req.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(req.timeoutMs),
+    });
   } catch (err) {
     const name = (err as { name?: string } | null)?.name;
     const timedOut = name === "TimeoutError" || name === "AbortError";
-    return { ok: false, statusCode: null, error: timedOut ? `timed out after ${req.timeoutMs} ms` : "connection failed" };
+    return {
+      ok: false,
+      statusCode: null,
+      error: timedOut ? `timed out after ${req.timeoutMs} ms` : "connection failed",
+    };
   }
   // The body is never read: it is the receiver's, and may echo anything.
   await res.body?.cancel().catch(() => {});
   if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status };
-  return { ok: false, statusCode: res.status, error: res.status >= 300 && res.status < 400 ? `redirect (HTTP ${res.status}) not followed` : `HTTP ${res.status}` };
+  return {
+    ok: false,
+    statusCode: res.status,
+    error: res.status >= 300 && res.status < 400 ? `redirect (HTTP ${res.status}) not followed` : `HTTP ${res.status}`,
+  };
 }

@@ -64,7 +64,22 @@ export function clean(v: unknown, max = 80): string {
   return Array.from(flat).slice(0, max).join("").trim();
 }
 
-const FOLD: Record<string, string> = { ß: "ss", æ: "ae", Æ: "AE", œ: "oe", Œ: "OE", ø: "o", Ø: "O", ł: "l", Ł: "L", đ: "d", Đ: "D", "—": "-", "–": "-", "’": "'" };
+const FOLD: Record<string, string> = {
+  ß: "ss",
+  æ: "ae",
+  Æ: "AE",
+  œ: "oe",
+  Œ: "OE",
+  ø: "o",
+  Ø: "O",
+  ł: "l",
+  Ł: "L",
+  đ: "d",
+  Đ: "D",
+  "—": "-",
+  "–": "-",
+  "’": "'",
+};
 
 /** SMS-safe: accents folded, then only printable ASCII that GSM-7 sends as one septet. */
 function gsm(s: string): string {
@@ -86,7 +101,8 @@ function when(at: number | null | undefined): string | null {
 /** City, region, country as given (deduplicated), else the display string; empty when nothing is known. */
 function placeParts(loc: AlertFacts["location"]): string[] {
   const parts: string[] = [];
-  for (const p of [loc?.city, loc?.region, loc?.country].map((x) => clean(x, 60))) if (p && !parts.includes(p)) parts.push(p);
+  for (const p of [loc?.city, loc?.region, loc?.country].map((x) => clean(x, 60)))
+    if (p && !parts.includes(p)) parts.push(p);
   if (parts.length) return parts;
   const shown = clean(loc?.displayString, 100);
   return shown ? [shown] : [];
@@ -113,7 +129,10 @@ function factorOf(f: string | null | undefined): Factor {
 }
 
 function failedLine(f: AlertFacts): string {
-  const n = typeof f.failures === "number" && Number.isInteger(f.failures) && f.failures > 0 ? Math.min(f.failures, 1_000_000) : null;
+  const n =
+    typeof f.failures === "number" && Number.isInteger(f.failures) && f.failures > 0
+      ? Math.min(f.failures, 1_000_000)
+      : null;
   const factor = factorOf(f.factor);
   const count = n === null ? "Several" : String(n);
   const many = n !== 1;
@@ -124,13 +143,19 @@ function failedLine(f: AlertFacts): string {
 }
 
 function methodLine(f: AlertFacts, verb: "added to" | "removed from"): string {
-  if (verb === "removed from" && f.factor === "all methods") return "All two-factor sign-in methods were removed from your account.";
+  if (verb === "removed from" && f.factor === "all methods")
+    return "All two-factor sign-in methods were removed from your account.";
   const name = clean(f.methodName, 60);
   return `A sign-in method was ${verb} your account: ${factorOf(f.factor).method}${name ? ` ("${name}")` : ""}.`;
 }
 
 function lockLine(f: AlertFacts): string {
-  const until = f.lockedUntil === null ? "an administrator unlocks it" : typeof f.lockedUntil === "number" && f.lockedUntil > 0 ? when(f.lockedUntil) : null;
+  const until =
+    f.lockedUntil === null
+      ? "an administrator unlocks it"
+      : typeof f.lockedUntil === "number" && f.lockedUntil > 0
+        ? when(f.lockedUntil)
+        : null;
   return `Your account was locked${until ? ` until ${until}` : ""} after too many failed sign-in attempts.`;
 }
 
@@ -154,23 +179,42 @@ function notice(f: AlertFacts): Notice {
   const plain = (subject: string, line: string): Notice => ({ subject, line, advice: IF_NOT_YOU });
   switch (f.kind) {
     case "failed_attempts":
-      return { ...plain("Failed sign-in attempts on your account", failedLine(f)), advice: `${IF_NOT_YOU} Never share a code with anyone.` };
+      return {
+        ...plain("Failed sign-in attempts on your account", failedLine(f)),
+        advice: `${IF_NOT_YOU} Never share a code with anyone.`,
+      };
     case "method_added":
       return { ...plain("A sign-in method was added", methodLine(f, "added to")), advice: IF_NOT_ADDED };
     case "method_removed":
       return plain("A sign-in method was removed", methodLine(f, "removed from"));
     case "recovery_code_used":
-      return plain("A recovery code was used", "One of your recovery codes was used to sign in or change your account.");
+      return plain(
+        "A recovery code was used",
+        "One of your recovery codes was used to sign in or change your account.",
+      );
     case "recovery_codes_regenerated":
-      return plain("New recovery codes were created", "New recovery codes were created for your account; the old ones no longer work.");
+      return plain(
+        "New recovery codes were created",
+        "New recovery codes were created for your account; the old ones no longer work.",
+      );
     case "account_locked":
       return plain("Your account was locked", lockLine(f));
     case "new_device":
-      return plain("New sign-in to your account", "Your account was signed in to from a device we haven't seen before.");
+      return plain(
+        "New sign-in to your account",
+        "Your account was signed in to from a device we haven't seen before.",
+      );
     case "new_country":
-      return plain("Sign-in from a new country", "Your account was signed in to from a country we haven't seen before.");
+      return plain(
+        "Sign-in from a new country",
+        "Your account was signed in to from a country we haven't seen before.",
+      );
     case "account_changed":
-      return { subject: "Your account details were changed", line: changedLine(f), advice: "If this wasn't you, contact support right away: someone may have taken over your account." };
+      return {
+        subject: "Your account details were changed",
+        line: changedLine(f),
+        advice: "If this wasn't you, contact support right away: someone may have taken over your account.",
+      };
     case "email_address_added":
       return {
         subject: "Your email address was added to an account",
@@ -178,7 +222,10 @@ function notice(f: AlertFacts): Notice {
         advice: "If you didn't expect this, contact support.",
       };
     case "suspicious_login":
-      return plain("Suspicious sign-in attempt", "A sign-in to your account looked unusual: a new device in a new country, or too far from your last sign-in to be a journey.");
+      return plain(
+        "Suspicious sign-in attempt",
+        "A sign-in to your account looked unusual: a new device in a new country, or too far from your last sign-in to be a journey.",
+      );
   }
 }
 
@@ -208,7 +255,9 @@ export function renderAlertSms(f: AlertFacts): string {
   const head = `${issuer}: ${n.subject}${when(f.at) ? ` ${when(f.at)}` : ""}`;
   const tail = `. ${SMS_ENDING}`;
   const parts = placeParts(f.location).map(gsm).filter(Boolean);
-  const places = [parts, [parts[0], parts.at(-1)], [parts.at(-1)]].map((p) => [...new Set(p)].filter(Boolean).join(", "));
+  const places = [parts, [parts[0], parts.at(-1)], [parts.at(-1)]].map((p) =>
+    [...new Set(p)].filter(Boolean).join(", "),
+  );
   const place = places.find((p) => p && head.length + 2 + p.length + tail.length <= SMS_MAX);
   return `${head}${place ? `, ${place}` : ""}${tail}`.slice(0, SMS_MAX);
 }

@@ -9,8 +9,13 @@ export type AlertPolicy = { enabled: boolean; failedAttempts: number; windowSeco
 
 export type AlertWindow = { start: number; failures: number; alerted: boolean };
 
-export function noteFailedAttempt(window: AlertWindow | undefined, policy: AlertPolicy, now: number): { window: AlertWindow; alertNow: boolean } {
-  const current = window && now - window.start < policy.windowSeconds ? window : { start: now, failures: 0, alerted: false };
+export function noteFailedAttempt(
+  window: AlertWindow | undefined,
+  policy: AlertPolicy,
+  now: number,
+): { window: AlertWindow; alertNow: boolean } {
+  const current =
+    window && now - window.start < policy.windowSeconds ? window : { start: now, failures: 0, alerted: false };
   const failures = current.failures + 1;
   const alertNow = policy.enabled && !current.alerted && failures >= policy.failedAttempts;
   return { window: { start: current.start, failures, alerted: current.alerted || alertNow }, alertNow };

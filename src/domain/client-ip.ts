@@ -19,7 +19,10 @@ export function clientIpBucket(header: string | null | undefined): string | null
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return `ip4:${groups[6]! >> 8}.${groups[6]! & 0xff}.${groups[7]! >> 8}.${groups[7]! & 0xff}`;
   }
-  return `ip6:${groups.slice(0, 4).map((g) => g.toString(16).padStart(4, "0")).join(":")}::/64`;
+  return `ip6:${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16).padStart(4, "0"))
+    .join(":")}::/64`;
 }
 
 /** The eight 16-bit groups of an IPv6 address (with `::` and a trailing dotted quad), or null. */

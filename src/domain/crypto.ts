@@ -18,7 +18,8 @@ const MAX_RANDOM_CHUNK_BYTES = 65_536;
 export const randomBytes: RandomBytes = (n) => {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError("randomBytes: n must be a non-negative integer");
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += MAX_RANDOM_CHUNK_BYTES) crypto.getRandomValues(out.subarray(i, i + MAX_RANDOM_CHUNK_BYTES));
+  for (let i = 0; i < n; i += MAX_RANDOM_CHUNK_BYTES)
+    crypto.getRandomValues(out.subarray(i, i + MAX_RANDOM_CHUNK_BYTES));
   return out;
 };
 
@@ -44,7 +45,11 @@ const KEY_CACHE = new WeakMap<Uint8Array, Map<string, CachedKey>>();
 type RawKeyAlgorithm = { name: "HMAC"; hash: HashName } | { name: "AES-GCM" };
 const AES_GCM: RawKeyAlgorithm = { name: "AES-GCM" };
 
-function importRawKey(raw: Uint8Array, algorithm: RawKeyAlgorithm, usages: ("sign" | "encrypt" | "decrypt")[]): Promise<CryptoKey> {
+function importRawKey(
+  raw: Uint8Array,
+  algorithm: RawKeyAlgorithm,
+  usages: ("sign" | "encrypt" | "decrypt")[],
+): Promise<CryptoKey> {
   const tag = algorithm.name === "HMAC" ? `HMAC/${algorithm.hash}` : algorithm.name;
   const byAlgorithm = KEY_CACHE.get(raw) ?? new Map<string, CachedKey>();
   const hit = byAlgorithm.get(tag);
@@ -112,7 +117,12 @@ function keyringKey(ring: EncryptionKeyring, kid: string): Uint8Array {
  * owner and purpose (e.g. `factor:<id>:user:<id>`), so a row copied to another user fails to
  * decrypt. Returns `v1.<kid>.<base64url iv>.<base64url ciphertext+tag>`.
  */
-export async function encryptSecret(ring: EncryptionKeyring, plaintext: Uint8Array, aad: string, random: RandomBytes): Promise<string> {
+export async function encryptSecret(
+  ring: EncryptionKeyring,
+  plaintext: Uint8Array,
+  aad: string,
+  random: RandomBytes,
+): Promise<string> {
   const key = await importRawKey(keyringKey(ring, ring.current), AES_GCM, ["encrypt", "decrypt"]);
   const iv = drawRandomBytes(random, AES_GCM_IV_BYTES);
   const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8(aad) }, key, plaintext);
@@ -127,7 +137,8 @@ export async function encryptSecret(ring: EncryptionKeyring, plaintext: Uint8Arr
 export async function decryptSecret(ring: EncryptionKeyring, stored: string, aad: string): Promise<Uint8Array> {
   const parts = stored.split(".");
   const [version, kid, ivText, ctText] = parts;
-  if (parts.length !== 4 || version !== STORED_VERSION || !kid || !ivText || !ctText) throw new TypeError("decryptSecret: malformed value");
+  if (parts.length !== 4 || version !== STORED_VERSION || !kid || !ivText || !ctText)
+    throw new TypeError("decryptSecret: malformed value");
   const iv = base64UrlDecode(ivText);
   const ct = base64UrlDecode(ctText);
   if (iv.length !== AES_GCM_IV_BYTES || ct.length < 16) throw new TypeError("decryptSecret: malformed value");
@@ -150,7 +161,8 @@ export function parseKeyring(spec: string): EncryptionKeyring {
   for (const entry of spec.split(",")) {
     const sep = entry.indexOf(":");
     const kid = entry.slice(0, sep).trim();
-    if (sep < 0 || !KEY_ID_PATTERN.test(kid)) throw new TypeError("parseKeyring: each entry must be <kid>:<base64 key>");
+    if (sep < 0 || !KEY_ID_PATTERN.test(kid))
+      throw new TypeError("parseKeyring: each entry must be <kid>:<base64 key>");
     if (Object.hasOwn(keys, kid)) throw new TypeError(`parseKeyring: duplicate key id ${kid}`);
     let key: Uint8Array;
     try {

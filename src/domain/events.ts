@@ -65,7 +65,11 @@ export type EdgeEvent = {
 /** The fields a caller supplies; id and createInstant are filled in. */
 export type EventDraft = Omit<EdgeEvent, "id" | "createInstant"> & { id?: string };
 
-export function buildEvent(draft: EventDraft, nowSeconds: number, newId: () => string = () => crypto.randomUUID()): EdgeEvent {
+export function buildEvent(
+  draft: EventDraft,
+  nowSeconds: number,
+  newId: () => string = () => crypto.randomUUID(),
+): EdgeEvent {
   const { id, ...rest } = draft;
   return { ...rest, id: id ?? newId(), createInstant: nowSeconds * 1000 } as EdgeEvent;
 }

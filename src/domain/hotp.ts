@@ -17,7 +17,8 @@ const MAX_COUNTER = (1n << 64n) - 1n;
 
 /** RFC 4226 §5.1: C is an 8-byte counter, big-endian (beyond 2^32 for RFC 6238 §4.2 times). */
 function counterBytes(counter: bigint | number): Uint8Array {
-  if (typeof counter === "number" && !Number.isSafeInteger(counter)) throw new RangeError("HOTP counter must be an integer");
+  if (typeof counter === "number" && !Number.isSafeInteger(counter))
+    throw new RangeError("HOTP counter must be an integer");
   const c = BigInt(counter);
   if (c < 0n || c > MAX_COUNTER) throw new RangeError("HOTP counter must be in 0..2^64-1");
   const bytes = new Uint8Array(8);
@@ -28,9 +29,7 @@ function counterBytes(counter: bigint | number): Uint8Array {
 /** RFC 4226 §5.3–5.4: offset = low nibble of the last byte; 4 bytes from there, top bit masked. */
 function dynamicTruncate(hs: Uint8Array): number {
   const offset = hs[hs.length - 1]! & 0x0f;
-  return (
-    ((hs[offset]! & 0x7f) << 24) | (hs[offset + 1]! << 16) | (hs[offset + 2]! << 8) | hs[offset + 3]!
-  );
+  return ((hs[offset]! & 0x7f) << 24) | (hs[offset + 1]! << 16) | (hs[offset + 2]! << 8) | hs[offset + 3]!;
 }
 
 /**

@@ -30,6 +30,7 @@ export function generateMethodId(random: RandomBytes, existing: Set<string>): st
 
 /** `bytes` random bytes as unpadded base64url (RFC 4648 §5); at least 16 bytes (128 bits). */
 export function randomToken(random: RandomBytes, bytes = 32): string {
-  if (!Number.isSafeInteger(bytes) || bytes < MIN_TOKEN_BYTES) throw new RangeError(`randomToken: at least ${MIN_TOKEN_BYTES} bytes`);
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_TOKEN_BYTES)
+    throw new RangeError(`randomToken: at least ${MIN_TOKEN_BYTES} bytes`);
   return base64UrlEncode(drawRandomBytes(random, bytes));
 }

@@ -28,7 +28,12 @@ export type LockoutState = {
 };
 
 /** `alert` travels with the lockout policy so every path that counts a failure also feeds the alert window. */
-export type LockoutPolicy = { tooManyAttempts: number; resetCountInSeconds: number; lockSeconds: number; alert?: AlertPolicy };
+export type LockoutPolicy = {
+  tooManyAttempts: number;
+  resetCountInSeconds: number;
+  lockSeconds: number;
+  alert?: AlertPolicy;
+};
 
 export const INITIAL_LOCKOUT_STATE: LockoutState = {
   consecutiveFailures: 0,
@@ -46,7 +51,11 @@ export function isLocked(state: LockoutState, now: number): boolean {
 }
 
 /** Records one failed attempt; returns the next state and whether this failure caused a lock. */
-export function recordFailure(state: LockoutState, policy: LockoutPolicy, now: number): { state: LockoutState; lockedNow: boolean } {
+export function recordFailure(
+  state: LockoutState,
+  policy: LockoutPolicy,
+  now: number,
+): { state: LockoutState; lockedNow: boolean } {
   const consecutiveFailures = state.consecutiveFailures + 1;
   const inWindow = now - state.windowStart < policy.resetCountInSeconds;
   const windowStart = inWindow ? state.windowStart : now;
@@ -84,7 +93,8 @@ export function unlock(): LockoutState {
 
 /** The `actions` array of FusionAuth's 409 answer, describing the lock. */
 export function lockActions(state: LockoutState): Array<Record<string, unknown>> {
-  const expiry = state.lockedUntil === LOCKED_UNTIL_UNLOCKED || state.lockedUntil === null ? undefined : state.lockedUntil * 1000;
+  const expiry =
+    state.lockedUntil === LOCKED_UNTIL_UNLOCKED || state.lockedUntil === null ? undefined : state.lockedUntil * 1000;
   return [
     {
       actionId: "00000000-0000-0000-0000-00000000f4a1",

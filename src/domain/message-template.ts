@@ -15,7 +15,11 @@ export type RenderedEmail = { subject: string; text: string; html?: string };
 
 const PLACEHOLDER = /\{\{\s*(code|minutes|tenantName)\s*\}\}/g;
 
-export function fillTemplate(template: string, values: MessageValues, escapeValue: (s: string) => string = (s) => s): string {
+export function fillTemplate(
+  template: string,
+  values: MessageValues,
+  escapeValue: (s: string) => string = (s) => s,
+): string {
   return template.replace(PLACEHOLDER, (_m, name: keyof MessageValues) => escapeValue(String(values[name])));
 }
 
@@ -24,7 +28,10 @@ export function escapeHtml(s: string): string {
 }
 
 export function renderEmail(t: EmailTemplate, values: MessageValues): RenderedEmail {
-  const out: RenderedEmail = { subject: fillTemplate(t.subject, values).replace(/[\r\n]+/g, " "), text: fillTemplate(t.text, values) };
+  const out: RenderedEmail = {
+    subject: fillTemplate(t.subject, values).replace(/[\r\n]+/g, " "),
+    text: fillTemplate(t.text, values),
+  };
   if (t.html) out.html = fillTemplate(t.html, values, escapeHtml);
   return out;
 }
@@ -47,4 +54,6 @@ export const DEFAULT_EMAIL_TEMPLATE: EmailTemplate = {
     "<p>It expires in {{minutes}} minute(s). If you did not ask for a code, you can ignore this message.</p></body></html>",
 };
 
-export const DEFAULT_SMS_TEMPLATE: SmsTemplate = { text: "{{code}} is your {{tenantName}} verification code. It expires in {{minutes}} min." };
+export const DEFAULT_SMS_TEMPLATE: SmsTemplate = {
+  text: "{{code}} is your {{tenantName}} verification code. It expires in {{minutes}} min.",
+};

@@ -27,11 +27,16 @@ const HASH_BYTES = 32;
  * against it when the user does not exist or has no password, so the response time does not reveal
  * which case applied (ASVS 5.0 6.3.8).
  */
-export const DUMMY_PASSWORD_HASH = "pbkdf2-sha256$100000$CyzEQ9yMgKgWgQARTj4BvQ==$VoSDG1ff9+jlyoTozmwU4wYE1jFRaz89mKNi5g9Gyjw=";
+export const DUMMY_PASSWORD_HASH =
+  "pbkdf2-sha256$100000$CyzEQ9yMgKgWgQARTj4BvQ==$VoSDG1ff9+jlyoTozmwU4wYE1jFRaz89mKNi5g9Gyjw=";
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", utf8(password), "PBKDF2", false, ["deriveBits"]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, HASH_BYTES * 8);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    key,
+    HASH_BYTES * 8,
+  );
   return new Uint8Array(bits);
 }
 
@@ -44,8 +49,13 @@ function isAllowedIterationCount(n: number): boolean {
  * is hashed as its UTF-8 bytes without Unicode normalisation. `iterations` above PBKDF2_ITERATIONS
  * throw, since production could never verify them.
  */
-export async function hashPassword(password: string, random: RandomBytes, iterations = PBKDF2_ITERATIONS): Promise<string> {
-  if (!isAllowedIterationCount(iterations)) throw new RangeError(`hashPassword: iterations must be 1..${PBKDF2_ITERATIONS}`);
+export async function hashPassword(
+  password: string,
+  random: RandomBytes,
+  iterations = PBKDF2_ITERATIONS,
+): Promise<string> {
+  if (!isAllowedIterationCount(iterations))
+    throw new RangeError(`hashPassword: iterations must be 1..${PBKDF2_ITERATIONS}`);
   const salt = drawRandomBytes(random, SALT_BYTES);
   const hash = await derive(password, salt, iterations);
   return [SCHEME, String(iterations), base64Encode(salt), base64Encode(hash)].join("$");
@@ -55,7 +65,15 @@ type ParsedHash = { iterations: number; salt: Uint8Array; hash: Uint8Array };
 
 function parseStoredHash(stored: string): ParsedHash | null {
   const [scheme, iterText, saltText, hashText, ...rest] = stored.split("$");
-  if (scheme !== SCHEME || rest.length > 0 || !iterText || !saltText || !hashText || !/^[1-9][0-9]{0,8}$/.test(iterText)) return null;
+  if (
+    scheme !== SCHEME ||
+    rest.length > 0 ||
+    !iterText ||
+    !saltText ||
+    !hashText ||
+    !/^[1-9][0-9]{0,8}$/.test(iterText)
+  )
+    return null;
   const iterations = Number(iterText);
   if (!isAllowedIterationCount(iterations)) return null;
   try {

@@ -41,7 +41,8 @@ function generateRecoveryCode(random: RandomBytes): string {
  * keeps repeating itself is a bug and throws rather than looping forever.
  */
 export function generateRecoveryCodes(random: RandomBytes, count = RECOVERY_CODE_COUNT): string[] {
-  if (!Number.isSafeInteger(count) || count < 1 || count > 1000) throw new RangeError("generateRecoveryCodes: count must be 1..1000");
+  if (!Number.isSafeInteger(count) || count < 1 || count > 1000)
+    throw new RangeError("generateRecoveryCodes: count must be 1..1000");
   const codes = new Set<string>();
   for (let draws = 0; codes.size < count; draws++) {
     if (draws >= count * 4) throw new Error("generateRecoveryCodes: RandomBytes keeps repeating values");

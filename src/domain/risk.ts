@@ -25,7 +25,13 @@
  *   so a login without location keeps the older, more lenient reference point for travel.
  */
 
-export type LoginSignals = { deviceId: string | null; country: string | null; asn: number | null; latitude: number | null; longitude: number | null };
+export type LoginSignals = {
+  deviceId: string | null;
+  country: string | null;
+  asn: number | null;
+  latitude: number | null;
+  longitude: number | null;
+};
 
 export type LoginHistory = {
   devices: Array<{ id: string; lastSeen: number }>;
@@ -34,12 +40,24 @@ export type LoginHistory = {
 };
 
 /** Frozen, so no caller can grow the shared empty history by accident. */
-export const EMPTY_HISTORY: LoginHistory = Object.freeze({ devices: Object.freeze([]), countries: Object.freeze([]), last: null }) as unknown as LoginHistory;
+export const EMPTY_HISTORY: LoginHistory = Object.freeze({
+  devices: Object.freeze([]),
+  countries: Object.freeze([]),
+  last: null,
+}) as unknown as LoginHistory;
 
 /** `UnrecognizedDevice` and `ImpossibleTravel` are FusionAuth AuthenticationThreats names; `NewCountry` is ours. */
 export type Threat = "UnrecognizedDevice" | "ImpossibleTravel" | "NewCountry";
 export type RiskLevel = "low" | "medium" | "high";
-export type RiskAssessment = { level: RiskLevel; threats: Threat[]; newDevice: boolean; newCountry: boolean; impossibleTravel: boolean; firstLogin: boolean; speedKmh?: number };
+export type RiskAssessment = {
+  level: RiskLevel;
+  threats: Threat[];
+  newDevice: boolean;
+  newCountry: boolean;
+  impossibleTravel: boolean;
+  firstLogin: boolean;
+  speedKmh?: number;
+};
 export type RiskLoginPolicy = "ChallengeOnMediumRisk" | "ChallengeOnHighRisk";
 
 export const MAX_REMEMBERED = 20;
@@ -83,7 +101,15 @@ function travel(history: LoginHistory, signals: LoginSignals, now: number): { km
 
 /** Judges one login against the history; does not change the history (see rememberLogin). */
 export function assessRisk(history: LoginHistory, signals: LoginSignals, now: number): RiskAssessment {
-  if (isFirstLogin(history)) return { level: "low", threats: [], newDevice: false, newCountry: false, impossibleTravel: false, firstLogin: true };
+  if (isFirstLogin(history))
+    return {
+      level: "low",
+      threats: [],
+      newDevice: false,
+      newCountry: false,
+      impossibleTravel: false,
+      firstLogin: true,
+    };
   const device = id(signals.deviceId);
   const country = id(signals.country);
   const newDevice = device === null ? history.devices.length > 0 : !history.devices.some((d) => d.id === device);
@@ -94,8 +120,17 @@ export function assessRisk(history: LoginHistory, signals: LoginSignals, now: nu
   if (newDevice) threats.push("UnrecognizedDevice");
   if (newCountry) threats.push("NewCountry");
   if (impossibleTravel) threats.push("ImpossibleTravel");
-  const level: RiskLevel = impossibleTravel || (newDevice && newCountry) ? "high" : newDevice || newCountry ? "medium" : "low";
-  return { level, threats, newDevice, newCountry, impossibleTravel, firstLogin: false, ...(moved ? { speedKmh: moved.speedKmh } : {}) };
+  const level: RiskLevel =
+    impossibleTravel || (newDevice && newCountry) ? "high" : newDevice || newCountry ? "medium" : "low";
+  return {
+    level,
+    threats,
+    newDevice,
+    newCountry,
+    impossibleTravel,
+    firstLogin: false,
+    ...(moved ? { speedKmh: moved.speedKmh } : {}),
+  };
 }
 
 /** Puts `fresh` in place of its old entry, newest first, and keeps the MAX_REMEMBERED newest. */
@@ -108,10 +143,17 @@ function remember<T extends { lastSeen: number }>(list: readonly T[], same: (x: 
 export function rememberLogin(history: LoginHistory, signals: LoginSignals, now: number): LoginHistory {
   const device = id(signals.deviceId);
   const country = id(signals.country);
-  const devices = device ? remember(history.devices, (d) => d.id === device, { id: device, lastSeen: now }) : history.devices.map((d) => ({ ...d }));
-  const countries = country ? remember(history.countries, (c) => c.code === country, { code: country, lastSeen: now }) : history.countries.map((c) => ({ ...c }));
+  const devices = device
+    ? remember(history.devices, (d) => d.id === device, { id: device, lastSeen: now })
+    : history.devices.map((d) => ({ ...d }));
+  const countries = country
+    ? remember(history.countries, (c) => c.code === country, { code: country, lastSeen: now })
+    : history.countries.map((c) => ({ ...c }));
   const located = point(signals.latitude, signals.longitude) !== null || country !== null;
-  const last = located || !history.last ? { at: now, country, latitude: signals.latitude, longitude: signals.longitude } : { ...history.last };
+  const last =
+    located || !history.last
+      ? { at: now, country, latitude: signals.latitude, longitude: signals.longitude }
+      : { ...history.last };
   return { devices, countries, last };
 }
 

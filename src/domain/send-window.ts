@@ -12,7 +12,9 @@ export type WindowState = { start: number; current: number; previous: number };
 
 export const EMPTY_WINDOW: WindowState = { start: 0, current: 0, previous: 0 };
 
-export type TakeResult = { ok: true; state: WindowState } | { ok: false; state: WindowState; retryAfterSeconds: number };
+export type TakeResult =
+  | { ok: true; state: WindowState }
+  | { ok: false; state: WindowState; retryAfterSeconds: number };
 
 /** Moves the state to the aligned window that contains `now`. */
 export function rollWindow(state: WindowState, windowSeconds: number, now: number): WindowState {
@@ -42,7 +44,8 @@ export function takeFromWindow(state: WindowState, limit: number, windowSeconds:
 /** Gives back one send taken in the window starting at `windowStart` (a send that never happened). */
 export function refundWindow(state: WindowState, windowStart: number, windowSeconds: number): WindowState {
   if (windowStart === state.start && state.current > 0) return { ...state, current: state.current - 1 };
-  if (windowStart === state.start - windowSeconds && state.previous > 0) return { ...state, previous: state.previous - 1 };
+  if (windowStart === state.start - windowSeconds && state.previous > 0)
+    return { ...state, previous: state.previous - 1 };
   return state;
 }
 

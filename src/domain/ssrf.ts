@@ -14,7 +14,16 @@
  * this guard keeps the configured target honest and refuses what would be dangerous elsewhere.
  */
 
-export type HostClass = "public" | "loopback" | "private" | "link-local" | "unique-local" | "unspecified" | "reserved" | "internal-name" | "invalid";
+export type HostClass =
+  | "public"
+  | "loopback"
+  | "private"
+  | "link-local"
+  | "unique-local"
+  | "unspecified"
+  | "reserved"
+  | "internal-name"
+  | "invalid";
 
 type V4Range = readonly [base: number, prefix: number, kind: HostClass];
 
@@ -38,7 +47,17 @@ const V4_RANGES: readonly V4Range[] = [
 ];
 
 /** Name suffixes that never designate a public host: RFC 6761 §6.3, RFC 6762, RFC 8375, ICANN's `.internal`. */
-const INTERNAL_SUFFIXES = ["internal", "local", "localdomain", "home.arpa", "lan", "intranet", "corp", "home", "private"];
+const INTERNAL_SUFFIXES = [
+  "internal",
+  "local",
+  "localdomain",
+  "home.arpa",
+  "lan",
+  "intranet",
+  "corp",
+  "home",
+  "private",
+];
 
 function v4(a: number, b: number, c: number, d: number): number {
   return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
@@ -47,7 +66,7 @@ function v4(a: number, b: number, c: number, d: number): number {
 function classifyV4(addr: number): HostClass {
   for (const [base, prefix, kind] of V4_RANGES) {
     const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-    if (((addr & mask) >>> 0) === base) return kind;
+    if ((addr & mask) >>> 0 === base) return kind;
   }
   return "public";
 }
@@ -56,7 +75,8 @@ function classifyV4(addr: number): HostClass {
 function v6Groups(text: string): number[] | null {
   const halves = text.split("::");
   if (halves.length > 2) return null;
-  const part = (s: string) => (s === "" ? [] : s.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN)));
+  const part = (s: string) =>
+    s === "" ? [] : s.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN));
   const head = part(halves[0]!);
   const tail = halves.length === 2 ? part(halves[1]!) : [];
   const fill = 8 - head.length - tail.length;

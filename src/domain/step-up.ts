@@ -36,7 +36,14 @@ export function stepUpChallenge(actions: readonly StepUpAction[]): string {
 }
 
 /** The claims of a trustToken whose signature and type were verified (src/services/tokens.ts). */
-export type TrustTokenClaims = { sub?: unknown; tid?: unknown; iat?: unknown; exp?: unknown; jti?: unknown; tch?: unknown };
+export type TrustTokenClaims = {
+  sub?: unknown;
+  tid?: unknown;
+  iat?: unknown;
+  exp?: unknown;
+  jti?: unknown;
+  tch?: unknown;
+};
 
 /** What the proof must match: the user and tenant acted on, and the keyed hash of the required trustChallenge. */
 export type StepUpExpectation = { tenantId: string; userId: string; challengeHash: string };
@@ -53,9 +60,17 @@ export type StepUpJudgement =
  */
 export function judgeStepUpProof(claims: TrustTokenClaims, expect: StepUpExpectation, now: number): StepUpJudgement {
   const { sub, tid, iat, exp, jti, tch } = claims;
-  if (typeof iat !== "number" || typeof exp !== "number" || typeof jti !== "string" || jti.length === 0 || jti.length > 128) return { ok: false, reason: "malformed" };
+  if (
+    typeof iat !== "number" ||
+    typeof exp !== "number" ||
+    typeof jti !== "string" ||
+    jti.length === 0 ||
+    jti.length > 128
+  )
+    return { ok: false, reason: "malformed" };
   if (sub !== expect.userId || tid !== expect.tenantId) return { ok: false, reason: "other_user" };
-  if (typeof tch !== "string" || !constantTimeEqual(utf8(tch), utf8(expect.challengeHash))) return { ok: false, reason: "other_action" };
+  if (typeof tch !== "string" || !constantTimeEqual(utf8(tch), utf8(expect.challengeHash)))
+    return { ok: false, reason: "other_action" };
   if (exp <= now) return { ok: false, reason: "expired" };
   // A token minted "in the future" is as suspect as an old one.
   if (now - iat > STEP_UP_MAX_AGE_SECONDS || iat > now + 60) return { ok: false, reason: "too_old" };
@@ -66,7 +81,11 @@ export function judgeStepUpProof(claims: TrustTokenClaims, expect: StepUpExpecta
 export type UserCredentialFields = { email: string | null; mobilePhone: string | null };
 
 /** The step-up actions an update from `before` to `after` amounts to; any password given counts as a change. */
-export function userChangeActions(before: UserCredentialFields, after: UserCredentialFields, passwordGiven: boolean): StepUpAction[] {
+export function userChangeActions(
+  before: UserCredentialFields,
+  after: UserCredentialFields,
+  passwordGiven: boolean,
+): StepUpAction[] {
   const actions: StepUpAction[] = [];
   if (before.email !== after.email) actions.push("user:change-email");
   if (before.mobilePhone !== after.mobilePhone) actions.push("user:change-phone");

@@ -29,7 +29,8 @@ export type TOTPMatch = { ok: true; step: number } | { ok: false; reason: "malfo
 
 /** RFC 6238 §4.2: T = floor((unixTime − T0) / X) with T0 = 0. */
 export function totpStep(nowSeconds: number, period = TOTP_PERIOD_SECONDS): number {
-  if (!Number.isFinite(nowSeconds) || nowSeconds < 0) throw new RangeError("totpStep: nowSeconds must be a non-negative number");
+  if (!Number.isFinite(nowSeconds) || nowSeconds < 0)
+    throw new RangeError("totpStep: nowSeconds must be a non-negative number");
   if (!Number.isSafeInteger(period) || period <= 0) throw new RangeError("totpStep: period must be a positive integer");
   return Math.floor(nowSeconds / period);
 }
@@ -94,7 +95,8 @@ export type OtpauthURIInput = { issuer: string; account: string; secretBase32: s
  * The defaults are spelled out because some apps ignore missing parameters inconsistently.
  */
 export function buildOtpauthURI({ issuer, account, secretBase32 }: OtpauthURIInput): string {
-  if (issuer.length === 0 || account.length === 0) throw new TypeError("buildOtpauthURI: issuer and account are required");
+  if (issuer.length === 0 || account.length === 0)
+    throw new TypeError("buildOtpauthURI: issuer and account are required");
   const secret = secretBase32.replace(/=+$/, "").toUpperCase();
   if (!/^[A-Z2-7]+$/.test(secret)) throw new TypeError("buildOtpauthURI: secret must be Base32");
   base32Decode(secret); // throws on a length no Base32 encoder produces

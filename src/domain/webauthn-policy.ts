@@ -75,7 +75,10 @@ export type WebAuthnFailureReason =
 export type WebAuthnFailure = { reason: WebAuthnFailureReason; detail?: string };
 export type PolicyResult<T> = { ok: true; value: T } | { ok: false; failure: WebAuthnFailure };
 
-const fail = (reason: WebAuthnFailureReason, detail?: string): { ok: false; failure: WebAuthnFailure } => ({ ok: false, failure: { reason, detail } });
+const fail = (reason: WebAuthnFailureReason, detail?: string): { ok: false; failure: WebAuthnFailure } => ({
+  ok: false,
+  failure: { reason, detail },
+});
 
 /** A new challenge: tag byte ‖ `random` (CHALLENGE_RANDOM_BYTES bytes from the caller's CSPRNG). */
 export function newChallenge(store: ChallengeStore, random: Uint8Array): Uint8Array {
@@ -93,11 +96,18 @@ export function newChallenge(store: ChallengeStore, random: Uint8Array): Uint8Ar
 export function readChallenge(clientDataJSON: unknown): { challenge: Uint8Array; store: ChallengeStore } | null {
   if (typeof clientDataJSON !== "string" || clientDataJSON.length > 4096) return null;
   try {
-    const parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(base64UrlDecode(clientDataJSON))) as { challenge?: unknown };
+    const parsed = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(base64UrlDecode(clientDataJSON)),
+    ) as { challenge?: unknown };
     if (typeof parsed.challenge !== "string") return null;
     const challenge = base64UrlDecode(parsed.challenge);
     if (challenge.length !== 1 + CHALLENGE_RANDOM_BYTES) return null;
-    const store = challenge[0] === CHALLENGE_TAG.user ? "user" : challenge[0] === CHALLENGE_TAG.discoverable ? "discoverable" : null;
+    const store =
+      challenge[0] === CHALLENGE_TAG.user
+        ? "user"
+        : challenge[0] === CHALLENGE_TAG.discoverable
+          ? "discoverable"
+          : null;
     return store ? { challenge, store } : null;
   } catch {
     return null;
@@ -161,7 +171,9 @@ export type AuthenticationOptionsInput = {
 };
 
 /** PublicKeyCredentialRequestOptions (JSON form); an empty `allow` lets the browser offer discoverable credentials. */
-export function authenticationOptions(input: AuthenticationOptionsInput): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export function authenticationOptions(
+  input: AuthenticationOptionsInput,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
   return generateAuthenticationOptions({
     rpID: input.rpId,
     challenge: new Uint8Array(input.challenge),
@@ -214,10 +226,15 @@ export async function verifyRegistration(input: {
   const info = out.registrationInfo;
   if (base64UrlDecode(info.credential.id).length > MAX_CREDENTIAL_ID_BYTES) return fail("credential_id_too_long");
   const alg = decodeCredentialPublicKey(info.credential.publicKey).get(3);
-  if (typeof alg !== "number" || !(SUPPORTED_ALGORITHM_IDS as readonly number[]).includes(alg)) return fail("algorithm_not_allowed", String(alg));
+  if (typeof alg !== "number" || !(SUPPORTED_ALGORITHM_IDS as readonly number[]).includes(alg))
+    return fail("algorithm_not_allowed", String(alg));
   const credProps = input.response.clientExtensionResults?.credProps as { rk?: unknown } | undefined;
   const transports = Array.isArray((input.response.response as { transports?: unknown }).transports)
-    ? ((input.response.response as { transports: unknown[] }).transports.filter((t) => typeof t === "string" && t.length <= 32) as string[]).slice(0, 8)
+    ? (
+        (input.response.response as { transports: unknown[] }).transports.filter(
+          (t) => typeof t === "string" && t.length <= 32,
+        ) as string[]
+      ).slice(0, 8)
     : [];
   return {
     ok: true,
@@ -237,9 +254,21 @@ export async function verifyRegistration(input: {
 }
 
 /** The stored credential an assertion is checked against (a D1 row or a challenge snapshot of it). */
-export type StoredCredential = { credentialId: string; publicKey: string; signCount: number; transports: string[]; backupEligible: boolean; userId: string };
+export type StoredCredential = {
+  credentialId: string;
+  publicKey: string;
+  signCount: number;
+  transports: string[];
+  backupEligible: boolean;
+  userId: string;
+};
 
-export type AssertionResult = { newSignCount: number; userVerified: boolean; backupEligible: boolean; backedUp: boolean };
+export type AssertionResult = {
+  newSignCount: number;
+  userVerified: boolean;
+  backupEligible: boolean;
+  backedUp: boolean;
+};
 
 /**
  * Counter rule (WebAuthn L3 §7.2 step 21, our policy): a counter of 0 from a credential whose
@@ -269,11 +298,14 @@ export async function verifyAssertion(input: {
   requireUserHandle: boolean;
 }): Promise<PolicyResult<AssertionResult>> {
   const { response, credential } = input;
-  if (response.id !== credential.credentialId) return fail("malformed", "credential id does not match the stored credential");
-  if (input.allowCredentialIds.length > 0 && !input.allowCredentialIds.includes(response.id)) return fail("not_in_allow_list");
+  if (response.id !== credential.credentialId)
+    return fail("malformed", "credential id does not match the stored credential");
+  if (input.allowCredentialIds.length > 0 && !input.allowCredentialIds.includes(response.id))
+    return fail("not_in_allow_list");
   const handle = response.response.userHandle;
   if (handle !== undefined && handle !== null && handle !== "") {
-    if (typeof handle !== "string" || handle !== base64UrlEncode(userHandleOf(credential.userId))) return fail("user_handle_mismatch");
+    if (typeof handle !== "string" || handle !== base64UrlEncode(userHandleOf(credential.userId)))
+      return fail("user_handle_mismatch");
   } else if (input.requireUserHandle) {
     return fail("user_handle_missing");
   }
@@ -285,7 +317,12 @@ export async function verifyAssertion(input: {
       expectedOrigin: input.rp.origins,
       expectedRPID: input.rp.id,
       expectedType: "webauthn.get",
-      credential: { id: credential.credentialId, publicKey: new Uint8Array(base64UrlDecode(credential.publicKey)), counter: credential.signCount, transports: credential.transports as never },
+      credential: {
+        id: credential.credentialId,
+        publicKey: new Uint8Array(base64UrlDecode(credential.publicKey)),
+        counter: credential.signCount,
+        transports: credential.transports as never,
+      },
       requireUserVerification: input.userVerification === "required",
     });
   } catch (err) {
@@ -295,8 +332,17 @@ export async function verifyAssertion(input: {
   const info = out.authenticationInfo;
   const backupEligible = info.credentialDeviceType === "multiDevice";
   if (backupEligible !== credential.backupEligible) return fail("backup_eligibility_changed");
-  if (!counterAcceptable(credential.signCount, info.newCounter)) return fail("counter_not_increased", `${info.newCounter} <= ${credential.signCount}`);
-  return { ok: true, value: { newSignCount: info.newCounter, userVerified: info.userVerified, backupEligible, backedUp: info.credentialBackedUp } };
+  if (!counterAcceptable(credential.signCount, info.newCounter))
+    return fail("counter_not_increased", `${info.newCounter} <= ${credential.signCount}`);
+  return {
+    ok: true,
+    value: {
+      newSignCount: info.newCounter,
+      userVerified: info.userVerified,
+      backupEligible,
+      backedUp: info.credentialBackedUp,
+    },
+  };
 }
 
 /**

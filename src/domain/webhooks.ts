@@ -43,7 +43,10 @@ export async function newWebhookSecret(
 }
 
 /** Decrypts `secret_enc`; throws (without detail) when the row was tampered with or moved. */
-export async function openWebhookSecret(keyring: EncryptionKeyring, row: { id: string; tenantId: string; secretEnc: string }): Promise<string> {
+export async function openWebhookSecret(
+  keyring: EncryptionKeyring,
+  row: { id: string; tenantId: string; secretEnc: string },
+): Promise<string> {
   return new TextDecoder().decode(await decryptSecret(keyring, row.secretEnc, webhookSecretAad(row.id, row.tenantId)));
 }
 

@@ -39,7 +39,13 @@ function validateMerged<S extends z.ZodType>(schema: S, merged: unknown, prefix:
  * The `<key>` object of a PUT or PATCH body (`{"tenant": {…}}`): a PUT's is validated with `fields`;
  * a PATCH's is merged into `current` (the stored object in request form) first, then validated the same way.
  */
-export async function parseUpdate<S extends z.ZodType>(c: Context, mode: "put" | "patch", key: string, fields: S, current: Record<string, unknown>): Promise<z.infer<S>> {
+export async function parseUpdate<S extends z.ZodType>(
+  c: Context,
+  mode: "put" | "patch",
+  key: string,
+  fields: S,
+  current: Record<string, unknown>,
+): Promise<z.infer<S>> {
   if (mode === "put") return (await parseBody(c, z.object({ [key]: fields })))[key] as z.infer<S>;
   const patch = (await parseBody(c, z.object({ [key]: z.record(z.string(), z.unknown()) })))[key];
   return validateMerged(fields, deepMerge(current, patch), key);

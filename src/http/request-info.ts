@@ -47,14 +47,33 @@ export const eventInfoSchema = z
   })
   .partial();
 
-export type RelayedContext = { ipAddress?: string; eventInfo?: z.infer<typeof eventInfoSchema>; metaData?: Record<string, unknown> };
+export type RelayedContext = {
+  ipAddress?: string;
+  eventInfo?: z.infer<typeof eventInfoSchema>;
+  metaData?: Record<string, unknown>;
+};
 
 /** What risk judges (src/domain/risk.ts): the device id here is the raw value; callers hash it. */
-export type RequestSignals = { deviceId: string | null; country: string | null; asn: number | null; latitude: number | null; longitude: number | null };
+export type RequestSignals = {
+  deviceId: string | null;
+  country: string | null;
+  asn: number | null;
+  latitude: number | null;
+  longitude: number | null;
+};
 
 export type RequestFacts = { info: EventInfo; signals: RequestSignals };
 
-type Cf = { country?: string; city?: string; region?: string; regionCode?: string; postalCode?: string; latitude?: string; longitude?: string; asn?: number };
+type Cf = {
+  country?: string;
+  city?: string;
+  region?: string;
+  regionCode?: string;
+  postalCode?: string;
+  latitude?: string;
+  longitude?: string;
+  asn?: number;
+};
 
 function num(v: unknown): number | null {
   const n = typeof v === "string" ? Number.parseFloat(v) : typeof v === "number" ? v : NaN;
@@ -76,10 +95,23 @@ export function requestFacts(c: Context<AppEnv>, relayed?: RelayedContext): Requ
     ipAddress: str(c.req.header("cf-connecting-ip"), 64),
     userAgent: str(c.req.header("user-agent"), 512),
     location: cf.country
-      ? compact({ country: str(cf.country, 64), city: str(cf.city, 128), region: str(cf.region, 128), zipcode: str(cf.postalCode, 32), latitude: num(cf.latitude) ?? undefined, longitude: num(cf.longitude) ?? undefined })
+      ? compact({
+          country: str(cf.country, 64),
+          city: str(cf.city, 128),
+          region: str(cf.region, 128),
+          zipcode: str(cf.postalCode, 32),
+          latitude: num(cf.latitude) ?? undefined,
+          longitude: num(cf.longitude) ?? undefined,
+        })
       : undefined,
   });
-  const ownSignals: RequestSignals = { deviceId: null, country: str(cf.country, 8) ?? null, asn: num(cf.asn), latitude: num(cf.latitude), longitude: num(cf.longitude) };
+  const ownSignals: RequestSignals = {
+    deviceId: null,
+    country: str(cf.country, 8) ?? null,
+    asn: num(cf.asn),
+    latitude: num(cf.latitude),
+    longitude: num(cf.longitude),
+  };
   const cookie = getCookie(c, DEVICE_COOKIE);
   const cookieDevice = cookie && /^[A-Za-z0-9_-]{16,64}$/.test(cookie) ? cookie : null;
   if (!keyed || !relayed) return { info: own, signals: { ...ownSignals, deviceId: cookieDevice } };
@@ -98,7 +130,13 @@ export function requestFacts(c: Context<AppEnv>, relayed?: RelayedContext): Requ
   });
   const relayedDevice = str(ei.data?.deviceId, 128) ?? null;
   const signals: RequestSignals = ei.location
-    ? { deviceId: cookieDevice ?? relayedDevice, country: str(ei.location.country, 8) ?? null, asn: null, latitude: ei.location.latitude ?? null, longitude: ei.location.longitude ?? null }
+    ? {
+        deviceId: cookieDevice ?? relayedDevice,
+        country: str(ei.location.country, 8) ?? null,
+        asn: null,
+        latitude: ei.location.latitude ?? null,
+        longitude: ei.location.longitude ?? null,
+      }
     : { ...ownSignals, deviceId: cookieDevice ?? relayedDevice };
   return { info, signals };
 }
@@ -111,5 +149,11 @@ export function requestFacts(c: Context<AppEnv>, relayed?: RelayedContext): Requ
  */
 export function ensureDeviceCookie(c: Context<AppEnv>, facts: RequestFacts, random: (n: number) => Uint8Array): void {
   if (facts.signals.deviceId) return;
-  setCookie(c, DEVICE_COOKIE, base64UrlEncode(random(16)), { path: "/", httpOnly: true, secure: true, sameSite: "Lax", maxAge: DEVICE_COOKIE_MAX_AGE });
+  setCookie(c, DEVICE_COOKIE, base64UrlEncode(random(16)), {
+    path: "/",
+    httpOnly: true,
+    secure: true,
+    sameSite: "Lax",
+    maxAge: DEVICE_COOKIE_MAX_AGE,
+  });
 }

@@ -45,9 +45,11 @@ function invalidJson(message = "Your JSON was invalid."): ApiError {
 /** Reads the raw body (any content type; `text/plain` empty POSTs are fine) and parses it as JSON; empty → undefined. */
 export async function readJsonBody(c: Context): Promise<unknown> {
   const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw ApiError.general("[tooLarge]", `The request body must be at most ${MAX_BODY_BYTES} bytes.`);
+  if (declared > MAX_BODY_BYTES)
+    throw ApiError.general("[tooLarge]", `The request body must be at most ${MAX_BODY_BYTES} bytes.`);
   const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) throw ApiError.general("[tooLarge]", `The request body must be at most ${MAX_BODY_BYTES} bytes.`);
+  if (text.length > MAX_BODY_BYTES)
+    throw ApiError.general("[tooLarge]", `The request body must be at most ${MAX_BODY_BYTES} bytes.`);
   if (text.trim() === "") return undefined;
   let parsed: unknown;
   try {
@@ -67,7 +69,8 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Pro
 
 /** Validates an already-read JSON value, which must be an object. */
 export function validateObject<S extends z.ZodType>(raw: unknown, schema: S): z.infer<S> {
-  if (typeof raw !== "object" || Array.isArray(raw) || raw === null) throw invalidJson("The request body must be a JSON object.");
+  if (typeof raw !== "object" || Array.isArray(raw) || raw === null)
+    throw invalidJson("The request body must be a JSON object.");
   const result = schema.safeParse(raw);
   if (!result.success) throw ApiError.validation(zodToFieldErrors(result.error, "", raw));
   return result.data;

@@ -26,7 +26,10 @@ export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: "GET", path: /^\/api\/openapi\.json$/ },
   { method: "GET", path: /^\/docs$/ },
   // The default tenant's JWKS and the tenant-scoped form `/{tenantId}/.well-known/jwks.json`.
-  { method: "GET", path: /^\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/)?\.well-known\/jwks\.json$/i },
+  {
+    method: "GET",
+    path: /^\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/)?\.well-known\/jwks\.json$/i,
+  },
   { method: "GET", path: /^\/$/ },
 ];
 
@@ -58,7 +61,8 @@ export function requireApiKey(): MiddlewareHandler<AppEnv> {
     const key = c.req.header("authorization")?.trim();
     if (!key || key.length > 512 || /^bearer\s/i.test(key)) throw ApiError.unauthorized();
     const headerTenant = c.req.header("x-fusionauth-tenantid")?.trim() || null;
-    if (headerTenant !== null && !UUID.test(headerTenant)) throw ApiError.general("[invalid]X-FusionAuth-TenantId", "The X-FusionAuth-TenantId header must be a UUID.");
+    if (headerTenant !== null && !UUID.test(headerTenant))
+      throw ApiError.general("[invalid]X-FusionAuth-TenantId", "The X-FusionAuth-TenantId header must be a UUID.");
     const digest = await keyedHash(pepper, "api-key", key);
 
     // One D1 round trip: the key row and the candidate tenant(s).
@@ -66,7 +70,11 @@ export function requireApiKey(): MiddlewareHandler<AppEnv> {
       ? db.select().from(tenants).where(eq(tenants.id, headerTenant))
       : db.select().from(tenants).limit(2);
     const [keyRows, tenantRows] = await db.batch([
-      db.select({ id: apiKeys.id, tenantId: apiKeys.tenantId }).from(apiKeys).where(eq(apiKeys.keyHash, digest)).limit(1),
+      db
+        .select({ id: apiKeys.id, tenantId: apiKeys.tenantId })
+        .from(apiKeys)
+        .where(eq(apiKeys.keyHash, digest))
+        .limit(1),
       tenantQuery,
     ]);
 
@@ -98,7 +106,8 @@ export function requireApiKey(): MiddlewareHandler<AppEnv> {
       }
       if (!tenant) throw ApiError.unauthorized();
     } else if (headerTenant) {
-      if (tenantRows.length === 0) throw ApiError.general("[TenantIdRequired]", "The tenant named by X-FusionAuth-TenantId does not exist.");
+      if (tenantRows.length === 0)
+        throw ApiError.general("[TenantIdRequired]", "The tenant named by X-FusionAuth-TenantId does not exist.");
       tenant = tenantRows[0]!;
     } else {
       // FusionAuth: while exactly one tenant exists, it is the default.
@@ -117,10 +126,10 @@ export function requireTenant(c: { var: { auth: AuthContext } }): string {
 /** The request's tenant row (settings included, loaded in the key check's round trip). */
 export function requireTenantRow(c: { var: { auth: AuthContext } }): TenantRow {
   const t = c.var.auth.tenant;
-  if (!t) throw ApiError.general("[TenantIdRequired]", "A tenant id is required: send the X-FusionAuth-TenantId header.");
+  if (!t)
+    throw ApiError.general("[TenantIdRequired]", "A tenant id is required: send the X-FusionAuth-TenantId header.");
   return t;
 }
-
 
 /**
  * User, application and API key ids are global, so creating one with a chosen id that another
@@ -128,8 +137,15 @@ export function requireTenantRow(c: { var: { auth: AuthContext } }): TenantRow {
  * the id exists elsewhere. Such callers therefore may not choose these ids at all: the refusal does
  * not depend on the id. Keys valid for all tenants (which see every tenant anyway) may, e.g. for imports.
  */
-export function refuseChosenIdFromTenantKey(c: { var: { auth: AuthContext } }, field: "userId" | "applicationId" | "keyId"): void {
+export function refuseChosenIdFromTenantKey(
+  c: { var: { auth: AuthContext } },
+  field: "userId" | "applicationId" | "keyId",
+): void {
   if (c.var.auth.keyTenantId !== null) {
-    throw ApiError.field(field, "invalid", `A tenant-scoped API key cannot choose the [${field}]; create without one, or use a key valid for all tenants.`);
+    throw ApiError.field(
+      field,
+      "invalid",
+      `A tenant-scoped API key cannot choose the [${field}]; create without one, or use a key valid for all tenants.`,
+    );
   }
 }

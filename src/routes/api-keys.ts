@@ -43,10 +43,17 @@ const apiKeyFields = z.object({
     .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
     .optional()
     .meta({ description: "The key to store (≥ 32 characters). Omit to have 32 random bytes generated." }),
-  tenantId: uuid.nullish().meta({ description: "The tenant the key acts in; null or absent = all tenants (tenant-scoped callers: their own tenant)." }),
+  tenantId: uuid.nullish().meta({
+    description: "The tenant the key acts in; null or absent = all tenants (tenant-scoped callers: their own tenant).",
+  }),
   metaData: z.object({ attributes: z.object({ description: z.string().max(255).optional() }).optional() }).optional(),
   permissions: z
-    .object({ endpoints: z.record(z.string(), z.never()).optional().meta({ description: "Must be empty: per-endpoint permissions are not supported." }) })
+    .object({
+      endpoints: z
+        .record(z.string(), z.never())
+        .optional()
+        .meta({ description: "Must be empty: per-endpoint permissions are not supported." }),
+    })
     .nullish(),
   expirationInstant: unsupported,
   ipAccessControlListId: unsupported,
@@ -59,7 +66,9 @@ const apiKeyJson = z.object({
   metaData: z.object({ attributes: z.object({ description: z.string().optional() }) }),
   insertInstant: z.number().int(),
 });
-const createdJson = apiKeyJson.extend({ key: z.string().meta({ description: "The raw key. Returned only in this response." }) });
+const createdJson = apiKeyJson.extend({
+  key: z.string().meta({ description: "The raw key. Returned only in this response." }),
+});
 
 function toApiKeyJson(k: ApiKeyRow) {
   const attributes: { description?: string } = {};
@@ -83,8 +92,10 @@ function pathKeyId(c: Ctx): string {
 function constraintError(err: unknown): ApiError | null {
   const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
   if (/key_hash/i.test(msg)) return ApiError.field("apiKey.key", "duplicate", "This [apiKey.key] is already in use.");
-  if (/UNIQUE constraint failed|PRIMARY KEY/i.test(msg)) return ApiError.field("apiKey.id", "duplicate", "An API key with this id already exists.");
-  if (/FOREIGN KEY/i.test(msg)) return ApiError.field("apiKey.tenantId", "invalid", "The value of [apiKey.tenantId] is invalid.");
+  if (/UNIQUE constraint failed|PRIMARY KEY/i.test(msg))
+    return ApiError.field("apiKey.id", "duplicate", "An API key with this id already exists.");
+  if (/FOREIGN KEY/i.test(msg))
+    return ApiError.field("apiKey.tenantId", "invalid", "The value of [apiKey.tenantId] is invalid.");
   return null;
 }
 
@@ -104,7 +115,14 @@ async function createKey(c: Ctx, id: string, chosenId = false) {
     throw ApiError.field("apiKey.key", "duplicate", "This [apiKey.key] is already in use.");
   }
   const t = now();
-  const row: ApiKeyRow = { id, tenantId, keyHash, description: apiKey.metaData?.attributes?.description ?? null, createdAt: t, updatedAt: t };
+  const row: ApiKeyRow = {
+    id,
+    tenantId,
+    keyHash,
+    description: apiKey.metaData?.attributes?.description ?? null,
+    createdAt: t,
+    updatedAt: t,
+  };
   try {
     await db.insert(apiKeys).values(row);
   } catch (err) {
@@ -129,7 +147,10 @@ apiKeyRoutes.get("/", async (c) => {
 });
 
 apiKeyRoutes.get("/:keyId", async (c) => {
-  const [row] = await c.var.services.db.select().from(apiKeys).where(visible(c, pathKeyId(c)));
+  const [row] = await c.var.services.db
+    .select()
+    .from(apiKeys)
+    .where(visible(c, pathKeyId(c)));
   if (!row) throw ApiError.notFound();
   return c.json({ apiKey: toApiKeyJson(row) });
 });
@@ -148,10 +169,55 @@ const missing = { description: "Not found, or not visible to this key (empty bod
 const created = {
   200: { description: "Created. The raw key is in this response only.", schema: z.object({ apiKey: createdJson }) },
   400: invalid,
-  401: { description: "Missing or invalid API key, or a tenant-scoped caller asked for a key outside its tenant (empty body)." },
+  401: {
+    description:
+      "Missing or invalid API key, or a tenant-scoped caller asked for a key outside its tenant (empty body).",
+  },
 };
-registerRoute({ method: "post", path: "/api/api-key", summary: "Create an API key with a generated id", tags, auth: "apiKey", body: apiKeyRequest, responses: created });
-registerRoute({ method: "post", path: "/api/api-key/:keyId", summary: "Create an API key with the given id (keys valid for all tenants only)", tags, auth: "apiKey", body: apiKeyRequest, responses: created });
-registerRoute({ method: "get", path: "/api/api-key", summary: "List the API keys visible to this key", tags, auth: "apiKey", responses: { 200: { description: "Keys (never the key itself).", schema: z.object({ apiKeys: z.array(apiKeyJson) }) } } });
-registerRoute({ method: "get", path: "/api/api-key/:keyId", summary: "Retrieve an API key", tags, auth: "apiKey", responses: { 200: { description: "Found (never the key itself).", schema: z.object({ apiKey: apiKeyJson }) }, 404: missing } });
-registerRoute({ method: "delete", path: "/api/api-key/:keyId", summary: "Delete an API key (refused from the next request on)", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: missing } });
+registerRoute({
+  method: "post",
+  path: "/api/api-key",
+  summary: "Create an API key with a generated id",
+  tags,
+  auth: "apiKey",
+  body: apiKeyRequest,
+  responses: created,
+});
+registerRoute({
+  method: "post",
+  path: "/api/api-key/:keyId",
+  summary: "Create an API key with the given id (keys valid for all tenants only)",
+  tags,
+  auth: "apiKey",
+  body: apiKeyRequest,
+  responses: created,
+});
+registerRoute({
+  method: "get",
+  path: "/api/api-key",
+  summary: "List the API keys visible to this key",
+  tags,
+  auth: "apiKey",
+  responses: {
+    200: { description: "Keys (never the key itself).", schema: z.object({ apiKeys: z.array(apiKeyJson) }) },
+  },
+});
+registerRoute({
+  method: "get",
+  path: "/api/api-key/:keyId",
+  summary: "Retrieve an API key",
+  tags,
+  auth: "apiKey",
+  responses: {
+    200: { description: "Found (never the key itself).", schema: z.object({ apiKey: apiKeyJson }) },
+    404: missing,
+  },
+});
+registerRoute({
+  method: "delete",
+  path: "/api/api-key/:keyId",
+  summary: "Delete an API key (refused from the next request on)",
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
+});

@@ -15,7 +15,10 @@ import { ApiError } from "../errors.ts";
 import { parseQuery } from "../http/validate.ts";
 import type { OutboxMessage } from "../storage/durable-objects/dev-outbox.ts";
 
-const outboxQuery = z.object({ to: z.string().max(320).optional(), limit: z.coerce.number().int().min(1).max(500).optional() });
+const outboxQuery = z.object({
+  to: z.string().max(320).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
 
 export const devRoutes = new Hono<AppEnv>();
 
@@ -33,11 +36,17 @@ devRoutes.get("/outbox", async (c) => c.json({ messages: await listOutbox(c) }))
 
 devRoutes.get("/outbox.html", async (c) => {
   const rows = (await listOutbox(c))
-    .map((m) => `<tr><td>${escapeHtml(m.time)}</td><td>${m.channel}</td><td>${escapeHtml(m.to)}</td><td>${escapeHtml(m.subject ?? "")}</td><td><pre>${escapeHtml(m.body)}</pre></td></tr>`)
+    .map(
+      (m) =>
+        `<tr><td>${escapeHtml(m.time)}</td><td>${m.channel}</td><td>${escapeHtml(m.to)}</td><td>${escapeHtml(m.subject ?? "")}</td><td><pre>${escapeHtml(m.body)}</pre></td></tr>`,
+    )
     .join("");
   const page =
     '<!doctype html><html><head><meta charset="utf-8"><title>edge-mfa dev outbox</title>' +
     "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}pre{margin:0;white-space:pre-wrap}</style>" +
     `</head><body><h1>Dev outbox</h1><p>Email and SMS the service sent (newest first). Development only.</p><table><tr><th>time</th><th>channel</th><th>to</th><th>subject</th><th>body</th></tr>${rows}</table></body></html>`;
-  return c.html(page, 200, { "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'", "cache-control": "no-store" });
+  return c.html(page, 200, {
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "cache-control": "no-store",
+  });
 });

@@ -80,7 +80,12 @@ registerRoute({
   summary: "Service pointer",
   tags,
   auth: "none",
-  responses: { 200: { description: "Where the documentation lives.", schema: z.object({ name: z.string(), docs: z.string(), openapi: z.string() }) } },
+  responses: {
+    200: {
+      description: "Where the documentation lives.",
+      schema: z.object({ name: z.string(), docs: z.string(), openapi: z.string() }),
+    },
+  },
 });
 registerRoute({
   method: "get",
@@ -90,4 +95,11 @@ registerRoute({
   auth: "none",
   responses: { 200: { description: "The OpenAPI document.", schema: z.record(z.string(), z.unknown()) } },
 });
-registerRoute({ method: "get", path: "/docs", summary: "Interactive API documentation (HTML)", tags, auth: "none", responses: { 200: { description: "An HTML page." } } });
+registerRoute({
+  method: "get",
+  path: "/docs",
+  summary: "Interactive API documentation (HTML)",
+  tags,
+  auth: "none",
+  responses: { 200: { description: "An HTML page." } },
+});

@@ -32,7 +32,12 @@ eventRoutes.get("/", async (c) => {
   if (q.userId) where.push(eq(events.userId, q.userId));
   if (q.type) where.push(eq(events.type, q.type));
   if (q.before) where.push(lt(events.createInstant, q.before));
-  const rows = await c.var.services.db.select({ payload: events.payload }).from(events).where(and(...where)).orderBy(desc(events.createInstant)).limit(q.limit);
+  const rows = await c.var.services.db
+    .select({ payload: events.payload })
+    .from(events)
+    .where(and(...where))
+    .orderBy(desc(events.createInstant))
+    .limit(q.limit);
   return c.json({ events: rows.map((r) => ({ event: r.payload })) });
 });
 
@@ -44,7 +49,10 @@ registerRoute({
   auth: "apiKey",
   query: eventQuery,
   responses: {
-    200: { description: "`{events: [{event}]}`, newest first; page with `before` = the last `createInstant`.", schema: z.object({ events: z.array(z.object({ event: z.record(z.string(), z.unknown()) })) }) },
+    200: {
+      description: "`{events: [{event}]}`, newest first; page with `before` = the last `createInstant`.",
+      schema: z.object({ events: z.array(z.object({ event: z.record(z.string(), z.unknown()) })) }),
+    },
     400: INVALID_REQUEST,
   },
 });

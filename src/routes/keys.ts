@@ -29,7 +29,11 @@ const keyRequest = z.object({
   key: z.object({
     algorithm: z.enum(KEY_ALGORITHMS).meta({ description: "RS256, ES256 or HS256." }),
     name: z.string().trim().min(1).max(191),
-    length: z.number().int().optional().meta({ description: "Bits: RS256 2048 (default), 3072 or 4096; ES256 256; HS256 256." }),
+    length: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: "Bits: RS256 2048 (default), 3072 or 4096; ES256 256; HS256 256." }),
     /** FusionAuth puts it into the certificate; edge-mfa issues no certificate and ignores it. */
     issuer: z.string().max(255).nullish(),
   }),
@@ -70,8 +74,15 @@ function pathKeyId(c: Ctx): string {
 }
 
 function checkedLength(algorithm: (typeof KEY_ALGORITHMS)[number], length: number | undefined): number | undefined {
-  const ok = length === undefined || (algorithm === "RS256" ? (RSA_LENGTHS as readonly number[]).includes(length) : length === 256);
-  if (!ok) throw ApiError.field("key.length", "invalid", algorithm === "RS256" ? "The [key.length] must be 2048, 3072 or 4096." : "The [key.length] must be 256.");
+  const ok =
+    length === undefined ||
+    (algorithm === "RS256" ? (RSA_LENGTHS as readonly number[]).includes(length) : length === 256);
+  if (!ok)
+    throw ApiError.field(
+      "key.length",
+      "invalid",
+      algorithm === "RS256" ? "The [key.length] must be 2048, 3072 or 4096." : "The [key.length] must be 256.",
+    );
   return length;
 }
 
@@ -79,13 +90,21 @@ async function generate(c: Ctx, id: string) {
   const tenantId = requireTenant(c);
   const { key } = await parseBody(c, keyRequest);
   const length = checkedLength(key.algorithm, key.length);
-  const row = await newSigningKey(c.var.services, { id, tenantId, name: key.name, algorithm: key.algorithm, ...(length ? { length } : {}) });
+  const row = await newSigningKey(c.var.services, {
+    id,
+    tenantId,
+    name: key.name,
+    algorithm: key.algorithm,
+    ...(length ? { length } : {}),
+  });
   try {
     await c.var.services.db.insert(signingKeys).values(row);
   } catch (err) {
     const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
-    if (/signing_keys\.name/i.test(msg)) throw ApiError.field("key.name", "duplicate", "A key with this [key.name] already exists.");
-    if (/UNIQUE constraint failed|PRIMARY KEY/i.test(msg)) throw ApiError.field("keyId", "duplicate", "A key with this id already exists.");
+    if (/signing_keys\.name/i.test(msg))
+      throw ApiError.field("key.name", "duplicate", "A key with this [key.name] already exists.");
+    if (/UNIQUE constraint failed|PRIMARY KEY/i.test(msg))
+      throw ApiError.field("keyId", "duplicate", "A key with this id already exists.");
     throw err;
   }
   return c.json({ key: toKeyJson(row) });
@@ -101,18 +120,27 @@ keyRoutes.post("/generate/:keyId", (c) => {
 });
 
 keyRoutes.get("/", async (c) => {
-  const rows = await c.var.services.db.select().from(signingKeys).where(eq(signingKeys.tenantId, requireTenant(c))).orderBy(signingKeys.createdAt, sql`rowid`);
+  const rows = await c.var.services.db
+    .select()
+    .from(signingKeys)
+    .where(eq(signingKeys.tenantId, requireTenant(c)))
+    .orderBy(signingKeys.createdAt, sql`rowid`);
   return c.json({ keys: rows.map(toKeyJson) });
 });
 
 keyRoutes.get("/:keyId", async (c) => {
-  const [row] = await c.var.services.db.select().from(signingKeys).where(and(eq(signingKeys.id, pathKeyId(c)), eq(signingKeys.tenantId, requireTenant(c))));
+  const [row] = await c.var.services.db
+    .select()
+    .from(signingKeys)
+    .where(and(eq(signingKeys.id, pathKeyId(c)), eq(signingKeys.tenantId, requireTenant(c))));
   if (!row) throw ApiError.notFound();
   return c.json({ key: toKeyJson(row) });
 });
 
 keyRoutes.delete("/:keyId", async (c) => {
-  const res = await c.var.services.db.delete(signingKeys).where(and(eq(signingKeys.id, pathKeyId(c)), eq(signingKeys.tenantId, requireTenant(c))));
+  const res = await c.var.services.db
+    .delete(signingKeys)
+    .where(and(eq(signingKeys.id, pathKeyId(c)), eq(signingKeys.tenantId, requireTenant(c))));
   if (res.meta.changes === 0) throw ApiError.notFound();
   return c.body(null, 200);
 });
@@ -126,7 +154,8 @@ async function jwks(c: Ctx, tenantId: string | undefined) {
   const { db } = c.var.services;
   let id: string | undefined;
   if (tenantId !== undefined) {
-    if (uuid.safeParse(tenantId).success) id = (await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId.toLowerCase())))[0]?.id;
+    if (uuid.safeParse(tenantId).success)
+      id = (await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId.toLowerCase())))[0]?.id;
   } else {
     // Like the API-key middleware: while exactly one tenant exists it is the default; otherwise name one.
     const rows = await db.select({ id: tenants.id }).from(tenants).limit(2);
@@ -144,14 +173,74 @@ jwksRoutes.get("/:tenantId/.well-known/jwks.json", (c) => jwks(c, c.req.param("t
 // ---------------------------------------------------------------- OpenAPI
 
 const tags = ["Keys"];
-const invalid = { description: "Invalid request (FusionAuth errors): duplicate id or name, unknown algorithm, bad length.", schema: errorsSchema };
+const invalid = {
+  description: "Invalid request (FusionAuth errors): duplicate id or name, unknown algorithm, bad length.",
+  schema: errorsSchema,
+};
 const missing = { description: "Not found, or another tenant's key (empty body)." };
 const one = { description: "The key (never its private half or HMAC secret).", schema: z.object({ key: keyJson }) };
-registerRoute({ method: "post", path: "/api/key/generate", summary: "Generate a signing key with a generated id", tags, auth: "apiKey", body: keyRequest, responses: { 200: one, 400: invalid } });
-registerRoute({ method: "post", path: "/api/key/generate/:keyId", summary: "Generate a signing key with the given id", tags, auth: "apiKey", body: keyRequest, responses: { 200: one, 400: invalid } });
-registerRoute({ method: "get", path: "/api/key", summary: "List the tenant's signing keys", tags, auth: "apiKey", responses: { 200: { description: "Keys (public halves only).", schema: z.object({ keys: z.array(keyJson) }) } } });
-registerRoute({ method: "get", path: "/api/key/:keyId", summary: "Retrieve a signing key", tags, auth: "apiKey", responses: { 200: one, 404: missing } });
-registerRoute({ method: "delete", path: "/api/key/:keyId", summary: "Delete a signing key (withdrawn from the JWKS at once)", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: missing } });
-const jwksDoc = { description: "RFC 7517 JWK Set: the tenant's asymmetric public keys with kid, alg and use=sig.", schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }) };
-registerRoute({ method: "get", path: "/.well-known/jwks.json", summary: "The default tenant's JWKS (the only tenant, or ?tenantId=)", tags, auth: "none", responses: { 200: jwksDoc, 404: { description: "Several tenants and none named, or an unknown tenant (empty body)." } } });
-registerRoute({ method: "get", path: "/:tenantId/.well-known/jwks.json", summary: "A tenant's JWKS", tags, auth: "none", responses: { 200: jwksDoc, 404: { description: "Unknown tenant (empty body)." } } });
+registerRoute({
+  method: "post",
+  path: "/api/key/generate",
+  summary: "Generate a signing key with a generated id",
+  tags,
+  auth: "apiKey",
+  body: keyRequest,
+  responses: { 200: one, 400: invalid },
+});
+registerRoute({
+  method: "post",
+  path: "/api/key/generate/:keyId",
+  summary: "Generate a signing key with the given id",
+  tags,
+  auth: "apiKey",
+  body: keyRequest,
+  responses: { 200: one, 400: invalid },
+});
+registerRoute({
+  method: "get",
+  path: "/api/key",
+  summary: "List the tenant's signing keys",
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "Keys (public halves only).", schema: z.object({ keys: z.array(keyJson) }) } },
+});
+registerRoute({
+  method: "get",
+  path: "/api/key/:keyId",
+  summary: "Retrieve a signing key",
+  tags,
+  auth: "apiKey",
+  responses: { 200: one, 404: missing },
+});
+registerRoute({
+  method: "delete",
+  path: "/api/key/:keyId",
+  summary: "Delete a signing key (withdrawn from the JWKS at once)",
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
+});
+const jwksDoc = {
+  description: "RFC 7517 JWK Set: the tenant's asymmetric public keys with kid, alg and use=sig.",
+  schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }),
+};
+registerRoute({
+  method: "get",
+  path: "/.well-known/jwks.json",
+  summary: "The default tenant's JWKS (the only tenant, or ?tenantId=)",
+  tags,
+  auth: "none",
+  responses: {
+    200: jwksDoc,
+    404: { description: "Several tenants and none named, or an unknown tenant (empty body)." },
+  },
+});
+registerRoute({
+  method: "get",
+  path: "/:tenantId/.well-known/jwks.json",
+  summary: "A tenant's JWKS",
+  tags,
+  auth: "none",
+  responses: { 200: jwksDoc, 404: { description: "Unknown tenant (empty body)." } },
+});

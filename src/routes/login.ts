@@ -31,7 +31,11 @@ loginRoutes.post("/", async (c) => {
   // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
   const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
   const facts = requestFacts(c, body);
-  const out = await passwordLogin(c.var.services, tenantContext(requireTenantRow(c)), { ...body, twoFactorTrustId, facts });
+  const out = await passwordLogin(c.var.services, tenantContext(requireTenantRow(c)), {
+    ...body,
+    twoFactorTrustId,
+    facts,
+  });
   // Only after a completed login: nothing is set on a 242 (no cookie before the second factor).
   if (out.status === 200) ensureDeviceCookie(c, facts, c.var.services.random);
   return c.json(out.body, out.status as 200);
@@ -47,9 +51,15 @@ registerRoute({
   body: loginRequest,
   responses: {
     200: { description: "Authenticated (no second factor due, or a valid device trust).", schema: loginResponse },
-    242: { description: "Credentials accepted; complete the challenge with /api/two-factor/login.", schema: twoFactorChallenge },
+    242: {
+      description: "Credentials accepted; complete the challenge with /api/two-factor/login.",
+      schema: twoFactorChallenge,
+    },
     400: INVALID_REQUEST,
-    404: { description: "Unknown user or wrong password (same empty answer, same work), also for an account that is already locked." },
+    404: {
+      description:
+        "Unknown user or wrong password (same empty answer, same work), also for an account that is already locked.",
+    },
     409: ACCOUNT_LOCKED,
   },
 });

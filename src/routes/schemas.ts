@@ -4,7 +4,9 @@
  */
 import * as z from "zod";
 
-export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID");
+export const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID");
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
 /** E.164-ish input; normalised by stripping spaces, dashes and brackets. */
@@ -44,7 +46,9 @@ export const methodJson = z
     method: twoFactorMethodKind,
     name: z.string().optional(),
     lastUsed: z.literal(true).optional(),
-    authenticator: z.object({ algorithm: z.literal("HmacSHA1"), codeLength: z.literal(6), timeStep: z.literal(30) }).optional(),
+    authenticator: z
+      .object({ algorithm: z.literal("HmacSHA1"), codeLength: z.literal(6), timeStep: z.literal(30) })
+      .optional(),
     email: z.string().optional(),
     mobilePhone: z.string().optional(),
   })
@@ -79,11 +83,17 @@ export const loginResponse = z
   .meta({ id: "LoginResponse" });
 
 /** A passkey among a challenge's methods (extension: answer it with POST /api/webauthn/start {twoFactorId}). */
-export const passkeyMethodJson = z.object({ id: z.string(), method: z.literal("webauthn"), name: z.string().optional() }).meta({ id: "PasskeyMethod" });
+export const passkeyMethodJson = z
+  .object({ id: z.string(), method: z.literal("webauthn"), name: z.string().optional() })
+  .meta({ id: "PasskeyMethod" });
 export const challengeMethodJson = z.union([methodJson, passkeyMethodJson]);
 
 export const twoFactorChallenge = z
-  .object({ twoFactorId: z.string(), methods: z.array(challengeMethodJson), configurableMethods: z.array(twoFactorMethodKind).optional() })
+  .object({
+    twoFactorId: z.string(),
+    methods: z.array(challengeMethodJson),
+    configurableMethods: z.array(twoFactorMethodKind).optional(),
+  })
   .meta({ id: "TwoFactorChallenge" });
 
 export { lockedResponse } from "../openapi.ts";

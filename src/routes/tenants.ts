@@ -23,7 +23,12 @@ import { parseUpdate } from "../http/merge.ts";
 import { parseBody } from "../http/validate.ts";
 import { refuseChosenIdFromTenantKey, requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
-import { applicationSettingsSchema, completeApplicationSettings, completeTenantSettings, tenantSettingsSchema } from "../settings.ts";
+import {
+  applicationSettingsSchema,
+  completeApplicationSettings,
+  completeTenantSettings,
+  tenantSettingsSchema,
+} from "../settings.ts";
 import { DEFAULT_KEY_NAME, isTenantKey, newSigningKey } from "../services/signing-keys.ts";
 import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
@@ -36,19 +41,47 @@ const applicationFields = applicationSettingsSchema.extend({ name });
 const tenantRequest = z.object({ tenant: tenantFields });
 const applicationRequest = z.object({ application: applicationFields });
 /** PATCH bodies are deep-merged into the stored object, then validated with the full schema. */
-const tenantPatch = z.object({ tenant: z.record(z.string(), z.unknown()).meta({ description: "Any subset of the tenant fields; merged into the current tenant (null deletes a value), then validated as a whole." }) });
-const applicationPatch = z.object({ application: z.record(z.string(), z.unknown()).meta({ description: "Any subset of the application fields; merged, then validated as a whole." }) });
+const tenantPatch = z.object({
+  tenant: z.record(z.string(), z.unknown()).meta({
+    description:
+      "Any subset of the tenant fields; merged into the current tenant (null deletes a value), then validated as a whole.",
+  }),
+});
+const applicationPatch = z.object({
+  application: z
+    .record(z.string(), z.unknown())
+    .meta({ description: "Any subset of the application fields; merged, then validated as a whole." }),
+});
 
 const instants = { insertInstant: z.number().int(), lastUpdateInstant: z.number().int() };
 const tenantJson = z.object({ id: uuid, name: z.string(), ...tenantSettingsSchema.shape, ...instants });
-const applicationJson = z.object({ id: uuid, tenantId: uuid, name: z.string(), ...applicationSettingsSchema.shape, ...instants });
+const applicationJson = z.object({
+  id: uuid,
+  tenantId: uuid,
+  name: z.string(),
+  ...applicationSettingsSchema.shape,
+  ...instants,
+});
 
 function toTenantJson(t: TenantRow) {
-  return { id: t.id, name: t.name, ...completeTenantSettings(t.settings), insertInstant: t.createdAt * 1000, lastUpdateInstant: t.updatedAt * 1000 };
+  return {
+    id: t.id,
+    name: t.name,
+    ...completeTenantSettings(t.settings),
+    insertInstant: t.createdAt * 1000,
+    lastUpdateInstant: t.updatedAt * 1000,
+  };
 }
 
 function toApplicationJson(a: ApplicationRow) {
-  return { id: a.id, tenantId: a.tenantId, name: a.name, ...completeApplicationSettings(a.settings), insertInstant: a.createdAt * 1000, lastUpdateInstant: a.updatedAt * 1000 };
+  return {
+    id: a.id,
+    tenantId: a.tenantId,
+    name: a.name,
+    ...completeApplicationSettings(a.settings),
+    insertInstant: a.createdAt * 1000,
+    lastUpdateInstant: a.updatedAt * 1000,
+  };
 }
 
 /** A path id that is not a UUID cannot name a row: 404 for reads and updates, 400 for creation. */
@@ -60,7 +93,9 @@ function pathId(c: Ctx, param: string): string {
 
 function duplicateId(err: unknown, field: string): ApiError | null {
   const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
-  return /UNIQUE constraint failed|PRIMARY KEY/i.test(msg) ? ApiError.field(field, "duplicate", `An object with this [${field}] already exists.`) : null;
+  return /UNIQUE constraint failed|PRIMARY KEY/i.test(msg)
+    ? ApiError.field(field, "duplicate", `An object with this [${field}] already exists.`)
+    : null;
 }
 
 // ---------------------------------------------------------------- tenants
@@ -90,7 +125,13 @@ async function createTenant(c: Ctx, id: string) {
   const t = now();
   const row: TenantRow = { id, name: tenantName, settings, createdAt: t, updatedAt: t };
   // Every tenant signs its tokens with its own key from the start (RS256 2048, what FusionAuth's example apps verify by kid).
-  const key = await newSigningKey(c.var.services, { id: crypto.randomUUID(), tenantId: id, name: DEFAULT_KEY_NAME, algorithm: "RS256", length: 2048 });
+  const key = await newSigningKey(c.var.services, {
+    id: crypto.randomUUID(),
+    tenantId: id,
+    name: DEFAULT_KEY_NAME,
+    algorithm: "RS256",
+    length: 2048,
+  });
   try {
     await db.batch([db.insert(tenants).values(row), db.insert(signingKeys).values(key)]);
   } catch (err) {
@@ -142,16 +183,27 @@ export const applicationRoutes = new Hono<AppEnv>();
 async function visibleApplication(c: Ctx): Promise<ApplicationRow> {
   const tenantId = requireTenant(c);
   const id = pathId(c, "applicationId");
-  const [row] = await c.var.services.db.select().from(applications).where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
+  const [row] = await c.var.services.db
+    .select()
+    .from(applications)
+    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
   if (!row) throw ApiError.notFound();
   return row;
 }
 
 /** `jwtConfiguration.accessTokenKeyId` must name one of the application's tenant's keys. */
-async function checkKeyReference(c: Ctx, tenantId: string, settings: { jwtConfiguration?: { accessTokenKeyId?: string | null } }): Promise<void> {
+async function checkKeyReference(
+  c: Ctx,
+  tenantId: string,
+  settings: { jwtConfiguration?: { accessTokenKeyId?: string | null } },
+): Promise<void> {
   const keyId = settings.jwtConfiguration?.accessTokenKeyId;
   if (keyId && !(await isTenantKey(c.var.services, tenantId, keyId))) {
-    throw ApiError.field("application.jwtConfiguration.accessTokenKeyId", "invalid", "The [application.jwtConfiguration.accessTokenKeyId] must name one of the tenant's keys.");
+    throw ApiError.field(
+      "application.jwtConfiguration.accessTokenKeyId",
+      "invalid",
+      "The [application.jwtConfiguration.accessTokenKeyId] must name one of the tenant's keys.",
+    );
   }
 }
 
@@ -173,18 +225,25 @@ async function createApplication(c: Ctx, id: string) {
 applicationRoutes.post("/", (c) => createApplication(c, crypto.randomUUID()));
 applicationRoutes.post("/:applicationId", (c) => {
   const id = c.req.param("applicationId");
-  if (!uuid.safeParse(id).success) throw ApiError.field("applicationId", "invalid", "The applicationId must be a UUID.");
+  if (!uuid.safeParse(id).success)
+    throw ApiError.field("applicationId", "invalid", "The applicationId must be a UUID.");
   refuseChosenIdFromTenantKey(c, "applicationId");
   return createApplication(c, id);
 });
 
 applicationRoutes.get("/", async (c) => {
   const tenantId = requireTenant(c);
-  const rows = await c.var.services.db.select().from(applications).where(eq(applications.tenantId, tenantId)).orderBy(applications.createdAt, applications.id);
+  const rows = await c.var.services.db
+    .select()
+    .from(applications)
+    .where(eq(applications.tenantId, tenantId))
+    .orderBy(applications.createdAt, applications.id);
   return c.json({ applications: rows.map(toApplicationJson) });
 });
 
-applicationRoutes.get("/:applicationId", async (c) => c.json({ application: toApplicationJson(await visibleApplication(c)) }));
+applicationRoutes.get("/:applicationId", async (c) =>
+  c.json({ application: toApplicationJson(await visibleApplication(c)) }),
+);
 
 for (const mode of ["put", "patch"] as const) {
   applicationRoutes[mode]("/:applicationId", async (c) => {
@@ -193,7 +252,10 @@ for (const mode of ["put", "patch"] as const) {
     const { name: appName, ...settings } = next;
     await checkKeyReference(c, cur.tenantId, settings);
     const row: ApplicationRow = { ...cur, name: appName, settings, updatedAt: c.var.services.now() };
-    await c.var.services.db.update(applications).set(row).where(and(eq(applications.tenantId, cur.tenantId), eq(applications.id, cur.id)));
+    await c.var.services.db
+      .update(applications)
+      .set(row)
+      .where(and(eq(applications.tenantId, cur.tenantId), eq(applications.id, cur.id)));
     return c.json({ application: toApplicationJson(row) });
   });
 }
@@ -201,7 +263,9 @@ for (const mode of ["put", "patch"] as const) {
 applicationRoutes.delete("/:applicationId", async (c) => {
   const tenantId = requireTenant(c);
   const id = pathId(c, "applicationId");
-  const res = await c.var.services.db.delete(applications).where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
+  const res = await c.var.services.db
+    .delete(applications)
+    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
   if (res.meta.changes === 0) throw ApiError.notFound();
   return c.body(null, 200);
 });
@@ -211,7 +275,13 @@ applicationRoutes.delete("/:applicationId", async (c) => {
 const invalid: ResponseDoc = { description: "Invalid request (FusionAuth errors).", schema: errorsSchema };
 const missing: ResponseDoc = { description: "Not found, or not visible to this key (empty body)." };
 
-function document(resource: "tenant" | "application", tag: string, one: z.ZodType, request: z.ZodType, patch: z.ZodType) {
+function document(
+  resource: "tenant" | "application",
+  tag: string,
+  one: z.ZodType,
+  request: z.ZodType,
+  patch: z.ZodType,
+) {
   const base = `/api/${resource}`;
   const idPath = `${base}/:${resource}Id`;
   const list = z.object({ [`${resource}s`]: z.array(one) });
@@ -219,14 +289,33 @@ function document(resource: "tenant" | "application", tag: string, one: z.ZodTyp
   const ok = (d: string): ResponseDoc => ({ description: d, schema: single });
   const docs: Array<[HttpMethod, string, string, z.ZodType | undefined, Record<number, ResponseDoc>]> = [
     ["post", base, `Create a ${resource} with a generated id`, request, { 200: ok("Created."), 400: invalid }],
-    ["post", idPath, `Create a ${resource} with the given id (keys valid for all tenants only)`, request, { 200: ok("Created."), 400: invalid }],
+    [
+      "post",
+      idPath,
+      `Create a ${resource} with the given id (keys valid for all tenants only)`,
+      request,
+      { 200: ok("Created."), 400: invalid },
+    ],
     ["get", base, `List ${resource}s`, undefined, { 200: { description: "All visible.", schema: list } }],
     ["get", idPath, `Retrieve a ${resource}`, undefined, { 200: ok("Found."), 404: missing }],
-    ["put", idPath, `Replace a ${resource} (defaults re-applied)`, request, { 200: ok("Updated."), 400: invalid, 404: missing }],
+    [
+      "put",
+      idPath,
+      `Replace a ${resource} (defaults re-applied)`,
+      request,
+      { 200: ok("Updated."), 400: invalid, 404: missing },
+    ],
     ["patch", idPath, `Merge into a ${resource}`, patch, { 200: ok("Updated."), 400: invalid, 404: missing }],
-    ["delete", idPath, `Delete a ${resource}`, undefined, { 200: { description: "Deleted (empty body)." }, 404: missing }],
+    [
+      "delete",
+      idPath,
+      `Delete a ${resource}`,
+      undefined,
+      { 200: { description: "Deleted (empty body)." }, 404: missing },
+    ],
   ];
-  for (const [method, path, summary, body, responses] of docs) registerRoute({ method, path, summary, tags: [tag], auth: "apiKey", body, responses });
+  for (const [method, path, summary, body, responses] of docs)
+    registerRoute({ method, path, summary, tags: [tag], auth: "apiKey", body, responses });
 }
 
 document("tenant", "Tenants", tenantJson, tenantRequest, tenantPatch);

@@ -28,14 +28,19 @@ export const methodSendRequest = z.object({
   messageType: messageType.optional(),
 });
 
-export const challengeSendRequest = z.object({ methodId: methodId.optional(), messageType: messageType.optional(), applicationId: uuid.optional() });
+export const challengeSendRequest = z.object({
+  methodId: methodId.optional(),
+  messageType: messageType.optional(),
+  applicationId: uuid.optional(),
+});
 
 export const twoFactorSendRoutes = new Hono<AppEnv>();
 
 async function challengeSend(c: Context<AppEnv>, twoFactorId: string) {
   // FusionAuth's deprecated form sends no body (text/plain, length 0): then the user's only email/SMS method.
   const body = await parseBody(c, challengeSendRequest);
-  if (body.messageType === "Voice") throw ApiError.field("messageType", "invalid", "Voice messages are not supported; use SMS.");
+  if (body.messageType === "Voice")
+    throw ApiError.field("messageType", "invalid", "Voice messages are not supported; use SMS.");
   if (twoFactorId.length > 128) throw ApiError.notFound();
   await sendChallengeCode(c.var.services, {
     twoFactorId,
@@ -58,14 +63,21 @@ twoFactorSendRoutes.post("/", async (c) => {
 twoFactorSendRoutes.post("/:twoFactorId", (c) => challengeSend(c, c.req.param("twoFactorId")));
 
 const tags = ["Two-factor"];
-const invalid = { description: "Invalid request, or the provider refused the destination (`[invalid]`, `[suppressed]`, `[notAllowed]` on `email`/`mobilePhone`).", schema: errorsSchema };
+const invalid = {
+  description:
+    "Invalid request, or the provider refused the destination (`[invalid]`, `[suppressed]`, `[notAllowed]` on `email`/`mobilePhone`).",
+  schema: errorsSchema,
+};
 const sendResponses = {
   200: { description: "Sent (empty body)." },
   400: invalid,
   409: ACCOUNT_LOCKED,
   429: { description: "A send cap was reached; `Retry-After` says when to try again.", schema: errorsSchema },
   502: { description: "The mail or SMS provider is not configured or refuses our credentials.", schema: errorsSchema },
-  503: { description: "The provider is unavailable or throttling; `Retry-After` says when to try again.", schema: errorsSchema },
+  503: {
+    description: "The provider is unavailable or throttling; `Retry-After` says when to try again.",
+    schema: errorsSchema,
+  },
 };
 registerRoute({
   method: "post",

@@ -26,7 +26,15 @@ export const startRequest = z.object({
    * A caller-supplied code: at least 6 letters or digits, so a guess has at most a 2^-20 chance
    * (NIST SP 800-63B §5.1.3.2). FusionAuth accepts shorter codes; a 4-digit code (~13 bits) is refused here.
    */
-  code: z.string().trim().regex(/^[A-Za-z0-9]{6,32}$/, "must be 6 to 32 letters or digits").optional().meta({ description: "Instead of a generated 6-digit code: 6 to 32 letters or digits (FusionAuth also accepts shorter ones)." }),
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{6,32}$/, "must be 6 to 32 letters or digits")
+    .optional()
+    .meta({
+      description:
+        "Instead of a generated 6-digit code: 6 to 32 letters or digits (FusionAuth also accepts shorter ones).",
+    }),
   state: z.record(z.string(), z.unknown()).optional(),
   trustChallenge: z.string().max(256).optional(),
 });
@@ -69,12 +77,20 @@ twoFactorRoutes.post("/start", async (c) => {
 
 twoFactorRoutes.post("/login", async (c) => {
   const body = await parseBody(c, twoFactorLoginRequest);
-  if (body.code === undefined && body.webauthn === undefined) throw ApiError.field("code", "blank", "You must specify [code].");
+  if (body.code === undefined && body.webauthn === undefined)
+    throw ApiError.field("code", "blank", "You must specify [code].");
   const headerTenant = c.req.header("x-fusionauth-tenantid")?.trim() || null;
   const facts = requestFacts(c, body);
   const out = await completeTwoFactor(c.var.services, { ...body, info: facts.info }, headerTenant);
   ensureDeviceCookie(c, facts, c.var.services.random);
-  if (out.trust) setCookie(c, TRUST_COOKIE, out.trust.id, { path: "/", httpOnly: true, secure: true, sameSite: "Lax", maxAge: out.trust.maxAgeSeconds });
+  if (out.trust)
+    setCookie(c, TRUST_COOKIE, out.trust.id, {
+      path: "/",
+      httpOnly: true,
+      secure: true,
+      sameSite: "Lax",
+      maxAge: out.trust.maxAgeSeconds,
+    });
   return c.json(out.body);
 });
 
@@ -87,9 +103,15 @@ twoFactorRoutes.post("/status", async (c) => status(c, await parseBody(c, status
 
 for (const path of ["/status", "/status/:twoFactorTrustId"]) {
   twoFactorRoutes.get(path, async (c) => {
-    const q = parseQuery(c, statusRequest.omit({ twoFactorTrustId: true, action: true }).extend({ twoFactorTrustId: z.string().max(128).optional() }));
+    const q = parseQuery(
+      c,
+      statusRequest
+        .omit({ twoFactorTrustId: true, action: true })
+        .extend({ twoFactorTrustId: z.string().max(128).optional() }),
+    );
     const fromPath = c.req.param("twoFactorTrustId");
-    if (fromPath && fromPath.length > 128) throw ApiError.field("twoFactorTrustId", "invalid", "The twoFactorTrustId is invalid.");
+    if (fromPath && fromPath.length > 128)
+      throw ApiError.field("twoFactorTrustId", "invalid", "The twoFactorTrustId is invalid.");
     return status(c, { ...q, twoFactorTrustId: fromPath ?? q.twoFactorTrustId });
   });
 }
@@ -103,7 +125,12 @@ registerRoute({
   summary: "Generate a TOTP secret (160 bits) for enrolment",
   tags,
   auth: "apiKey",
-  responses: { 200: { description: "The same bytes as Base64 and Base32, and an otpauth:// URI.", schema: z.object({ secret: z.string(), secretBase32Encoded: z.string(), otpauthURI: z.string() }) } },
+  responses: {
+    200: {
+      description: "The same bytes as Base64 and Base32, and an otpauth:// URI.",
+      schema: z.object({ secret: z.string(), secretBase32Encoded: z.string(), otpauthURI: z.string() }),
+    },
+  },
 });
 registerRoute({
   method: "post",
@@ -112,7 +139,15 @@ registerRoute({
   tags,
   auth: "apiKey",
   body: startRequest,
-  responses: { 200: { description: "Challenge started.", schema: z.object({ code: z.string(), twoFactorId: z.string(), methods: z.array(challengeMethodJson).optional() }) }, 400: invalid, 404: { description: "Unknown user (empty)." }, 409: locked },
+  responses: {
+    200: {
+      description: "Challenge started.",
+      schema: z.object({ code: z.string(), twoFactorId: z.string(), methods: z.array(challengeMethodJson).optional() }),
+    },
+    400: invalid,
+    404: { description: "Unknown user (empty)." },
+    409: locked,
+  },
 });
 registerRoute({
   method: "post",
@@ -121,13 +156,38 @@ registerRoute({
   tags,
   auth: "none",
   body: twoFactorLoginRequest,
-  responses: { 200: { description: "Completed.", schema: loginResponse }, 400: invalid, 404: { description: "Unknown or expired twoFactorId (empty)." }, 409: locked, 421: { description: "Wrong code (empty)." } },
+  responses: {
+    200: { description: "Completed.", schema: loginResponse },
+    400: invalid,
+    404: { description: "Unknown or expired twoFactorId (empty)." },
+    409: locked,
+    421: { description: "Wrong code (empty)." },
+  },
 });
 const statusResponses = {
-  200: { description: "No challenge needed.", schema: z.object({ trusts: z.array(z.record(z.string(), z.unknown())), twoFactorTrustId: z.string().optional() }) },
+  200: {
+    description: "No challenge needed.",
+    schema: z.object({ trusts: z.array(z.record(z.string(), z.unknown())), twoFactorTrustId: z.string().optional() }),
+  },
   242: { description: "A challenge would be required." },
   400: invalid,
   404: { description: "Unknown user (empty)." },
 };
-registerRoute({ method: "post", path: "/api/two-factor/status", summary: "Would this user be challenged now?", tags, auth: "apiKey", body: statusRequest, responses: statusResponses });
-registerRoute({ method: "get", path: "/api/two-factor/status/:twoFactorTrustId", summary: "Trust status (FusionAuth GET form)", tags, auth: "apiKey", query: statusRequest.pick({ userId: true, applicationId: true }), responses: statusResponses });
+registerRoute({
+  method: "post",
+  path: "/api/two-factor/status",
+  summary: "Would this user be challenged now?",
+  tags,
+  auth: "apiKey",
+  body: statusRequest,
+  responses: statusResponses,
+});
+registerRoute({
+  method: "get",
+  path: "/api/two-factor/status/:twoFactorTrustId",
+  summary: "Trust status (FusionAuth GET form)",
+  tags,
+  auth: "apiKey",
+  query: statusRequest.pick({ userId: true, applicationId: true }),
+  responses: statusResponses,
+});

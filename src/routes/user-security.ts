@@ -21,7 +21,9 @@ import { uuid } from "./schemas.ts";
 async function requireUser(c: Context<AppEnv>) {
   const userId = c.req.param("userId") ?? "";
   const tenantId = requireTenant(c);
-  const loaded = uuid.safeParse(userId).success ? await loadUser(c.var.services.db, tenantId, { by: "id", id: userId }) : null;
+  const loaded = uuid.safeParse(userId).success
+    ? await loadUser(c.var.services.db, tenantId, { by: "id", id: userId })
+    : null;
   if (!loaded) throw ApiError.notFound();
   return { tenantId, loaded, guard: c.var.services.guard(tenantId, userId) };
 }
@@ -35,7 +37,10 @@ lockRoutes.get("/lock/:userId", async (c) => {
   const locked = isLocked(state, now);
   return c.json({
     locked,
-    lockedUntil: locked && state.lockedUntil !== LOCKED_UNTIL_UNLOCKED && state.lockedUntil !== null ? state.lockedUntil * 1000 : null,
+    lockedUntil:
+      locked && state.lockedUntil !== LOCKED_UNTIL_UNLOCKED && state.lockedUntil !== null
+        ? state.lockedUntil * 1000
+        : null,
     reason: locked ? state.lockedReason : null,
     consecutiveFailures: state.consecutiveFailures,
     actions: locked ? lockActions(state) : [],
@@ -44,7 +49,12 @@ lockRoutes.get("/lock/:userId", async (c) => {
 
 lockRoutes.post("/unlock/:userId", async (c) => {
   const { tenantId, loaded, guard } = await requireUser(c);
-  const ev = { tenantId, userId: loaded.user.id, info: requestFacts(c).info, user: toUserJson(loaded.user, loaded.methods) };
+  const ev = {
+    tenantId,
+    userId: loaded.user.id,
+    info: requestFacts(c).info,
+    user: toUserJson(loaded.user, loaded.methods),
+  };
   const unlocked = await guard.unlock(c.var.services.now(), ev);
   return c.json({ unlocked });
 });
@@ -67,7 +77,12 @@ trustRoutes.get("/:userId", async (c) => {
   });
 });
 
-const revokeQuery = z.object({ trustId: z.string().regex(/^[0-9a-f]{24}$/, "must be an id from the trust list").optional() });
+const revokeQuery = z.object({
+  trustId: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/, "must be an id from the trust list")
+    .optional(),
+});
 
 trustRoutes.delete("/:userId", async (c) => {
   const { guard } = await requireUser(c);
@@ -90,7 +105,13 @@ registerRoute({
   responses: {
     200: {
       description: "Whether the account is locked, until when (ms; null = until an administrator unlocks) and why.",
-      schema: z.object({ locked: z.boolean(), lockedUntil: z.number().nullable(), reason: z.string().nullable(), consecutiveFailures: z.number(), actions: z.array(z.record(z.string(), z.unknown())) }),
+      schema: z.object({
+        locked: z.boolean(),
+        lockedUntil: z.number().nullable(),
+        reason: z.string().nullable(),
+        consecutiveFailures: z.number(),
+        actions: z.array(z.record(z.string(), z.unknown())),
+      }),
     },
     404: notFound,
   },
@@ -101,7 +122,10 @@ registerRoute({
   summary: "Administrator unlock: lifts the lock and clears the failure counters (edge-mfa extension)",
   tags,
   auth: "apiKey",
-  responses: { 200: { description: "`unlocked` says whether a lock was lifted.", schema: z.object({ unlocked: z.boolean() }) }, 404: notFound },
+  responses: {
+    200: { description: "`unlocked` says whether a lock was lifted.", schema: z.object({ unlocked: z.boolean() }) },
+    404: notFound,
+  },
 });
 registerRoute({
   method: "get",
@@ -112,7 +136,19 @@ registerRoute({
   responses: {
     200: {
       description: "Live trusts; `id` is a reference for revocation, not the twoFactorTrustId.",
-      schema: z.object({ trusts: z.array(z.object({ id: z.string(), applicationId: z.string().nullable(), startInstant: z.number(), expiration: z.number(), device: z.string() }).passthrough()) }),
+      schema: z.object({
+        trusts: z.array(
+          z
+            .object({
+              id: z.string(),
+              applicationId: z.string().nullable(),
+              startInstant: z.number(),
+              expiration: z.number(),
+              device: z.string(),
+            })
+            .passthrough(),
+        ),
+      }),
     },
     404: notFound,
   },
@@ -124,5 +160,9 @@ registerRoute({
   tags,
   auth: "apiKey",
   query: revokeQuery,
-  responses: { 200: { description: "How many trusts ended.", schema: z.object({ revoked: z.number() }) }, 400: { description: "Malformed trustId.", schema: errorsSchema }, 404: notFound },
+  responses: {
+    200: { description: "How many trusts ended.", schema: z.object({ revoked: z.number() }) },
+    400: { description: "Malformed trustId.", schema: errorsSchema },
+    404: notFound,
+  },
 });

@@ -30,7 +30,12 @@ export const enableRequest = z.object({
   eventInfo: eventInfoSchema.optional(),
 });
 
-export const disableRequest = z.object({ code: codeField, methodId: z.string().max(16).optional(), applicationId: uuid.optional(), eventInfo: eventInfoSchema.optional() });
+export const disableRequest = z.object({
+  code: codeField,
+  methodId: z.string().max(16).optional(),
+  applicationId: uuid.optional(),
+  eventInfo: eventInfoSchema.optional(),
+});
 
 function userIdParam(id: string): string {
   // A malformed id names no user: same answer as a missing one.
@@ -47,7 +52,10 @@ userTwoFactorRoutes.post("/:userId", async (c) => {
   await requireStepUpFor(c.var.services, ctx, userId, "mfa:add-method", c.req.header(TRUST_TOKEN_HEADER));
   const { method } = body;
   const info = requestFacts(c, body).info;
-  const out = method === "authenticator" ? await enableMethod(c.var.services, ctx, userId, { ...body, info }) : await enableOobMethod(c.var.services, ctx, userId, { ...body, method, info });
+  const out =
+    method === "authenticator"
+      ? await enableMethod(c.var.services, ctx, userId, { ...body, info })
+      : await enableOobMethod(c.var.services, ctx, userId, { ...body, method, info });
   return c.json(out);
 });
 
@@ -56,7 +64,10 @@ userTwoFactorRoutes.delete("/:userId", async (c) => {
   // disableTwoFactor sends ?methodId=&code=; disableTwoFactorWithRequest sends a JSON body on the DELETE.
   const raw = await readJsonBody(c);
   const input = raw === undefined ? parseQuery(c, disableRequest) : validateObject(raw, disableRequest);
-  await disableMethod(c.var.services, tenantContext(requireTenantRow(c)), userId, { ...input, info: requestFacts(c, input).info });
+  await disableMethod(c.var.services, tenantContext(requireTenantRow(c)), userId, {
+    ...input,
+    info: requestFacts(c, input).info,
+  });
   return c.body(null, 200);
 });
 
@@ -65,7 +76,13 @@ export const recoveryCodeRoutes = new Hono<AppEnv>();
 recoveryCodeRoutes.post("/:userId", async (c) => {
   const userId = userIdParam(c.req.param("userId"));
   const ctx = tenantContext(requireTenantRow(c));
-  await requireStepUpFor(c.var.services, ctx, userId, "mfa:regenerate-recovery-codes", c.req.header(TRUST_TOKEN_HEADER));
+  await requireStepUpFor(
+    c.var.services,
+    ctx,
+    userId,
+    "mfa:regenerate-recovery-codes",
+    c.req.header(TRUST_TOKEN_HEADER),
+  );
   const recoveryCodes = await regenerateRecoveryCodes(c.var.services, ctx, userId, requestFacts(c).info);
   return c.json({ recoveryCodes });
 });
@@ -87,7 +104,11 @@ registerRoute({
   auth: "apiKey",
   body: enableRequest,
   responses: {
-    200: { description: "Enabled; `recoveryCodes` (shown once) when it is the first method, `code` when a twoFactorId was given.", schema: z.object({ recoveryCodes: z.array(z.string()).optional(), code: z.string().optional() }) },
+    200: {
+      description:
+        "Enabled; `recoveryCodes` (shown once) when it is the first method, `code` when a twoFactorId was given.",
+      schema: z.object({ recoveryCodes: z.array(z.string()).optional(), code: z.string().optional() }),
+    },
     400: invalid,
     404: { description: "Unknown user (empty)." },
     409: locked,
@@ -101,7 +122,13 @@ registerRoute({
   tags,
   auth: "apiKey",
   query: disableRequest,
-  responses: { 200: { description: "Removed (empty body)." }, 400: invalid, 404: { description: "Unknown user (empty)." }, 409: locked, 421: { description: "Wrong code (empty)." } },
+  responses: {
+    200: { description: "Removed (empty body)." },
+    400: invalid,
+    404: { description: "Unknown user (empty)." },
+    409: locked,
+    421: { description: "Wrong code (empty)." },
+  },
 });
 registerRoute({
   method: "post",
@@ -110,7 +137,11 @@ registerRoute({
   description: stepUpNote("mfa:regenerate-recovery-codes"),
   tags,
   auth: "apiKey",
-  responses: { 200: { description: "New codes; the old set is dead.", schema: z.object({ recoveryCodes: z.array(z.string()) }) }, 400: invalid, 404: { description: "Unknown user (empty)." } },
+  responses: {
+    200: { description: "New codes; the old set is dead.", schema: z.object({ recoveryCodes: z.array(z.string()) }) },
+    400: invalid,
+    404: { description: "Unknown user (empty)." },
+  },
 });
 registerRoute({
   method: "get",
@@ -118,5 +149,11 @@ registerRoute({
   summary: "How many recovery codes remain (codes are hashed and cannot be shown again)",
   tags,
   auth: "apiKey",
-  responses: { 200: { description: "Always an empty list plus the count.", schema: z.object({ recoveryCodes: z.array(z.string()).max(0), remainingRecoveryCodes: z.number() }) }, 404: { description: "Unknown user (empty)." } },
+  responses: {
+    200: {
+      description: "Always an empty list plus the count.",
+      schema: z.object({ recoveryCodes: z.array(z.string()).max(0), remainingRecoveryCodes: z.number() }),
+    },
+    404: { description: "Unknown user (empty)." },
+  },
 });

@@ -25,7 +25,9 @@ userRoutes.route("/two-factor/trust", trustRoutes);
 userRoutes.route("/", lockRoutes);
 userRoutes.route("/two-factor", userTwoFactorRoutes);
 
-const lookupQuery = z.object({ email: z.string().max(254), loginId: z.string().max(254), username: z.string().max(100) }).partial();
+const lookupQuery = z
+  .object({ email: z.string().max(254), loginId: z.string().max(254), username: z.string().max(100) })
+  .partial();
 
 async function respondWithUser(c: Context<AppEnv>, q: UserLookup) {
   const loaded = await loadUser(c.var.services.db, requireTenant(c), q);
@@ -67,7 +69,11 @@ for (const mode of ["put", "patch"] as const) {
     const id = c.req.param("userId");
     if (!uuid.safeParse(id).success) throw ApiError.notFound();
     const body = await parseBody(c, userRequest);
-    const uc = { scope: tenantContext(requireTenantRow(c)), trustToken: c.req.header(TRUST_TOKEN_HEADER), info: requestFacts(c).info };
+    const uc = {
+      scope: tenantContext(requireTenantRow(c)),
+      trustToken: c.req.header(TRUST_TOKEN_HEADER),
+      info: requestFacts(c).info,
+    };
     const user = await updateUser(c.var.services, requireTenant(c), id, body.user, mode === "patch", uc);
     return c.json({ user });
   });
@@ -85,10 +91,66 @@ const userStepUp = `${stepUpNote("user:change-email")} Likewise \`user:change-ph
 const userBody = { description: "The user (never a secret).", schema: z.object({ user: userJson }) };
 const missing = { description: "Not found (empty)." };
 const invalid = { description: "Invalid request.", schema: errorsSchema };
-registerRoute({ method: "post", path: "/api/user", summary: "Create a user", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid } });
-registerRoute({ method: "post", path: "/api/user/:userId", summary: "Create a user with the given id (keys valid for all tenants only)", tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid } });
-registerRoute({ method: "get", path: "/api/user", summary: "Retrieve a user by email, loginId or username", tags, auth: "apiKey", query: lookupQuery, responses: { 200: userBody, 400: invalid, 404: missing } });
-registerRoute({ method: "get", path: "/api/user/:userId", summary: "Retrieve a user", tags, auth: "apiKey", responses: { 200: userBody, 404: missing } });
-registerRoute({ method: "put", path: "/api/user/:userId", summary: "Replace a user", description: userStepUp, tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
-registerRoute({ method: "patch", path: "/api/user/:userId", summary: "Merge into a user", description: userStepUp, tags, auth: "apiKey", body: userRequest, responses: { 200: userBody, 400: invalid, 404: missing } });
-registerRoute({ method: "delete", path: "/api/user/:userId", summary: "Delete a user with their methods, codes, trusts and counters", tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: missing } });
+registerRoute({
+  method: "post",
+  path: "/api/user",
+  summary: "Create a user",
+  tags,
+  auth: "apiKey",
+  body: userRequest,
+  responses: { 200: userBody, 400: invalid },
+});
+registerRoute({
+  method: "post",
+  path: "/api/user/:userId",
+  summary: "Create a user with the given id (keys valid for all tenants only)",
+  tags,
+  auth: "apiKey",
+  body: userRequest,
+  responses: { 200: userBody, 400: invalid },
+});
+registerRoute({
+  method: "get",
+  path: "/api/user",
+  summary: "Retrieve a user by email, loginId or username",
+  tags,
+  auth: "apiKey",
+  query: lookupQuery,
+  responses: { 200: userBody, 400: invalid, 404: missing },
+});
+registerRoute({
+  method: "get",
+  path: "/api/user/:userId",
+  summary: "Retrieve a user",
+  tags,
+  auth: "apiKey",
+  responses: { 200: userBody, 404: missing },
+});
+registerRoute({
+  method: "put",
+  path: "/api/user/:userId",
+  summary: "Replace a user",
+  description: userStepUp,
+  tags,
+  auth: "apiKey",
+  body: userRequest,
+  responses: { 200: userBody, 400: invalid, 404: missing },
+});
+registerRoute({
+  method: "patch",
+  path: "/api/user/:userId",
+  summary: "Merge into a user",
+  description: userStepUp,
+  tags,
+  auth: "apiKey",
+  body: userRequest,
+  responses: { 200: userBody, 400: invalid, 404: missing },
+});
+registerRoute({
+  method: "delete",
+  path: "/api/user/:userId",
+  summary: "Delete a user with their methods, codes, trusts and counters",
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
+});

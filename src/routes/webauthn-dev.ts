@@ -108,5 +108,8 @@ export const webAuthnDevRoutes = new Hono<AppEnv>();
 webAuthnDevRoutes.get("/", (c) => {
   const environment = c.var.config.ENVIRONMENT;
   if (environment !== "development" && environment !== "test") throw ApiError.notFound();
-  return c.html(PAGE, 200, { "content-security-policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'", "cache-control": "no-store" });
+  return c.html(PAGE, 200, {
+    "content-security-policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'",
+    "cache-control": "no-store",
+  });
 });

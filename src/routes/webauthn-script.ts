@@ -67,5 +67,9 @@ export async function getPasskey(optionsJSON, { signal, mediation } = {}) {
 export const webAuthnScriptRoutes = new Hono<AppEnv>();
 
 webAuthnScriptRoutes.get("/webauthn.js", (c) =>
-  c.body(WEBAUTHN_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300", "x-content-type-options": "nosniff" }),
+  c.body(WEBAUTHN_JS, 200, {
+    "content-type": "text/javascript; charset=utf-8",
+    "cache-control": "public, max-age=300",
+    "x-content-type-options": "nosniff",
+  }),
 );

@@ -19,10 +19,19 @@ import { methodsRemoved } from "../services/security-events.ts";
 import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { clientIpBucket } from "../domain/client-ip.ts";
-import { completeRegistration, passkeyAssert, passkeyLogin, startAuthentication, startRegistration } from "../services/webauthn.ts";
+import {
+  completeRegistration,
+  passkeyAssert,
+  passkeyLogin,
+  startAuthentication,
+  startRegistration,
+} from "../services/webauthn.ts";
 import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
-const b64url = z.string().max(16_384).regex(/^[A-Za-z0-9_-]*$/, "must be base64url");
+const b64url = z
+  .string()
+  .max(16_384)
+  .regex(/^[A-Za-z0-9_-]*$/, "must be base64url");
 const credentialId = b64url.min(1).max(1_400);
 
 const credentialBase = {
@@ -37,7 +46,12 @@ const credentialBase = {
 export const assertionCredential = z
   .object({
     ...credentialBase,
-    response: z.object({ clientDataJSON: b64url.min(1), authenticatorData: b64url.min(1), signature: b64url.min(1), userHandle: b64url.nullish() }),
+    response: z.object({
+      clientDataJSON: b64url.min(1),
+      authenticatorData: b64url.min(1),
+      signature: b64url.min(1),
+      userHandle: b64url.nullish(),
+    }),
   })
   .meta({ id: "WebAuthnAssertion" });
 
@@ -45,7 +59,11 @@ export const assertionCredential = z
 const registrationCredential = z.object({
   ...credentialBase,
   transports: z.array(z.string().max(32)).max(8).optional(),
-  response: z.object({ clientDataJSON: b64url.min(1), attestationObject: b64url.min(1), transports: z.array(z.string().max(32)).max(8).optional() }),
+  response: z.object({
+    clientDataJSON: b64url.min(1),
+    attestationObject: b64url.min(1),
+    transports: z.array(z.string().max(32)).max(8).optional(),
+  }),
 });
 
 const claimed = { origin: z.string().max(255).optional(), rpId: z.string().max(253).optional() };
@@ -66,7 +84,10 @@ const startRequest = z.object({
   credentialId: credentialId.optional(),
   state: z.record(z.string(), z.unknown()).optional(),
   workflow: z.enum(["bootstrap", "reauthentication"]).optional(),
-  twoFactorId: z.string().min(1).max(128).optional().meta({ description: "Extension: options for a passkey answering this challenge (second factor or step-up); complete with POST /api/two-factor/login {twoFactorId, webauthn}." }),
+  twoFactorId: z.string().min(1).max(128).optional().meta({
+    description:
+      "Extension: options for a passkey answering this challenge (second factor or step-up); complete with POST /api/two-factor/login {twoFactorId, webauthn}.",
+  }),
 });
 const assertionRequest = z.object({
   ...claimed,
@@ -91,8 +112,20 @@ webAuthnRoutes.post("/register/start", async (c) => {
 
 webAuthnRoutes.post("/register/complete", async (c) => {
   const body = await parseBody(c, registerCompleteRequest);
-  const credential = { ...body.credential, response: { ...body.credential.response, transports: body.credential.response.transports ?? body.credential.transports } };
-  return c.json(await completeRegistration(c.var.services, tenantContext(requireTenantRow(c)), { ...body, credential, info: requestFacts(c).info }));
+  const credential = {
+    ...body.credential,
+    response: {
+      ...body.credential.response,
+      transports: body.credential.response.transports ?? body.credential.transports,
+    },
+  };
+  return c.json(
+    await completeRegistration(c.var.services, tenantContext(requireTenantRow(c)), {
+      ...body,
+      credential,
+      info: requestFacts(c).info,
+    }),
+  );
 });
 
 webAuthnRoutes.post("/start", async (c) => {
@@ -100,20 +133,32 @@ webAuthnRoutes.post("/start", async (c) => {
   return c.json(await startAuthentication(c.var.services, tenantContext(requireTenantRow(c)), body));
 });
 
-const headerTenant = (c: { req: { header(name: string): string | undefined } }) => c.req.header("x-fusionauth-tenantid")?.trim() || null;
-const clientIp = (c: { req: { header(name: string): string | undefined } }) => clientIpBucket(c.req.header("cf-connecting-ip"));
+const headerTenant = (c: { req: { header(name: string): string | undefined } }) =>
+  c.req.header("x-fusionauth-tenantid")?.trim() || null;
+const clientIp = (c: { req: { header(name: string): string | undefined } }) =>
+  clientIpBucket(c.req.header("cf-connecting-ip"));
 
 webAuthnRoutes.post("/login", async (c) => {
   const body = await parseBody(c, assertionRequest);
   // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
   const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
-  const out = await passkeyLogin(c.var.services, { ...body, twoFactorTrustId, facts: requestFacts(c, body), clientIp: clientIp(c) }, headerTenant(c));
+  const out = await passkeyLogin(
+    c.var.services,
+    { ...body, twoFactorTrustId, facts: requestFacts(c, body), clientIp: clientIp(c) },
+    headerTenant(c),
+  );
   return c.json(out.body, out.status as 200);
 });
 
 webAuthnRoutes.post("/assert", async (c) => {
   const body = await parseBody(c, assertionRequest);
-  return c.json(await passkeyAssert(c.var.services, { ...body, facts: requestFacts(c, body), clientIp: clientIp(c) }, headerTenant(c)));
+  return c.json(
+    await passkeyAssert(
+      c.var.services,
+      { ...body, facts: requestFacts(c, body), clientIp: clientIp(c) },
+      headerTenant(c),
+    ),
+  );
 });
 
 /** GET / DELETE `?userId=`: an unknown user (or another tenant's) is 404, as for every user lookup. */
@@ -131,10 +176,20 @@ webAuthnRoutes.get("/", async (c) => {
 
 webAuthnRoutes.delete("/", async (c) => {
   const { tenantId, userId } = await requireUserId(c);
-  await requireStepUpFor(c.var.services, tenantContext(requireTenantRow(c)), userId, "passkey:delete", c.req.header(TRUST_TOKEN_HEADER));
+  await requireStepUpFor(
+    c.var.services,
+    tenantContext(requireTenantRow(c)),
+    userId,
+    "passkey:delete",
+    c.req.header(TRUST_TOKEN_HEADER),
+  );
   const rows = await listCredentials(c.var.services, tenantId, userId);
   await deleteCredentials(c.var.services, tenantId, { userId });
-  await methodsRemoved(c.var.services, { tenantId, userId, info: requestFacts(c).info }, rows.map((r) => ({ id: r.id, method: "webauthn", name: r.name })));
+  await methodsRemoved(
+    c.var.services,
+    { tenantId, userId, info: requestFacts(c).info },
+    rows.map((r) => ({ id: r.id, method: "webauthn", name: r.name })),
+  );
   return c.body(null, 200);
 });
 
@@ -150,26 +205,160 @@ webAuthnRoutes.delete("/:id", async (c) => {
   const tenantId = requireTenant(c);
   const row = uuid.safeParse(id).success ? await getCredential(c.var.services, tenantId, id) : null;
   if (!row) throw ApiError.notFound();
-  await requireStepUpFor(c.var.services, tenantContext(requireTenantRow(c)), row.userId, "passkey:delete", c.req.header(TRUST_TOKEN_HEADER));
+  await requireStepUpFor(
+    c.var.services,
+    tenantContext(requireTenantRow(c)),
+    row.userId,
+    "passkey:delete",
+    c.req.header(TRUST_TOKEN_HEADER),
+  );
   if ((await deleteCredentials(c.var.services, tenantId, { id })) !== 1) throw ApiError.notFound();
-  await methodsRemoved(c.var.services, { tenantId, userId: row.userId, info: requestFacts(c).info }, [{ id: row.id, method: "webauthn", name: row.name }]);
+  await methodsRemoved(c.var.services, { tenantId, userId: row.userId, info: requestFacts(c).info }, [
+    { id: row.id, method: "webauthn", name: row.name },
+  ]);
   return c.body(null, 200);
 });
 
 // ---- OpenAPI ------------------------------------------------------------------------------------
 
 const tags = ["WebAuthn"];
-const invalid = { description: "Invalid request, WebAuthn disabled for the tenant or workflow (`[WebAuthnDisabled]`), or a response that failed verification (`[WebAuthnFailed]`, one generic answer for every reason).", schema: errorsSchema };
-const locked = { description: "The account is locked (by failed passwords or codes; a failed assertion on /login or /assert does not count toward the lock).", schema: lockedResponse };
-const throttled = { description: "Throttled (`[TooManyRequests]`, Retry-After): per client IP, or per credential id for an assertion that failed.", schema: errorsSchema };
-const credentialJson = z.record(z.string(), z.unknown()).meta({ id: "WebAuthnCredential", description: "FusionAuth's WebAuthnCredential; `publicKey` is the COSE key (base64url); plus `backupEligible`, `backedUp`, `aaguid`." });
+const invalid = {
+  description:
+    "Invalid request, WebAuthn disabled for the tenant or workflow (`[WebAuthnDisabled]`), or a response that failed verification (`[WebAuthnFailed]`, one generic answer for every reason).",
+  schema: errorsSchema,
+};
+const locked = {
+  description:
+    "The account is locked (by failed passwords or codes; a failed assertion on /login or /assert does not count toward the lock).",
+  schema: lockedResponse,
+};
+const throttled = {
+  description:
+    "Throttled (`[TooManyRequests]`, Retry-After): per client IP, or per credential id for an assertion that failed.",
+  schema: errorsSchema,
+};
+const credentialJson = z.record(z.string(), z.unknown()).meta({
+  id: "WebAuthnCredential",
+  description:
+    "FusionAuth's WebAuthnCredential; `publicKey` is the COSE key (base64url); plus `backupEligible`, `backedUp`, `aaguid`.",
+});
 const optionsJson = z.object({ options: z.record(z.string(), z.unknown()) });
-registerRoute({ method: "post", path: "/api/webauthn/register/start", summary: "Start a passkey registration (creation options)", description: stepUpNote("passkey:register"), tags, auth: "apiKey", body: registerStartRequest, responses: { 200: { description: "PublicKeyCredentialCreationOptions (JSON form).", schema: optionsJson }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
-registerRoute({ method: "post", path: "/api/webauthn/register/complete", summary: "Complete a passkey registration", tags, auth: "apiKey", body: registerCompleteRequest, responses: { 200: { description: "The stored credential.", schema: z.object({ credential: credentialJson }) }, 400: invalid } });
-registerRoute({ method: "post", path: "/api/webauthn/start", summary: "Start a passkey login, re-authentication, or (with twoFactorId) a challenge's passkey", tags, auth: "apiKey", body: startRequest, responses: { 200: { description: "PublicKeyCredentialRequestOptions (JSON form).", schema: optionsJson }, 400: invalid, 404: { description: "Unknown user, or unknown/expired twoFactorId or one without passkeys (empty)." }, 409: locked } });
-registerRoute({ method: "post", path: "/api/webauthn/login", summary: "Log in with a passkey (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Authenticated.", schema: loginResponse }, 242: { description: "Passkey without user verification and the login policy asks for another factor.", schema: twoFactorChallenge }, 400: invalid, 409: locked, 429: throttled } });
-registerRoute({ method: "post", path: "/api/webauthn/assert", summary: "Verify a passkey without logging in (no API key)", tags, auth: "none", body: assertionRequest, responses: { 200: { description: "Verified.", schema: z.object({ credential: credentialJson }) }, 400: invalid, 409: locked, 429: throttled } });
-registerRoute({ method: "get", path: "/api/webauthn", summary: "A user's passkeys", tags, auth: "apiKey", query: userQuery, responses: { 200: { description: "The credentials.", schema: z.object({ credentials: z.array(credentialJson) }) }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
-registerRoute({ method: "delete", path: "/api/webauthn", summary: "Delete all of a user's passkeys", description: stepUpNote("passkey:delete"), tags, auth: "apiKey", query: userQuery, responses: { 200: { description: "Deleted (empty body)." }, 400: invalid, 404: { description: "Unknown user (empty)." } } });
-registerRoute({ method: "get", path: "/api/webauthn/:id", summary: "A passkey", tags, auth: "apiKey", responses: { 200: { description: "The credential.", schema: z.object({ credential: credentialJson }) }, 404: { description: "Not found (empty)." } } });
-registerRoute({ method: "delete", path: "/api/webauthn/:id", summary: "Delete a passkey", description: stepUpNote("passkey:delete"), tags, auth: "apiKey", responses: { 200: { description: "Deleted (empty body)." }, 404: { description: "Not found (empty)." } } });
+registerRoute({
+  method: "post",
+  path: "/api/webauthn/register/start",
+  summary: "Start a passkey registration (creation options)",
+  description: stepUpNote("passkey:register"),
+  tags,
+  auth: "apiKey",
+  body: registerStartRequest,
+  responses: {
+    200: { description: "PublicKeyCredentialCreationOptions (JSON form).", schema: optionsJson },
+    400: invalid,
+    404: { description: "Unknown user (empty)." },
+  },
+});
+registerRoute({
+  method: "post",
+  path: "/api/webauthn/register/complete",
+  summary: "Complete a passkey registration",
+  tags,
+  auth: "apiKey",
+  body: registerCompleteRequest,
+  responses: {
+    200: { description: "The stored credential.", schema: z.object({ credential: credentialJson }) },
+    400: invalid,
+  },
+});
+registerRoute({
+  method: "post",
+  path: "/api/webauthn/start",
+  summary: "Start a passkey login, re-authentication, or (with twoFactorId) a challenge's passkey",
+  tags,
+  auth: "apiKey",
+  body: startRequest,
+  responses: {
+    200: { description: "PublicKeyCredentialRequestOptions (JSON form).", schema: optionsJson },
+    400: invalid,
+    404: { description: "Unknown user, or unknown/expired twoFactorId or one without passkeys (empty)." },
+    409: locked,
+  },
+});
+registerRoute({
+  method: "post",
+  path: "/api/webauthn/login",
+  summary: "Log in with a passkey (no API key)",
+  tags,
+  auth: "none",
+  body: assertionRequest,
+  responses: {
+    200: { description: "Authenticated.", schema: loginResponse },
+    242: {
+      description: "Passkey without user verification and the login policy asks for another factor.",
+      schema: twoFactorChallenge,
+    },
+    400: invalid,
+    409: locked,
+    429: throttled,
+  },
+});
+registerRoute({
+  method: "post",
+  path: "/api/webauthn/assert",
+  summary: "Verify a passkey without logging in (no API key)",
+  tags,
+  auth: "none",
+  body: assertionRequest,
+  responses: {
+    200: { description: "Verified.", schema: z.object({ credential: credentialJson }) },
+    400: invalid,
+    409: locked,
+    429: throttled,
+  },
+});
+registerRoute({
+  method: "get",
+  path: "/api/webauthn",
+  summary: "A user's passkeys",
+  tags,
+  auth: "apiKey",
+  query: userQuery,
+  responses: {
+    200: { description: "The credentials.", schema: z.object({ credentials: z.array(credentialJson) }) },
+    400: invalid,
+    404: { description: "Unknown user (empty)." },
+  },
+});
+registerRoute({
+  method: "delete",
+  path: "/api/webauthn",
+  summary: "Delete all of a user's passkeys",
+  description: stepUpNote("passkey:delete"),
+  tags,
+  auth: "apiKey",
+  query: userQuery,
+  responses: {
+    200: { description: "Deleted (empty body)." },
+    400: invalid,
+    404: { description: "Unknown user (empty)." },
+  },
+});
+registerRoute({
+  method: "get",
+  path: "/api/webauthn/:id",
+  summary: "A passkey",
+  tags,
+  auth: "apiKey",
+  responses: {
+    200: { description: "The credential.", schema: z.object({ credential: credentialJson }) },
+    404: { description: "Not found (empty)." },
+  },
+});
+registerRoute({
+  method: "delete",
+  path: "/api/webauthn/:id",
+  summary: "Delete a passkey",
+  description: stepUpNote("passkey:delete"),
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "Deleted (empty body)." }, 404: { description: "Not found (empty)." } },
+});

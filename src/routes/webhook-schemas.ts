@@ -31,27 +31,45 @@ const eventsEnabled = z
       if (on && !KNOWN.has(name)) ctx.addIssue({ code: "custom", path: [name], message: "unknown event type" });
     }
   })
-  .transform((events) => Object.fromEntries(Object.entries(events).filter(([name]) => KNOWN.has(name))) as Partial<Record<EventType, boolean>>)
+  .transform(
+    (events) =>
+      Object.fromEntries(Object.entries(events).filter(([name]) => KNOWN.has(name))) as Partial<
+        Record<EventType, boolean>
+      >,
+  )
   .meta({ description: `Event type → enabled. Known types: ${EVENT_TYPES.join(", ")}.` });
 
 /** Headers the dispatcher sets itself; an endpoint cannot override them. */
 const RESERVED_HEADER = /^(content-type|content-length|host|x-edgemfa-.*)$/i;
 const headers = z
   .record(
-    z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "must be an HTTP header name").refine((h) => !RESERVED_HEADER.test(h), "is set by the dispatcher"),
-    z.string().max(1024).regex(/^[\x20-\x7e]*$/, "must be printable ASCII"),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "must be an HTTP header name")
+      .refine((h) => !RESERVED_HEADER.test(h), "is set by the dispatcher"),
+    z
+      .string()
+      .max(1024)
+      .regex(/^[\x20-\x7e]*$/, "must be printable ASCII"),
   )
   .refine((h) => Object.keys(h).length <= 20, "at most 20 headers")
   .meta({ description: "Extra request headers sent with every delivery (not Content-Type, Host or X-EdgeMFA-*)." });
 
-const timeout = (fallback: number, description: string) => z.number().int().min(100).max(10_000).default(fallback).meta({ description });
+const timeout = (fallback: number, description: string) =>
+  z.number().int().min(100).max(10_000).default(fallback).meta({ description });
 
 export const webhookFields = z.object({
-  url: z.string().trim().min(1).max(2048).meta({ description: "https:// to a public host; http:// and loopback, private, link-local or internal targets only while ENVIRONMENT is development or test." }),
+  url: z.string().trim().min(1).max(2048).meta({
+    description:
+      "https:// to a public host; http:// and loopback, private, link-local or internal targets only while ENVIRONMENT is development or test.",
+  }),
   description: z.string().trim().max(255).optional(),
   eventsEnabled: eventsEnabled.default({}),
   headers: headers.default({}),
-  connectTimeout: timeout(1000, "Milliseconds; stored for FusionAuth compatibility (the whole request is bounded by readTimeout)."),
+  connectTimeout: timeout(
+    1000,
+    "Milliseconds; stored for FusionAuth compatibility (the whole request is bounded by readTimeout).",
+  ),
   readTimeout: timeout(5000, "Milliseconds: deadline of each delivery attempt."),
   data: z.record(z.string().max(100), z.unknown()).optional(),
   global: z.literal(false).optional().meta({ description: "Global webhooks are not supported: absent or false." }),
@@ -72,11 +90,19 @@ export type WebhookFields = z.infer<typeof webhookFields>;
 
 export const webhookRequest = z.object({ webhook: webhookFields });
 export const webhookPatch = z.object({
-  webhook: z.record(z.string(), z.unknown()).meta({ description: "Any subset of the webhook fields; merged into the current webhook (null deletes a value), then validated as a whole." }),
+  webhook: z.record(z.string(), z.unknown()).meta({
+    description:
+      "Any subset of the webhook fields; merged into the current webhook (null deletes a value), then validated as a whole.",
+  }),
 });
 
 export function toSettings(w: WebhookFields): WebhookSettings {
-  const s: WebhookSettings = { eventsEnabled: w.eventsEnabled, headers: w.headers, connectTimeout: w.connectTimeout, readTimeout: w.readTimeout };
+  const s: WebhookSettings = {
+    eventsEnabled: w.eventsEnabled,
+    headers: w.headers,
+    connectTimeout: w.connectTimeout,
+    readTimeout: w.readTimeout,
+  };
   if (w.description) s.description = w.description;
   if (w.data) s.data = w.data;
   return s;
@@ -137,7 +163,11 @@ export const deliveryJson = z.object({
   eventType: z.string(),
   status: z.enum(["pending", "succeeded", "failed"]),
   attempts: z.number().int(),
-  lastStatusCode: z.number().int().nullable().meta({ description: "HTTP status of the last attempt; null when it got no response." }),
+  lastStatusCode: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: "HTTP status of the last attempt; null when it got no response." }),
   lastError: z.string().nullable().meta({ description: "Short reason of the last failure (never a response body)." }),
   nextAttemptInstant: z.number().int().nullable(),
   createInstant: z.number().int(),

@@ -52,9 +52,14 @@ export const MAX_WEBHOOKS_PER_TENANT = 10;
 function checkedUrl(c: Ctx, raw: string): string {
   const problem = webhookUrlProblem(raw, { production: !isDevEnvironment(c.var.config.ENVIRONMENT) });
   if (problem === "target") {
-    throw ApiError.field("webhook.url", "invalid", "The [webhook.url] must not point at a loopback, private, link-local or internal address.");
+    throw ApiError.field(
+      "webhook.url",
+      "invalid",
+      "The [webhook.url] must not point at a loopback, private, link-local or internal address.",
+    );
   }
-  if (problem !== null) throw ApiError.field("webhook.url", "invalid", "The [webhook.url] must be an https:// URL without credentials.");
+  if (problem !== null)
+    throw ApiError.field("webhook.url", "invalid", "The [webhook.url] must be an https:// URL without credentials.");
   return new URL(raw).href;
 }
 
@@ -74,7 +79,10 @@ function pathWebhookId(c: Ctx): string {
 
 async function ownWebhook(c: Ctx): Promise<WebhookRow> {
   const tenantId = requireTenant(c);
-  const [row] = await c.var.services.db.select().from(webhooks).where(and(eq(webhooks.id, pathWebhookId(c)), eq(webhooks.tenantId, tenantId)));
+  const [row] = await c.var.services.db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.id, pathWebhookId(c)), eq(webhooks.tenantId, tenantId)));
   if (!row) throw ApiError.notFound();
   return row;
 }
@@ -89,7 +97,8 @@ async function createWebhook(c: Ctx, id: string) {
   const { db, keyring, random, now } = c.var.services;
   // Count-then-insert can overshoot by a concurrent create or two; the cap bounds cost, not security.
   const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(webhooks).where(eq(webhooks.tenantId, tenantId));
-  if (n >= MAX_WEBHOOKS_PER_TENANT) throw ApiError.general("[LimitExceeded]", `A tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks.`);
+  if (n >= MAX_WEBHOOKS_PER_TENANT)
+    throw ApiError.general("[LimitExceeded]", `A tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks.`);
   const { secret, secretEnc } = await newWebhookSecret(keyring, random, id, tenantId);
   const t = now();
   const row: WebhookRow = { id, tenantId, url, secretEnc, settings, createdAt: t, updatedAt: t };
@@ -115,7 +124,11 @@ webhookRoutes.post("/:webhookId", (c) => {
 });
 
 webhookRoutes.get("/", async (c) => {
-  const rows = await c.var.services.db.select().from(webhooks).where(eq(webhooks.tenantId, requireTenant(c))).orderBy(webhooks.createdAt, webhooks.id);
+  const rows = await c.var.services.db
+    .select()
+    .from(webhooks)
+    .where(eq(webhooks.tenantId, requireTenant(c)))
+    .orderBy(webhooks.createdAt, webhooks.id);
   return c.json({ webhooks: rows.map(toWebhookJson) });
 });
 
@@ -127,7 +140,10 @@ for (const mode of ["put", "patch"] as const) {
     const fields = await parseUpdate(c, mode, "webhook", webhookFields, mergeBase(cur));
     const { url, settings } = toStored(c, cur.tenantId, fields);
     const updatedAt = c.var.services.now();
-    await c.var.services.db.update(webhooks).set({ url, settings, updatedAt }).where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId)));
+    await c.var.services.db
+      .update(webhooks)
+      .set({ url, settings, updatedAt })
+      .where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId)));
     return c.json({ webhook: toWebhookJson({ ...cur, url, settings, updatedAt }) });
   });
 }
@@ -135,7 +151,9 @@ for (const mode of ["put", "patch"] as const) {
 webhookRoutes.delete("/:webhookId", async (c) => {
   const tenantId = requireTenant(c);
   // The delivery log cascades; the dispatcher drops queued tasks of a webhook it can no longer find.
-  const res = await c.var.services.db.delete(webhooks).where(and(eq(webhooks.id, pathWebhookId(c)), eq(webhooks.tenantId, tenantId)));
+  const res = await c.var.services.db
+    .delete(webhooks)
+    .where(and(eq(webhooks.id, pathWebhookId(c)), eq(webhooks.tenantId, tenantId)));
   if (res.meta.changes === 0) throw ApiError.notFound();
   return c.body(null, 200);
 });
@@ -145,7 +163,10 @@ webhookRoutes.post("/:webhookId/secret", async (c) => {
   const { db, keyring, random, now } = c.var.services;
   const { secret, secretEnc } = await newWebhookSecret(keyring, random, cur.id, cur.tenantId);
   const updatedAt = now();
-  await db.update(webhooks).set({ secretEnc, updatedAt }).where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId)));
+  await db
+    .update(webhooks)
+    .set({ secretEnc, updatedAt })
+    .where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId)));
   c.header("Cache-Control", "no-store");
   return c.json(withSecret({ ...cur, updatedAt }, secret));
 });
@@ -166,20 +187,75 @@ webhookRoutes.get("/:webhookId/delivery", async (c) => {
 
 const tags = ["Webhooks"];
 const one = z.object({ webhook: webhookJson });
-const withSecretDoc = { description: "The webhook with its signing secret (this response only; Cache-Control: no-store).", schema: z.object({ webhook: webhookWithSecretJson }) };
-const invalid = { description: "Invalid request (FusionAuth errors), or the tenant's webhook limit is reached.", schema: errorsSchema };
+const withSecretDoc = {
+  description: "The webhook with its signing secret (this response only; Cache-Control: no-store).",
+  schema: z.object({ webhook: webhookWithSecretJson }),
+};
+const invalid = {
+  description: "Invalid request (FusionAuth errors), or the tenant's webhook limit is reached.",
+  schema: errorsSchema,
+};
 const missing = { description: "Not found, or another tenant's webhook (empty body)." };
 const routes: [HttpMethod, string, string, z.ZodType | undefined, Record<number, ResponseDoc>][] = [
-  ["post", "/api/webhook", "Create a webhook with a generated id", webhookRequest, { 200: withSecretDoc, 400: invalid }],
-  ["post", "/api/webhook/:webhookId", "Create a webhook with the given id", webhookRequest, { 200: withSecretDoc, 400: invalid }],
-  ["get", "/api/webhook", "List the tenant's webhooks", undefined, { 200: { description: "Webhooks (never a secret).", schema: z.object({ webhooks: z.array(webhookJson) }) } }],
-  ["get", "/api/webhook/:webhookId", "Retrieve a webhook", undefined, { 200: { description: "Found (never the secret).", schema: one }, 404: missing }],
-  ["put", "/api/webhook/:webhookId", "Replace a webhook", webhookRequest, { 200: { description: "Updated.", schema: one }, 400: invalid, 404: missing }],
-  ["patch", "/api/webhook/:webhookId", "Merge into a webhook", webhookPatch, { 200: { description: "Updated.", schema: one }, 400: invalid, 404: missing }],
-  ["delete", "/api/webhook/:webhookId", "Delete a webhook and its delivery log", undefined, { 200: { description: "Deleted (empty body)." }, 404: missing }],
-  ["post", "/api/webhook/:webhookId/secret", "Rotate the signing secret (edge-mfa extension; the old secret stops at once)", undefined, { 200: withSecretDoc, 404: missing }],
+  [
+    "post",
+    "/api/webhook",
+    "Create a webhook with a generated id",
+    webhookRequest,
+    { 200: withSecretDoc, 400: invalid },
+  ],
+  [
+    "post",
+    "/api/webhook/:webhookId",
+    "Create a webhook with the given id",
+    webhookRequest,
+    { 200: withSecretDoc, 400: invalid },
+  ],
+  [
+    "get",
+    "/api/webhook",
+    "List the tenant's webhooks",
+    undefined,
+    { 200: { description: "Webhooks (never a secret).", schema: z.object({ webhooks: z.array(webhookJson) }) } },
+  ],
+  [
+    "get",
+    "/api/webhook/:webhookId",
+    "Retrieve a webhook",
+    undefined,
+    { 200: { description: "Found (never the secret).", schema: one }, 404: missing },
+  ],
+  [
+    "put",
+    "/api/webhook/:webhookId",
+    "Replace a webhook",
+    webhookRequest,
+    { 200: { description: "Updated.", schema: one }, 400: invalid, 404: missing },
+  ],
+  [
+    "patch",
+    "/api/webhook/:webhookId",
+    "Merge into a webhook",
+    webhookPatch,
+    { 200: { description: "Updated.", schema: one }, 400: invalid, 404: missing },
+  ],
+  [
+    "delete",
+    "/api/webhook/:webhookId",
+    "Delete a webhook and its delivery log",
+    undefined,
+    { 200: { description: "Deleted (empty body)." }, 404: missing },
+  ],
+  [
+    "post",
+    "/api/webhook/:webhookId/secret",
+    "Rotate the signing secret (edge-mfa extension; the old secret stops at once)",
+    undefined,
+    { 200: withSecretDoc, 404: missing },
+  ],
 ];
-for (const [method, path, summary, body, responses] of routes) registerRoute({ method, path, summary, tags, auth: "apiKey", ...(body ? { body } : {}), responses });
+for (const [method, path, summary, body, responses] of routes)
+  registerRoute({ method, path, summary, tags, auth: "apiKey", ...(body ? { body } : {}), responses });
 registerRoute({
   method: "get",
   path: "/api/webhook/:webhookId/delivery",
@@ -187,5 +263,12 @@ registerRoute({
   tags,
   auth: "apiKey",
   query: deliveryQuery,
-  responses: { 200: { description: "One entry per (webhook, event), updated on every attempt.", schema: z.object({ deliveries: z.array(deliveryJson) }) }, 400: invalid, 404: missing },
+  responses: {
+    200: {
+      description: "One entry per (webhook, event), updated on every attempt.",
+      schema: z.object({ deliveries: z.array(deliveryJson) }),
+    },
+    400: invalid,
+    404: missing,
+  },
 });

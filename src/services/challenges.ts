@@ -9,10 +9,22 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from "../domain/password.ts";
 import { generateNumericCode } from "../domain/otp-code.ts";
 import type { LockoutPolicy } from "../domain/lockout.ts";
 import { ApiError } from "../errors.ts";
-import { completeApplicationSettings, completeTenantSettings, lockDurationSeconds, type LoginPolicy, type TenantSettings, type TrustPolicy } from "../settings.ts";
+import {
+  completeApplicationSettings,
+  completeTenantSettings,
+  lockDurationSeconds,
+  type LoginPolicy,
+  type TenantSettings,
+  type TrustPolicy,
+} from "../settings.ts";
 import { applications, mfaMethods, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
-import type { ChallengeInit, CompletedMethod, GuardVerdict, LoginContext } from "../storage/durable-objects/user-guard-types.ts";
+import type {
+  ChallengeInit,
+  CompletedMethod,
+  GuardVerdict,
+  LoginContext,
+} from "../storage/durable-objects/user-guard-types.ts";
 import type { EventContext } from "../storage/durable-objects/guard-events.ts";
 import type { EventInfo } from "../domain/events.ts";
 import type { RequestFacts } from "../http/request-info.ts";
@@ -26,7 +38,15 @@ import { verifyChallengePasskey } from "./webauthn-challenge.ts";
 import { consumeRecoveryCode } from "./recovery-codes.ts";
 import { mintAccessToken, mintTrustToken } from "./tokens.ts";
 import { accessTokenSigner, tenantSigner, type SignerRef } from "./signing-keys.ts";
-import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow, type UserLookup } from "./users.ts";
+import {
+  loadUser,
+  toPublicMethods,
+  toUserJson,
+  type LoadedUser,
+  type MethodRow,
+  type PasskeyRow,
+  type UserLookup,
+} from "./users.ts";
 
 export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
 
@@ -48,17 +68,29 @@ export function lockoutPolicy(settings: TenantSettings): LockoutPolicy {
 /** Methods whose type is enabled on the tenant (FusionAuth ignores the others). */
 export function activeMethods(methods: MethodRow[], settings: TenantSettings): MethodRow[] {
   const m = settings.multiFactorConfiguration;
-  return methods.filter((r) => (r.method === "authenticator" ? m.authenticator.enabled : r.method === "email" ? m.email.enabled : m.sms.enabled));
+  return methods.filter((r) =>
+    r.method === "authenticator" ? m.authenticator.enabled : r.method === "email" ? m.email.enabled : m.sms.enabled,
+  );
 }
 
 export function configurableMethods(settings: TenantSettings): string[] {
   const m = settings.multiFactorConfiguration;
-  return [m.authenticator.enabled && "authenticator", m.email.enabled && "email", m.sms.enabled && "sms"].filter(Boolean) as string[];
+  return [m.authenticator.enabled && "authenticator", m.email.enabled && "email", m.sms.enabled && "sms"].filter(
+    Boolean,
+  ) as string[];
 }
 
-export async function loadApplication(s: Services, tenantId: string, applicationId: string | undefined): Promise<ApplicationRow | null> {
+export async function loadApplication(
+  s: Services,
+  tenantId: string,
+  applicationId: string | undefined,
+): Promise<ApplicationRow | null> {
   if (!applicationId) return null;
-  const rows = await s.db.select().from(applications).where(and(eq(applications.tenantId, tenantId), eq(applications.id, applicationId))).limit(1);
+  const rows = await s.db
+    .select()
+    .from(applications)
+    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, applicationId)))
+    .limit(1);
   if (!rows[0]) throw ApiError.field("applicationId", "invalid", "The application does not exist.");
   return rows[0];
 }
@@ -72,7 +104,16 @@ function challengeInit(
   loaded: LoadedUser,
   app: ApplicationRow | null,
   purpose: ChallengeInit["purpose"],
-  extra: { state: Record<string, unknown> | null; trustChallenge: string | null; codeHash: string | null; firstFactor?: string[]; passkeys: PasskeyRow[]; enrolment?: boolean; signer: SignerRef; authenticationType?: string },
+  extra: {
+    state: Record<string, unknown> | null;
+    trustChallenge: string | null;
+    codeHash: string | null;
+    firstFactor?: string[];
+    passkeys: PasskeyRow[];
+    enrolment?: boolean;
+    signer: SignerRef;
+    authenticationType?: string;
+  },
 ): ChallengeInit {
   const { settings } = ctx;
   const methods = activeMethods(loaded.methods, settings);
@@ -88,14 +129,19 @@ function challengeInit(
     state: extra.state,
     trustChallenge: extra.trustChallenge,
     codeHash: extra.codeHash,
-    totp: methods.filter((m) => m.method === "authenticator" && m.secretEnc).map((m) => ({ methodId: m.id, secretEnc: m.secretEnc!, owner })),
+    totp: methods
+      .filter((m) => m.method === "authenticator" && m.secretEnc)
+      .map((m) => ({ methodId: m.id, secretEnc: m.secretEnc!, owner })),
     recoveryAvailable: loaded.unusedRecoveryCodes > 0,
     user: toUserJson(loaded.user, loaded.methods),
     token: {
       issuer: settings.issuer,
       ttlSeconds: settings.jwtConfiguration.timeToLiveInSeconds,
       // The application's lifetime wins over the tenant's (FusionAuth's externalIdentifierConfiguration on both).
-      trustTtlSeconds: completeApplicationSettings(app?.settings).externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds ?? settings.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds,
+      trustTtlSeconds:
+        completeApplicationSettings(app?.settings).externalIdentifierConfiguration
+          .twoFactorTrustIdTimeToLiveInSeconds ??
+        settings.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds,
       trustTokenTtlSeconds: settings.externalIdentifierConfiguration.trustTokenTimeToLiveInSeconds,
       // Resolved here (the start may read D1) so the completion signs without one.
       signer: extra.signer,
@@ -113,9 +159,21 @@ function lockedError(v: GuardVerdict): ApiError {
   return ApiError.locked(v.status === "locked" ? v.actions : []);
 }
 
-export type LoginInput = { loginId: string; password: string; applicationId?: string; twoFactorTrustId?: string; noJWT?: boolean; facts?: RequestFacts };
+export type LoginInput = {
+  loginId: string;
+  password: string;
+  applicationId?: string;
+  twoFactorTrustId?: string;
+  noJWT?: boolean;
+  facts?: RequestFacts;
+};
 /** After a first factor: the device trust, `noJWT` and `state` of the request, and where it came from. */
-export type FirstFactorInput = { twoFactorTrustId?: string; noJWT?: boolean; state?: Record<string, unknown> | null; facts?: RequestFacts };
+export type FirstFactorInput = {
+  twoFactorTrustId?: string;
+  noJWT?: boolean;
+  state?: Record<string, unknown> | null;
+  facts?: RequestFacts;
+};
 
 function isRiskPolicy(policy: LoginPolicy): policy is RiskLoginPolicy {
   return policy === "ChallengeOnMediumRisk" || policy === "ChallengeOnHighRisk";
@@ -127,17 +185,40 @@ export function challengesEnrolled(policy: LoginPolicy): boolean {
 }
 
 /** The event context of a request acting on a loaded user. */
-export function eventContext(ctx: TenantContext, loaded: LoadedUser, applicationId: string | null, info: EventInfo = {}): EventContext {
-  return { tenantId: ctx.tenant.id, userId: loaded.user.id, info, user: toUserJson(loaded.user, loaded.methods), ...(applicationId ? { applicationId } : {}) };
+export function eventContext(
+  ctx: TenantContext,
+  loaded: LoadedUser,
+  applicationId: string | null,
+  info: EventInfo = {},
+): EventContext {
+  return {
+    tenantId: ctx.tenant.id,
+    userId: loaded.user.id,
+    info,
+    user: toUserJson(loaded.user, loaded.methods),
+    ...(applicationId ? { applicationId } : {}),
+  };
 }
 
 /** Risk inputs of a login: the device id only as a keyed hash (it never reaches storage in the clear). */
-async function loginContext(s: Services, ev: EventContext, facts: RequestFacts | undefined, policy: LoginPolicy, authenticationType: string): Promise<LoginContext> {
+async function loginContext(
+  s: Services,
+  ev: EventContext,
+  facts: RequestFacts | undefined,
+  policy: LoginPolicy,
+  authenticationType: string,
+): Promise<LoginContext> {
   const sig = facts?.signals;
   const deviceId = sig?.deviceId ? await keyedHash(s.pepper, "device", ev.tenantId, ev.userId, sig.deviceId) : null;
   return {
     ev,
-    signals: { deviceId, country: sig?.country ?? null, asn: sig?.asn ?? null, latitude: sig?.latitude ?? null, longitude: sig?.longitude ?? null },
+    signals: {
+      deviceId,
+      country: sig?.country ?? null,
+      asn: sig?.asn ?? null,
+      latitude: sig?.latitude ?? null,
+      longitude: sig?.longitude ?? null,
+    },
     riskPolicy: isRiskPolicy(policy) ? policy : null,
     authenticationType,
   };
@@ -158,7 +239,10 @@ export type LoginOutcome = { status: 200 | 242; body: Record<string, unknown> };
  * Nothing is minted before MFA.
  */
 export async function passwordLogin(s: Services, ctx: TenantContext, input: LoginInput): Promise<LoginOutcome> {
-  const [loaded, app] = await Promise.all([loadUser(s.db, ctx.tenant.id, { by: "loginId", loginId: input.loginId }), loadApplication(s, ctx.tenant.id, input.applicationId)]);
+  const [loaded, app] = await Promise.all([
+    loadUser(s.db, ctx.tenant.id, { by: "loginId", loginId: input.loginId }),
+    loadApplication(s, ctx.tenant.id, input.applicationId),
+  ]);
   const now = s.now();
   const policy = lockoutPolicy(ctx.settings);
   if (!loaded?.user.passwordHash || !loaded.user.active) {
@@ -168,7 +252,10 @@ export async function passwordLogin(s: Services, ctx: TenantContext, input: Logi
   }
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const { ok } = await verifyPassword(input.password, loaded.user.passwordHash);
-  if (!ok) return refusePassword(await guard.recordFailedAttempt(policy, now, eventContext(ctx, loaded, app?.id ?? null, input.facts?.info)));
+  if (!ok)
+    return refusePassword(
+      await guard.recordFailedAttempt(policy, now, eventContext(ctx, loaded, app?.id ?? null, input.facts?.info)),
+    );
   return finishFirstFactor(s, ctx, loaded, app, input, { amr: ["pwd"], passkey: false }, now);
 }
 
@@ -190,7 +277,12 @@ export type SecondFactorPlan = {
  * both ask it, so they cannot disagree. A passkey that was the first factor cannot be the second; a
  * user-verified passkey was already multi-factor. Without `first`, a password login is assumed.
  */
-export function secondFactorPlan(settings: TenantSettings, loaded: LoadedUser, app: ApplicationRow | null, first: Pick<FirstFactor, "passkey" | "multiFactor"> = { passkey: false }): SecondFactorPlan {
+export function secondFactorPlan(
+  settings: TenantSettings,
+  loaded: LoadedUser,
+  app: ApplicationRow | null,
+  first: Pick<FirstFactor, "passkey" | "multiFactor"> = { passkey: false },
+): SecondFactorPlan {
   const appMfa = completeApplicationSettings(app?.settings).multiFactorConfiguration;
   const policy = appMfa.loginPolicy ?? settings.multiFactorConfiguration.loginPolicy;
   const methods = activeMethods(loaded.methods, settings);
@@ -210,7 +302,15 @@ function refusePassword(v: GuardVerdict): never {
  * After a first factor (password, or a passkey without user verification): 242 with a challenge
  * when the login policy asks for a second factor and no device trust covers it, else 200.
  */
-export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded: LoadedUser, app: ApplicationRow | null, input: FirstFactorInput, first: FirstFactor, now: number): Promise<LoginOutcome> {
+export async function finishFirstFactor(
+  s: Services,
+  ctx: TenantContext,
+  loaded: LoadedUser,
+  app: ApplicationRow | null,
+  input: FirstFactorInput,
+  first: FirstFactor,
+  now: number,
+): Promise<LoginOutcome> {
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const { policy, trustPolicy, methods, keys, eligible, due } = secondFactorPlan(ctx.settings, loaded, app, first);
   const ev = eventContext(ctx, loaded, app?.id ?? null, input.facts?.info);
@@ -221,21 +321,60 @@ export async function finishFirstFactor(s: Services, ctx: TenantContext, loaded:
   const login = await loginContext(s, ev, input.facts, policy, authenticationType);
 
   if (due) {
-    const init = challengeInit(ctx, loaded, app, "login", { state: input.state ?? null, trustChallenge: null, codeHash: null, firstFactor: first.amr, passkeys: keys, enrolment: eligible === 0, signer: await signer, authenticationType });
-    const trust = eligible > 0 && input.twoFactorTrustId ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy } : undefined;
+    const init = challengeInit(ctx, loaded, app, "login", {
+      state: input.state ?? null,
+      trustChallenge: null,
+      codeHash: null,
+      firstFactor: first.amr,
+      passkeys: keys,
+      enrolment: eligible === 0,
+      signer: await signer,
+      authenticationType,
+    });
+    const trust =
+      eligible > 0 && input.twoFactorTrustId
+        ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy }
+        : undefined;
     const v = await guard.startChallenge(init, now, trust, login);
     if (v.status === "locked") throw lockedError(v);
     if (v.status === "challenge") {
-      const body: Record<string, unknown> = { twoFactorId: v.twoFactorId, methods: [...toPublicMethods(methods), ...passkeyMethods(keys)] };
+      const body: Record<string, unknown> = {
+        twoFactorId: v.twoFactorId,
+        methods: [...toPublicMethods(methods), ...passkeyMethods(keys)],
+      };
       if (eligible === 0) body.configurableMethods = configurableMethods(ctx.settings);
       return { status: 242, body };
     }
     // "trusted": a valid device trust stands in for the second factor.
-    return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, { amr: first.amr, authenticationType, signer: await signer }, now, input.noJWT) };
+    return {
+      status: 200,
+      body: await loginBody(
+        s,
+        ctx.tenant.id,
+        loaded,
+        app?.id ?? null,
+        ctx.settings,
+        { amr: first.amr, authenticationType, signer: await signer },
+        now,
+        input.noJWT,
+      ),
+    };
   }
   const v = await guard.checkLock(now, login);
   if (v.status === "locked") throw lockedError(v);
-  return { status: 200, body: await loginBody(s, ctx.tenant.id, loaded, app?.id ?? null, ctx.settings, { amr: first.amr, authenticationType, signer: await signer }, now, input.noJWT) };
+  return {
+    status: 200,
+    body: await loginBody(
+      s,
+      ctx.tenant.id,
+      loaded,
+      app?.id ?? null,
+      ctx.settings,
+      { amr: first.amr, authenticationType, signer: await signer },
+      now,
+      input.noJWT,
+    ),
+  };
 }
 
 async function loginBody(
@@ -263,15 +402,32 @@ async function loginBody(
   return { ...token, user };
 }
 
-export type StartInput = { userId?: string; loginId?: string; applicationId?: string; code?: string; state?: Record<string, unknown>; trustChallenge?: string };
+export type StartInput = {
+  userId?: string;
+  loginId?: string;
+  applicationId?: string;
+  code?: string;
+  state?: Record<string, unknown>;
+  trustChallenge?: string;
+};
 
 /** POST /api/two-factor/start: a challenge for step-up or a custom flow; returns the code (API-key gated). */
-export async function startTwoFactor(s: Services, ctx: TenantContext, input: StartInput): Promise<{ code: string; twoFactorId: string; methods?: unknown[] }> {
-  const lookup: UserLookup | null = input.userId ? { by: "id", id: input.userId } : input.loginId ? { by: "loginId", loginId: input.loginId } : null;
+export async function startTwoFactor(
+  s: Services,
+  ctx: TenantContext,
+  input: StartInput,
+): Promise<{ code: string; twoFactorId: string; methods?: unknown[] }> {
+  const lookup: UserLookup | null = input.userId
+    ? { by: "id", id: input.userId }
+    : input.loginId
+      ? { by: "loginId", loginId: input.loginId }
+      : null;
   if (!lookup) throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId].");
   const [loaded, [app, signer]] = await Promise.all([
     loadUser(s.db, ctx.tenant.id, lookup),
-    loadApplication(s, ctx.tenant.id, input.applicationId).then(async (a) => [a, await accessTokenSigner(s, ctx.tenant.id, a)] as const),
+    loadApplication(s, ctx.tenant.id, input.applicationId).then(
+      async (a) => [a, await accessTokenSigner(s, ctx.tenant.id, a)] as const,
+    ),
   ]);
   if (!loaded) throw ApiError.notFound();
   const code = input.code ?? generateNumericCode(s.random, 6);
@@ -291,7 +447,14 @@ export async function startTwoFactor(s: Services, ctx: TenantContext, input: Sta
 }
 
 /** `code` or, for a passkey (an extension), `webauthn`: the assertion for a ceremony started with this twoFactorId. */
-export type CompleteInput = { twoFactorId: string; code?: string; webauthn?: CredentialJSON; trustComputer?: boolean; noJWT?: boolean; info?: EventInfo };
+export type CompleteInput = {
+  twoFactorId: string;
+  code?: string;
+  webauthn?: CredentialJSON;
+  trustComputer?: boolean;
+  noJWT?: boolean;
+  info?: EventInfo;
+};
 
 /** POST /api/two-factor/login. 404 unknown/expired id, 421 wrong code, 409 locked. */
 export async function completeTwoFactor(
@@ -307,10 +470,26 @@ export async function completeTwoFactor(
   const code = input.code ?? "";
   const info = input.info ?? {};
   let v = input.webauthn
-    ? await verifyChallengePasskey(s, guard, { nonce: parsed.nonce, credential: input.webauthn, now, expectTenantId: headerTenantId, trustComputer, info })
-    : await guard.verifyChallenge({ nonce: parsed.nonce, code, codeHash: await otpHash(s, code), now, expectTenantId: headerTenantId, trustComputer, info });
+    ? await verifyChallengePasskey(s, guard, {
+        nonce: parsed.nonce,
+        credential: input.webauthn,
+        now,
+        expectTenantId: headerTenantId,
+        trustComputer,
+        info,
+      })
+    : await guard.verifyChallenge({
+        nonce: parsed.nonce,
+        code,
+        codeHash: await otpHash(s, code),
+        now,
+        expectTenantId: headerTenantId,
+        trustComputer,
+        info,
+      });
   if (v.status === "check_recovery") {
-    const consumed = v.tenantId !== undefined && v.userId !== undefined && (await consumeRecoveryCode(s, v.tenantId, v.userId, code));
+    const consumed =
+      v.tenantId !== undefined && v.userId !== undefined && (await consumeRecoveryCode(s, v.tenantId, v.userId, code));
     v = await guard.settleRecovery(parsed.nonce, consumed, trustComputer, now, info);
   }
   switch (v.status) {
@@ -326,7 +505,12 @@ export async function completeTwoFactor(
   const { challenge, method, trust } = v;
   // The write only moves `lastUsed` when the user's previous completion used another method.
   if (method.methodId && method.kind !== "webauthn" && method.lastUsedChanged !== false) {
-    s.defer(s.db.update(mfaMethods).set({ lastUsedAt: now }).where(and(eq(mfaMethods.userId, challenge.userId), eq(mfaMethods.id, method.methodId))));
+    s.defer(
+      s.db
+        .update(mfaMethods)
+        .set({ lastUsedAt: now })
+        .where(and(eq(mfaMethods.userId, challenge.userId), eq(mfaMethods.id, method.methodId))),
+    );
   }
   const amr = amrFor(challenge, method);
   const body: Record<string, unknown> = { user: challenge.user };

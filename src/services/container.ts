@@ -89,7 +89,12 @@ export type ServiceOverrides = Partial<Pick<Services, "now" | "random">> & {
 
 const keyringCache = new Map<string, EncryptionKeyring>();
 
-export function buildServices(env: Env, config: Config, defer: (p: Promise<unknown>) => void, overrides: ServiceOverrides = {}): Services {
+export function buildServices(
+  env: Env,
+  config: Config,
+  defer: (p: Promise<unknown>) => void,
+  overrides: ServiceOverrides = {},
+): Services {
   let keyring = keyringCache.get(config.ENCRYPTION_KEYS);
   if (!keyring) {
     keyring = parseKeyring(config.ENCRYPTION_KEYS);
@@ -99,12 +104,19 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
   // Every stub: the test hook (innermost), the bench counter, then fail-closed mapping of outages (outermost).
   const object = <T extends object>(binding: ObjectBinding, stub: T): T => {
     const seen = overrides.stubs ? overrides.stubs(binding, stub) : stub;
-    return failClosed(binding, instrument && binding !== "SEND_LIMITER" && binding !== "DEV_OUTBOX" ? countingStub(seen) : seen);
+    return failClosed(
+      binding,
+      instrument && binding !== "SEND_LIMITER" && binding !== "DEV_OUTBOX" ? countingStub(seen) : seen,
+    );
   };
   const d1 = instrument ? countingD1(env.DB) : env.DB;
   const ns = env.USER_GUARD;
   const now = overrides.now ?? (() => Math.floor(Date.now() / 1000));
-  const outbox = () => object("DEV_OUTBOX", env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox"))) as unknown as Pick<DevOutbox, "add" | "list">;
+  const outbox = () =>
+    object("DEV_OUTBOX", env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox"))) as unknown as Pick<
+      DevOutbox,
+      "add" | "list"
+    >;
   return {
     db: drizzle(d1, { schema }),
     config,
@@ -113,7 +125,8 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
     keyring,
     pepper: utf8(config.HASH_PEPPER),
     jwtKey: config.JWT_SIGNING_KEY,
-    guard: (tenantId, userId) => object("USER_GUARD", ns.get(ns.idFromName(`${tenantId}:${userId}`))) as unknown as GuardApi,
+    guard: (tenantId, userId) =>
+      object("USER_GUARD", ns.get(ns.idFromName(`${tenantId}:${userId}`))) as unknown as GuardApi,
     guardById: (hexId) => {
       let id: DurableObjectId;
       try {
@@ -123,11 +136,23 @@ export function buildServices(env: Env, config: Config, defer: (p: Promise<unkno
       }
       return object("USER_GUARD", ns.get(id)) as unknown as GuardApi;
     },
-    senders: buildSenders(config, { fetch: overrides.fetch ?? ((url, init) => fetch(url, init)), ...(overrides.sleep ? { sleep: overrides.sleep } : {}), now, outbox }),
-    limiter: (bucket) => object("SEND_LIMITER", env.SEND_LIMITER.get(env.SEND_LIMITER.idFromName(bucket))) as unknown as Pick<SendLimiter, "take" | "refund">,
+    senders: buildSenders(config, {
+      fetch: overrides.fetch ?? ((url, init) => fetch(url, init)),
+      ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+      now,
+      outbox,
+    }),
+    limiter: (bucket) =>
+      object("SEND_LIMITER", env.SEND_LIMITER.get(env.SEND_LIMITER.idFromName(bucket))) as unknown as Pick<
+        SendLimiter,
+        "take" | "refund"
+      >,
     outbox,
     passkeyChallenge: (challengeHash) =>
-      object("PASSKEY_CHALLENGE", env.PASSKEY_CHALLENGE.get(env.PASSKEY_CHALLENGE.idFromName(`passkey-challenge:${challengeHash}`))) as unknown as Pick<PasskeyChallenge, "put" | "take">,
+      object(
+        "PASSKEY_CHALLENGE",
+        env.PASSKEY_CHALLENGE.get(env.PASSKEY_CHALLENGE.idFromName(`passkey-challenge:${challengeHash}`)),
+      ) as unknown as Pick<PasskeyChallenge, "put" | "take">,
     defer: instrument ? (p) => defer(startDeferred(p)) : defer,
   };
 }

@@ -30,8 +30,15 @@ export function eventDepsFromEnv(env: Env): FlushDeps {
   const getSenders = (): Senders | null => {
     if (senders !== undefined) return senders;
     const parsed = parseConfig(env as unknown as Record<string, unknown>);
-    const outbox = () => env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox")) as unknown as Pick<DevOutbox, "add" | "list">;
-    senders = parsed.ok ? buildSenders(parsed.config, { fetch: (url, init) => fetch(url, init), now: () => Math.floor(Date.now() / 1000), outbox }) : null;
+    const outbox = () =>
+      env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox")) as unknown as Pick<DevOutbox, "add" | "list">;
+    senders = parsed.ok
+      ? buildSenders(parsed.config, {
+          fetch: (url, init) => fetch(url, init),
+          now: () => Math.floor(Date.now() / 1000),
+          outbox,
+        })
+      : null;
     return senders;
   };
   return {
@@ -40,7 +47,8 @@ export function eventDepsFromEnv(env: Env): FlushDeps {
         const rows = list.slice(i, i + ROWS_PER_INSERT).map((e) => ({
           id: e.id,
           tenantId: e.tenantId,
-          userId: typeof e.user?.id === "string" ? e.user.id : typeof e.actioneeUserId === "string" ? e.actioneeUserId : null,
+          userId:
+            typeof e.user?.id === "string" ? e.user.id : typeof e.actioneeUserId === "string" ? e.actioneeUserId : null,
           type: e.type,
           createInstant: e.createInstant,
           payload: e as unknown as Record<string, unknown>,
@@ -58,10 +66,20 @@ export function eventDepsFromEnv(env: Env): FlushDeps {
 
 type Db = ReturnType<typeof drizzle<typeof schema>>;
 
-async function sendAlert(db: Db, senders: Senders | null, event: EdgeEvent, alert: OutboxAlert, sent: AlertSent): Promise<{ sent: AlertSent; done: boolean }> {
+async function sendAlert(
+  db: Db,
+  senders: Senders | null,
+  event: EdgeEvent,
+  alert: OutboxAlert,
+  sent: AlertSent,
+): Promise<{ sent: AlertSent; done: boolean }> {
   const userId = typeof event.user?.id === "string" ? event.user.id : (event.actioneeUserId as string | undefined);
   try {
-    const [tenant] = await db.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, event.tenantId)).limit(1);
+    const [tenant] = await db
+      .select({ settings: tenants.settings })
+      .from(tenants)
+      .where(eq(tenants.id, event.tenantId))
+      .limit(1);
     if (!tenant || !userId) return { sent, done: true };
     const settings = completeTenantSettings(tenant.settings);
     if (!settings.alertConfiguration.enabled) return { sent, done: true };
@@ -84,26 +102,50 @@ async function sendAlert(db: Db, senders: Senders | null, event: EdgeEvent, aler
     };
     const next: AlertSent = { ...sent };
     if (email && !next.email && senders?.mail) {
-      const out = await senders.mail.send({ to: email, from: senders.mailFrom, ...renderAlertEmail(facts) }, { idempotencyKey: `alert-${event.id}-email` });
+      const out = await senders.mail.send(
+        { to: email, from: senders.mailFrom, ...renderAlertEmail(facts) },
+        { idempotencyKey: `alert-${event.id}-email` },
+      );
       next.email = out.ok;
     }
     if (phone && !next.sms && senders?.sms) {
-      const out = await senders.sms.send({ to: phone, body: renderAlertSms(facts) }, { idempotencyKey: `alert-${event.id}-sms` });
+      const out = await senders.sms.send(
+        { to: phone, body: renderAlertSms(facts) },
+        { idempotencyKey: `alert-${event.id}-sms` },
+      );
       next.sms = out.ok;
     }
     const done = (!email || !senders?.mail || next.email === true) && (!phone || !senders?.sms || next.sms === true);
-    if (!done) console.warn(JSON.stringify({ level: "warn", msg: "alert delivery failed", eventId: event.id, kind: alert.kind }));
+    if (!done)
+      console.warn(
+        JSON.stringify({ level: "warn", msg: "alert delivery failed", eventId: event.id, kind: alert.kind }),
+      );
     return { sent: next, done };
   } catch (err) {
-    console.warn(JSON.stringify({ level: "warn", msg: "alert delivery failed", eventId: event.id, kind: alert.kind, error: String((err as Error)?.message ?? err).slice(0, 200) }));
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        msg: "alert delivery failed",
+        eventId: event.id,
+        kind: alert.kind,
+        error: String((err as Error)?.message ?? err).slice(0, 200),
+      }),
+    );
     return { sent, done: false };
   }
 }
 
 /** The user's notice addresses as stored now: for entries queued without them. Null when the user is gone. */
 async function recipientsNow(db: Db, tenantId: string, userId: string): Promise<AlertRecipients | null> {
-  const [user] = await db.select({ email: users.email }).from(users).where(and(eq(users.tenantId, tenantId), eq(users.id, userId))).limit(1);
+  const [user] = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
+    .limit(1);
   if (!user) return null;
-  const methods = await db.select({ method: mfaMethods.method, email: mfaMethods.email, mobilePhone: mfaMethods.mobilePhone }).from(mfaMethods).where(eq(mfaMethods.userId, userId));
+  const methods = await db
+    .select({ method: mfaMethods.method, email: mfaMethods.email, mobilePhone: mfaMethods.mobilePhone })
+    .from(mfaMethods)
+    .where(eq(mfaMethods.userId, userId));
   return alertRecipients({ email: user.email, twoFactor: { methods } });
 }

@@ -77,7 +77,9 @@ function countingStatement(stmt: D1PreparedStatement): D1PreparedStatement {
           return (v as (...a: unknown[]) => unknown).apply(s, args);
         };
       }
-      if (p === "bind") return (...args: unknown[]) => countingStatement((v as (...a: unknown[]) => D1PreparedStatement).apply(s, args));
+      if (p === "bind")
+        return (...args: unknown[]) =>
+          countingStatement((v as (...a: unknown[]) => D1PreparedStatement).apply(s, args));
       return v.bind(s);
     },
   });

@@ -20,15 +20,17 @@ export const OBJECT_OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 function outage(binding: ObjectBinding, method: string, err: unknown): ApiError {
   const e = err as { name?: unknown; retryable?: unknown; overloaded?: unknown } | null;
-  console.error(JSON.stringify({
-    level: "error",
-    msg: "durable object unavailable",
-    binding,
-    method,
-    error: typeof e?.name === "string" ? e.name : "unknown",
-    retryable: e?.retryable === true,
-    overloaded: e?.overloaded === true,
-  }));
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "durable object unavailable",
+      binding,
+      method,
+      error: typeof e?.name === "string" ? e.name : "unknown",
+      retryable: e?.retryable === true,
+      overloaded: e?.overloaded === true,
+    }),
+  );
   return ApiError.unavailable(OBJECT_OUTAGE_RETRY_AFTER_SECONDS);
 }
 

@@ -32,7 +32,14 @@ export function destinationField(channel: Channel): "email" | "mobilePhone" {
 }
 
 /** The SendLimiter buckets of one send. The IP bucket only for anonymous requests (an API-key caller is the tenant's server). */
-async function bucketsFor(s: Services, settings: TenantSettings, tenantId: string, channel: Channel, destination: string, clientIp: string | null): Promise<Bucket[]> {
+async function bucketsFor(
+  s: Services,
+  settings: TenantSettings,
+  tenantId: string,
+  channel: Channel,
+  destination: string,
+  clientIp: string | null,
+): Promise<Bucket[]> {
   const limits = settings.multiFactorConfiguration.sendLimits;
   // Destination buckets are named by a keyed hash: object names never carry a phone number or an address.
   const dest = await keyedHash(s.pepper, "send-bucket", channel, canonicalDestination(channel, destination));
@@ -47,9 +54,19 @@ export function rateLimited(scope: string, retryAfterSeconds: number): ApiError 
 }
 
 /** Takes one send from each bucket, all or nothing: when one refuses, the others are given back. */
-export async function takeBuckets(s: Services, settings: TenantSettings, tenantId: string, channel: Channel, destination: string, clientIp: string | null, now: number): Promise<Receipt[]> {
+export async function takeBuckets(
+  s: Services,
+  settings: TenantSettings,
+  tenantId: string,
+  channel: Channel,
+  destination: string,
+  clientIp: string | null,
+  now: number,
+): Promise<Receipt[]> {
   const buckets = await bucketsFor(s, settings, tenantId, channel, destination, clientIp);
-  const verdicts: LimiterVerdict[] = await Promise.all(buckets.map((b) => s.limiter(b.name).take(b.limit, SEND_WINDOW_SECONDS, now)));
+  const verdicts: LimiterVerdict[] = await Promise.all(
+    buckets.map((b) => s.limiter(b.name).take(b.limit, SEND_WINDOW_SECONDS, now)),
+  );
   const receipts = buckets.flatMap((b, i) => {
     const v = verdicts[i]!;
     return v.ok ? [{ name: b.name, window: v.window }] : [];
@@ -57,7 +74,9 @@ export async function takeBuckets(s: Services, settings: TenantSettings, tenantI
   const refused = buckets.map((b, i) => ({ b, v: verdicts[i]! })).filter((x) => !x.v.ok);
   if (refused.length === 0) return receipts;
   await refundBuckets(s, receipts, now);
-  const worst = refused.reduce((a, x) => ((x.v.ok ? 0 : x.v.retryAfterSeconds) > (a.v.ok ? 0 : a.v.retryAfterSeconds) ? x : a));
+  const worst = refused.reduce((a, x) =>
+    (x.v.ok ? 0 : x.v.retryAfterSeconds) > (a.v.ok ? 0 : a.v.retryAfterSeconds) ? x : a,
+  );
   console.warn(JSON.stringify({ level: "warn", msg: "code send throttled", scope: worst.b.scope, tenantId, channel }));
   throw rateLimited(worst.b.scope, worst.v.ok ? 1 : worst.v.retryAfterSeconds);
 }
@@ -72,7 +91,12 @@ export function sendCommit(settings: TenantSettings, codeHash: string, now: numb
   return {
     codeHash,
     codeTtlSeconds: settings.externalIdentifierConfiguration.twoFactorOneTimeCodeIdTimeToLiveInSeconds,
-    caps: { perChallenge: l.perChallenge, perUserPerHour: l.perUserPerHour, resendCooldownSeconds: l.resendCooldownSeconds, windowSeconds: SEND_WINDOW_SECONDS },
+    caps: {
+      perChallenge: l.perChallenge,
+      perUserPerHour: l.perUserPerHour,
+      resendCooldownSeconds: l.resendCooldownSeconds,
+      windowSeconds: SEND_WINDOW_SECONDS,
+    },
     now,
   };
 }
@@ -97,8 +121,16 @@ export function sendRefusal(v: Exclude<SendVerdict, { status: "sent" | "target" 
 /** Refuses before any counter moves when no sender is configured for the channel. */
 export function requireSender(s: Services, channel: Channel): void {
   if (channel === "email" ? s.senders.mail : s.senders.sms) return;
-  console.error(JSON.stringify({ level: "error", msg: `${channel === "email" ? "MAIL_PROVIDER" : "SMS_PROVIDER"} is none: cannot send codes`, channel }));
-  throw new ApiError("provider_misconfigured", { generalErrors: [{ code: "[ProviderMisconfigured]", message: "Codes cannot be delivered right now." }] });
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: `${channel === "email" ? "MAIL_PROVIDER" : "SMS_PROVIDER"} is none: cannot send codes`,
+      channel,
+    }),
+  );
+  throw new ApiError("provider_misconfigured", {
+    generalErrors: [{ code: "[ProviderMisconfigured]", message: "Codes cannot be delivered right now." }],
+  });
 }
 
 export type Delivery = {
@@ -123,13 +155,27 @@ export async function deliverCode(s: Services, d: Delivery): Promise<void> {
   if (d.channel === "email") {
     const mail = s.senders.mail!;
     provider = mail.provider;
-    outcome = await mail.send({ to: d.destination, from: s.senders.mailFrom, ...renderEmail(mfa.email.template, values) }, { idempotencyKey });
+    outcome = await mail.send(
+      { to: d.destination, from: s.senders.mailFrom, ...renderEmail(mfa.email.template, values) },
+      { idempotencyKey },
+    );
   } else {
     const sms = s.senders.sms!;
     provider = sms.provider;
-    outcome = await sms.send({ to: d.destination, body: renderSms(mfa.sms.template, values), validitySeconds: d.ttlSeconds }, { idempotencyKey });
+    outcome = await sms.send(
+      { to: d.destination, body: renderSms(mfa.sms.template, values), validitySeconds: d.ttlSeconds },
+      { idempotencyKey },
+    );
   }
-  const log = { msg: "code send", provider, channel: d.channel, purpose: d.purpose, tenantId: d.tenant.id, userId: d.userId, to: maskDestination(d.channel, d.destination) };
+  const log = {
+    msg: "code send",
+    provider,
+    channel: d.channel,
+    purpose: d.purpose,
+    tenantId: d.tenant.id,
+    userId: d.userId,
+    to: maskDestination(d.channel, d.destination),
+  };
   if (outcome.ok) {
     console.info(JSON.stringify({ level: "info", ...log, outcome: "sent" }));
     return;
@@ -140,28 +186,47 @@ export async function deliverCode(s: Services, d: Delivery): Promise<void> {
 function deliveryError(o: Extract<SendOutcome, { ok: false }>, d: Delivery, log: Record<string, unknown>): ApiError {
   const field = destinationField(d.channel);
   const entry = { ...log, outcome: o.kind, status: o.status, providerCode: o.providerCode };
-  const fieldError = (type: string, message: string) => new ApiError("provider_rejected", { fieldErrors: { [field]: [{ code: `[${type}]${field}`, message }] } });
+  const fieldError = (type: string, message: string) =>
+    new ApiError("provider_rejected", { fieldErrors: { [field]: [{ code: `[${type}]${field}`, message }] } });
   // A retry is possible once the provider says so and the resend cooldown has passed (the failed send used it).
-  const retryAfter = String(Math.max(o.retryAfterSec ?? 0, d.settings.multiFactorConfiguration.sendLimits.resendCooldownSeconds, 1));
+  const retryAfter = String(
+    Math.max(o.retryAfterSec ?? 0, d.settings.multiFactorConfiguration.sendLimits.resendCooldownSeconds, 1),
+  );
   switch (o.kind) {
     case "invalid_recipient":
       console.warn(JSON.stringify({ level: "warn", ...entry }));
-      return fieldError("invalid", `The provider cannot deliver to this ${d.channel === "email" ? "address" : "number"}.`);
+      return fieldError(
+        "invalid",
+        `The provider cannot deliver to this ${d.channel === "email" ? "address" : "number"}.`,
+      );
     case "suppressed":
       console.warn(JSON.stringify({ level: "warn", ...entry }));
-      return fieldError("suppressed", "The recipient has opted out of these messages or is on the provider's suppression list.");
+      return fieldError(
+        "suppressed",
+        "The recipient has opted out of these messages or is on the provider's suppression list.",
+      );
     case "region_blocked":
       console.warn(JSON.stringify({ level: "warn", ...entry }));
       return fieldError("notAllowed", "Messages to this country or region are not allowed.");
     case "rate_limited":
     case "transient":
       console.warn(JSON.stringify({ level: "warn", ...entry }));
-      return new ApiError("provider_unavailable", { generalErrors: [{ code: "[ProviderUnavailable]", message: "The code could not be sent right now. Try again later." }] }, { "retry-after": retryAfter });
+      return new ApiError(
+        "provider_unavailable",
+        {
+          generalErrors: [
+            { code: "[ProviderUnavailable]", message: "The code could not be sent right now. Try again later." },
+          ],
+        },
+        { "retry-after": retryAfter },
+      );
     case "auth":
     case "misconfigured":
     case "rejected":
       // The operator's problem: credentials, sender or account settings, or a request the provider no longer accepts.
       console.error(JSON.stringify({ level: "error", ...entry, action: "check the provider configuration" }));
-      return new ApiError("provider_misconfigured", { generalErrors: [{ code: "[ProviderMisconfigured]", message: "Codes cannot be delivered right now." }] });
+      return new ApiError("provider_misconfigured", {
+        generalErrors: [{ code: "[ProviderMisconfigured]", message: "Codes cannot be delivered right now." }],
+      });
   }
 }

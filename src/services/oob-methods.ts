@@ -13,7 +13,12 @@ import { destinationField } from "./oob-delivery.ts";
 import { enableSlot } from "./oob-slots.ts";
 import { guardFailure, requireUser, storeNewMethod, type EnableInput } from "./two-factor.ts";
 
-export async function enableOobMethod(s: Services, ctx: TenantContext, userId: string, input: EnableInput & { method: "email" | "sms" }): Promise<Record<string, unknown>> {
+export async function enableOobMethod(
+  s: Services,
+  ctx: TenantContext,
+  userId: string,
+  input: EnableInput & { method: "email" | "sms" },
+): Promise<Record<string, unknown>> {
   const channel = input.method;
   if (!ctx.settings.multiFactorConfiguration[channel].enabled) {
     throw ApiError.field("method", "invalid", `The method [${channel}] is not enabled for this tenant.`);
@@ -25,8 +30,19 @@ export async function enableOobMethod(s: Services, ctx: TenantContext, userId: s
   const loaded = await requireUser(s, ctx, userId);
   const now = s.now();
   const check = { slot: enableSlot(channel), codeHash: await otpHash(s, input.code), destination, channel };
-  const v = await s.guard(ctx.tenant.id, userId).verifyDirect([], input.code, false, lockoutPolicy(ctx.settings), now, check, eventContext(ctx, loaded, null, input.info));
-  if (v.status === "mismatch") throw ApiError.field(field, "mismatch", `The [${field}] does not match where the code was sent.`);
+  const v = await s
+    .guard(ctx.tenant.id, userId)
+    .verifyDirect(
+      [],
+      input.code,
+      false,
+      lockoutPolicy(ctx.settings),
+      now,
+      check,
+      eventContext(ctx, loaded, null, input.info),
+    );
+  if (v.status === "mismatch")
+    throw ApiError.field(field, "mismatch", `The [${field}] does not match where the code was sent.`);
   if (v.status !== "verified") throw guardFailure(v);
 
   const methodId = generateMethodId(s.random, new Set(loaded.methods.map((m) => m.id)));

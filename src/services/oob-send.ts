@@ -17,7 +17,15 @@ import { tenants } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
 import { otpHash, tenantContext, type TenantContext } from "./challenges.ts";
 import type { Services } from "./container.ts";
-import { deliverCode, destinationField, refundBuckets, requireSender, sendCommit, sendRefusal, takeBuckets } from "./oob-delivery.ts";
+import {
+  deliverCode,
+  destinationField,
+  refundBuckets,
+  requireSender,
+  sendCommit,
+  sendRefusal,
+  takeBuckets,
+} from "./oob-delivery.ts";
 import { disableSlot, enableSlot } from "./oob-slots.ts";
 import { requireUser } from "./two-factor.ts";
 
@@ -30,12 +38,20 @@ function channelEnabled(ctx: TenantContext, channel: Channel): boolean {
 
 /** SMS pumping defence: the tenant's country allowlist, checked before anything is counted. */
 function checkAllowed(ctx: TenantContext, channel: Channel, destination: string): void {
-  if (channel === "sms" && !callingCodeAllowed(destination, ctx.settings.multiFactorConfiguration.sms.allowedCallingCodes)) {
+  if (
+    channel === "sms" &&
+    !callingCodeAllowed(destination, ctx.settings.multiFactorConfiguration.sms.allowedCallingCodes)
+  ) {
     throw ApiError.field("mobilePhone", "notAllowed", "Messages to this country or region are not allowed.");
   }
 }
 
-export type ChallengeSendInput = { twoFactorId: string; methodId?: string; headerTenantId: string | null; clientIp: string | null };
+export type ChallengeSendInput = {
+  twoFactorId: string;
+  methodId?: string;
+  headerTenantId: string | null;
+  clientIp: string | null;
+};
 
 export async function sendChallengeCode(s: Services, input: ChallengeSendInput): Promise<void> {
   const parsed = parseTwoFactorId(input.twoFactorId);
@@ -44,53 +60,90 @@ export async function sendChallengeCode(s: Services, input: ChallengeSendInput):
   const now = s.now();
   const methodId = input.methodId ?? null;
   const peek = await guard.peekChallengeSend(parsed.nonce, methodId, now, input.headerTenantId);
-  if (peek.status !== "target") throw sendRefusal(peek as Exclude<typeof peek, { status: "sent" | "target" }>, methodId !== null);
+  if (peek.status !== "target")
+    throw sendRefusal(peek as Exclude<typeof peek, { status: "sent" | "target" }>, methodId !== null);
   const rows = await s.db.select().from(tenants).where(eq(tenants.id, peek.tenantId)).limit(1);
   if (!rows[0]) throw ApiError.notFound();
   const ctx = tenantContext(rows[0]);
   const { channel, destination } = peek.target;
   // A type the tenant switched off since the challenge started is not sent to.
-  if (!channelEnabled(ctx, channel)) throw ApiError.field("methodId", "invalid", "The method does not exist or cannot receive codes.");
+  if (!channelEnabled(ctx, channel))
+    throw ApiError.field("methodId", "invalid", "The method does not exist or cannot receive codes.");
   checkAllowed(ctx, channel, destination);
   requireSender(s, channel);
 
   const code = generateNumericCode(s.random, OOB_CODE_DIGITS);
   const receipts = await takeBuckets(s, ctx.settings, ctx.tenant.id, channel, destination, input.clientIp, now);
-  const v = await guard.commitChallengeSend(parsed.nonce, methodId, sendCommit(ctx.settings, await otpHash(s, code), now), input.headerTenantId);
+  const v = await guard.commitChallengeSend(
+    parsed.nonce,
+    methodId,
+    sendCommit(ctx.settings, await otpHash(s, code), now),
+    input.headerTenantId,
+  );
   if (v.status !== "sent") {
     await refundBuckets(s, receipts, now);
     throw sendRefusal(v as Exclude<typeof v, { status: "sent" | "target" }>, methodId !== null);
   }
-  await deliverCode(s, { tenant: ctx.tenant, settings: ctx.settings, userId: peek.userId, purpose: "challenge", channel, destination, code, ttlSeconds: v.codeExpiresAt - now });
+  await deliverCode(s, {
+    tenant: ctx.tenant,
+    settings: ctx.settings,
+    userId: peek.userId,
+    purpose: "challenge",
+    channel,
+    destination,
+    code,
+    ttlSeconds: v.codeExpiresAt - now,
+  });
 }
 
-export type MethodSendInput = { userId?: string; method?: "email" | "sms"; email?: string; mobilePhone?: string; methodId?: string; messageType?: "SMS" | "Voice" };
+export type MethodSendInput = {
+  userId?: string;
+  method?: "email" | "sms";
+  email?: string;
+  mobilePhone?: string;
+  methodId?: string;
+  messageType?: "SMS" | "Voice";
+};
 
 /** Where an enable/disable code goes, after every check that needs no counter. */
-async function methodSendTarget(s: Services, ctx: TenantContext, userId: string, input: MethodSendInput): Promise<{ slot: string; channel: Channel; destination: string; purpose: "enable" | "disable" }> {
+async function methodSendTarget(
+  s: Services,
+  ctx: TenantContext,
+  userId: string,
+  input: MethodSendInput,
+): Promise<{ slot: string; channel: Channel; destination: string; purpose: "enable" | "disable" }> {
   const loaded = await requireUser(s, ctx, userId);
   if (input.methodId) {
     const m = loaded.methods.find((x) => x.id === input.methodId);
     const destination = m?.method === "email" ? m.email : m?.method === "sms" ? m.mobilePhone : null;
-    if (!m || !destination) throw ApiError.field("methodId", "invalid", "The method does not exist or cannot receive codes.");
+    if (!m || !destination)
+      throw ApiError.field("methodId", "invalid", "The method does not exist or cannot receive codes.");
     return { slot: disableSlot(m.id), channel: m.method as Channel, destination, purpose: "disable" };
   }
   if (!input.method) throw ApiError.field("method", "blank", "You must specify [method] or [methodId].");
   const channel = input.method;
-  if (!channelEnabled(ctx, channel)) throw ApiError.field("method", "invalid", `The method [${channel}] is not enabled for this tenant.`);
+  if (!channelEnabled(ctx, channel))
+    throw ApiError.field("method", "invalid", `The method [${channel}] is not enabled for this tenant.`);
   const field = destinationField(channel);
   const raw = channel === "email" ? input.email : input.mobilePhone;
   if (!raw) throw ApiError.field(field, "blank", `You must specify [${field}].`);
   const destination = canonicalDestination(channel, raw);
-  if (loaded.methods.some((m) => m.method === channel && (channel === "email" ? m.email : m.mobilePhone) === destination)) {
-    throw ApiError.field(field, "duplicate", `The user already has this ${channel === "email" ? "email address" : "number"} as a method.`);
+  if (
+    loaded.methods.some((m) => m.method === channel && (channel === "email" ? m.email : m.mobilePhone) === destination)
+  ) {
+    throw ApiError.field(
+      field,
+      "duplicate",
+      `The user already has this ${channel === "email" ? "email address" : "number"} as a method.`,
+    );
   }
   return { slot: enableSlot(channel), channel, destination, purpose: "enable" };
 }
 
 export async function sendMethodCode(s: Services, ctx: TenantContext, input: MethodSendInput): Promise<void> {
   if (!input.userId) throw ApiError.field("userId", "blank", "You must specify [userId].");
-  if (input.messageType === "Voice") throw ApiError.field("messageType", "invalid", "Voice messages are not supported; use SMS.");
+  if (input.messageType === "Voice")
+    throw ApiError.field("messageType", "invalid", "Voice messages are not supported; use SMS.");
   const t = await methodSendTarget(s, ctx, input.userId, input);
   checkAllowed(ctx, t.channel, t.destination);
   requireSender(s, t.channel);
@@ -98,10 +151,21 @@ export async function sendMethodCode(s: Services, ctx: TenantContext, input: Met
   const now = s.now();
   const code = generateNumericCode(s.random, OOB_CODE_DIGITS);
   const receipts = await takeBuckets(s, ctx.settings, ctx.tenant.id, t.channel, t.destination, null, now);
-  const v = await s.guard(ctx.tenant.id, input.userId).commitSlotSend(t.slot, t.channel, t.destination, sendCommit(ctx.settings, await otpHash(s, code), now));
+  const v = await s
+    .guard(ctx.tenant.id, input.userId)
+    .commitSlotSend(t.slot, t.channel, t.destination, sendCommit(ctx.settings, await otpHash(s, code), now));
   if (v.status !== "sent") {
     await refundBuckets(s, receipts, now);
     throw sendRefusal(v as Exclude<typeof v, { status: "sent" | "target" }>, true);
   }
-  await deliverCode(s, { tenant: ctx.tenant, settings: ctx.settings, userId: input.userId, purpose: t.purpose, channel: t.channel, destination: t.destination, code, ttlSeconds: v.codeExpiresAt - now });
+  await deliverCode(s, {
+    tenant: ctx.tenant,
+    settings: ctx.settings,
+    userId: input.userId,
+    purpose: t.purpose,
+    channel: t.channel,
+    destination: t.destination,
+    code,
+    ttlSeconds: v.codeExpiresAt - now,
+  });
 }

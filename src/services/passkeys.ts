@@ -74,7 +74,16 @@ export function challengeWebAuthn(settings: TenantSettings): ChallengeWebAuthn |
 }
 
 export function toCandidate(r: PasskeyRow): PasskeyCandidate {
-  return { id: r.id, credentialId: r.credentialId, publicKey: r.publicKey, signCount: r.signCount, transports: r.transports, backupEligible: r.backupEligible, userId: r.userId, name: r.name };
+  return {
+    id: r.id,
+    credentialId: r.credentialId,
+    publicKey: r.publicKey,
+    signCount: r.signCount,
+    transports: r.transports,
+    backupEligible: r.backupEligible,
+    userId: r.userId,
+    name: r.name,
+  };
 }
 
 /** A challenge's `methods` entry for a passkey (an extension of FusionAuth's method list). */
@@ -93,28 +102,53 @@ export async function findByCredentialId(s: Services, credentialId: string): Pro
  * still holds against the stored row (compare-and-set). False when a concurrent assertion got
  * there first, the counter went backwards, or the passkey was deleted meanwhile.
  */
-export async function recordAssertion(s: Services, credentialId: string, result: AssertionResult, now: number): Promise<boolean> {
+export async function recordAssertion(
+  s: Services,
+  credentialId: string,
+  result: AssertionResult,
+  now: number,
+): Promise<boolean> {
   const next = result.newSignCount;
   // The same rule as counterAcceptable (src/domain/webauthn-policy.ts), evaluated by D1 against the stored value.
   const res = await s.db
     .update(passkeys)
     .set({ signCount: next, backedUp: result.backedUp, lastUsedAt: now })
-    .where(and(eq(passkeys.credentialId, credentialId), next === 0 ? eq(passkeys.signCount, 0) : sql`${passkeys.signCount} < ${next}`));
+    .where(
+      and(
+        eq(passkeys.credentialId, credentialId),
+        next === 0 ? eq(passkeys.signCount, 0) : sql`${passkeys.signCount} < ${next}`,
+      ),
+    );
   return (res as unknown as { meta: { changes: number } }).meta.changes === 1;
 }
 
 export async function getCredential(s: Services, tenantId: string, id: string): Promise<PasskeyRow | null> {
-  const rows = await s.db.select().from(passkeys).where(and(eq(passkeys.tenantId, tenantId), eq(passkeys.id, id))).limit(1);
+  const rows = await s.db
+    .select()
+    .from(passkeys)
+    .where(and(eq(passkeys.tenantId, tenantId), eq(passkeys.id, id)))
+    .limit(1);
   return rows[0] ?? null;
 }
 
 export async function listCredentials(s: Services, tenantId: string, userId: string): Promise<PasskeyRow[]> {
-  return s.db.select().from(passkeys).where(and(eq(passkeys.tenantId, tenantId), eq(passkeys.userId, userId))).orderBy(passkeys.createdAt);
+  return s.db
+    .select()
+    .from(passkeys)
+    .where(and(eq(passkeys.tenantId, tenantId), eq(passkeys.userId, userId)))
+    .orderBy(passkeys.createdAt);
 }
 
 /** Deletes one passkey (by id) or all of a user's; returns how many went. */
-export async function deleteCredentials(s: Services, tenantId: string, by: { id: string } | { userId: string }): Promise<number> {
-  const where = "id" in by ? and(eq(passkeys.tenantId, tenantId), eq(passkeys.id, by.id)) : and(eq(passkeys.tenantId, tenantId), eq(passkeys.userId, by.userId));
+export async function deleteCredentials(
+  s: Services,
+  tenantId: string,
+  by: { id: string } | { userId: string },
+): Promise<number> {
+  const where =
+    "id" in by
+      ? and(eq(passkeys.tenantId, tenantId), eq(passkeys.id, by.id))
+      : and(eq(passkeys.tenantId, tenantId), eq(passkeys.userId, by.userId));
   const res = await s.db.delete(passkeys).where(where);
   return (res as unknown as { meta: { changes: number } }).meta.changes;
 }

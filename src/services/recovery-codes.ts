@@ -18,20 +18,41 @@ export async function newRecoveryCodeSet(s: Services, tenantId: string, userId: 
   const codes = generateRecoveryCodes(s.random);
   const now = s.now();
   const rows = await Promise.all(
-    codes.map(async (code) => ({ userId, tenantId, codeHash: await hashRecoveryCode(s, tenantId, userId, code), usedAt: null, createdAt: now })),
+    codes.map(async (code) => ({
+      userId,
+      tenantId,
+      codeHash: await hashRecoveryCode(s, tenantId, userId, code),
+      usedAt: null,
+      createdAt: now,
+    })),
   );
-  const statements = [s.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)), s.db.insert(recoveryCodes).values(rows)] as const;
+  const statements = [
+    s.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+    s.db.insert(recoveryCodes).values(rows),
+  ] as const;
   return { codes, statements };
 }
 
 /** Consumes one unused recovery code atomically; false for anything else (unknown, used, malformed). */
-export async function consumeRecoveryCode(s: Services, tenantId: string, userId: string, input: string): Promise<boolean> {
+export async function consumeRecoveryCode(
+  s: Services,
+  tenantId: string,
+  userId: string,
+  input: string,
+): Promise<boolean> {
   const canonical = normalizeRecoveryCode(input);
   if (!canonical) return false;
   const hash = await hashRecoveryCode(s, tenantId, userId, canonical);
   const res = await s.db
     .update(recoveryCodes)
     .set({ usedAt: s.now() })
-    .where(and(eq(recoveryCodes.userId, userId), eq(recoveryCodes.tenantId, tenantId), eq(recoveryCodes.codeHash, hash), isNull(recoveryCodes.usedAt)));
+    .where(
+      and(
+        eq(recoveryCodes.userId, userId),
+        eq(recoveryCodes.tenantId, tenantId),
+        eq(recoveryCodes.codeHash, hash),
+        isNull(recoveryCodes.usedAt),
+      ),
+    );
   return (res as unknown as { meta: { changes: number } }).meta.changes === 1;
 }

@@ -36,7 +36,12 @@ export async function methodAdded(s: Services, who: Actor, method: EventMethod):
   const m = { id: method.id, method: method.method, ...(method.name ? { name: method.name } : {}) };
   await s.guard(actor.tenantId, actor.userId).recordEvents(
     context(actor),
-    [{ draft: { type: "user.two-factor.method.add", method: m }, alert: { kind: "method_added", factor: method.method, methodName: method.name ?? null } }],
+    [
+      {
+        draft: { type: "user.two-factor.method.add", method: m },
+        alert: { kind: "method_added", factor: method.method, methodName: method.name ?? null },
+      },
+    ],
     s.now(),
     { revokeTrusts: true },
   );
@@ -47,8 +52,19 @@ export async function methodsRemoved(s: Services, who: Actor, methods: EventMeth
   if (!methods.length) return;
   const actor = await withUser(s, who);
   const events = methods.map((method, i) => ({
-    draft: { type: "user.two-factor.method.remove" as const, method: { id: method.id, method: method.method, ...(method.name ? { name: method.name } : {}) } },
-    ...(i === 0 ? { alert: { kind: "method_removed" as const, factor: methods.length === 1 ? method.method : "all methods", methodName: methods.length === 1 ? (method.name ?? null) : null } } : {}),
+    draft: {
+      type: "user.two-factor.method.remove" as const,
+      method: { id: method.id, method: method.method, ...(method.name ? { name: method.name } : {}) },
+    },
+    ...(i === 0
+      ? {
+          alert: {
+            kind: "method_removed" as const,
+            factor: methods.length === 1 ? method.method : "all methods",
+            methodName: methods.length === 1 ? (method.name ?? null) : null,
+          },
+        }
+      : {}),
   }));
   await s.guard(actor.tenantId, actor.userId).recordEvents(context(actor), events, s.now(), { revokeTrusts: true });
 }
@@ -56,12 +72,21 @@ export async function methodsRemoved(s: Services, who: Actor, methods: EventMeth
 export async function recoveryCodesRegenerated(s: Services, actor: Actor): Promise<void> {
   await s.guard(actor.tenantId, actor.userId).recordEvents(
     context(actor),
-    [{ draft: { type: "user.two-factor.recovery-codes.regenerated" }, alert: { kind: "recovery_codes_regenerated" } }],
+    [
+      {
+        draft: { type: "user.two-factor.recovery-codes.regenerated" },
+        alert: { kind: "recovery_codes_regenerated" },
+      },
+    ],
     s.now(),
   );
 }
 
-const CHANGE_LABELS: Partial<Record<StepUpAction, string>> = { "user:change-email": "email address", "user:change-phone": "phone number", "user:change-password": "password" };
+const CHANGE_LABELS: Partial<Record<StepUpAction, string>> = {
+  "user:change-email": "email address",
+  "user:change-phone": "phone number",
+  "user:change-password": "password",
+};
 
 /**
  * A user update: FusionAuth's `user.update` (`original`, `user`), plus `user.email.update`
@@ -69,15 +94,25 @@ const CHANGE_LABELS: Partial<Record<StepUpAction, string>> = { "user:change-emai
  * password is announced to the addresses from BEFORE the change (so whoever changed the email cannot
  * silence it), and a new email address is told it was added.
  */
-export async function userUpdated(s: Services, actor: Actor & { user: Record<string, unknown> }, original: Record<string, unknown>, changes: StepUpAction[]): Promise<void> {
+export async function userUpdated(
+  s: Services,
+  actor: Actor & { user: Record<string, unknown> },
+  original: Record<string, unknown>,
+  changes: StepUpAction[],
+): Promise<void> {
   const labels = changes.map((c) => CHANGE_LABELS[c]).filter((l): l is string => !!l);
-  const told: OutboxAlert | undefined = labels.length ? { kind: "account_changed", changes: labels, to: alertRecipients(original) } : undefined;
+  const told: OutboxAlert | undefined = labels.length
+    ? { kind: "account_changed", changes: labels, to: alertRecipients(original) }
+    : undefined;
   const events: Parameters<GuardApi["recordEvents"]>[1] = [
     { draft: { type: "user.update", original }, ...(told ? { alert: told } : {}) },
   ];
   if (changes.includes("user:change-email")) {
     const added = typeof actor.user.email === "string" ? actor.user.email : null;
-    events.push({ draft: { type: "user.email.update", previousEmail: original.email ?? null }, ...(added ? { alert: { kind: "email_address_added", to: { email: added, phone: null } } } : {}) });
+    events.push({
+      draft: { type: "user.email.update", previousEmail: original.email ?? null },
+      ...(added ? { alert: { kind: "email_address_added", to: { email: added, phone: null } } } : {}),
+    });
   }
   if (changes.includes("user:change-password")) events.push({ draft: { type: "user.password.update" } });
   await s.guard(actor.tenantId, actor.userId).recordEvents(context(actor), events, s.now());

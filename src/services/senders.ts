@@ -17,7 +17,12 @@ import { effectiveMailProvider, effectiveSmsProvider, type Config } from "../con
 
 export type Senders = { mail: MailSender | null; sms: SmsSender | null; mailFrom: string };
 
-export type SenderDeps = { fetch: FetchFn; sleep?: (ms: number) => Promise<void>; now: () => number; outbox: () => OutboxStore };
+export type SenderDeps = {
+  fetch: FetchFn;
+  sleep?: (ms: number) => Promise<void>;
+  now: () => number;
+  outbox: () => OutboxStore;
+};
 
 const OUTBOX_FROM = "edge-mfa <no-reply@edge-mfa.localhost>";
 
@@ -51,7 +56,10 @@ function smsSender(c: Config, t: TransportOptions, deps: SenderDeps): SmsSender 
       return createOutboxSmsSender({ store: deps.outbox(), from: c.TWILIO_FROM ?? "edge-mfa", now: deps.now });
     case "twilio": {
       // An API key pair wins over the auth token when both are set (Twilio's recommendation for production).
-      const keyPair = c.TWILIO_API_KEY_SID && c.TWILIO_API_KEY_SECRET ? { username: c.TWILIO_API_KEY_SID, password: c.TWILIO_API_KEY_SECRET } : null;
+      const keyPair =
+        c.TWILIO_API_KEY_SID && c.TWILIO_API_KEY_SECRET
+          ? { username: c.TWILIO_API_KEY_SID, password: c.TWILIO_API_KEY_SECRET }
+          : null;
       return createTwilioSender({
         ...t,
         ...(c.TWILIO_API_BASE_URL ? { baseUrl: c.TWILIO_API_BASE_URL } : {}),

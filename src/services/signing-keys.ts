@@ -12,7 +12,15 @@
  *   a D1 read: the sealed key travels with the challenge (`SignerRef`) and is opened only on a miss.
  */
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import { calculateJwkThumbprint, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from "jose";
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  exportPKCS8,
+  exportSPKI,
+  generateKeyPair,
+  importPKCS8,
+  SignJWT,
+} from "jose";
 import { decryptSecret, drawRandomBytes, encryptSecret } from "../domain/crypto.ts";
 import { base64UrlEncode, utf8 } from "../domain/encoding.ts";
 import { completeApplicationSettings } from "../settings.ts";
@@ -37,22 +45,49 @@ function keyAad(id: string, tenantId: string): string {
 }
 
 /** Generates key material and seals its private half; returns a row ready to insert. */
-export async function newSigningKey(s: Services, input: { id: string; tenantId: string; name: string; algorithm: KeyAlgorithm; length?: number }): Promise<SigningKeyRow> {
+export async function newSigningKey(
+  s: Services,
+  input: { id: string; tenantId: string; name: string; algorithm: KeyAlgorithm; length?: number },
+): Promise<SigningKeyRow> {
   const { id, tenantId, name, algorithm } = input;
   const t = s.now();
   const base = { id, tenantId, name, algorithm, createdAt: t, updatedAt: t };
   if (algorithm === "HS256") {
     const secret = drawRandomBytes(s.random, HMAC_SECRET_BYTES);
     const privateEnc = await encryptSecret(s.keyring, secret, keyAad(id, tenantId), s.random);
-    return { ...base, type: "HMAC", length: HMAC_SECRET_BYTES * 8, kid: base64UrlEncode(drawRandomBytes(s.random, 12)), publicKey: null, publicJwk: null, privateEnc };
+    return {
+      ...base,
+      type: "HMAC",
+      length: HMAC_SECRET_BYTES * 8,
+      kid: base64UrlEncode(drawRandomBytes(s.random, 12)),
+      publicKey: null,
+      publicJwk: null,
+      privateEnc,
+    };
   }
   const length = algorithm === "RS256" ? (input.length ?? 2048) : 256;
-  const pair = await generateKeyPair(algorithm, { extractable: true, ...(algorithm === "RS256" ? { modulusLength: length } : {}) });
+  const pair = await generateKeyPair(algorithm, {
+    extractable: true,
+    ...(algorithm === "RS256" ? { modulusLength: length } : {}),
+  });
   const jwk = await exportJWK(pair.publicKey);
   const kid = await calculateJwkThumbprint(jwk, "sha256");
   const publicJwk: Record<string, string> = { ...(jwk as Record<string, string>), kid, alg: algorithm, use: "sig" };
-  const privateEnc = await encryptSecret(s.keyring, utf8(await exportPKCS8(pair.privateKey)), keyAad(id, tenantId), s.random);
-  return { ...base, type: algorithm === "RS256" ? "RSA" : "EC", length, kid, publicKey: await exportSPKI(pair.publicKey), publicJwk, privateEnc };
+  const privateEnc = await encryptSecret(
+    s.keyring,
+    utf8(await exportPKCS8(pair.privateKey)),
+    keyAad(id, tenantId),
+    s.random,
+  );
+  return {
+    ...base,
+    type: algorithm === "RS256" ? "RSA" : "EC",
+    length,
+    kid,
+    publicKey: await exportSPKI(pair.publicKey),
+    publicJwk,
+    privateEnc,
+  };
 }
 
 export function signerRef(row: SigningKeyRow): SignerRef {
@@ -60,7 +95,9 @@ export function signerRef(row: SigningKeyRow): SignerRef {
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return /UNIQUE constraint failed/i.test(String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? ""));
+  return /UNIQUE constraint failed/i.test(
+    String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? ""),
+  );
 }
 
 /** The tenant's newest asymmetric key (ties within a second broken by insertion order). */
@@ -82,7 +119,13 @@ async function newestAsymmetric(s: Services, tenantId: string): Promise<SigningK
 export async function tenantSigner(s: Services, tenantId: string): Promise<SignerRef> {
   const found = await newestAsymmetric(s, tenantId);
   if (found) return signerRef(found);
-  const row = await newSigningKey(s, { id: crypto.randomUUID(), tenantId, name: DEFAULT_KEY_NAME, algorithm: "RS256", length: 2048 });
+  const row = await newSigningKey(s, {
+    id: crypto.randomUUID(),
+    tenantId,
+    name: DEFAULT_KEY_NAME,
+    algorithm: "RS256",
+    length: 2048,
+  });
   try {
     await s.db.insert(signingKeys).values(row);
     return signerRef(row);
@@ -101,7 +144,11 @@ export async function tenantSigner(s: Services, tenantId: string): Promise<Signe
 export async function accessTokenSigner(s: Services, tenantId: string, app: ApplicationRow | null): Promise<SignerRef> {
   const jwt = completeApplicationSettings(app?.settings).jwtConfiguration;
   if (jwt.enabled && jwt.accessTokenKeyId) {
-    const [row] = await s.db.select().from(signingKeys).where(and(eq(signingKeys.id, jwt.accessTokenKeyId), eq(signingKeys.tenantId, tenantId))).limit(1);
+    const [row] = await s.db
+      .select()
+      .from(signingKeys)
+      .where(and(eq(signingKeys.id, jwt.accessTokenKeyId), eq(signingKeys.tenantId, tenantId)))
+      .limit(1);
     if (row) return signerRef(row);
   }
   return tenantSigner(s, tenantId);
@@ -109,7 +156,11 @@ export async function accessTokenSigner(s: Services, tenantId: string, app: Appl
 
 /** Whether `keyId` names one of the tenant's keys (an application may only sign with its own tenant's). */
 export async function isTenantKey(s: Services, tenantId: string, keyId: string): Promise<boolean> {
-  const rows = await s.db.select({ id: signingKeys.id }).from(signingKeys).where(and(eq(signingKeys.id, keyId.toLowerCase()), eq(signingKeys.tenantId, tenantId))).limit(1);
+  const rows = await s.db
+    .select({ id: signingKeys.id })
+    .from(signingKeys)
+    .where(and(eq(signingKeys.id, keyId.toLowerCase()), eq(signingKeys.tenantId, tenantId)))
+    .limit(1);
   return rows.length === 1;
 }
 

@@ -34,12 +34,25 @@ export function stepUpRequired(settings: TenantSettings): boolean {
 function refuse(trustChallenge: string, reason: string): ApiError {
   console.warn(JSON.stringify({ level: "warn", msg: "step-up refused", reason, trustChallenge }));
   return new ApiError("validation", {
-    generalErrors: [{ code: "[TrustTokenRequired]", message: "This change needs a fresh step-up: a trustToken whose trustChallenge names it, at most 5 minutes old, used once.", data: { trustChallenge } }],
+    generalErrors: [
+      {
+        code: "[TrustTokenRequired]",
+        message:
+          "This change needs a fresh step-up: a trustToken whose trustChallenge names it, at most 5 minutes old, used once.",
+        data: { trustChallenge },
+      },
+    ],
   });
 }
 
 /** Throws 400 `[TrustTokenRequired]` unless `token` is a valid, unused proof for `actions` on `loaded`; consumes it. */
-export async function requireStepUp(s: Services, scope: StepUpScope, loaded: LoadedUser, actions: StepUpAction[], token: string | null | undefined): Promise<void> {
+export async function requireStepUp(
+  s: Services,
+  scope: StepUpScope,
+  loaded: LoadedUser,
+  actions: StepUpAction[],
+  token: string | null | undefined,
+): Promise<void> {
   if (!stepUpRequired(scope.settings) || actions.length === 0) return;
   if (loaded.methods.length === 0 && loaded.passkeys.length === 0) return;
   const trustChallenge = stepUpChallenge(actions);
@@ -48,17 +61,29 @@ export async function requireStepUp(s: Services, scope: StepUpScope, loaded: Loa
   if (!claims) throw refuse(trustChallenge, "invalid");
   const now = s.now();
   const userId = loaded.user.id;
-  const verdict = judgeStepUpProof(claims, { tenantId: scope.tenant.id, userId, challengeHash: await trustChallengeHash(s, trustChallenge) }, now);
+  const verdict = judgeStepUpProof(
+    claims,
+    { tenantId: scope.tenant.id, userId, challengeHash: await trustChallengeHash(s, trustChallenge) },
+    now,
+  );
   if (!verdict.ok) throw refuse(trustChallenge, verdict.reason);
   const proofKey = hexEncode(await sha256(utf8(verdict.jti)));
-  const consumed = await s.guard(scope.tenant.id, userId).consumeStepUpProof(proofKey, verdict.issuedAt, verdict.retainUntil, now);
+  const consumed = await s
+    .guard(scope.tenant.id, userId)
+    .consumeStepUpProof(proofKey, verdict.issuedAt, verdict.retainUntil, now);
   // A locked account refuses every proof, as it refuses every code (409, FusionAuth's login-prevented answer).
   if (consumed.status === "locked") throw ApiError.locked(consumed.actions);
   if (consumed.status !== "ok") throw refuse(trustChallenge, "replayed_or_revoked");
 }
 
 /** For routes that have only the user id: loads the user when (and only when) the tenant asks for step-up. 404 for an unknown user. */
-export async function requireStepUpFor(s: Services, scope: StepUpScope, userId: string, action: StepUpAction, token: string | null | undefined): Promise<void> {
+export async function requireStepUpFor(
+  s: Services,
+  scope: StepUpScope,
+  userId: string,
+  action: StepUpAction,
+  token: string | null | undefined,
+): Promise<void> {
   if (!stepUpRequired(scope.settings)) return;
   const loaded = await loadUser(s.db, scope.tenant.id, { by: "id", id: userId });
   if (!loaded) throw ApiError.notFound();

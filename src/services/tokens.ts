@@ -31,7 +31,10 @@ export type TokenInput = {
   signer: SignerRef;
 };
 
-export async function mintAccessToken(s: Services, t: TokenInput): Promise<{ token: string; tokenExpirationInstant: number }> {
+export async function mintAccessToken(
+  s: Services,
+  t: TokenInput,
+): Promise<{ token: string; tokenExpirationInstant: number }> {
   const now = s.now();
   const exp = now + t.ttlSeconds;
   const payload: Record<string, unknown> = {
@@ -56,7 +59,16 @@ export async function mintAccessToken(s: Services, t: TokenInput): Promise<{ tok
  * completed a second factor; bound to the trustChallenge given to /api/two-factor/start (stored as a
  * keyed hash in the `tch` claim). Signed, so verifying it needs no storage.
  */
-export async function mintTrustToken(s: Services, input: { tenantId: string; userId: string; applicationId: string | null; ttlSeconds: number; trustChallenge: string | null }): Promise<string> {
+export async function mintTrustToken(
+  s: Services,
+  input: {
+    tenantId: string;
+    userId: string;
+    applicationId: string | null;
+    ttlSeconds: number;
+    trustChallenge: string | null;
+  },
+): Promise<string> {
   const now = s.now();
   const payload: Record<string, unknown> = {
     typ: "trust",

@@ -8,15 +8,32 @@ import { loadApplication, secondFactorPlan, type TenantContext } from "./challen
 import type { Services } from "./container.ts";
 import { loadUser } from "./users.ts";
 
-export async function trustStatus(s: Services, ctx: TenantContext, input: { userId: string; applicationId?: string; twoFactorTrustId?: string }) {
-  const [loaded, app] = await Promise.all([loadUser(s.db, ctx.tenant.id, { by: "id", id: input.userId }), loadApplication(s, ctx.tenant.id, input.applicationId)]);
+export async function trustStatus(
+  s: Services,
+  ctx: TenantContext,
+  input: { userId: string; applicationId?: string; twoFactorTrustId?: string },
+) {
+  const [loaded, app] = await Promise.all([
+    loadUser(s.db, ctx.tenant.id, { by: "id", id: input.userId }),
+    loadApplication(s, ctx.tenant.id, input.applicationId),
+  ]);
   if (!loaded) throw ApiError.notFound();
   // The same rule as a password login (risk policies answer like Enabled: a status check has no login request to judge).
   const plan = secondFactorPlan(ctx.settings, loaded, app);
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
-  const res = await guard.trustStatus({ trustId: input.twoFactorTrustId ?? null, applicationId: app?.id ?? null, trustPolicy: plan.trustPolicy }, s.now());
+  const res = await guard.trustStatus(
+    { trustId: input.twoFactorTrustId ?? null, applicationId: app?.id ?? null, trustPolicy: plan.trustPolicy },
+    s.now(),
+  );
   const trusts = res.trust
-    ? [{ applicationId: res.trust.applicationId, startInstant: res.trust.startInstant * 1000, expiration: res.trust.expiration * 1000, expired: false }]
+    ? [
+        {
+          applicationId: res.trust.applicationId,
+          startInstant: res.trust.startInstant * 1000,
+          expiration: res.trust.expiration * 1000,
+          expired: false,
+        },
+      ]
     : [];
   const body: Record<string, unknown> = { trusts };
   if (res.trust && input.twoFactorTrustId) body.twoFactorTrustId = input.twoFactorTrustId;

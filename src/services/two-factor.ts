@@ -42,15 +42,24 @@ export function decodeOfferedSecret(secret?: string, secretBase32Encoded?: strin
     if (secret) fromB64 = base64Decode(secret);
     if (secretBase32Encoded) fromB32 = base32Decode(secretBase32Encoded);
   } catch {
-    throw ApiError.field(secret ? "secret" : "secretBase32Encoded", "invalid", "The secret is not valid Base64 / Base32.");
+    throw ApiError.field(
+      secret ? "secret" : "secretBase32Encoded",
+      "invalid",
+      "The secret is not valid Base64 / Base32.",
+    );
   }
   const key = fromB64 ?? fromB32;
   if (!key) throw ApiError.field("secret", "blank", "You must specify [secret] or [secretBase32Encoded].");
   if (fromB64 && fromB32 && base64Encode(fromB64) !== base64Encode(fromB32)) {
-    throw ApiError.field("secretBase32Encoded", "invalid", "[secret] and [secretBase32Encoded] describe different keys.");
+    throw ApiError.field(
+      "secretBase32Encoded",
+      "invalid",
+      "[secret] and [secretBase32Encoded] describe different keys.",
+    );
   }
   // FusionAuth's own secrets are 15 bytes; accept 10–64 so existing enrolments still work, issue 20.
-  if (key.length < 10 || key.length > 64) throw ApiError.field("secret", "invalid", "The secret must be 10 to 64 bytes.");
+  if (key.length < 10 || key.length > 64)
+    throw ApiError.field("secret", "invalid", "The secret must be 10 to 64 bytes.");
   return key;
 }
 
@@ -80,7 +89,12 @@ export type EnableInput = {
 };
 
 /** POST /api/user/two-factor/{userId}. First method → 10 recovery codes; with twoFactorId → a code completing that challenge. */
-export async function enableMethod(s: Services, ctx: TenantContext, userId: string, input: EnableInput): Promise<Record<string, unknown>> {
+export async function enableMethod(
+  s: Services,
+  ctx: TenantContext,
+  userId: string,
+  input: EnableInput,
+): Promise<Record<string, unknown>> {
   const mfa = ctx.settings.multiFactorConfiguration;
   if (input.method !== "authenticator" || !mfa.authenticator.enabled) {
     throw ApiError.field("method", "invalid", `The method [${input.method}] is not enabled for this tenant.`);
@@ -90,12 +104,31 @@ export async function enableMethod(s: Services, ctx: TenantContext, userId: stri
   const methodId = generateMethodId(s.random, new Set(loaded.methods.map((m) => m.id)));
   const guard = s.guard(ctx.tenant.id, userId);
   const now = s.now();
-  const v = await guard.verifyDirect([{ methodId, secret: base64UrlEncode(key) }], input.code, false, lockoutPolicy(ctx.settings), now, undefined, eventContext(ctx, loaded, null, input.info));
+  const v = await guard.verifyDirect(
+    [{ methodId, secret: base64UrlEncode(key) }],
+    input.code,
+    false,
+    lockoutPolicy(ctx.settings),
+    now,
+    undefined,
+    eventContext(ctx, loaded, null, input.info),
+  );
   if (v.status !== "verified") throw guardFailure(v);
 
   const owner = `${ctx.tenant.id}:${userId}`;
   const secretEnc = await encryptSecret(s.keyring, key, totpAad(owner, methodId), s.random);
-  const row = { userId, id: methodId, tenantId: ctx.tenant.id, method: "authenticator" as const, name: input.name ?? null, secretEnc, email: null, mobilePhone: null, lastUsedAt: null, createdAt: now };
+  const row = {
+    userId,
+    id: methodId,
+    tenantId: ctx.tenant.id,
+    method: "authenticator" as const,
+    name: input.name ?? null,
+    secretEnc,
+    email: null,
+    mobilePhone: null,
+    lastUsedAt: null,
+    createdAt: now,
+  };
   return storeNewMethod(s, ctx, loaded, row, input.twoFactorId, now, input.info);
 }
 
@@ -119,12 +152,20 @@ export async function storeNewMethod(
   } else {
     await insert;
   }
-  await methodAdded(s, { tenantId: ctx.tenant.id, userId, info, user: toUserJson(loaded.user, loaded.methods) }, { id: row.id, method: row.method, name: row.name ?? null });
+  await methodAdded(
+    s,
+    { tenantId: ctx.tenant.id, userId, info, user: toUserJson(loaded.user, loaded.methods) },
+    { id: row.id, method: row.method, name: row.name ?? null },
+  );
   if (twoFactorId) {
     const guard = s.guard(ctx.tenant.id, userId);
     const parsed = parseTwoFactorId(twoFactorId);
     const code = generateNumericCode(s.random, 6);
-    if (parsed && parsed.doId === guard.id.toString() && (await guard.addChallengeCode(parsed.nonce, await otpHash(s, code), now))) {
+    if (
+      parsed &&
+      parsed.doId === guard.id.toString() &&
+      (await guard.addChallengeCode(parsed.nonce, await otpHash(s, code), now))
+    ) {
       body.code = code;
     }
   }
@@ -134,19 +175,38 @@ export async function storeNewMethod(
 export type DisableInput = { methodId?: string; code: string; info?: EventInfo };
 
 /** DELETE /api/user/two-factor/{userId}: a method's own code removes it; a recovery code removes every method and code. */
-export async function disableMethod(s: Services, ctx: TenantContext, userId: string, input: DisableInput): Promise<void> {
+export async function disableMethod(
+  s: Services,
+  ctx: TenantContext,
+  userId: string,
+  input: DisableInput,
+): Promise<void> {
   const loaded = await requireUser(s, ctx, userId);
   const target = input.methodId ? loaded.methods.find((m) => m.id === input.methodId) : undefined;
   if (input.methodId && !target) throw ApiError.field("methodId", "invalid", "The method does not exist.");
   const owner = `${ctx.tenant.id}:${userId}`;
-  const candidates = target?.method === "authenticator" && target.secretEnc ? [{ methodId: target.id, secretEnc: target.secretEnc, owner }] : [];
+  const candidates =
+    target?.method === "authenticator" && target.secretEnc
+      ? [{ methodId: target.id, secretEnc: target.secretEnc, owner }]
+      : [];
   const guard = s.guard(ctx.tenant.id, userId);
   const policy = lockoutPolicy(ctx.settings);
   const now = s.now();
   // An email/SMS method's own code: the one `POST /api/two-factor/send` sent for disabling it.
-  const oob = target && target.method !== "authenticator" ? { slot: disableSlot(target.id), codeHash: await otpHash(s, input.code) } : undefined;
+  const oob =
+    target && target.method !== "authenticator"
+      ? { slot: disableSlot(target.id), codeHash: await otpHash(s, input.code) }
+      : undefined;
   const ev = eventContext(ctx, loaded, null, input.info);
-  let v = await guard.verifyDirect(candidates, input.code, loaded.unusedRecoveryCodes > 0, policy, now, oob && { ...oob, channel: target!.method as "email" | "sms" }, ev);
+  let v = await guard.verifyDirect(
+    candidates,
+    input.code,
+    loaded.unusedRecoveryCodes > 0,
+    policy,
+    now,
+    oob && { ...oob, channel: target!.method as "email" | "sms" },
+    ev,
+  );
   if (v.status === "check_recovery") {
     v = await guard.settleDirect(await consumeRecoveryCode(s, ctx.tenant.id, userId, input.code), policy, now, ev);
   }
@@ -157,23 +217,38 @@ export async function disableMethod(s: Services, ctx: TenantContext, userId: str
   const remaining = removeAll ? [] : loaded.methods.filter((m) => m.id !== target!.id);
   const removed = removeAll ? loaded.methods.map((m) => m.id) : [target!.id];
   const statements = [
-    removed.length ? s.db.delete(mfaMethods).where(and(eq(mfaMethods.userId, userId), inArray(mfaMethods.id, removed))) : null,
+    removed.length
+      ? s.db.delete(mfaMethods).where(and(eq(mfaMethods.userId, userId), inArray(mfaMethods.id, removed)))
+      : null,
     // Recovery codes belong to MFA as a whole: they go when the last method goes.
     remaining.length === 0 ? s.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)) : null,
   ].filter((x) => x !== null);
-  if (statements.length) await s.db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  if (statements.length)
+    await s.db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
   await guard.removeMethods(removed, { now, retainStepsSeconds: MAX_TWO_FACTOR_ID_TTL_SECONDS });
-  const gone = loaded.methods.filter((m) => removed.includes(m.id)).map((m) => ({ id: m.id, method: m.method, name: m.name }));
+  const gone = loaded.methods
+    .filter((m) => removed.includes(m.id))
+    .map((m) => ({ id: m.id, method: m.method, name: m.name }));
   await methodsRemoved(s, { tenantId: ctx.tenant.id, userId, info: input.info, user: ev.user }, gone);
 }
 
 /** POST /api/user/two-factor/recovery-code/{userId}: a new set of 10; the old set dies in the same batch. */
-export async function regenerateRecoveryCodes(s: Services, ctx: TenantContext, userId: string, info?: EventInfo): Promise<string[]> {
+export async function regenerateRecoveryCodes(
+  s: Services,
+  ctx: TenantContext,
+  userId: string,
+  info?: EventInfo,
+): Promise<string[]> {
   const loaded = await requireUser(s, ctx, userId);
   if (loaded.methods.length === 0) throw ApiError.field("userId", "invalid", "The user has no two-factor methods.");
   const set = await newRecoveryCodeSet(s, ctx.tenant.id, userId);
   await s.db.batch([...set.statements]);
-  await recoveryCodesRegenerated(s, { tenantId: ctx.tenant.id, userId, info, user: toUserJson(loaded.user, loaded.methods) });
+  await recoveryCodesRegenerated(s, {
+    tenantId: ctx.tenant.id,
+    userId,
+    info,
+    user: toUserJson(loaded.user, loaded.methods),
+  });
   return set.codes;
 }
 

@@ -34,16 +34,26 @@ function columns(f: UserFields) {
 function duplicateError(err: unknown): ApiError | null {
   const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
   if (!/UNIQUE constraint failed/i.test(msg)) return null;
-  if (/username/i.test(msg)) return ApiError.field("user.username", "duplicate", "A user with this username already exists.");
+  if (/username/i.test(msg))
+    return ApiError.field("user.username", "duplicate", "A user with this username already exists.");
   if (/email/i.test(msg)) return ApiError.field("user.email", "duplicate", "A user with this email already exists.");
   return ApiError.field("user.id", "duplicate", "A user with this id already exists.");
 }
 
-export async function createUser(s: Services, tenantId: string, id: string | undefined, f: UserFields): Promise<Record<string, unknown>> {
+export async function createUser(
+  s: Services,
+  tenantId: string,
+  id: string | undefined,
+  f: UserFields,
+): Promise<Record<string, unknown>> {
   if (!f.email && !f.username) {
     throw ApiError.validation({
-      "user.email": [{ code: "[blank]user.email", message: "You must specify either [user.email] or [user.username]." }],
-      "user.username": [{ code: "[blank]user.username", message: "You must specify either [user.email] or [user.username]." }],
+      "user.email": [
+        { code: "[blank]user.email", message: "You must specify either [user.email] or [user.username]." },
+      ],
+      "user.username": [
+        { code: "[blank]user.username", message: "You must specify either [user.email] or [user.username]." },
+      ],
     });
   }
   const now = s.now();
@@ -64,7 +74,14 @@ export async function createUser(s: Services, tenantId: string, id: string | und
   return toUserJson(row, []);
 }
 
-export async function updateUser(s: Services, tenantId: string, id: string, f: UserFields, merge: boolean, uc: UpdateContext): Promise<Record<string, unknown>> {
+export async function updateUser(
+  s: Services,
+  tenantId: string,
+  id: string,
+  f: UserFields,
+  merge: boolean,
+  uc: UpdateContext,
+): Promise<Record<string, unknown>> {
   const loaded = await loadUser(s.db, tenantId, { by: "id", id });
   if (!loaded) throw ApiError.notFound();
   const cur = loaded.user;
@@ -80,18 +97,23 @@ export async function updateUser(s: Services, tenantId: string, id: string, f: U
         }),
       }
     : columns(f);
-  if (!next.email && !next.username) throw ApiError.field("user.email", "blank", "You must specify either [user.email] or [user.username].");
+  if (!next.email && !next.username)
+    throw ApiError.field("user.email", "blank", "You must specify either [user.email] or [user.username].");
   const changes = userChangeActions(cur, next, Boolean(f.password));
   await requireStepUp(s, uc.scope, loaded, changes, uc.trustToken);
   const passwordHash = f.password ? await hashPassword(f.password, s.random) : cur.passwordHash;
   const updated: UserRow = { ...cur, ...next, passwordHash, active: f.active ?? cur.active, updatedAt: s.now() };
   try {
-    await s.db.update(users).set(updated).where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
+    await s.db
+      .update(users)
+      .set(updated)
+      .where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
   } catch (err) {
     throw duplicateError(err) ?? err;
   }
   // A new password or email, or deactivation, ends the trusts and open challenges of the old state (OWASP ASVS 4.0.3 §3.3.3).
-  if (f.password || updated.emailLower !== cur.emailLower || (cur.active && !updated.active)) await s.guard(tenantId, id).endSessions(s.now());
+  if (f.password || updated.emailLower !== cur.emailLower || (cur.active && !updated.active))
+    await s.guard(tenantId, id).endSessions(s.now());
   const user = toUserJson(updated, loaded.methods);
   await userUpdated(s, { tenantId, userId: id, info: uc.info, user }, toUserJson(cur, loaded.methods), changes);
   return user;

@@ -22,7 +22,10 @@ export type PublicMethod = {
 
 /** FusionAuth's secured method object: no secret, `lastUsed` only on the most recently used one. */
 export function toPublicMethods(rows: MethodRow[]): PublicMethod[] {
-  const last = rows.reduce<MethodRow | null>((best, r) => (r.lastUsedAt !== null && (best === null || (best.lastUsedAt ?? 0) < r.lastUsedAt) ? r : best), null);
+  const last = rows.reduce<MethodRow | null>(
+    (best, r) => (r.lastUsedAt !== null && (best === null || (best.lastUsedAt ?? 0) < r.lastUsedAt) ? r : best),
+    null,
+  );
   return rows.map((r) => {
     const m: PublicMethod = { id: r.id, method: r.method };
     if (r.name) m.name = r.name;
@@ -52,7 +55,11 @@ export function toUserJson(u: UserRow, methods: MethodRow[]): Record<string, unk
   return out;
 }
 
-export type UserLookup = { by: "id"; id: string } | { by: "email"; email: string } | { by: "loginId"; loginId: string } | { by: "username"; username: string };
+export type UserLookup =
+  | { by: "id"; id: string }
+  | { by: "email"; email: string }
+  | { by: "loginId"; loginId: string }
+  | { by: "username"; username: string };
 
 function where(tenantId: string, q: UserLookup) {
   switch (q.by) {
@@ -82,7 +89,11 @@ export async function loadUser(db: Db, tenantId: string, q: UserLookup): Promise
       .select({ n: sql<number>`count(*)` })
       .from(recoveryCodes)
       .where(and(inArray(recoveryCodes.userId, idOf), isNull(recoveryCodes.usedAt))),
-    db.select().from(passkeys).where(and(eq(passkeys.tenantId, tenantId), inArray(passkeys.userId, idOf))).orderBy(passkeys.createdAt),
+    db
+      .select()
+      .from(passkeys)
+      .where(and(eq(passkeys.tenantId, tenantId), inArray(passkeys.userId, idOf)))
+      .orderBy(passkeys.createdAt),
   ]);
   const user = userRows[0];
   if (!user) return null;

@@ -13,7 +13,12 @@ import type { GuardApi, Services } from "./container.ts";
 import { recordAssertion } from "./passkeys.ts";
 
 /** Logs the precise reason; clients only ever see the generic `[WebAuthnFailed]`. */
-export function failed(what: string, reason: string, detail?: string, who?: { tenantId: string; userId: string }): ApiError {
+export function failed(
+  what: string,
+  reason: string,
+  detail?: string,
+  who?: { tenantId: string; userId: string },
+): ApiError {
   console.warn(JSON.stringify({ level: "warn", msg: "webauthn verification failed", what, reason, detail, ...who }));
   return ApiError.general("[WebAuthnFailed]", "The WebAuthn response could not be verified.");
 }
@@ -31,12 +36,25 @@ export function normalize(c: CredentialJSON): CredentialJSON {
 export async function verifyChallengePasskey(
   s: Services,
   guard: GuardApi,
-  input: { nonce: string; credential: CredentialJSON; now: number; expectTenantId: string | null; trustComputer: boolean; info?: EventInfo },
+  input: {
+    nonce: string;
+    credential: CredentialJSON;
+    now: number;
+    expectTenantId: string | null;
+    trustComputer: boolean;
+    info?: EventInfo;
+  },
 ): Promise<GuardVerdict> {
   const { nonce, credential, now } = input;
   const read = readChallenge(credential.response.clientDataJSON);
   // An unreadable challenge still costs the challenge an attempt: no stored ceremony matches "-".
-  const v = await guard.takeChallengeCeremony(nonce, read?.store === "user" ? await hashOf(read.challenge) : "-", now, input.expectTenantId, input.info);
+  const v = await guard.takeChallengeCeremony(
+    nonce,
+    read?.store === "user" ? await hashOf(read.challenge) : "-",
+    now,
+    input.expectTenantId,
+    input.info,
+  );
   if (v.status !== "check_passkey") {
     if (v.status === "invalid") failed("second_factor", "ceremony_not_found");
     return v;
@@ -59,7 +77,8 @@ export async function verifyChallengePasskey(
       requireUserHandle: false,
     });
     if (!result.ok) failed("second_factor", result.failure.reason, result.failure.detail);
-    else if (!(await recordAssertion(s, candidate.credentialId, result.value, now))) failed("second_factor", "counter_update_refused");
+    else if (!(await recordAssertion(s, candidate.credentialId, result.value, now)))
+      failed("second_factor", "counter_update_refused");
     else {
       ok = true;
       method = { kind: "webauthn", methodId: candidate.id, backupEligible: result.value.backupEligible };

@@ -38,7 +38,12 @@ export type CredentialThrottle = { retryAfterSeconds: number } | null;
  * Takes one request from the client's bucket (refusing at once with 429 past its limit) and one from
  * the credential's; answers the credential's refusal for `refuseFailure` to apply to a failure only.
  */
-export async function throttleAssertion(s: Services, clientIp: string | null, credentialId: string, now: number): Promise<CredentialThrottle> {
+export async function throttleAssertion(
+  s: Services,
+  clientIp: string | null,
+  credentialId: string,
+  now: number,
+): Promise<CredentialThrottle> {
   const { ip, credential } = WEBAUTHN_THROTTLE;
   const credentialBucket = `webauthn-credential:${hexEncode(await sha256(utf8(credentialId)))}`;
   const [byIp, byCredential] = await Promise.all([

@@ -34,7 +34,14 @@ import type { WebAuthnWorkflowName } from "../settings.ts";
 import { passkeys, tenants } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
 import type { CeremonyRecord } from "../storage/durable-objects/user-guard-types.ts";
-import { eventContext, finishFirstFactor, loadApplication, tenantContext, type LoginOutcome, type TenantContext } from "./challenges.ts";
+import {
+  eventContext,
+  finishFirstFactor,
+  loadApplication,
+  tenantContext,
+  type LoginOutcome,
+  type TenantContext,
+} from "./challenges.ts";
 import type { Services } from "./container.ts";
 import { failed, hashOf, normalize } from "./webauthn-challenge.ts";
 import { relyingParty, recordAssertion, requireWorkflow, toCandidate, toCredentialJson } from "./passkeys.ts";
@@ -51,15 +58,30 @@ async function freshChallenge(s: Services, store: ChallengeStore): Promise<{ cha
 
 /** The request's own `origin`/`rpId` never drive verification; when sent, they must match the configuration. */
 function claimsMatch(rp: RelyingParty, claimed: { origin?: string; rpId?: string }): boolean {
-  return (claimed.origin === undefined || rp.origins.includes(claimed.origin)) && (claimed.rpId === undefined || claimed.rpId === rp.id);
+  return (
+    (claimed.origin === undefined || rp.origins.includes(claimed.origin)) &&
+    (claimed.rpId === undefined || claimed.rpId === rp.id)
+  );
 }
 
 const workflowKey = (w: CeremonyRecord["workflow"]): WebAuthnWorkflowName | null =>
-  w === "bootstrap" ? "bootstrapWorkflow" : w === "reauthentication" ? "reauthenticationWorkflow" : w === "secondFactor" ? "secondFactorWorkflow" : null;
+  w === "bootstrap"
+    ? "bootstrapWorkflow"
+    : w === "reauthentication"
+      ? "reauthenticationWorkflow"
+      : w === "secondFactor"
+        ? "secondFactorWorkflow"
+        : null;
 
 // ---- registration ----------------------------------------------------------------------------
 
-export type RegistrationStartInput = { userId: string; displayName: string; name?: string; userAgent?: string; workflow: "bootstrap" | "general" | "reauthentication" };
+export type RegistrationStartInput = {
+  userId: string;
+  displayName: string;
+  name?: string;
+  userAgent?: string;
+  workflow: "bootstrap" | "general" | "reauthentication";
+};
 
 /** POST /api/webauthn/register/start: creation options; the challenge waits in the user's Durable Object. */
 export async function startRegistration(s: Services, ctx: TenantContext, input: RegistrationStartInput) {
@@ -67,7 +89,9 @@ export async function startRegistration(s: Services, ctx: TenantContext, input: 
   const rp = requireWorkflow(ctx.settings, key);
   const loaded = await loadUser(s.db, ctx.tenant.id, { by: "id", id: input.userId });
   if (!loaded) throw ApiError.notFound();
-  const wf = key ? ctx.settings.webAuthnConfiguration[key] : { authenticatorAttachmentPreference: "any" as const, userVerificationRequirement: "preferred" as const };
+  const wf = key
+    ? ctx.settings.webAuthnConfiguration[key]
+    : { authenticatorAttachmentPreference: "any" as const, userVerificationRequirement: "preferred" as const };
   const ttl = ctx.settings.externalIdentifierConfiguration.webAuthnRegistrationChallengeTimeToLiveInSeconds;
   const now = s.now();
   const { challenge, hash } = await freshChallenge(s, "user");
@@ -83,22 +107,32 @@ export async function startRegistration(s: Services, ctx: TenantContext, input: 
     userVerification: wf.userVerificationRequirement,
     residentKey: input.workflow === "bootstrap" ? "required" : "preferred",
   });
-  await s.guard(ctx.tenant.id, loaded.user.id).putCeremony(hash, {
-    ceremony: "registration",
-    tenantId: ctx.tenant.id,
-    userId: loaded.user.id,
-    workflow: input.workflow,
-    userVerification: wf.userVerificationRequirement,
-    allowCredentialIds: [],
-    applicationId: null,
-    state: null,
-    expiresAt: now + ttl,
-    registration: { name: input.name ?? null, displayName: input.displayName, userAgent: input.userAgent ?? null },
-  }, now);
+  await s.guard(ctx.tenant.id, loaded.user.id).putCeremony(
+    hash,
+    {
+      ceremony: "registration",
+      tenantId: ctx.tenant.id,
+      userId: loaded.user.id,
+      workflow: input.workflow,
+      userVerification: wf.userVerificationRequirement,
+      allowCredentialIds: [],
+      applicationId: null,
+      state: null,
+      expiresAt: now + ttl,
+      registration: { name: input.name ?? null, displayName: input.displayName, userAgent: input.userAgent ?? null },
+    },
+    now,
+  );
   return { options };
 }
 
-export type RegistrationCompleteInput = { userId: string; origin?: string; rpId?: string; credential: CredentialJSON; info?: EventInfo };
+export type RegistrationCompleteInput = {
+  userId: string;
+  origin?: string;
+  rpId?: string;
+  credential: CredentialJSON;
+  info?: EventInfo;
+};
 
 /** POST /api/webauthn/register/complete: verifies the attestation and stores the passkey. */
 export async function completeRegistration(s: Services, ctx: TenantContext, input: RegistrationCompleteInput) {
@@ -106,10 +140,17 @@ export async function completeRegistration(s: Services, ctx: TenantContext, inpu
   const read = readChallenge(input.credential.response.clientDataJSON);
   if (read?.store !== "user") throw failed("registration", "challenge_unreadable");
   const now = s.now();
-  const v = await s.guard(ctx.tenant.id, input.userId).takeCeremony(await hashOf(read.challenge), { ceremony: "registration", tenantId: ctx.tenant.id }, now);
+  const v = await s
+    .guard(ctx.tenant.id, input.userId)
+    .takeCeremony(await hashOf(read.challenge), { ceremony: "registration", tenantId: ctx.tenant.id }, now);
   if (v.status !== "ceremony" || v.record.userId !== input.userId) throw failed("registration", "challenge_not_found");
   if (!claimsMatch(rp, input)) throw failed("registration", "claimed_origin_or_rp_mismatch");
-  const result = await verifyRegistration({ response: normalize(input.credential), challenge: read.challenge, rp, userVerification: v.record.userVerification });
+  const result = await verifyRegistration({
+    response: normalize(input.credential),
+    challenge: read.challenge,
+    rp,
+    userVerification: v.record.userVerification,
+  });
   if (!result.ok) throw failed("registration", result.failure.reason, result.failure.detail);
   const c = result.value;
   const meta = v.record.registration;
@@ -139,11 +180,16 @@ export async function completeRegistration(s: Services, ctx: TenantContext, inpu
   } catch (err) {
     const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
     // WebAuthn L3 §7.1 step 26: a credential id registered to anyone (any user, any tenant) is refused.
-    if (/UNIQUE constraint failed/i.test(msg)) throw ApiError.field("credential.id", "duplicate", "This credential is already registered.");
+    if (/UNIQUE constraint failed/i.test(msg))
+      throw ApiError.field("credential.id", "duplicate", "This credential is already registered.");
     if (/FOREIGN KEY constraint failed/i.test(msg)) throw ApiError.notFound();
     throw err;
   }
-  await methodAdded(s, { tenantId: ctx.tenant.id, userId: input.userId, info: input.info }, { id: row.id, method: "webauthn", name: row.name });
+  await methodAdded(
+    s,
+    { tenantId: ctx.tenant.id, userId: input.userId, info: input.info },
+    { id: row.id, method: "webauthn", name: row.name },
+  );
   return { credential: toCredentialJson(row) };
 }
 
@@ -173,23 +219,47 @@ export async function startAuthentication(s: Services, ctx: TenantContext, input
   const userVerification = ctx.settings.webAuthnConfiguration[key].userVerificationRequirement;
   const ttl = ctx.settings.externalIdentifierConfiguration.webAuthnAuthenticationChallengeTimeToLiveInSeconds;
   const app = await loadApplication(s, ctx.tenant.id, input.applicationId);
-  const base = { ceremony: "authentication" as const, tenantId: ctx.tenant.id, workflow, userVerification, applicationId: app?.id ?? null, state: input.state ?? null, expiresAt: now + ttl };
+  const base = {
+    ceremony: "authentication" as const,
+    tenantId: ctx.tenant.id,
+    workflow,
+    userVerification,
+    applicationId: app?.id ?? null,
+    state: input.state ?? null,
+    expiresAt: now + ttl,
+  };
   const options = (challenge: Uint8Array, allow: PasskeyRow[]) =>
-    authenticationOptions({ rpId: rp.id, challenge, timeoutMs: ttl * 1000, allow: allow.map((p) => ({ credentialId: p.credentialId, transports: p.transports })), userVerification });
+    authenticationOptions({
+      rpId: rp.id,
+      challenge,
+      timeoutMs: ttl * 1000,
+      allow: allow.map((p) => ({ credentialId: p.credentialId, transports: p.transports })),
+      userVerification,
+    });
 
   if (!input.userId && !input.loginId) {
-    if (workflow !== "bootstrap") throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId] for re-authentication.");
+    if (workflow !== "bootstrap")
+      throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId] for re-authentication.");
     const { challenge, hash } = await freshChallenge(s, "discoverable");
     await s.passkeyChallenge(hash).put(hash, { ...base, userId: null, allowCredentialIds: [] }, now);
     return { options: await options(challenge, []) };
   }
-  const loaded = await loadUser(s.db, ctx.tenant.id, input.userId ? { by: "id", id: input.userId } : { by: "loginId", loginId: input.loginId! });
+  const loaded = await loadUser(
+    s.db,
+    ctx.tenant.id,
+    input.userId ? { by: "id", id: input.userId } : { by: "loginId", loginId: input.loginId! },
+  );
   if (!loaded) throw ApiError.notFound();
   // FusionAuth's client types `credentialId` as the WebAuthnCredential's UUID; the raw credential id is accepted too.
-  const allow = input.credentialId ? loaded.passkeys.filter((p) => p.id === input.credentialId || p.credentialId === input.credentialId) : loaded.passkeys;
-  if (input.credentialId && allow.length === 0) throw ApiError.field("credentialId", "invalid", "The credential does not exist.");
+  const allow = input.credentialId
+    ? loaded.passkeys.filter((p) => p.id === input.credentialId || p.credentialId === input.credentialId)
+    : loaded.passkeys;
+  if (input.credentialId && allow.length === 0)
+    throw ApiError.field("credentialId", "invalid", "The credential does not exist.");
   const { challenge, hash } = await freshChallenge(s, "user");
-  const v = await s.guard(ctx.tenant.id, loaded.user.id).putCeremony(hash, { ...base, userId: loaded.user.id, allowCredentialIds: allow.map((p) => p.credentialId) }, now);
+  const v = await s
+    .guard(ctx.tenant.id, loaded.user.id)
+    .putCeremony(hash, { ...base, userId: loaded.user.id, allowCredentialIds: allow.map((p) => p.credentialId) }, now);
   if (v.status === "locked") throw ApiError.locked(v.actions);
   return { options: await options(challenge, allow) };
 }
@@ -204,7 +274,15 @@ async function startChallengePasskey(s: Services, ctx: TenantContext, twoFactorI
   if (v.status !== "passkey_options") throw ApiError.notFound();
   const { webauthn } = v;
   const allow = v.passkeys.map((p) => ({ credentialId: p.credentialId, transports: p.transports }));
-  return { options: await authenticationOptions({ rpId: webauthn.rpId, challenge, timeoutMs: webauthn.ttlSeconds * 1000, allow, userVerification: webauthn.userVerification }) };
+  return {
+    options: await authenticationOptions({
+      rpId: webauthn.rpId,
+      challenge,
+      timeoutMs: webauthn.ttlSeconds * 1000,
+      allow,
+      userVerification: webauthn.userVerification,
+    }),
+  };
 }
 
 // ---- passwordless login and re-authentication -------------------------------------------------
@@ -236,10 +314,16 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
   const read = readChallenge(input.credential.response.clientDataJSON);
   if (!read) throw refuse("challenge_unreadable");
   const hash = await hashOf(read.challenge);
-  const [found] = await s.db.select({ p: passkeys, t: tenants }).from(passkeys).innerJoin(tenants, eq(tenants.id, passkeys.tenantId)).where(eq(passkeys.credentialId, input.credential.id)).limit(1);
+  const [found] = await s.db
+    .select({ p: passkeys, t: tenants })
+    .from(passkeys)
+    .innerJoin(tenants, eq(tenants.id, passkeys.tenantId))
+    .where(eq(passkeys.credentialId, input.credential.id))
+    .limit(1);
   if (!found || (headerTenantId !== null && headerTenantId !== found.p.tenantId)) {
     // Nobody to report to; a discoverable ceremony is still used up.
-    if (read.store === "discoverable") await s.passkeyChallenge(hash).take(hash, { ceremony: "authentication", tenantId: null }, now);
+    if (read.store === "discoverable")
+      await s.passkeyChallenge(hash).take(hash, { ceremony: "authentication", tenantId: null }, now);
     throw refuse("unknown_credential");
   }
   const row = found.p;
@@ -261,7 +345,14 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
   let detail: string | undefined;
   const rp = relyingParty(ctx.settings);
   const key = record && workflowKey(record.workflow);
-  if (record && rp && key && ctx.settings.webAuthnConfiguration[key].enabled && (record.userId === null || record.userId === row.userId) && claimsMatch(rp, input)) {
+  if (
+    record &&
+    rp &&
+    key &&
+    ctx.settings.webAuthnConfiguration[key].enabled &&
+    (record.userId === null || record.userId === row.userId) &&
+    claimsMatch(rp, input)
+  ) {
     const r = await verifyAssertion({
       response: normalize(input.credential),
       challenge: read.challenge,
@@ -292,13 +383,30 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
  * multi-factor authenticator (NIST SP 800-63B §5.1.9) and logs in (200); without, the login policy
  * decides as after a password, so the answer may be 242 (another factor, not a passkey).
  */
-export async function passkeyLogin(s: Services, input: AssertionInput, headerTenantId: string | null): Promise<LoginOutcome> {
+export async function passkeyLogin(
+  s: Services,
+  input: AssertionInput,
+  headerTenantId: string | null,
+): Promise<LoginOutcome> {
   const { row, ctx, record, result, now } = await verifyStandalone(s, input, headerTenantId);
-  const [loaded, app] = await Promise.all([loadUser(s.db, row.tenantId, { by: "id", id: row.userId }), loadApplication(s, row.tenantId, input.applicationId ?? record.applicationId ?? undefined)]);
+  const [loaded, app] = await Promise.all([
+    loadUser(s.db, row.tenantId, { by: "id", id: row.userId }),
+    loadApplication(s, row.tenantId, input.applicationId ?? record.applicationId ?? undefined),
+  ]);
   if (!loaded?.user.active) throw failed("assertion", "user_inactive");
   const factor = passkeyAMR(result.backupEligible);
-  const first = result.userVerified ? { amr: [factor, "mfa"], passkey: true, multiFactor: true } : { amr: [factor], passkey: true };
-  const out = await finishFirstFactor(s, ctx, loaded, app, { twoFactorTrustId: input.twoFactorTrustId, noJWT: input.noJWT, state: record.state, facts: input.facts }, first, now);
+  const first = result.userVerified
+    ? { amr: [factor, "mfa"], passkey: true, multiFactor: true }
+    : { amr: [factor], passkey: true };
+  const out = await finishFirstFactor(
+    s,
+    ctx,
+    loaded,
+    app,
+    { twoFactorTrustId: input.twoFactorTrustId, noJWT: input.noJWT, state: record.state, facts: input.facts },
+    first,
+    now,
+  );
   if (out.status === 200 && record.state) out.body.state = record.state;
   return out;
 }
@@ -306,5 +414,12 @@ export async function passkeyLogin(s: Services, input: AssertionInput, headerTen
 /** POST /api/webauthn/assert: verifies a passkey without logging in (re-authentication); answers the credential. */
 export async function passkeyAssert(s: Services, input: AssertionInput, headerTenantId: string | null) {
   const { row, result, now } = await verifyStandalone(s, input, headerTenantId);
-  return { credential: toCredentialJson({ ...row, signCount: result.newSignCount, backedUp: result.backedUp, lastUsedAt: now }) };
+  return {
+    credential: toCredentialJson({
+      ...row,
+      signCount: result.newSignCount,
+      backedUp: result.backedUp,
+      lastUsedAt: now,
+    }),
+  };
 }

@@ -22,6 +22,7 @@ export function hangs(init: RequestInit): Promise<Response> {
   return new Promise((_, reject) => init.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
 }
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}) => Response.json(body, { status, headers });
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  Response.json(body, { status, headers });
 
 export const noSleep = { sleep: async () => {} };

@@ -10,7 +10,16 @@ const SID = `AC${"0123456789abcdef".repeat(2)}`;
 const base = { accountSid: SID, username: SID, password: "auth-token-secret", from: "+15005550006", ...noSleep };
 const msg = { to: "+15551234567", body: "123456 is your code", validitySeconds: 60 };
 const twilioError = (status: number, code: number, headers: Record<string, string> = {}) =>
-  json(status, { code, message: `provider text mentioning ${msg.to}`, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, headers);
+  json(
+    status,
+    {
+      code,
+      message: `provider text mentioning ${msg.to}`,
+      more_info: `https://www.twilio.com/docs/errors/${code}`,
+      status,
+    },
+    headers,
+  );
 
 describe("request", () => {
   it("posts the form to the Messages resource with Basic auth and answers the message sid", async () => {
@@ -22,16 +31,32 @@ describe("request", () => {
     expect(req!.init.method).toBe("POST");
     expect(req!.headers.get("authorization")).toBe(`Basic ${btoa(`${SID}:auth-token-secret`)}`);
     expect(req!.headers.get("content-type")).toBe("application/x-www-form-urlencoded");
-    expect(Object.fromEntries(new URLSearchParams(req!.body))).toEqual({ To: msg.to, Body: msg.body, From: "+15005550006" });
+    expect(Object.fromEntries(new URLSearchParams(req!.body))).toEqual({
+      To: msg.to,
+      Body: msg.body,
+      From: "+15005550006",
+    });
   });
 
   it("uses an API key pair and a Messaging Service (with ValidityPeriod) when configured; the base URL is configurable", async () => {
     const f = scripted(json(201, { sid: "SM1" }));
     const mg = `MG${"a".repeat(32)}`;
-    await createTwilioSender({ accountSid: SID, username: `SK${"b".repeat(32)}`, password: "key-secret", messagingServiceSid: mg, baseUrl: "http://127.0.0.1:9/", fetch: f.fetch }).send(msg, { idempotencyKey: "k" });
+    await createTwilioSender({
+      accountSid: SID,
+      username: `SK${"b".repeat(32)}`,
+      password: "key-secret",
+      messagingServiceSid: mg,
+      baseUrl: "http://127.0.0.1:9/",
+      fetch: f.fetch,
+    }).send(msg, { idempotencyKey: "k" });
     expect(f.seen[0]!.url).toBe(`http://127.0.0.1:9/2010-04-01/Accounts/${SID}/Messages.json`);
     expect(f.seen[0]!.headers.get("authorization")).toBe(`Basic ${btoa(`SK${"b".repeat(32)}:key-secret`)}`);
-    expect(Object.fromEntries(new URLSearchParams(f.seen[0]!.body))).toEqual({ To: msg.to, Body: msg.body, MessagingServiceSid: mg, ValidityPeriod: "60" });
+    expect(Object.fromEntries(new URLSearchParams(f.seen[0]!.body))).toEqual({
+      To: msg.to,
+      Body: msg.body,
+      MessagingServiceSid: mg,
+      ValidityPeriod: "60",
+    });
   });
 });
 
@@ -47,10 +72,22 @@ describe("error outcomes (one attempt each: nothing here is retried)", () => {
     ["21606 From not capable", twilioError(400, 21606), { kind: "misconfigured", providerCode: 21606 }],
     ["21608 trial account", twilioError(400, 21608), { kind: "misconfigured", providerCode: 21608 }],
     ["20404 wrong account", twilioError(404, 20404), { kind: "misconfigured", providerCode: 20404 }],
-    ["20429 with Retry-After", twilioError(429, 20429, { "retry-after": "7" }), { kind: "rate_limited", retryAfterSec: 7, providerCode: 20429 }],
+    [
+      "20429 with Retry-After",
+      twilioError(429, 20429, { "retry-after": "7" }),
+      { kind: "rate_limited", retryAfterSec: 7, providerCode: 20429 },
+    ],
     ["429 without a body", new Response(null, { status: 429 }), { kind: "rate_limited", status: 429 }],
     ["an unknown 400", twilioError(400, 21999), { kind: "rejected", providerCode: 21999 }],
-    ["Prism's 422 problem+json", json(422, { type: "https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY", title: "Invalid request", status: 422 }), { kind: "rejected", status: 422 }],
+    [
+      "Prism's 422 problem+json",
+      json(422, {
+        type: "https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY",
+        title: "Invalid request",
+        status: 422,
+      }),
+      { kind: "rejected", status: 422 },
+    ],
   ])("%s", async (_name, answer, expected) => {
     const f = scripted(answer);
     const out = await createTwilioSender({ ...base, fetch: f.fetch }).send(msg, { idempotencyKey: "k" });
@@ -69,7 +106,10 @@ describe("transient failures: retried twice with jittered backoff, then reported
   ])("%s", async (_name, answer) => {
     const f = scripted(answer());
     const delays: number[] = [];
-    const out = await createTwilioSender({ ...base, fetch: f.fetch, sleep: async (ms) => void delays.push(ms) }).send(msg, { idempotencyKey: "k" });
+    const out = await createTwilioSender({ ...base, fetch: f.fetch, sleep: async (ms) => void delays.push(ms) }).send(
+      msg,
+      { idempotencyKey: "k" },
+    );
     expect(out).toMatchObject({ ok: false, kind: "transient" });
     expect(f.seen).toHaveLength(3);
     expect(delays).toHaveLength(2);
@@ -81,7 +121,10 @@ describe("transient failures: retried twice with jittered backoff, then reported
 
   it("a transient failure followed by success is a success", async () => {
     const f = scripted(json(503, {}), json(201, { sid: "SM2" }));
-    expect(await createTwilioSender({ ...base, fetch: f.fetch }).send(msg, { idempotencyKey: "k" })).toEqual({ ok: true, id: "SM2" });
+    expect(await createTwilioSender({ ...base, fetch: f.fetch }).send(msg, { idempotencyKey: "k" })).toEqual({
+      ok: true,
+      id: "SM2",
+    });
     expect(f.seen).toHaveLength(2);
   });
 

@@ -1,8 +1,16 @@
 /** Security notices (pure): each kind states its facts; hostile values are neutralised; the SMS fits 160 GSM-7 characters. */
 import { describe, expect, it } from "vitest";
-import { clean, renderAlertEmail, renderAlertSms, SMS_MAX, type AlertFacts, type AlertKind } from "../../src/domain/alert-message.ts";
+import {
+  clean,
+  renderAlertEmail,
+  renderAlertSms,
+  SMS_MAX,
+  type AlertFacts,
+  type AlertKind,
+} from "../../src/domain/alert-message.ts";
 
-const CHROME_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const CHROME_MAC =
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const AT = Date.UTC(2026, 10, 28, 16, 40, 12) / 1000;
 const base: AlertFacts = {
   kind: "failed_attempts",
@@ -14,7 +22,17 @@ const base: AlertFacts = {
   factor: "authenticator",
   failures: 3,
 };
-const KINDS: AlertKind[] = ["failed_attempts", "method_added", "method_removed", "recovery_code_used", "recovery_codes_regenerated", "account_locked", "new_device", "new_country", "suspicious_login"];
+const KINDS: AlertKind[] = [
+  "failed_attempts",
+  "method_added",
+  "method_removed",
+  "recovery_code_used",
+  "recovery_codes_regenerated",
+  "account_locked",
+  "new_device",
+  "new_country",
+  "suspicious_login",
+];
 const SUBJECTS: Record<AlertKind, string> = {
   failed_attempts: "Failed sign-in attempts on your account",
   method_added: "A sign-in method was added",
@@ -41,7 +59,9 @@ describe("every kind", () => {
     expect(m.text).toContain("Where: Amsterdam, North Holland, NL (approximate)");
     expect(m.text).toContain("IP address: 203.0.113.7");
     expect(m.text).toContain("Device: Chrome on macOS");
-    expect(m.text).toContain(kind === "method_added" ? "If you didn't add it, remove it and change your password." : IF_NOT_YOU);
+    expect(m.text).toContain(
+      kind === "method_added" ? "If you didn't add it, remove it and change your password." : IF_NOT_YOU,
+    );
     expect(m.text.endsWith("- Acme security")).toBe(true);
     const s = sms({ kind });
     expect(s.length).toBeLessThanOrEqual(SMS_MAX);
@@ -60,7 +80,9 @@ describe("every kind", () => {
 
 describe("what each kind says", () => {
   it("failed attempts name the factor and the count, with singular and plural", () => {
-    expect(email({}).text).toMatch(/^3 wrong authenticator app codes were entered for your account\. Your password may be known/);
+    expect(email({}).text).toMatch(
+      /^3 wrong authenticator app codes were entered for your account\. Your password may be known/,
+    );
     expect(email({ failures: 1, factor: "sms" }).text).toContain("1 wrong text message code was entered");
     expect(email({ factor: "email" }).text).toContain("3 wrong email codes were entered");
     expect(email({ factor: "recovery code" }).text).toContain("3 wrong recovery codes were entered");
@@ -71,11 +93,21 @@ describe("what each kind says", () => {
   });
 
   it("method added and removed name the method and its label; removing all says so", () => {
-    expect(email({ kind: "method_added", factor: "passkey", methodName: "YubiKey 5" }).text).toContain('A sign-in method was added to your account: Passkey ("YubiKey 5").');
-    expect(email({ kind: "method_added", factor: "sms" }).text).toContain("A sign-in method was added to your account: Text message (SMS).");
-    expect(email({ kind: "method_removed", factor: "email" }).text).toContain("A sign-in method was removed from your account: Email.");
-    expect(email({ kind: "method_added", methodName: "https://evil.example/cancel to undo" }).text).toContain('("(link removed) to undo")');
-    expect(email({ kind: "method_removed", factor: "all methods" }).text).toContain("All two-factor sign-in methods were removed from your account.");
+    expect(email({ kind: "method_added", factor: "passkey", methodName: "YubiKey 5" }).text).toContain(
+      'A sign-in method was added to your account: Passkey ("YubiKey 5").',
+    );
+    expect(email({ kind: "method_added", factor: "sms" }).text).toContain(
+      "A sign-in method was added to your account: Text message (SMS).",
+    );
+    expect(email({ kind: "method_removed", factor: "email" }).text).toContain(
+      "A sign-in method was removed from your account: Email.",
+    );
+    expect(email({ kind: "method_added", methodName: "https://evil.example/cancel to undo" }).text).toContain(
+      '("(link removed) to undo")',
+    );
+    expect(email({ kind: "method_removed", factor: "all methods" }).text).toContain(
+      "All two-factor sign-in methods were removed from your account.",
+    );
   });
 
   it("recovery codes: used and regenerated", () => {
@@ -84,9 +116,15 @@ describe("what each kind says", () => {
   });
 
   it("a lock says until when: a time, an administrator, or nothing when unknown", () => {
-    expect(email({ kind: "account_locked", lockedUntil: AT + 180 }).text).toContain("Your account was locked until 2026-11-28 16:43 UTC after too many failed sign-in attempts.");
-    expect(email({ kind: "account_locked", lockedUntil: null }).text).toContain("locked until an administrator unlocks it after");
-    expect(email({ kind: "account_locked" }).text).toContain("Your account was locked after too many failed sign-in attempts.");
+    expect(email({ kind: "account_locked", lockedUntil: AT + 180 }).text).toContain(
+      "Your account was locked until 2026-11-28 16:43 UTC after too many failed sign-in attempts.",
+    );
+    expect(email({ kind: "account_locked", lockedUntil: null }).text).toContain(
+      "locked until an administrator unlocks it after",
+    );
+    expect(email({ kind: "account_locked" }).text).toContain(
+      "Your account was locked after too many failed sign-in attempts.",
+    );
     expect(email({ kind: "account_locked", lockedUntil: -1 }).text).toContain("Your account was locked after");
     expect(email({ kind: "account_locked", lockedUntil: Number.NaN }).text).toContain("Your account was locked after");
   });
@@ -111,9 +149,13 @@ describe("missing facts degrade to generic wording", () => {
   });
 
   it("partial location: what is known, deduplicated; else the display string", () => {
-    expect(email({ location: { country: "SG", city: "Singapore", region: "Singapore" } }).text).toContain("Where: Singapore, SG (approximate)");
+    expect(email({ location: { country: "SG", city: "Singapore", region: "Singapore" } }).text).toContain(
+      "Where: Singapore, SG (approximate)",
+    );
     expect(email({ location: { country: "DE" } }).text).toContain("Where: DE (approximate)");
-    expect(email({ location: { displayString: "Berlin, Germany" } }).text).toContain("Where: Berlin, Germany (approximate)");
+    expect(email({ location: { displayString: "Berlin, Germany" } }).text).toContain(
+      "Where: Berlin, Germany (approximate)",
+    );
     expect(email({ location: null }).text).toContain("Where: an unknown location");
     expect(email({ failures: Number.NaN }).text).toContain("Several wrong authenticator app codes were entered");
     expect(email({ failures: -4 }).text).toContain("Several wrong");
@@ -134,7 +176,11 @@ describe("hostile values are neutralised", () => {
     ipAddress: `1.2.3.4${CRLF}`,
     userAgent: `Chrome/131${CRLF}`,
     methodName: `My key${CRLF} https://evil.example/reset www.evil.example`,
-    location: { city: `Berlin${CRLF}${"y".repeat(10_000)}`, region: "\u202eevil\u2028\u0000", country: "z".repeat(10_000) },
+    location: {
+      city: `Berlin${CRLF}${"y".repeat(10_000)}`,
+      region: "\u202eevil\u2028\u0000",
+      country: "z".repeat(10_000),
+    },
   };
 
   it("no CR/LF in the subject, no injected line or markup in the text, and lengths capped", () => {
@@ -171,7 +217,9 @@ describe("SMS", () => {
     expect(shortened).toContain(`UTC, ${"C".repeat(40)}, NL. If`);
     expect(shortened.length).toBeLessThanOrEqual(SMS_MAX);
     const dropped = sms({ issuer: "Q".repeat(20), location: { city: "C".repeat(60), country: "D".repeat(60) } });
-    expect(dropped).toBe(`${"Q".repeat(20)}: Failed sign-in attempts on your account 2026-11-28 16:40 UTC. If this wasn't you, change your password.`);
+    expect(dropped).toBe(
+      `${"Q".repeat(20)}: Failed sign-in attempts on your account 2026-11-28 16:40 UTC. If this wasn't you, change your password.`,
+    );
   });
 });
 

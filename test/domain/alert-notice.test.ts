@@ -1,16 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { clean, renderAlertEmail, renderAlertSms, type AlertFacts, type AlertKind } from "../../src/domain/alert-message.ts";
+import {
+  clean,
+  renderAlertEmail,
+  renderAlertSms,
+  type AlertFacts,
+  type AlertKind,
+} from "../../src/domain/alert-message.ts";
 import { describeUserAgent } from "../../src/domain/user-agent.ts";
 
 const UA = {
-  chromeMac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-  safariIphone: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-  edgeWin: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86",
+  chromeMac:
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+  safariIphone:
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+  edgeWin:
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86",
   firefoxLinux: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-  samsung: "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
+  samsung:
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
   ipad: "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-  opera: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 OPR/115.0.0.0",
-  chromebook: "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+  opera:
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 OPR/115.0.0.0",
+  chromebook:
+    "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
   curl: "curl/8.5.0",
 };
 
@@ -36,8 +48,27 @@ describe("describeUserAgent", () => {
   });
 });
 
-const base: AlertFacts = { kind: "failed_attempts", issuer: "Acme", at: 1_800_000_000, ipAddress: "203.0.113.7", location: { city: "Amsterdam", country: "NL" }, userAgent: UA.chromeMac, factor: "authenticator", failures: 3 };
-const KINDS: AlertKind[] = ["failed_attempts", "method_added", "method_removed", "recovery_code_used", "recovery_codes_regenerated", "account_locked", "new_device", "new_country", "suspicious_login"];
+const base: AlertFacts = {
+  kind: "failed_attempts",
+  issuer: "Acme",
+  at: 1_800_000_000,
+  ipAddress: "203.0.113.7",
+  location: { city: "Amsterdam", country: "NL" },
+  userAgent: UA.chromeMac,
+  factor: "authenticator",
+  failures: 3,
+};
+const KINDS: AlertKind[] = [
+  "failed_attempts",
+  "method_added",
+  "method_removed",
+  "recovery_code_used",
+  "recovery_codes_regenerated",
+  "account_locked",
+  "new_device",
+  "new_country",
+  "suspicious_login",
+];
 
 describe("alert messages", () => {
   it("the failed-attempt notice says what, when, where, from what device, which factor, and what to do", () => {
@@ -63,7 +94,12 @@ describe("alert messages", () => {
   });
 
   it("neutralises hostile values: no CR/LF or markup survives, lengths are capped", () => {
-    const hostile = { ...base, issuer: "Acme\r\nBcc: evil@x", ipAddress: "1.2.3.4\r\nX-Injected: 1", location: { city: `<b>City</b>\n${"y".repeat(10_000)}`, country: "NL" } };
+    const hostile = {
+      ...base,
+      issuer: "Acme\r\nBcc: evil@x",
+      ipAddress: "1.2.3.4\r\nX-Injected: 1",
+      location: { city: `<b>City</b>\n${"y".repeat(10_000)}`, country: "NL" },
+    };
     const m = renderAlertEmail(hostile);
     expect(m.subject).not.toMatch(/[\r\n]/);
     expect(m.text).not.toMatch(/^X-Injected|<b>|\r/m);

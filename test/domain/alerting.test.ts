@@ -14,7 +14,18 @@ function run(times: number[], p = policy): boolean[] {
 
 describe("failed-attempt alert windows", () => {
   it("alerts exactly once, on the failure that reaches the threshold", () => {
-    expect(run([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])).toEqual([false, false, true, false, false, false, false, false, false, false]);
+    expect(run([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it("a window ends windowSeconds after its first failure; the next failure opens a new one", () => {

@@ -49,7 +49,9 @@ describe("AES-GCM secrets at rest", () => {
     const [v, kid, iv, ct] = stored.split(".");
     const bytes = base64UrlDecode(ct!);
     bytes[0]! ^= 1;
-    await expect(decryptSecret(RING, [v, kid, iv, base64UrlEncode(bytes)].join("."), AAD)).rejects.toThrow("authentication failed");
+    await expect(decryptSecret(RING, [v, kid, iv, base64UrlEncode(bytes)].join("."), AAD)).rejects.toThrow(
+      "authentication failed",
+    );
   });
 
   it("fails on an unknown key id, including inherited property names", async () => {
@@ -59,12 +61,17 @@ describe("AES-GCM secrets at rest", () => {
     await expect(decryptSecret(RING, stored.replace(".k1.", ".__proto__."), AAD)).rejects.toThrow(TypeError);
   });
 
-  it.each(["", "v1", "v2.k1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA", "v1.k1.AAAA.AAAAAAAAAAAAAAAAAAAAAA", "v1.k1.AAAAAAAAAAAAAAAA.AAAA", "v1.k1.!!!!.AAAA", "v1.k1.a.b.c"])(
-    "rejects the malformed value %j",
-    async (bad) => {
-      await expect(decryptSecret(RING, bad, AAD)).rejects.toThrow(TypeError);
-    },
-  );
+  it.each([
+    "",
+    "v1",
+    "v2.k1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA",
+    "v1.k1.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+    "v1.k1.AAAAAAAAAAAAAAAA.AAAA",
+    "v1.k1.!!!!.AAAA",
+    "v1.k1.a.b.c",
+  ])("rejects the malformed value %j", async (bad) => {
+    await expect(decryptSecret(RING, bad, AAD)).rejects.toThrow(TypeError);
+  });
 
   it("rotation: values written under the old key still decrypt after a new key becomes current", async () => {
     const before = parseKeyring(`old:${base64Encode(key(7))}`);
@@ -145,20 +152,25 @@ describe("differential: hmac and sha256 against crypto.subtle", () => {
     }
   });
 
-  it.each(["SHA-1", "SHA-256", "SHA-512"] as const)("hmac(%s) agrees, including after the key array is mutated", async (hash) => {
-    const k = randomBytes(40);
-    const m = randomBytes(50);
-    expect(await hmac(hash, k, m)).toEqual(await direct(hash, k, m));
-    k[0]! ^= 0xff; // the key cache must notice; a stale CryptoKey would sign with the old bytes
-    expect(await hmac(hash, k, m)).toEqual(await direct(hash, k, m));
-  });
+  it.each(["SHA-1", "SHA-256", "SHA-512"] as const)(
+    "hmac(%s) agrees, including after the key array is mutated",
+    async (hash) => {
+      const k = randomBytes(40);
+      const m = randomBytes(50);
+      expect(await hmac(hash, k, m)).toEqual(await direct(hash, k, m));
+      k[0]! ^= 0xff; // the key cache must notice; a stale CryptoKey would sign with the old bytes
+      expect(await hmac(hash, k, m)).toEqual(await direct(hash, k, m));
+    },
+  );
 
   it("refuses an empty key (an unset pepper) with a clear error", async () => {
     await expect(hmacSHA256(new Uint8Array(0), utf8("x"))).rejects.toThrow("key must not be empty");
   });
 
   it("sha256 agrees on random inputs and the FIPS 180-2 'abc' vector", async () => {
-    expect(hexEncode(await sha256(utf8("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(hexEncode(await sha256(utf8("abc")))).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
     for (let i = 0; i < 50; i++) {
       const m = randomBytes(i * 7);
       expect(await sha256(m)).toEqual(new Uint8Array(await crypto.subtle.digest("SHA-256", m)));

@@ -2,7 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { clientIpBucket } from "../../src/domain/client-ip.ts";
 import { callingCodeAllowed, canonicalDestination, maskDestination } from "../../src/domain/destination.ts";
-import { DEFAULT_EMAIL_TEMPLATE, escapeHtml, fillTemplate, lifetimeMinutes, renderEmail, renderSms } from "../../src/domain/message-template.ts";
+import {
+  DEFAULT_EMAIL_TEMPLATE,
+  escapeHtml,
+  fillTemplate,
+  lifetimeMinutes,
+  renderEmail,
+  renderSms,
+} from "../../src/domain/message-template.ts";
 
 describe("clientIpBucket", () => {
   it.each([
@@ -17,7 +24,18 @@ describe("clientIpBucket", () => {
     ["64:ff9b::192.0.2.33", "ip6:0064:ff9b:0000:0000::/64"],
   ])("%s → %s", (raw, bucket) => expect(clientIpBucket(raw)).toBe(bucket));
 
-  it.each([[undefined], [null], [""], ["not an ip"], ["256.1.1.1"], ["1.2.3"], ["2001:db8::1::2"], ["2001:db8:1:2:3:4:5:6:7"], ["12345::1"], ["x".repeat(100)]])("%s → null", (raw) => {
+  it.each([
+    [undefined],
+    [null],
+    [""],
+    ["not an ip"],
+    ["256.1.1.1"],
+    ["1.2.3"],
+    ["2001:db8::1::2"],
+    ["2001:db8:1:2:3:4:5:6:7"],
+    ["12345::1"],
+    ["x".repeat(100)],
+  ])("%s → null", (raw) => {
     expect(clientIpBucket(raw as string | null | undefined)).toBeNull();
   });
 
@@ -53,12 +71,21 @@ describe("message templates", () => {
   const values = { code: "012345", minutes: 5, tenantName: "Acme <Corp>" };
 
   it("fills {{code}}, {{minutes}} and {{tenantName}} (spaces allowed) and leaves other braces alone", () => {
-    expect(fillTemplate("{{ code }} for {{tenantName}} ({{minutes}} min) {{other}}", values)).toBe("012345 for Acme <Corp> (5 min) {{other}}");
+    expect(fillTemplate("{{ code }} for {{tenantName}} ({{minutes}} min) {{other}}", values)).toBe(
+      "012345 for Acme <Corp> (5 min) {{other}}",
+    );
   });
 
   it("escapes values in HTML bodies and keeps subjects on one line", () => {
-    const out = renderEmail({ subject: "Code\r\nBcc: x@evil.test {{code}}", text: "{{code}}", html: "<b>{{tenantName}}</b> {{code}}" }, values);
-    expect(out).toEqual({ subject: "Code Bcc: x@evil.test 012345", text: "012345", html: "<b>Acme &#60;Corp&#62;</b> 012345" });
+    const out = renderEmail(
+      { subject: "Code\r\nBcc: x@evil.test {{code}}", text: "{{code}}", html: "<b>{{tenantName}}</b> {{code}}" },
+      values,
+    );
+    expect(out).toEqual({
+      subject: "Code Bcc: x@evil.test 012345",
+      text: "012345",
+      html: "<b>Acme &#60;Corp&#62;</b> 012345",
+    });
     expect(escapeHtml(`&"'`)).toBe("&#38;&#34;&#39;");
   });
 
@@ -71,6 +98,8 @@ describe("message templates", () => {
   });
 
   it("rounds lifetimes up to whole minutes, at least one", () => {
-    expect([lifetimeMinutes(30), lifetimeMinutes(60), lifetimeMinutes(61), lifetimeMinutes(600)]).toEqual([1, 1, 2, 10]);
+    expect([lifetimeMinutes(30), lifetimeMinutes(60), lifetimeMinutes(61), lifetimeMinutes(600)]).toEqual([
+      1, 1, 2, 10,
+    ]);
   });
 });

@@ -1,6 +1,15 @@
 /** Lockout decisions (pure): FusionAuth's window lock plus NIST's consecutive-failure cap. */
 import { describe, expect, it } from "vitest";
-import { INITIAL_LOCKOUT_STATE, isLocked, LOCKED_UNTIL_UNLOCKED, lockActions, MAX_CONSECUTIVE_FAILURES, recordFailure, recordSuccess, type LockoutState } from "../../src/domain/lockout.ts";
+import {
+  INITIAL_LOCKOUT_STATE,
+  isLocked,
+  LOCKED_UNTIL_UNLOCKED,
+  lockActions,
+  MAX_CONSECUTIVE_FAILURES,
+  recordFailure,
+  recordSuccess,
+  type LockoutState,
+} from "../../src/domain/lockout.ts";
 
 const policy = { tooManyAttempts: 5, resetCountInSeconds: 60, lockSeconds: 180 };
 

@@ -134,7 +134,8 @@ describe("normalizeRecoveryCode", () => {
 
 describe("generateNumericCode", () => {
   it("returns `digits` ASCII digits", () => {
-    for (const digits of [6, 7, 8, 9]) expect(generateNumericCode(randomBytes, digits)).toMatch(new RegExp(`^[0-9]{${digits}}$`));
+    for (const digits of [6, 7, 8, 9])
+      expect(generateNumericCode(randomBytes, digits)).toMatch(new RegExp(`^[0-9]{${digits}}$`));
     expect(generateNumericCode(randomBytes)).toMatch(/^[0-9]{6}$/);
   });
 
@@ -169,7 +170,8 @@ describe("generateNumericCode", () => {
   it("distribution sanity: every digit position is roughly uniform (seeded PRNG, so not flaky)", () => {
     const random = seededRandom(0x9e3779b9);
     const counts = Array.from({ length: 6 }, () => new Array<number>(10).fill(0));
-    for (let i = 0; i < 20_000; i++) for (const [pos, d] of [...generateNumericCode(random)].entries()) counts[pos]![Number(d)]!++;
+    for (let i = 0; i < 20_000; i++)
+      for (const [pos, d] of [...generateNumericCode(random)].entries()) counts[pos]![Number(d)]!++;
     for (const position of counts) {
       // χ² with 9 degrees of freedom; 27.9 is the 0.999 quantile.
       const chi2 = position.reduce((sum, c) => sum + (c - 2000) ** 2 / 2000, 0);

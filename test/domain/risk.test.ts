@@ -38,7 +38,8 @@ function deepFreeze<T>(o: T): T {
 }
 
 describe("haversineKm", () => {
-  const within1Percent = (km: number, expected: number) => expect(Math.abs(km - expected) / expected).toBeLessThan(0.01);
+  const within1Percent = (km: number, expected: number) =>
+    expect(Math.abs(km - expected) / expected).toBeLessThan(0.01);
 
   it("matches known great-circle distances within 1 %", () => {
     within1Percent(haversineKm(51.5074, -0.1278, 48.8566, 2.3522), 344); // London–Paris
@@ -56,16 +57,32 @@ describe("haversineKm", () => {
 describe("assessRisk: baseline", () => {
   it("first login (empty history) is low with nothing flagged, whatever the signals", () => {
     const r = assessRisk(EMPTY_HISTORY, { ...BERLIN, deviceId: null, ...SYDNEY }, T0);
-    expect(r).toEqual({ level: "low", threats: [], newDevice: false, newCountry: false, impossibleTravel: false, firstLogin: true });
+    expect(r).toEqual({
+      level: "low",
+      threats: [],
+      newDevice: false,
+      newCountry: false,
+      impossibleTravel: false,
+      firstLogin: true,
+    });
   });
 
   it("a history that holds only a previous login (no device, no country) is a baseline, not a first login", () => {
     const h = historyAfter({ deviceId: null, country: null, asn: null, latitude: null, longitude: null });
-    expect(assessRisk(h, { ...BERLIN, deviceId: null }, T0 + 3600)).toMatchObject({ firstLogin: false, newCountry: true, newDevice: false, level: "medium" });
+    expect(assessRisk(h, { ...BERLIN, deviceId: null }, T0 + 3600)).toMatchObject({
+      firstLogin: false,
+      newCountry: true,
+      newDevice: false,
+      level: "medium",
+    });
   });
 
   it("same device, same country, nearby: low", () => {
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, ...HAMBURG }, T0 + 3600)).toMatchObject({ level: "low", threats: [], firstLogin: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, ...HAMBURG }, T0 + 3600)).toMatchObject({
+      level: "low",
+      threats: [],
+      firstLogin: false,
+    });
   });
 
   it("the ASN is not judged: a different network alone stays low", () => {
@@ -76,7 +93,12 @@ describe("assessRisk: baseline", () => {
 
 describe("assessRisk: devices", () => {
   it("a device id not in the history is new (medium, UnrecognizedDevice)", () => {
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: "d2" }, T0 + 3600)).toMatchObject({ level: "medium", threats: ["UnrecognizedDevice"], newDevice: true, newCountry: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: "d2" }, T0 + 3600)).toMatchObject({
+      level: "medium",
+      threats: ["UnrecognizedDevice"],
+      newDevice: true,
+      newCountry: false,
+    });
   });
 
   it("a remembered device id is not new", () => {
@@ -86,7 +108,11 @@ describe("assessRisk: devices", () => {
   });
 
   it("no device id counts as new once the history holds devices (stripping the id does not dodge the check)", () => {
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: null }, T0 + 3600)).toMatchObject({ level: "medium", newDevice: true, threats: ["UnrecognizedDevice"] });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: null }, T0 + 3600)).toMatchObject({
+      level: "medium",
+      newDevice: true,
+      threats: ["UnrecognizedDevice"],
+    });
   });
 
   it("no device id is not judged while the history holds none (a server that never relays one)", () => {
@@ -97,31 +123,55 @@ describe("assessRisk: devices", () => {
 
   it("an empty device id is the same as none", () => {
     expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: "" }, T0 + 3600).newDevice).toBe(true);
-    expect(assessRisk(historyAfter({ ...BERLIN, deviceId: null }), { ...BERLIN, deviceId: "" }, T0 + 3600).newDevice).toBe(false);
+    expect(
+      assessRisk(historyAfter({ ...BERLIN, deviceId: null }), { ...BERLIN, deviceId: "" }, T0 + 3600).newDevice,
+    ).toBe(false);
     expect(historyAfter({ ...BERLIN, deviceId: "" }).devices).toEqual([]);
   });
 });
 
 describe("assessRisk: countries and levels", () => {
   it("a country not in the history is new (medium, NewCountry)", () => {
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, country: "AT" }, T0 + 3600)).toMatchObject({ level: "medium", threats: ["NewCountry"], newCountry: true, newDevice: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, country: "AT" }, T0 + 3600)).toMatchObject({
+      level: "medium",
+      threats: ["NewCountry"],
+      newCountry: true,
+      newDevice: false,
+    });
   });
 
   it("no country (or an empty one) is not judged", () => {
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, country: null }, T0 + 3600)).toMatchObject({ level: "low", newCountry: false });
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, country: "" }, T0 + 3600)).toMatchObject({ level: "low", newCountry: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, country: null }, T0 + 3600)).toMatchObject({
+      level: "low",
+      newCountry: false,
+    });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, country: "" }, T0 + 3600)).toMatchObject({
+      level: "low",
+      newCountry: false,
+    });
   });
 
   it("new device and new country together: high, both threats", () => {
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: "d2", country: "AT" }, T0 + 3600)).toMatchObject({ level: "high", threats: ["UnrecognizedDevice", "NewCountry"] });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, deviceId: "d2", country: "AT" }, T0 + 3600)).toMatchObject({
+      level: "high",
+      threats: ["UnrecognizedDevice", "NewCountry"],
+    });
   });
 
   it("impossible travel alone (same device, same claimed country) is high", () => {
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, ...SYDNEY }, T0 + 600)).toMatchObject({ level: "high", threats: ["ImpossibleTravel"], impossibleTravel: true, newDevice: false, newCountry: false });
+    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, ...SYDNEY }, T0 + 600)).toMatchObject({
+      level: "high",
+      threats: ["ImpossibleTravel"],
+      impossibleTravel: true,
+      newDevice: false,
+      newCountry: false,
+    });
   });
 
   it("all three threats are listed together", () => {
-    expect(assessRisk(historyAfter(BERLIN), { deviceId: "d9", country: "AU", asn: 1221, ...SYDNEY }, T0 + 600).threats).toEqual(["UnrecognizedDevice", "NewCountry", "ImpossibleTravel"]);
+    expect(
+      assessRisk(historyAfter(BERLIN), { deviceId: "d9", country: "AU", asn: 1221, ...SYDNEY }, T0 + 600).threats,
+    ).toEqual(["UnrecognizedDevice", "NewCountry", "ImpossibleTravel"]);
   });
 });
 
@@ -157,10 +207,16 @@ describe("assessRisk: impossible travel boundaries", () => {
 
   it("needs coordinates on both logins; speedKmh is reported only when it was measured", () => {
     const noPlace = { latitude: null, longitude: null };
-    expect(assessRisk(historyAfter({ ...BERLIN, ...noPlace }), { ...BERLIN, ...SYDNEY }, T0 + 1)).not.toHaveProperty("speedKmh");
+    expect(assessRisk(historyAfter({ ...BERLIN, ...noPlace }), { ...BERLIN, ...SYDNEY }, T0 + 1)).not.toHaveProperty(
+      "speedKmh",
+    );
     expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, ...noPlace }, T0 + 1)).not.toHaveProperty("speedKmh");
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, latitude: -33.87, longitude: null }, T0 + 1).impossibleTravel).toBe(false);
-    expect(assessRisk(historyAfter(BERLIN), { ...BERLIN, latitude: Number.NaN, longitude: 151.2 }, T0 + 1)).toMatchObject({ impossibleTravel: false, level: "low" });
+    expect(
+      assessRisk(historyAfter(BERLIN), { ...BERLIN, latitude: -33.87, longitude: null }, T0 + 1).impossibleTravel,
+    ).toBe(false);
+    expect(
+      assessRisk(historyAfter(BERLIN), { ...BERLIN, latitude: Number.NaN, longitude: 151.2 }, T0 + 1),
+    ).toMatchObject({ impossibleTravel: false, level: "low" });
   });
 });
 
@@ -187,8 +243,14 @@ describe("rememberLogin", () => {
     let h = historyAfter(BERLIN);
     h = rememberLogin(h, { ...BERLIN, deviceId: "d2", country: "AT" }, T0 + 10);
     h = rememberLogin(h, BERLIN, T0 + 20);
-    expect(h.devices).toEqual([{ id: "d1", lastSeen: T0 + 20 }, { id: "d2", lastSeen: T0 + 10 }]);
-    expect(h.countries).toEqual([{ code: "DE", lastSeen: T0 + 20 }, { code: "AT", lastSeen: T0 + 10 }]);
+    expect(h.devices).toEqual([
+      { id: "d1", lastSeen: T0 + 20 },
+      { id: "d2", lastSeen: T0 + 10 },
+    ]);
+    expect(h.countries).toEqual([
+      { code: "DE", lastSeen: T0 + 20 },
+      { code: "AT", lastSeen: T0 + 10 },
+    ]);
   });
 
   it("moves `last` only when the login says where it came from", () => {
@@ -196,15 +258,29 @@ describe("rememberLogin", () => {
     expect(h.last).toEqual({ at: T0, country: "DE", latitude: 52.52, longitude: 13.405 });
     const blind = rememberLogin(h, { ...BERLIN, country: null, latitude: null, longitude: null }, T0 + 50);
     expect(blind.last).toEqual(h.last);
-    expect(rememberLogin(h, { ...BERLIN, latitude: null, longitude: null }, T0 + 60).last).toEqual({ at: T0 + 60, country: "DE", latitude: null, longitude: null });
-    expect(historyAfter({ deviceId: null, country: null, asn: 1, latitude: null, longitude: null }).last).toEqual({ at: T0, country: null, latitude: null, longitude: null });
+    expect(rememberLogin(h, { ...BERLIN, latitude: null, longitude: null }, T0 + 60).last).toEqual({
+      at: T0 + 60,
+      country: "DE",
+      latitude: null,
+      longitude: null,
+    });
+    expect(historyAfter({ deviceId: null, country: null, asn: 1, latitude: null, longitude: null }).last).toEqual({
+      at: T0,
+      country: null,
+      latitude: null,
+      longitude: null,
+    });
   });
 
   it("never changes its input and returns new objects", () => {
     const h = deepFreeze(rememberLogin(historyAfter(BERLIN), { ...BERLIN, deviceId: "d2", country: "AT" }, T0 + 10));
     const before = JSON.stringify(h);
     const next = rememberLogin(h, { ...BERLIN, deviceId: "d3" }, T0 + 20);
-    const same = rememberLogin(h, { deviceId: null, country: null, asn: null, latitude: null, longitude: null }, T0 + 30);
+    const same = rememberLogin(
+      h,
+      { deviceId: null, country: null, asn: null, latitude: null, longitude: null },
+      T0 + 30,
+    );
     expect(JSON.stringify(h)).toBe(before);
     for (const r of [next, same]) {
       expect(r.devices).not.toBe(h.devices);

@@ -1,6 +1,12 @@
 /** The sliding-window counter behind every send cap (src/domain/send-window.ts). */
 import { describe, expect, it } from "vitest";
-import { EMPTY_WINDOW, refundWindow, takeFromWindow, windowCount, type WindowState } from "../../src/domain/send-window.ts";
+import {
+  EMPTY_WINDOW,
+  refundWindow,
+  takeFromWindow,
+  windowCount,
+  type WindowState,
+} from "../../src/domain/send-window.ts";
 
 const HOUR = 3600;
 const T0 = 1_800_000_000 - (1_800_000_000 % HOUR); // an aligned window start

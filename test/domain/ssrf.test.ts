@@ -46,10 +46,16 @@ describe("classifyHost: IPv4 in every numeric form", () => {
     expect(host(url)).toBe(expected);
   });
 
-  it.each(["http://172.15.255.255/", "http://172.32.0.1/", "http://100.63.255.255/", "http://100.128.0.1/", "http://8.8.8.8/", "http://1.1.1.1/", "http://11.0.0.1/", "http://169.253.0.1/"])(
-    "%s is public",
-    (url) => expect(host(url)).toBe("public"),
-  );
+  it.each([
+    "http://172.15.255.255/",
+    "http://172.32.0.1/",
+    "http://100.63.255.255/",
+    "http://100.128.0.1/",
+    "http://8.8.8.8/",
+    "http://1.1.1.1/",
+    "http://11.0.0.1/",
+    "http://169.253.0.1/",
+  ])("%s is public", (url) => expect(host(url)).toBe("public"));
 });
 
 describe("classifyHost: IPv6", () => {
@@ -78,7 +84,12 @@ describe("classifyHost: IPv6", () => {
     expect(host(url)).toBe(expected);
   });
 
-  it.each(["http://[2606:4700:4700::1111]/", "http://[2a00:1450:4001:80b::200e]/", "http://[fe00::1]/", "http://[fbff::1]/"])("%s is public", (url) => expect(host(url)).toBe("public"));
+  it.each([
+    "http://[2606:4700:4700::1111]/",
+    "http://[2a00:1450:4001:80b::200e]/",
+    "http://[fe00::1]/",
+    "http://[fbff::1]/",
+  ])("%s is public", (url) => expect(host(url)).toBe("public"));
 });
 
 describe("classifyHost: names", () => {
@@ -99,9 +110,13 @@ describe("classifyHost: names", () => {
     expect(host(url)).toBe(expected);
   });
 
-  it.each(["http://example.com/", "http://hooks.slack.com/", "http://localhost.example.com/", "http://internal.example.com/", "http://127.0.0.1.nip.io/"])("%s is public (no DNS is resolved)", (url) =>
-    expect(host(url)).toBe("public"),
-  );
+  it.each([
+    "http://example.com/",
+    "http://hooks.slack.com/",
+    "http://localhost.example.com/",
+    "http://internal.example.com/",
+    "http://127.0.0.1.nip.io/",
+  ])("%s is public (no DNS is resolved)", (url) => expect(host(url)).toBe("public"));
 
   it("bare hosts given directly are read the same way", () => {
     expect(classifyHost("0x7f000001")).toBe("loopback");
@@ -125,7 +140,15 @@ describe("webhookUrlProblem", () => {
   const development = { production: false };
 
   it("production refuses every non-public target the review found", () => {
-    for (const url of ["https://127.0.0.1/", "https://169.254.169.254/latest/meta-data/", "https://10.0.0.5/", "https://[::1]/", "https://localhost/", "https://metadata.google.internal/", "https://0x7f000001/"]) {
+    for (const url of [
+      "https://127.0.0.1/",
+      "https://169.254.169.254/latest/meta-data/",
+      "https://10.0.0.5/",
+      "https://[::1]/",
+      "https://localhost/",
+      "https://metadata.google.internal/",
+      "https://0x7f000001/",
+    ]) {
       expect(webhookUrlProblem(url, production), url).toBe("target");
     }
   });

@@ -1,6 +1,11 @@
 /** Step-up proofs (pure, src/domain/step-up.ts): which token claims pass, and the trustChallenge a set of actions needs. */
 import { describe, expect, it } from "vitest";
-import { judgeStepUpProof, STEP_UP_MAX_AGE_SECONDS, stepUpChallenge, userChangeActions } from "../../src/domain/step-up.ts";
+import {
+  judgeStepUpProof,
+  STEP_UP_MAX_AGE_SECONDS,
+  stepUpChallenge,
+  userChangeActions,
+} from "../../src/domain/step-up.ts";
 
 const NOW = 1_800_000_000;
 const expect_ = { tenantId: "t1", userId: "u1", challengeHash: "h-add" };
@@ -8,7 +13,12 @@ const good = { sub: "u1", tid: "t1", iat: NOW - 10, exp: NOW + 170, jti: "j1", t
 
 describe("judgeStepUpProof", () => {
   it("accepts a fresh proof for this user and action, and says how long its consumption must be kept", () => {
-    expect(judgeStepUpProof(good, expect_, NOW)).toEqual({ ok: true, jti: "j1", issuedAt: NOW - 10, retainUntil: NOW + 171 });
+    expect(judgeStepUpProof(good, expect_, NOW)).toEqual({
+      ok: true,
+      jti: "j1",
+      issuedAt: NOW - 10,
+      retainUntil: NOW + 171,
+    });
   });
 
   it.each([
@@ -34,13 +44,19 @@ describe("judgeStepUpProof", () => {
 describe("trustChallenge of a request", () => {
   it("one action is its own name; several are sorted, deduplicated and space-separated", () => {
     expect(stepUpChallenge(["mfa:add-method"])).toBe("mfa:add-method");
-    expect(stepUpChallenge(["user:change-password", "user:change-email", "user:change-email"])).toBe("user:change-email user:change-password");
+    expect(stepUpChallenge(["user:change-password", "user:change-email", "user:change-email"])).toBe(
+      "user:change-email user:change-password",
+    );
   });
 
   it("an update is sensitive for what it changes; any password given counts", () => {
     const cur = { email: "a@example.com", mobilePhone: null };
     expect(userChangeActions(cur, { ...cur }, false)).toEqual([]);
-    expect(userChangeActions(cur, { email: "b@example.com", mobilePhone: "+15555550100" }, true)).toEqual(["user:change-email", "user:change-phone", "user:change-password"]);
+    expect(userChangeActions(cur, { email: "b@example.com", mobilePhone: "+15555550100" }, true)).toEqual([
+      "user:change-email",
+      "user:change-phone",
+      "user:change-password",
+    ]);
     expect(userChangeActions(cur, { email: null, mobilePhone: null }, false)).toEqual(["user:change-email"]);
   });
 });

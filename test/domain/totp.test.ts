@@ -162,13 +162,21 @@ describe("secrets and the otpauth URI", () => {
   });
 
   it("follows the Key URI format with explicit defaults", () => {
-    expect(buildOtpauthURI({ issuer: "ACME Co", account: "john.doe@email.com", secretBase32: "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ" })).toBe(
+    expect(
+      buildOtpauthURI({
+        issuer: "ACME Co",
+        account: "john.doe@email.com",
+        secretBase32: "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ",
+      }),
+    ).toBe(
       "otpauth://totp/ACME%20Co:john.doe%40email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30",
     );
   });
 
   it("parses back: label, issuer parameter and secret agree", () => {
-    const uri = new URL(buildOtpauthURI({ issuer: "Ex:ample & Co", account: "a:b?c", secretBase32: "JBSWY3DPEHPK3PXP" }));
+    const uri = new URL(
+      buildOtpauthURI({ issuer: "Ex:ample & Co", account: "a:b?c", secretBase32: "JBSWY3DPEHPK3PXP" }),
+    );
     expect(uri.protocol).toBe("otpauth:");
     const label = uri.pathname.replace(/^\/\/totp\//, "").replace(/^\//, "");
     const [issuerPart, accountPart, ...rest] = label.split(":");

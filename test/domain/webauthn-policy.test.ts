@@ -33,26 +33,75 @@ function challenge(store: "user" | "discoverable" = "user") {
 async function registered(opts: { backupEligible?: boolean } = {}) {
   const auth = await SoftAuthenticator.create(opts);
   const c = challenge();
-  const reg = await verifyRegistration({ response: await auth.register({ challenge: c.b64, origin, rpId: rp.id }), challenge: c.bytes, rp, userVerification: "required" });
+  const reg = await verifyRegistration({
+    response: await auth.register({ challenge: c.b64, origin, rpId: rp.id }),
+    challenge: c.bytes,
+    rp,
+    userVerification: "required",
+  });
   if (!reg.ok) throw new Error(`registration failed: ${JSON.stringify(reg.failure)}`);
-  const stored: StoredCredential = { credentialId: reg.value.credentialId, publicKey: reg.value.publicKey, signCount: reg.value.signCount, transports: reg.value.transports, backupEligible: reg.value.backupEligible, userId };
+  const stored: StoredCredential = {
+    credentialId: reg.value.credentialId,
+    publicKey: reg.value.publicKey,
+    signCount: reg.value.signCount,
+    transports: reg.value.transports,
+    backupEligible: reg.value.backupEligible,
+    userId,
+  };
   return { auth, stored, reg: reg.value };
 }
 
 async function assertWith(
   auth: SoftAuthenticator,
   stored: StoredCredential,
-  o: { origin?: string; rpId?: string; type?: string; flags?: number; counter?: number; userHandle?: string | null; uv?: "required" | "preferred" | "discouraged"; allow?: string[]; requireUserHandle?: boolean; signedChallenge?: string } = {},
+  o: {
+    origin?: string;
+    rpId?: string;
+    type?: string;
+    flags?: number;
+    counter?: number;
+    userHandle?: string | null;
+    uv?: "required" | "preferred" | "discouraged";
+    allow?: string[];
+    requireUserHandle?: boolean;
+    signedChallenge?: string;
+  } = {},
 ) {
   const c = challenge();
-  const response = await auth.assert({ challenge: o.signedChallenge ?? c.b64, origin: o.origin ?? origin, rpId: o.rpId ?? rp.id, type: o.type, flags: o.flags, counter: o.counter ?? 1, userHandle: o.userHandle, userId });
-  return verifyAssertion({ response, challenge: c.bytes, rp, userVerification: o.uv ?? "required", credential: stored, allowCredentialIds: o.allow ?? [], requireUserHandle: o.requireUserHandle ?? false });
+  const response = await auth.assert({
+    challenge: o.signedChallenge ?? c.b64,
+    origin: o.origin ?? origin,
+    rpId: o.rpId ?? rp.id,
+    type: o.type,
+    flags: o.flags,
+    counter: o.counter ?? 1,
+    userHandle: o.userHandle,
+    userId,
+  });
+  return verifyAssertion({
+    response,
+    challenge: c.bytes,
+    rp,
+    userVerification: o.uv ?? "required",
+    credential: stored,
+    allowCredentialIds: o.allow ?? [],
+    requireUserHandle: o.requireUserHandle ?? false,
+  });
 }
 
 describe("registration (WebAuthn L3 §7.1)", () => {
   it("accepts a `none` attestation and returns the COSE key, flags and transports", async () => {
     const { reg, auth } = await registered();
-    expect(reg).toMatchObject({ credentialId: auth.id, algorithm: -7, signCount: 0, backupEligible: false, backedUp: false, userVerified: true, discoverable: true, transports: ["internal"] });
+    expect(reg).toMatchObject({
+      credentialId: auth.id,
+      algorithm: -7,
+      signCount: 0,
+      backupEligible: false,
+      backedUp: false,
+      userVerified: true,
+      discoverable: true,
+      transports: ["internal"],
+    });
   });
 
   it("records backup eligibility and state (BE/BS)", async () => {
@@ -81,14 +130,24 @@ describe("registration (WebAuthn L3 §7.1)", () => {
   it("accepts UV unset when the workflow does not require it", async () => {
     const auth = await SoftAuthenticator.create();
     const c = challenge();
-    const out = await verifyRegistration({ response: await auth.register({ challenge: c.b64, origin, rpId: rp.id, flags: FLAG.UP }), challenge: c.bytes, rp, userVerification: "discouraged" });
+    const out = await verifyRegistration({
+      response: await auth.register({ challenge: c.b64, origin, rpId: rp.id, flags: FLAG.UP }),
+      challenge: c.bytes,
+      rp,
+      userVerification: "discouraged",
+    });
     expect(out.ok).toBe(true);
   });
 
   it("refuses a credential id over 1023 bytes (§7.1 step 25)", async () => {
     const auth = await SoftAuthenticator.create({ credentialIdBytes: 1024 });
     const c = challenge();
-    const out = await verifyRegistration({ response: await auth.register({ challenge: c.b64, origin, rpId: rp.id }), challenge: c.bytes, rp, userVerification: "required" });
+    const out = await verifyRegistration({
+      response: await auth.register({ challenge: c.b64, origin, rpId: rp.id }),
+      challenge: c.bytes,
+      rp,
+      userVerification: "required",
+    });
     expect(out).toMatchObject({ ok: false, failure: { reason: "credential_id_too_long" } });
   });
 });
@@ -96,7 +155,10 @@ describe("registration (WebAuthn L3 §7.1)", () => {
 describe("authentication (WebAuthn L3 §7.2)", () => {
   it("verifies a signed assertion and reports the new counter and flags", async () => {
     const { auth, stored } = await registered();
-    expect(await assertWith(auth, stored, { counter: 5 })).toEqual({ ok: true, value: { newSignCount: 5, userVerified: true, backupEligible: false, backedUp: false } });
+    expect(await assertWith(auth, stored, { counter: 5 })).toEqual({
+      ok: true,
+      value: { newSignCount: 5, userVerified: true, backupEligible: false, backedUp: false },
+    });
   });
 
   const negative: Array<[string, Parameters<typeof assertWith>[2], string]> = [
@@ -104,11 +166,23 @@ describe("authentication (WebAuthn L3 §7.2)", () => {
     ["an origin that only shares a prefix", { origin: "https://app.example.com:8443" }, "rejected_by_library"],
     ["a wrong RP id hash", { rpId: "evil.example.com" }, "rejected_by_library"],
     ["type webauthn.create", { type: "webauthn.create" }, "rejected_by_library"],
-    ["a challenge other than the one consumed", { signedChallenge: base64UrlEncode(newChallenge("user", new Uint8Array(32))) }, "rejected_by_library"],
+    [
+      "a challenge other than the one consumed",
+      { signedChallenge: base64UrlEncode(newChallenge("user", new Uint8Array(32))) },
+      "rejected_by_library",
+    ],
     ["UP unset", { flags: FLAG.UV }, "rejected_by_library"],
     ["UV unset when required", { flags: FLAG.UP }, "rejected_by_library"],
-    ["BE set on a credential registered without it", { flags: FLAG.UP | FLAG.UV | FLAG.BE }, "backup_eligibility_changed"],
-    ["a user handle of another user", { userHandle: base64UrlEncode(userHandleOf("11111111-2222-4333-8444-555555555555")) }, "user_handle_mismatch"],
+    [
+      "BE set on a credential registered without it",
+      { flags: FLAG.UP | FLAG.UV | FLAG.BE },
+      "backup_eligibility_changed",
+    ],
+    [
+      "a user handle of another user",
+      { userHandle: base64UrlEncode(userHandleOf("11111111-2222-4333-8444-555555555555")) },
+      "user_handle_mismatch",
+    ],
     ["no user handle on a discoverable login", { userHandle: null, requireUserHandle: true }, "user_handle_missing"],
     ["a credential outside allowCredentials", { allow: ["c29tZS1vdGhlci1pZA"] }, "not_in_allow_list"],
   ];
@@ -120,15 +194,30 @@ describe("authentication (WebAuthn L3 §7.2)", () => {
 
   it("accepts UV unset when the workflow does not require it (second factor)", async () => {
     const { auth, stored } = await registered();
-    expect(await assertWith(auth, stored, { flags: FLAG.UP, uv: "discouraged" })).toMatchObject({ ok: true, value: { userVerified: false } });
+    expect(await assertWith(auth, stored, { flags: FLAG.UP, uv: "discouraged" })).toMatchObject({
+      ok: true,
+      value: { userVerified: false },
+    });
   });
 
   it("refuses a signature by another key for the same credential id (another user's credential)", async () => {
     const { stored } = await registered();
     const impostor = await SoftAuthenticator.create();
     const c = challenge();
-    const response = { ...(await impostor.assert({ challenge: c.b64, origin, rpId: rp.id, counter: 1, userId })), id: stored.credentialId, rawId: stored.credentialId };
-    const out = await verifyAssertion({ response, challenge: c.bytes, rp, userVerification: "required", credential: stored, allowCredentialIds: [], requireUserHandle: false });
+    const response = {
+      ...(await impostor.assert({ challenge: c.b64, origin, rpId: rp.id, counter: 1, userId })),
+      id: stored.credentialId,
+      rawId: stored.credentialId,
+    };
+    const out = await verifyAssertion({
+      response,
+      challenge: c.bytes,
+      rp,
+      userVerification: "required",
+      credential: stored,
+      allowCredentialIds: [],
+      requireUserHandle: false,
+    });
     expect(out).toMatchObject({ ok: false });
   });
 
@@ -136,7 +225,15 @@ describe("authentication (WebAuthn L3 §7.2)", () => {
     const { stored } = await registered();
     const other = await SoftAuthenticator.create();
     const c = challenge();
-    const out = await verifyAssertion({ response: await other.assert({ challenge: c.b64, origin, rpId: rp.id, counter: 1 }), challenge: c.bytes, rp, userVerification: "required", credential: stored, allowCredentialIds: [], requireUserHandle: false });
+    const out = await verifyAssertion({
+      response: await other.assert({ challenge: c.b64, origin, rpId: rp.id, counter: 1 }),
+      challenge: c.bytes,
+      rp,
+      userVerification: "required",
+      credential: stored,
+      allowCredentialIds: [],
+      requireUserHandle: false,
+    });
     expect(out).toMatchObject({ ok: false, failure: { reason: "malformed" } });
   });
 
@@ -169,7 +266,9 @@ describe("challenges", () => {
     const c = challenge("discoverable");
     expect(c.bytes).toHaveLength(33);
     expect(c.bytes[0]).toBe(CHALLENGE_TAG.discoverable);
-    const clientDataJSON = base64UrlEncode(new TextEncoder().encode(JSON.stringify({ type: "webauthn.get", challenge: c.b64 })));
+    const clientDataJSON = base64UrlEncode(
+      new TextEncoder().encode(JSON.stringify({ type: "webauthn.get", challenge: c.b64 })),
+    );
     expect(readChallenge(clientDataJSON)).toEqual({ challenge: c.bytes, store: "discoverable" });
   });
 
@@ -178,7 +277,10 @@ describe("challenges", () => {
     ["not JSON", base64UrlEncode(new TextEncoder().encode("nope"))],
     ["no challenge", base64UrlEncode(new TextEncoder().encode("{}"))],
     ["a short challenge", base64UrlEncode(new TextEncoder().encode(JSON.stringify({ challenge: "AAAA" })))],
-    ["an unknown tag", base64UrlEncode(new TextEncoder().encode(JSON.stringify({ challenge: base64UrlEncode(new Uint8Array(33)) })))],
+    [
+      "an unknown tag",
+      base64UrlEncode(new TextEncoder().encode(JSON.stringify({ challenge: base64UrlEncode(new Uint8Array(33)) }))),
+    ],
     ["a number", 42],
   ])("reads %s as no challenge", (_name, value) => {
     expect(readChallenge(value)).toBeNull();

@@ -15,7 +15,13 @@ const BODY = JSON.stringify({ event: { id: "e1", type: "user.login.success" } })
 const T = 1_800_000_000;
 
 async function webCryptoHex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
   return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -29,7 +35,9 @@ describe("signPayload", () => {
     for (let i = 0; i < 20; i++) {
       const secret = crypto.randomUUID();
       const body = JSON.stringify({ n: i, r: crypto.randomUUID(), s: "ü€😀" });
-      expect(await signPayload(secret, body, T + i)).toBe(`t=${T + i},v1=${await webCryptoHex(secret, `${T + i}.${body}`)}`);
+      expect(await signPayload(secret, body, T + i)).toBe(
+        `t=${T + i},v1=${await webCryptoHex(secret, `${T + i}.${body}`)}`,
+      );
     }
   });
 
@@ -42,31 +50,64 @@ describe("signPayload", () => {
 describe("verifySignature", () => {
   it("accepts its own signature within the tolerance, both directions, up to the edge", async () => {
     const header = await signPayload(SECRET, BODY, T);
-    for (const now of [T, T + 300, T - 300]) expect(await verifySignature(SECRET, BODY, header, now)).toEqual({ ok: true, timestamp: T });
+    for (const now of [T, T + 300, T - 300])
+      expect(await verifySignature(SECRET, BODY, header, now)).toEqual({ ok: true, timestamp: T });
   });
 
   it("refuses a stale or future timestamp beyond the tolerance", async () => {
     const header = await signPayload(SECRET, BODY, T);
-    for (const now of [T + 301, T - 301]) expect(await verifySignature(SECRET, BODY, header, now)).toEqual({ ok: false, reason: "timestamp_out_of_tolerance" });
-    expect(await verifySignature(SECRET, BODY, header, T + 60, 30)).toEqual({ ok: false, reason: "timestamp_out_of_tolerance" });
+    for (const now of [T + 301, T - 301])
+      expect(await verifySignature(SECRET, BODY, header, now)).toEqual({
+        ok: false,
+        reason: "timestamp_out_of_tolerance",
+      });
+    expect(await verifySignature(SECRET, BODY, header, T + 60, 30)).toEqual({
+      ok: false,
+      reason: "timestamp_out_of_tolerance",
+    });
   });
 
   it("refuses a tampered body, a wrong secret and a re-dated signature", async () => {
     const header = await signPayload(SECRET, BODY, T);
-    expect(await verifySignature(SECRET, BODY.replace("e1", "e2"), header, T)).toEqual({ ok: false, reason: "mismatch" });
+    expect(await verifySignature(SECRET, BODY.replace("e1", "e2"), header, T)).toEqual({
+      ok: false,
+      reason: "mismatch",
+    });
     expect(await verifySignature(`${SECRET}x`, BODY, header, T)).toEqual({ ok: false, reason: "mismatch" });
-    expect(await verifySignature(SECRET, BODY, header.replace(`t=${T}`, `t=${T + 1}`), T)).toEqual({ ok: false, reason: "mismatch" });
+    expect(await verifySignature(SECRET, BODY, header.replace(`t=${T}`, `t=${T + 1}`), T)).toEqual({
+      ok: false,
+      reason: "mismatch",
+    });
   });
 
   it("accepts any matching v1 (several secrets during a rotation) and ignores unknown schemes", async () => {
     const good = (await signPayload(SECRET, BODY, T)).split("v1=")[1]!;
-    expect(await verifySignature(SECRET, BODY, `t=${T},v0=abc,v1=${"0".repeat(64)},v1=${good}`, T)).toEqual({ ok: true, timestamp: T });
+    expect(await verifySignature(SECRET, BODY, `t=${T},v0=abc,v1=${"0".repeat(64)},v1=${good}`, T)).toEqual({
+      ok: true,
+      timestamp: T,
+    });
   });
 
   it("refuses malformed headers", async () => {
     const v1 = (await signPayload(SECRET, BODY, T)).split("v1=")[1]!;
-    for (const header of [null, undefined, "", `v1=${v1}`, `t=${T}`, `t=abc,v1=${v1}`, `t=${T},t=${T},v1=${v1}`, `t=${T},v1=${v1.toUpperCase()}`, `t=${T},v1=${v1.slice(1)}`, `t=${T};v1=${v1}`, `t=-1,v1=${v1}`, `t=${T},v1=${v1},${"x".repeat(1100)}`]) {
-      expect(await verifySignature(SECRET, BODY, header, T), String(header)).toEqual({ ok: false, reason: "malformed" });
+    for (const header of [
+      null,
+      undefined,
+      "",
+      `v1=${v1}`,
+      `t=${T}`,
+      `t=abc,v1=${v1}`,
+      `t=${T},t=${T},v1=${v1}`,
+      `t=${T},v1=${v1.toUpperCase()}`,
+      `t=${T},v1=${v1.slice(1)}`,
+      `t=${T};v1=${v1}`,
+      `t=-1,v1=${v1}`,
+      `t=${T},v1=${v1},${"x".repeat(1100)}`,
+    ]) {
+      expect(await verifySignature(SECRET, BODY, header, T), String(header)).toEqual({
+        ok: false,
+        reason: "malformed",
+      });
     }
     expect(await verifySignature("", BODY, `t=${T},v1=${v1}`, T)).toEqual({ ok: false, reason: "malformed" });
   });

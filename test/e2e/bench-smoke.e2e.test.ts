@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Node APIs by computed specifiers: the repo's tsconfig has no @types/node (as in fusionauth-client.e2e.test.ts).
 type NodeApi = {
-  spawn(cmd: string, args: string[], opts: { cwd: string; stdio: ["ignore", "pipe", "pipe"] }): {
+  spawn(
+    cmd: string,
+    args: string[],
+    opts: { cwd: string; stdio: ["ignore", "pipe", "pipe"] },
+  ): {
     stdout: { on(e: "data", cb: (d: unknown) => void): void };
     stderr: { on(e: "data", cb: (d: unknown) => void): void };
     on(e: "close", cb: (code: number | null) => void): void;
@@ -26,10 +30,24 @@ async function loadNode(): Promise<NodeApi> {
   return { ...cp, ...fs, ...os } as unknown as NodeApi;
 }
 
-type Run = { rps: number; p50: number; p99: number; cpuMs: number; d1: number | null; d1Deferred: number | null; doCalls: number | null };
-type Report = { results: Record<"edge-mfa" | "better-auth", Record<string, Run[]>>; targets: Array<{ target: string; met: boolean }> };
+type Run = {
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuMs: number;
+  d1: number | null;
+  d1Deferred: number | null;
+  doCalls: number | null;
+};
+type Report = {
+  results: Record<"edge-mfa" | "better-auth", Record<string, Run[]>>;
+  targets: Array<{ target: string; met: boolean }>;
+};
 
-const root = decodeURIComponent(new URL("../..", (import.meta as ImportMeta & { url: string }).url).pathname).replace(/\/$/, "");
+const root = decodeURIComponent(new URL("../..", (import.meta as ImportMeta & { url: string }).url).pathname).replace(
+  /\/$/,
+  "",
+);
 
 describe("npm run bench --smoke", () => {
   let node: NodeApi;
@@ -42,7 +60,11 @@ describe("npm run bench --smoke", () => {
     dir = node.mkdtempSync(`${node.tmpdir()}/edge-mfa-bench-smoke-`);
     const jsonPath = `${dir}/smoke.json`;
     // The pinned Node 22 (the bench would re-run itself with it anyway).
-    const child = node.spawn(`${root}/node_modules/.bin/node`, ["scripts/bench/run.mjs", "--smoke", "--json", jsonPath], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = node.spawn(
+      `${root}/node_modules/.bin/node`,
+      ["scripts/bench/run.mjs", "--smoke", "--json", jsonPath],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+    );
     child.stdout.on("data", (d) => (output += String(d)));
     child.stderr.on("data", (d) => (output += String(d)));
     const code = await new Promise<number | null>((ok) => child.on("close", ok));
@@ -55,8 +77,21 @@ describe("npm run bench --smoke", () => {
   });
 
   it("measures every path of both systems and prints the tables", () => {
-    expect(Object.keys(report.results["edge-mfa"]).sort()).toEqual(["get-user", "login", "noop", "start", "verify-code", "verify-totp"]);
-    expect(Object.keys(report.results["better-auth"]).sort()).toEqual(["ok", "send-otp", "sign-in", "verify-otp", "verify-totp"]);
+    expect(Object.keys(report.results["edge-mfa"]).sort()).toEqual([
+      "get-user",
+      "login",
+      "noop",
+      "start",
+      "verify-code",
+      "verify-totp",
+    ]);
+    expect(Object.keys(report.results["better-auth"]).sort()).toEqual([
+      "ok",
+      "send-otp",
+      "sign-in",
+      "verify-otp",
+      "verify-totp",
+    ]);
     for (const system of Object.values(report.results)) {
       for (const runs of Object.values(system)) {
         expect(runs).toHaveLength(1);

@@ -8,9 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
 
 type Req = { method: string; url: string; authorization: string; body: string };
-type HttpServer = { listen(port: number, host: string, cb: () => void): void; address(): { port: number }; close(): void };
+type HttpServer = {
+  listen(port: number, host: string, cb: () => void): void;
+  address(): { port: number };
+  close(): void;
+};
 type NodeHttp = {
-  createServer(handler: (req: AsyncIterable<Uint8Array> & { method: string; url: string; headers: Record<string, string> }, res: { writeHead(s: number, h: Record<string, string>): void; end(b: string): void }) => void): HttpServer;
+  createServer(
+    handler: (
+      req: AsyncIterable<Uint8Array> & { method: string; url: string; headers: Record<string, string> },
+      res: { writeHead(s: number, h: Record<string, string>): void; end(b: string): void },
+    ) => void,
+  ): HttpServer;
 };
 
 const ACCOUNT_SID = `AC${"0123456789abcdef".repeat(2)}`;
@@ -19,7 +28,11 @@ let mock: HttpServer;
 let server: WranglerDev;
 
 async function http(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${server.baseUrl}${path}`, { method, headers: { authorization: server.bootstrapKey, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: { authorization: server.bootstrapKey, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
 }
@@ -52,15 +65,29 @@ afterAll(() => {
 
 describe("provider settings from the env file under wrangler dev", () => {
   it("SMS_PROVIDER=twilio sends the code to the (mock) Twilio API, not to the dev outbox", async () => {
-    const tenant = (await http("POST", "/api/tenant", { tenant: { name: "Twilio tenant", multiFactorConfiguration: { sms: { enabled: true } } } })).json.tenant;
+    const tenant = (
+      await http("POST", "/api/tenant", {
+        tenant: { name: "Twilio tenant", multiFactorConfiguration: { sms: { enabled: true } } },
+      })
+    ).json.tenant;
     const user = await fetch(`${server.baseUrl}/api/user`, {
       method: "POST",
-      headers: { authorization: server.bootstrapKey, "content-type": "application/json", "x-fusionauth-tenantid": tenant.id },
-      body: JSON.stringify({ user: { email: `sms-${crypto.randomUUID()}@example.com`, password: "correct horse battery staple" } }),
+      headers: {
+        authorization: server.bootstrapKey,
+        "content-type": "application/json",
+        "x-fusionauth-tenantid": tenant.id,
+      },
+      body: JSON.stringify({
+        user: { email: `sms-${crypto.randomUUID()}@example.com`, password: "correct horse battery staple" },
+      }),
     }).then((r) => r.json() as Promise<{ user: { id: string } }>);
     const sent = await fetch(`${server.baseUrl}/api/two-factor/send`, {
       method: "POST",
-      headers: { authorization: server.bootstrapKey, "content-type": "application/json", "x-fusionauth-tenantid": tenant.id },
+      headers: {
+        authorization: server.bootstrapKey,
+        "content-type": "application/json",
+        "x-fusionauth-tenantid": tenant.id,
+      },
       body: JSON.stringify({ userId: user.user.id, method: "sms", mobilePhone: "+14155550123" }),
     });
     expect(sent.status, server.log().split("\n").slice(-20).join("\n")).toBe(200);

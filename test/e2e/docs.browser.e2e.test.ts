@@ -38,7 +38,9 @@ describe("/docs renders Swagger UI without internet", () => {
     const res = await page.goto(`${server.baseUrl}/docs`);
     expect(res?.status()).toBe(200);
     await page.waitForSelector(".opblock", { timeout: 20_000 });
-    const operations = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelectorAll(".opblock").length);
+    const operations = await page.evaluate(
+      () => (globalThis as unknown as PageGlobals).document.querySelectorAll(".opblock").length,
+    );
     expect(operations).toBeGreaterThan(20);
     expect(await page.textContent(".info .title")).toContain("edge-mfa");
 

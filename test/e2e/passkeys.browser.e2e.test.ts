@@ -20,7 +20,9 @@ const fs = (await import(/* @vite-ignore */ "node:fs")) as unknown as NodeFs;
 const processEnv = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
 
 /** The page's `document`, as far as these tests read it (the functions below run in the browser). */
-type PageGlobals = { document: { querySelector(sel: string): { dataset: Record<string, string>; textContent: string } } };
+type PageGlobals = {
+  document: { querySelector(sel: string): { dataset: Record<string, string>; textContent: string } };
+};
 
 describe("passkeys in Chromium with a virtual authenticator, against wrangler dev", () => {
   let server: WranglerDev;
@@ -37,7 +39,11 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
   const email = `browser-${crypto.randomUUID()}@example.com`;
 
   async function http(method: string, path: string, body?: unknown, key = server.bootstrapKey) {
-    const res = await fetch(`${server.baseUrl}${path}`, { method, headers: { authorization: key, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: { authorization: key, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
@@ -58,8 +64,12 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
       return [out.dataset.status, out.textContent] as const;
     });
     if (status !== "ok") {
-      const pageLog = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelector("#log").textContent);
-      throw new Error(`${flow} failed in the page: ${text}\n${pageLog}\n--- wrangler dev ---\n${server.log().split("\n").slice(-30).join("\n")}`);
+      const pageLog = await page.evaluate(
+        () => (globalThis as unknown as PageGlobals).document.querySelector("#log").textContent,
+      );
+      throw new Error(
+        `${flow} failed in the page: ${text}\n${pageLog}\n--- wrangler dev ---\n${server.log().split("\n").slice(-30).join("\n")}`,
+      );
     }
     return JSON.parse(text);
   }
@@ -70,7 +80,22 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     // WebAuthn needs a secure context and a domain RP id: http://localhost qualifies, 127.0.0.1 does not.
     origin = server.baseUrl.replace("127.0.0.1", "localhost");
     const on = { enabled: true };
-    const tenant = (await http("POST", "/api/tenant", { tenant: { name: "Browser tenant", webAuthnConfiguration: { enabled: true, relyingPartyId: "localhost", relyingPartyName: "edge-mfa browser test", allowedOrigins: [origin], bootstrapWorkflow: on, reauthenticationWorkflow: on, secondFactorWorkflow: on } } })).tenant;
+    const tenant = (
+      await http("POST", "/api/tenant", {
+        tenant: {
+          name: "Browser tenant",
+          webAuthnConfiguration: {
+            enabled: true,
+            relyingPartyId: "localhost",
+            relyingPartyName: "edge-mfa browser test",
+            allowedOrigins: [origin],
+            bootstrapWorkflow: on,
+            reauthenticationWorkflow: on,
+            secondFactorWorkflow: on,
+          },
+        },
+      })
+    ).tenant;
     apiKey = (await http("POST", "/api/api-key", { apiKey: { tenantId: tenant.id } })).apiKey.key;
 
     browser = await launchChromium();
@@ -79,7 +104,14 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     cdp = await context.newCDPSession(page);
     await cdp.send("WebAuthn.enable");
     ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     }));
     page.on("requestfinished", (req) => {
       const url = new URL(req.url());
@@ -97,19 +129,27 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     }
     await page.goto(`${origin}/dev/passkeys#key=${encodeURIComponent(apiKey)}`);
     await page.fill("#email", email);
-    console.log(`[browser] wrangler dev up in ${(server.startMs / 1000).toFixed(1)} s, Chromium ready; setup ${((Date.now() - t0) / 1000).toFixed(1)} s; page ${origin}/dev/passkeys`);
+    console.log(
+      `[browser] wrangler dev up in ${(server.startMs / 1000).toFixed(1)} s, Chromium ready; setup ${((Date.now() - t0) / 1000).toFixed(1)} s; page ${origin}/dev/passkeys`,
+    );
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
     server?.stop();
-    if (Object.keys(timings).length) console.log(`[browser] flow timings (click → result, ms): ${JSON.stringify(timings)}`);
-    if (Object.keys(apiTimings).length) console.log(`[browser] API calls from the page (ms each): ${JSON.stringify(apiTimings)}`);
+    if (Object.keys(timings).length)
+      console.log(`[browser] flow timings (click → result, ms): ${JSON.stringify(timings)}`);
+    if (Object.keys(apiTimings).length)
+      console.log(`[browser] API calls from the page (ms each): ${JSON.stringify(apiTimings)}`);
     if (processEnv.RECORD_WEBAUTHN_FIXTURES && recorded.registration && recorded.assertion) {
       const dir = new URL("../fixtures/webauthn/", import.meta.url).pathname;
       fs.mkdirSync(dir, { recursive: true });
-      const note = "Recorded by test/e2e/passkeys.browser.e2e.test.ts (RECORD_WEBAUTHN_FIXTURES=1): Chromium's DevTools virtual authenticator (ctap2, internal, resident key, UV) against wrangler dev.";
-      fs.writeFileSync(`${dir}chromium-virtual-authenticator.json`, `${JSON.stringify({ note, origin, rpId: "localhost", ...recorded }, null, 2)}\n`);
+      const note =
+        "Recorded by test/e2e/passkeys.browser.e2e.test.ts (RECORD_WEBAUTHN_FIXTURES=1): Chromium's DevTools virtual authenticator (ctap2, internal, resident key, UV) against wrangler dev.";
+      fs.writeFileSync(
+        `${dir}chromium-virtual-authenticator.json`,
+        `${JSON.stringify({ note, origin, rpId: "localhost", ...recorded }, null, 2)}\n`,
+      );
     }
   });
 
@@ -117,7 +157,9 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     expect(await run("create-user")).toMatch(/^[0-9a-f-]{36}$/);
     const credentialId = await run("register");
     const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
-    expect(credentials.map((c) => ({ rpId: c.rpId, resident: c.isResidentCredential }))).toEqual([{ rpId: "localhost", resident: true }]);
+    expect(credentials.map((c) => ({ rpId: c.rpId, resident: c.isResidentCredential }))).toEqual([
+      { rpId: "localhost", resident: true },
+    ]);
     const user = await http("GET", `/api/user?email=${encodeURIComponent(email)}`, undefined, apiKey);
     const list = await http("GET", `/api/webauthn?userId=${user.user.id}`, undefined, apiKey);
     expect(list.credentials).toHaveLength(1);
@@ -138,16 +180,35 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     const { FusionAuthClient, WebAuthnWorkflow } = await import("@fusionauth/typescript-client");
     const client = new FusionAuthClient(apiKey, server.baseUrl);
     const loginId = `client-${crypto.randomUUID()}@example.com`;
-    const userId = (await client.createUser(null as unknown as string, { user: { email: loginId, password: "correct horse battery staple" } })).response.user!.id!;
+    const userId = (
+      await client.createUser(null as unknown as string, {
+        user: { email: loginId, password: "correct horse battery staple" },
+      })
+    ).response.user!.id!;
     // In the page, `window.passkeys` is the /webauthn.js module (functions passed to evaluate are serialised alone).
     type Helpers = { passkeys: { createPasskey(o: unknown): Promise<never>; getPasskey(o: unknown): Promise<never> } };
-    const reg = await client.startWebAuthnRegistration({ userId, displayName: "FusionAuth client", name: "client", workflow: WebAuthnWorkflow.bootstrap });
-    const credential = await page.evaluate((o) => (globalThis as unknown as Helpers).passkeys.createPasskey(o), reg.response.options);
+    const reg = await client.startWebAuthnRegistration({
+      userId,
+      displayName: "FusionAuth client",
+      name: "client",
+      workflow: WebAuthnWorkflow.bootstrap,
+    });
+    const credential = await page.evaluate(
+      (o) => (globalThis as unknown as Helpers).passkeys.createPasskey(o),
+      reg.response.options,
+    );
     const done = await client.completeWebAuthnRegistration({ userId, origin, rpId: "localhost", credential });
     expect(done.response.credential).toMatchObject({ userId, name: "client" });
 
-    const start = await client.startWebAuthnLogin({ loginId, workflow: WebAuthnWorkflow.bootstrap, state: { via: "client" } });
-    const assertion = await page.evaluate((o) => (globalThis as unknown as Helpers).passkeys.getPasskey(o), start.response.options);
+    const start = await client.startWebAuthnLogin({
+      loginId,
+      workflow: WebAuthnWorkflow.bootstrap,
+      state: { via: "client" },
+    });
+    const assertion = await page.evaluate(
+      (o) => (globalThis as unknown as Helpers).passkeys.getPasskey(o),
+      start.response.options,
+    );
     const login = await client.completeWebAuthnLogin({ origin, rpId: "localhost", credential: assertion });
     expect(login.statusCode).toBe(200);
     expect(login.response.user?.id).toBe(userId);

@@ -15,8 +15,16 @@ import type { FlushDeps } from "../../src/storage/durable-objects/guard-flush.ts
 import { enableOob, oobTenant, uniquePhone } from "../support/oob.ts";
 
 const LOCK_AT = 5;
-const settings = { failedAuthenticationConfiguration: { tooManyAttempts: LOCK_AT, resetCountInSeconds: 600, actionDuration: 10, actionDurationUnit: "MINUTES" } };
-const failedNotices = async (email: string) => (await alertsTo(email)).filter((m) => /Failed sign-in attempts/.test(m.subject ?? ""));
+const settings = {
+  failedAuthenticationConfiguration: {
+    tooManyAttempts: LOCK_AT,
+    resetCountInSeconds: 600,
+    actionDuration: 10,
+    actionDurationUnit: "MINUTES",
+  },
+};
+const failedNotices = async (email: string) =>
+  (await alertsTo(email)).filter((m) => /Failed sign-in attempts/.test(m.subject ?? ""));
 
 beforeEach(() => nextStep());
 
@@ -26,7 +34,10 @@ describe("failed second-factor attempts", () => {
     const u = await enrolledUser(key);
     const tfid = await loginFor242(key, u.email);
     const answers: number[] = [];
-    for (let i = 0; i < LOCK_AT - 1; i++) answers.push((await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: "000000" } })).status);
+    for (let i = 0; i < LOCK_AT - 1; i++)
+      answers.push(
+        (await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: "000000" } })).status,
+      );
     expect(answers).toEqual([421, 421, 421, 421]);
     await flushEvents(tenantId, u.userId);
     const notices = await failedNotices(u.email);
@@ -53,7 +64,11 @@ describe("failed second-factor attempts", () => {
     const { key, tenantId } = await seedTenant(settings);
     const u = await enrolledUser(key);
     const ids = [await loginFor242(key, u.email), await loginFor242(key, u.email), await loginFor242(key, u.email)];
-    const res = await Promise.all(Array.from({ length: 12 }, (_, i) => call("POST", "/api/two-factor/login", { body: { twoFactorId: ids[i % 3], code: String(100000 + i) } })));
+    const res = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call("POST", "/api/two-factor/login", { body: { twoFactorId: ids[i % 3], code: String(100000 + i) } }),
+      ),
+    );
     const statuses = res.map((r) => r.status);
     expect(statuses.filter((s) => s === 421)).toHaveLength(LOCK_AT - 1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(0);
@@ -64,11 +79,18 @@ describe("failed second-factor attempts", () => {
   });
 
   it("a new window gives a new alert; failures inside the window do not", async () => {
-    const { key, tenantId } = await seedTenant({ failedAuthenticationConfiguration: { tooManyAttempts: 50, resetCountInSeconds: 60 }, alertConfiguration: { failedAttempts: 3, windowInSeconds: 900 } });
+    const { key, tenantId } = await seedTenant({
+      failedAuthenticationConfiguration: { tooManyAttempts: 50, resetCountInSeconds: 60 },
+      alertConfiguration: { failedAttempts: 3, windowInSeconds: 900 },
+    });
     const u = await enrolledUser(key);
     for (let round = 0; round < 2; round++) {
       const ids = [await loginFor242(key, u.email), await loginFor242(key, u.email)];
-      await Promise.all(Array.from({ length: 8 }, (_, i) => call("POST", "/api/two-factor/login", { body: { twoFactorId: ids[i % 2], code: String(200000 + i) } })));
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          call("POST", "/api/two-factor/login", { body: { twoFactorId: ids[i % 2], code: String(200000 + i) } }),
+        ),
+      );
       await flushEvents(tenantId, u.userId);
       expect(await failedNotices(u.email)).toHaveLength(round + 1);
       clock.now += 901;
@@ -79,18 +101,38 @@ describe("failed second-factor attempts", () => {
     const { key, tenantId } = await seedTenant(settings);
     const u = await enrolledUser(key);
     const tfid = await loginFor242(key, u.email);
-    for (let i = 0; i < LOCK_AT; i++) await call("POST", "/api/two-factor/login", { body: { twoFactorId: await loginFor242(key, u.email).catch(() => tfid), code: "000000" } });
+    for (let i = 0; i < LOCK_AT; i++)
+      await call("POST", "/api/two-factor/login", {
+        body: { twoFactorId: await loginFor242(key, u.email).catch(() => tfid), code: "000000" },
+      });
     const lock = await call("GET", `/api/user/lock/${u.userId}`, { key });
     expect(lock.body).toMatchObject({ locked: true, reason: "too_many_attempts" });
 
     const code = await totp(u.secretBase32);
-    expect((await call("POST", "/api/login", { key, body: { loginId: u.email, password: PASSWORD } })).status).toBe(409);
+    expect((await call("POST", "/api/login", { key, body: { loginId: u.email, password: PASSWORD } })).status).toBe(
+      409,
+    );
     expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code } })).status).toBe(404); // challenges died at lock time
     expect((await call("POST", "/api/two-factor/start", { key, body: { userId: u.userId } })).status).toBe(409);
     const secret = await call("GET", "/api/two-factor/secret", { key });
-    expect((await call("POST", `/api/user/two-factor/${u.userId}`, { key, body: { method: "authenticator", code: await totp(secret.body.secretBase32Encoded), secret: secret.body.secret } })).status).toBe(409);
-    expect((await call("DELETE", `/api/user/two-factor/${u.userId}`, { key, body: { methodId: u.methodId, code } })).status).toBe(409);
-    expect((await call("DELETE", `/api/user/two-factor/${u.userId}`, { key, body: { code: u.recoveryCodes[0] } })).status).toBe(409);
+    expect(
+      (
+        await call("POST", `/api/user/two-factor/${u.userId}`, {
+          key,
+          body: {
+            method: "authenticator",
+            code: await totp(secret.body.secretBase32Encoded),
+            secret: secret.body.secret,
+          },
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (await call("DELETE", `/api/user/two-factor/${u.userId}`, { key, body: { methodId: u.methodId, code } })).status,
+    ).toBe(409);
+    expect(
+      (await call("DELETE", `/api/user/two-factor/${u.userId}`, { key, body: { code: u.recoveryCodes[0] } })).status,
+    ).toBe(409);
 
     const un = await call("POST", `/api/user/unlock/${u.userId}`, { key });
     expect(un.body).toEqual({ unlocked: true });
@@ -107,7 +149,11 @@ describe("failed second-factor attempts", () => {
     const phone = uniquePhone();
     await enableOob(key, u.userId, "sms", phone);
     const tfid = await loginFor242(key, u.email);
-    await Promise.all(Array.from({ length: 4 }, (_, i) => call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: String(300000 + i) } })));
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: String(300000 + i) } }),
+      ),
+    );
     await flushEvents(tenantId, u.userId);
     const sms = (await alertsTo(phone)).filter((m) => /Failed sign-in attempts/.test(m.body));
     expect(sms).toHaveLength(1);
@@ -144,14 +190,17 @@ describe("alert delivery faults", () => {
       });
     });
     const tfid = await loginFor242(key, u.email);
-    for (let i = 0; i < 3; i++) await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: "000000" } });
+    for (let i = 0; i < 3; i++)
+      await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: "000000" } });
     expect(await flushEvents(tenantId, u.userId)).toBe(true);
     expect(attempts).toBeGreaterThan(0);
     expect(await failedNotices(u.email)).toHaveLength(0);
     // Events are stored even though the alert did not go out.
     expect((await eventsOf(key, u.userId, "user.two-factor.failed-attempt")).length).toBe(3);
     // Authentication is unaffected: the right code completes the same challenge.
-    const ok = await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: await totp(u.secretBase32) } });
+    const ok = await call("POST", "/api/two-factor/login", {
+      body: { twoFactorId: tfid, code: await totp(u.secretBase32) },
+    });
     expect(ok.status).toBe(200);
     expect((await call("GET", `/api/user/lock/${u.userId}`, { key })).body.locked).toBe(false);
   });

@@ -12,7 +12,13 @@ describe("api keys", () => {
     expect(r.status).toBe(200);
     expect(r.headers.get("cache-control")).toBe("no-store");
     const k = r.json.apiKey;
-    expect(k).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), key: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), tenantId: null, metaData: { attributes: {} }, insertInstant: expect.any(Number) });
+    expect(k).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      key: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      tenantId: null,
+      metaData: { attributes: {} },
+      insertInstant: expect.any(Number),
+    });
     expect(k.insertInstant).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
 
     // The new key works, with all-tenants scope.
@@ -23,7 +29,10 @@ describe("api keys", () => {
     const t = await createTenant();
     const app = await createApplication(t.id);
     const key = `supplied-${crypto.randomUUID()}`;
-    const r = await api("/api/api-key", { method: "POST", body: { apiKey: { key, tenantId: t.id, metaData: { attributes: { description: "CI" } } } } });
+    const r = await api("/api/api-key", {
+      method: "POST",
+      body: { apiKey: { key, tenantId: t.id, metaData: { attributes: { description: "CI" } } } },
+    });
     expect(r.status).toBe(200);
     expect(r.json.apiKey).toMatchObject({ key, tenantId: t.id, metaData: { attributes: { description: "CI" } } });
 
@@ -40,12 +49,19 @@ describe("api keys", () => {
     expect(r.json.apiKey.id).toBe(id);
     const again = await api(`/api/api-key/${id}`, { method: "POST", body: { apiKey: {} } });
     expect(again.status).toBe(400);
-    expect(again.json).toEqual({ fieldErrors: { "apiKey.id": [{ code: "[duplicate]apiKey.id", message: expect.any(String) }] } });
+    expect(again.json).toEqual({
+      fieldErrors: { "apiKey.id": [{ code: "[duplicate]apiKey.id", message: expect.any(String) }] },
+    });
   });
 
   it("retrieves and lists keys without the key itself", async () => {
     const t = await createTenant();
-    const created = (await api("/api/api-key", { method: "POST", body: { apiKey: { tenantId: t.id, metaData: { attributes: { description: "read me" } } } } })).json.apiKey;
+    const created = (
+      await api("/api/api-key", {
+        method: "POST",
+        body: { apiKey: { tenantId: t.id, metaData: { attributes: { description: "read me" } } } },
+      })
+    ).json.apiKey;
     const { key, ...expected } = created;
 
     const one = await api(`/api/api-key/${created.id}`);
@@ -62,7 +78,8 @@ describe("api keys", () => {
 
   it("lets a tenant-scoped key mint keys for its own tenant (the default)", async () => {
     const t = await createTenant();
-    const scoped = (await api("/api/api-key", { method: "POST", body: { apiKey: { tenantId: t.id } } })).json.apiKey.key;
+    const scoped = (await api("/api/api-key", { method: "POST", body: { apiKey: { tenantId: t.id } } })).json.apiKey
+      .key;
     const r = await api("/api/api-key", { method: "POST", key: scoped, body: { apiKey: {} } });
     expect(r.status).toBe(200);
     expect(r.json.apiKey.tenantId).toBe(t.id);

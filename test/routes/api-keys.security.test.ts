@@ -13,7 +13,11 @@ import { utf8 } from "../../src/domain/encoding.ts";
 import { keyedHash } from "../../src/services/hashing.ts";
 import { api, BOOTSTRAP_KEY, createApiKey, createTenant, expectEmpty, type ApiResponse } from "../helpers.ts";
 
-let a: { id: string }, b: { id: string }, keyA: string, keyB: { id: string; key: string }, globalKey: { id: string; key: string };
+let a: { id: string },
+  b: { id: string },
+  keyA: string,
+  keyB: { id: string; key: string },
+  globalKey: { id: string; key: string };
 
 beforeAll(async () => {
   a = await createTenant();
@@ -28,7 +32,11 @@ async function keyCount(): Promise<number> {
 }
 
 function same(r1: ApiResponse, r2: ApiResponse) {
-  expect({ status: r1.status, text: r1.text, type: r1.headers.get("content-type") }).toEqual({ status: r2.status, text: r2.text, type: r2.headers.get("content-type") });
+  expect({ status: r1.status, text: r1.text, type: r1.headers.get("content-type") }).toEqual({
+    status: r2.status,
+    text: r2.text,
+    type: r2.headers.get("content-type"),
+  });
 }
 
 describe("keys at rest", () => {
@@ -91,7 +99,14 @@ describe("a tenant-scoped key managing keys", () => {
     const n = await keyCount();
     expectEmpty(await api("/api/api-key", { method: "POST", key: keyA, body: { apiKey: { tenantId: null } } }), 401);
     expectEmpty(await api("/api/api-key", { method: "POST", key: keyA, body: { apiKey: { tenantId: b.id } } }), 401);
-    expectEmpty(await api(`/api/api-key/${crypto.randomUUID()}`, { method: "POST", key: keyA, body: { apiKey: { tenantId: b.id } } }), 401);
+    expectEmpty(
+      await api(`/api/api-key/${crypto.randomUUID()}`, {
+        method: "POST",
+        key: keyA,
+        body: { apiKey: { tenantId: b.id } },
+      }),
+      401,
+    );
     expect(await keyCount()).toBe(n);
   });
 
@@ -121,7 +136,13 @@ describe("a tenant-scoped key managing keys", () => {
 
 describe("key requests the service cannot honour", () => {
   it("refuses short keys and keys with spaces or control characters", async () => {
-    for (const key of ["short", "x".repeat(31), ` ${"x".repeat(40)}`, `${"x".repeat(20)} ${"x".repeat(20)}`, `${"x".repeat(40)}\n`]) {
+    for (const key of [
+      "short",
+      "x".repeat(31),
+      ` ${"x".repeat(40)}`,
+      `${"x".repeat(20)} ${"x".repeat(20)}`,
+      `${"x".repeat(40)}\n`,
+    ]) {
       const r = await api("/api/api-key", { method: "POST", body: { apiKey: { key } } });
       expect(r.status).toBe(400);
       expect(Object.keys(r.json.fieldErrors)).toEqual(["apiKey.key"]);
@@ -145,14 +166,25 @@ describe("key requests the service cannot honour", () => {
 
   it("refuses endpoint permissions, expiry and IP ACLs instead of issuing a broader key (nothing stored)", async () => {
     const n = await keyCount();
-    for (const extra of [{ permissions: { endpoints: { "/api/user": ["GET"] } } }, { expirationInstant: Date.now() + 60_000 }, { ipAccessControlListId: crypto.randomUUID() }]) {
+    for (const extra of [
+      { permissions: { endpoints: { "/api/user": ["GET"] } } },
+      { expirationInstant: Date.now() + 60_000 },
+      { ipAccessControlListId: crypto.randomUUID() },
+    ]) {
       const r = await api("/api/api-key", { method: "POST", body: { apiKey: { tenantId: a.id, ...extra } } });
       expect(r.status).toBe(400);
       expect(r.json.fieldErrors).toBeDefined();
     }
     expect(await keyCount()).toBe(n);
     // An empty permission set is what FusionAuth's client sends by default; it is accepted.
-    expect((await api("/api/api-key", { method: "POST", body: { apiKey: { tenantId: a.id, permissions: { endpoints: {} } } } })).status).toBe(200);
+    expect(
+      (
+        await api("/api/api-key", {
+          method: "POST",
+          body: { apiKey: { tenantId: a.id, permissions: { endpoints: {} } } },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("refuses a tenant that does not exist", async () => {

@@ -41,18 +41,34 @@ async function send(method: string, path: string, authorization?: string, bindin
 describe("route table", () => {
   it("has the tenant, application and API key routes (the walk sees mounted sub-apps)", () => {
     const keys = unique.map((r) => `${r.method} ${r.path}`);
-    expect(keys).toEqual(expect.arrayContaining(["POST /api/tenant", "GET /api/tenant/:tenantId", "DELETE /api/api-key/:keyId", "PATCH /api/application/:applicationId"]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        "POST /api/tenant",
+        "GET /api/tenant/:tenantId",
+        "DELETE /api/api-key/:keyId",
+        "PATCH /api/application/:applicationId",
+      ]),
+    );
   });
 
   // Development-only routes are pinned separately below: no key in development, 404 in production.
-  const guarded = unique.filter((r) => !isPublic(r.method, concrete(r.path), new URLSearchParams()) && !isDevRoute(r.method, concrete(r.path)));
-  it.each(guarded.map((r) => [r.method, r.path]))("%s %s answers 401 empty without a key and with a wrong key", async (method, path) => {
-    for (const authorization of [undefined, `wrong-${crypto.randomUUID()}`]) {
-      const res = await send(method, concrete(path), authorization);
-      const text = await res.text();
-      expect({ status: res.status, text, type: res.headers.get("content-type") }).toEqual({ status: 401, text: "", type: null });
-    }
-  });
+  const guarded = unique.filter(
+    (r) => !isPublic(r.method, concrete(r.path), new URLSearchParams()) && !isDevRoute(r.method, concrete(r.path)),
+  );
+  it.each(guarded.map((r) => [r.method, r.path]))(
+    "%s %s answers 401 empty without a key and with a wrong key",
+    async (method, path) => {
+      for (const authorization of [undefined, `wrong-${crypto.randomUUID()}`]) {
+        const res = await send(method, concrete(path), authorization);
+        const text = await res.text();
+        expect({ status: res.status, text, type: res.headers.get("content-type") }).toEqual({
+          status: 401,
+          text: "",
+          type: null,
+        });
+      }
+    },
+  );
 });
 
 describe("the public list", () => {
@@ -72,7 +88,10 @@ describe("the public list", () => {
   it("is exactly FusionAuth's anonymous endpoints and the discovery routes", () => {
     expect(PUBLIC_ROUTES).toHaveLength(EXPECTED_PUBLIC.length);
     for (const r of PUBLIC_ROUTES) {
-      expect(EXPECTED_PUBLIC.filter(([m, p]) => m === r.method && r.path.test(p)), `${r.method} ${r.path}`).toHaveLength(1);
+      expect(
+        EXPECTED_PUBLIC.filter(([m, p]) => m === r.method && r.path.test(p)),
+        `${r.method} ${r.path}`,
+      ).toHaveLength(1);
     }
     for (const [m, p] of EXPECTED_PUBLIC) expect(isPublic(m, p, new URLSearchParams()), `${m} ${p}`).toBe(true);
     // The guide's query-string form of the login send.
@@ -111,11 +130,19 @@ describe("the public list", () => {
   });
 
   it("matches the mounted public routes", () => {
-    const publicRoutes = unique.filter((r) => isPublic(r.method, concrete(r.path), new URLSearchParams())).map((r) => `${r.method} ${r.path}`);
+    const publicRoutes = unique
+      .filter((r) => isPublic(r.method, concrete(r.path), new URLSearchParams()))
+      .map((r) => `${r.method} ${r.path}`);
     expect(publicRoutes).toEqual(expect.arrayContaining(["GET /", "GET /docs", "GET /api/openapi.json"]));
     for (const key of publicRoutes) {
       const [m, p] = key.split(" ") as [string, string];
-      expect(EXPECTED_PUBLIC.some(([em, ep]) => em === m && PUBLIC_ROUTES.some((r) => r.method === m && r.path.test(ep) && r.path.test(concrete(p)))), key).toBe(true);
+      expect(
+        EXPECTED_PUBLIC.some(
+          ([em, ep]) =>
+            em === m && PUBLIC_ROUTES.some((r) => r.method === m && r.path.test(ep) && r.path.test(concrete(p))),
+        ),
+        key,
+      ).toBe(true);
     }
   });
 });
@@ -126,9 +153,19 @@ describe("development-only routes (the dev outbox)", () => {
   const devRoutes = unique.filter((r) => r.path.startsWith("/dev"));
 
   it("are exactly the outbox list and page, and every mounted /dev route is one of them", () => {
-    expect(devRoutes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /dev/outbox", "GET /dev/outbox.html", "GET /dev/passkeys"]);
+    expect(devRoutes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      "GET /dev/outbox",
+      "GET /dev/outbox.html",
+      "GET /dev/passkeys",
+    ]);
     for (const r of devRoutes) expect(isDevRoute(r.method, r.path), `${r.method} ${r.path}`).toBe(true);
-    for (const [m, p] of [["POST", "/dev/outbox"], ["GET", "/dev/outbox/x"], ["GET", "/dev/outboxes"], ["GET", "/dev"], ["GET", "/api/dev/outbox"]] as const) {
+    for (const [m, p] of [
+      ["POST", "/dev/outbox"],
+      ["GET", "/dev/outbox/x"],
+      ["GET", "/dev/outboxes"],
+      ["GET", "/dev"],
+      ["GET", "/api/dev/outbox"],
+    ] as const) {
       expect(isDevRoute(m, p), `${m} ${p}`).toBe(false);
     }
   });
@@ -141,16 +178,26 @@ describe("development-only routes (the dev outbox)", () => {
     }
   });
 
-  it.each(devRoutes.map((r) => [r.method, r.path]))("%s %s answers 404 empty in production, with or without a key", async (method, path) => {
-    for (const authorization of [undefined, `wrong-${crypto.randomUUID()}`, env.BOOTSTRAP_API_KEY]) {
-      const res = await send(method, path, authorization, production);
-      expect({ status: res.status, text: await res.text(), type: res.headers.get("content-type") }).toEqual({ status: 404, text: "", type: null });
-    }
-  });
+  it.each(devRoutes.map((r) => [r.method, r.path]))(
+    "%s %s answers 404 empty in production, with or without a key",
+    async (method, path) => {
+      for (const authorization of [undefined, `wrong-${crypto.randomUUID()}`, env.BOOTSTRAP_API_KEY]) {
+        const res = await send(method, path, authorization, production);
+        expect({ status: res.status, text: await res.text(), type: res.headers.get("content-type") }).toEqual({
+          status: 404,
+          text: "",
+          type: null,
+        });
+      }
+    },
+  );
 
-  it.each(devRoutes.map((r) => [r.method, r.path]))("%s %s answers 200 without a key in development", async (method, path) => {
-    const res = await send(method, path, undefined, development);
-    await res.text();
-    expect(res.status).toBe(200);
-  });
+  it.each(devRoutes.map((r) => [r.method, r.path]))(
+    "%s %s answers 200 without a key in development",
+    async (method, path) => {
+      const res = await send(method, path, undefined, development);
+      await res.text();
+      expect(res.status).toBe(200);
+    },
+  );
 });

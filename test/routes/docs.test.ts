@@ -35,12 +35,30 @@ describe("GET /api/openapi.json", () => {
     const doc: Json = r.json;
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.info).toMatchObject({ title: "edge-mfa", version: expect.any(String) });
-    for (const p of ["/api/tenant", "/api/tenant/{tenantId}", "/api/application", "/api/application/{applicationId}", "/api/api-key", "/api/api-key/{keyId}", "/", "/docs", "/api/openapi.json"]) {
+    for (const p of [
+      "/api/tenant",
+      "/api/tenant/{tenantId}",
+      "/api/application",
+      "/api/application/{applicationId}",
+      "/api/api-key",
+      "/api/api-key/{keyId}",
+      "/",
+      "/docs",
+      "/api/openapi.json",
+    ]) {
       expect(doc.paths, p).toHaveProperty([p]);
     }
     expect(Object.keys(doc.paths["/api/tenant/{tenantId}"]).sort()).toEqual(["delete", "get", "patch", "post", "put"]);
-    expect(doc.components.securitySchemes.apiKey).toEqual({ type: "apiKey", in: "header", name: "Authorization", description: expect.any(String) });
-    expect(doc.components.schemas.Errors).toMatchObject({ type: "object", properties: { generalErrors: { type: "array" }, fieldErrors: { type: "object" } } });
+    expect(doc.components.securitySchemes.apiKey).toEqual({
+      type: "apiKey",
+      in: "header",
+      name: "Authorization",
+      description: expect.any(String),
+    });
+    expect(doc.components.schemas.Errors).toMatchObject({
+      type: "object",
+      properties: { generalErrors: { type: "array" }, fieldErrors: { type: "object" } },
+    });
   });
 
   it("renders the request schemas the routes validate with", async () => {
@@ -50,7 +68,9 @@ describe("GET /api/openapi.json", () => {
     const body = create.requestBody.content["application/json"].schema;
     expect(body.required).toEqual(["tenant"]);
     expect(body.properties.tenant.required).toEqual(["name"]);
-    expect(body.properties.tenant.properties.failedAuthenticationConfiguration.properties.tooManyAttempts).toMatchObject({ type: "integer", minimum: 1, maximum: 100 });
+    expect(
+      body.properties.tenant.properties.failedAuthenticationConfiguration.properties.tooManyAttempts,
+    ).toMatchObject({ type: "integer", minimum: 1, maximum: 100 });
     expect(create.responses["400"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Errors" });
     expect(create.responses["401"]).toEqual({ description: expect.any(String) });
 

@@ -12,7 +12,9 @@ beforeAll(async () => {
 });
 
 async function rowCounts(): Promise<number[]> {
-  const rs = await env.DB.batch(["tenants", "applications", "api_keys"].map((t) => env.DB.prepare(`SELECT count(*) AS n FROM ${t}`)));
+  const rs = await env.DB.batch(
+    ["tenants", "applications", "api_keys"].map((t) => env.DB.prepare(`SELECT count(*) AS n FROM ${t}`)),
+  );
   return rs.map((r) => (r.results[0] as { n: number }).n);
 }
 
@@ -24,7 +26,9 @@ const routes = [
 ];
 
 /** Sends a raw body to each creation route and expects a 400 envelope; returns the parsed bodies. */
-async function expect400(raw: string): Promise<Array<{ generalErrors?: unknown[]; fieldErrors?: Record<string, unknown[]> }>> {
+async function expect400(
+  raw: string,
+): Promise<Array<{ generalErrors?: unknown[]; fieldErrors?: Record<string, unknown[]> }>> {
   const before = await rowCounts();
   const out = [];
   for (const { path } of routes) {
@@ -52,7 +56,11 @@ describe("malformed requests", () => {
   });
 
   it("a body over 64 KiB → [tooLarge]", async () => {
-    const raw = JSON.stringify({ tenant: { name: "x".repeat(70 * 1024) }, application: { name: "x".repeat(70 * 1024) }, apiKey: { key: "x".repeat(70 * 1024) } });
+    const raw = JSON.stringify({
+      tenant: { name: "x".repeat(70 * 1024) },
+      application: { name: "x".repeat(70 * 1024) },
+      apiKey: { key: "x".repeat(70 * 1024) },
+    });
     for (const body of await expect400(raw)) expect(body.generalErrors?.[0]).toMatchObject({ code: "[tooLarge]" });
   });
 
@@ -74,7 +82,11 @@ describe("malformed requests", () => {
 
 describe("field validation", () => {
   it("wrong types → [invalid]<path> field errors", async () => {
-    const raw = JSON.stringify({ tenant: { name: 5, issuer: [] }, application: { name: true, multiFactorConfiguration: { loginPolicy: "Sometimes" } }, apiKey: { key: 123, tenantId: "nope" } });
+    const raw = JSON.stringify({
+      tenant: { name: 5, issuer: [] },
+      application: { name: true, multiFactorConfiguration: { loginPolicy: "Sometimes" } },
+      apiKey: { key: 123, tenantId: "nope" },
+    });
     const [tenant, application, apiKey] = await expect400(raw);
     expect(tenant).toEqual({
       fieldErrors: {
@@ -82,27 +94,49 @@ describe("field validation", () => {
         "tenant.issuer": [{ code: "[invalid]tenant.issuer", message: expect.any(String) }],
       },
     });
-    expect(Object.keys(application!.fieldErrors!).sort()).toEqual(["application.multiFactorConfiguration.loginPolicy", "application.name"]);
+    expect(Object.keys(application!.fieldErrors!).sort()).toEqual([
+      "application.multiFactorConfiguration.loginPolicy",
+      "application.name",
+    ]);
     expect(Object.keys(apiKey!.fieldErrors!).sort()).toEqual(["apiKey.key", "apiKey.tenantId"]);
   });
 
   it("missing required fields → [blank]<path>", async () => {
     const [tenant, application] = await expect400(JSON.stringify({ tenant: {}, application: {}, apiKey: { key: "" } }));
-    expect(tenant).toEqual({ fieldErrors: { "tenant.name": [{ code: "[blank]tenant.name", message: expect.any(String) }] } });
-    expect(application).toEqual({ fieldErrors: { "application.name": [{ code: "[blank]application.name", message: expect.any(String) }] } });
+    expect(tenant).toEqual({
+      fieldErrors: { "tenant.name": [{ code: "[blank]tenant.name", message: expect.any(String) }] },
+    });
+    expect(application).toEqual({
+      fieldErrors: { "application.name": [{ code: "[blank]application.name", message: expect.any(String) }] },
+    });
   });
 
   it("out-of-range tenant settings are refused, never clamped", async () => {
-    const r = await api("/api/tenant", { method: "POST", body: { tenant: { name: "x", externalIdentifierConfiguration: { twoFactorIdTimeToLiveInSeconds: 86_400 } } } });
+    const r = await api("/api/tenant", {
+      method: "POST",
+      body: { tenant: { name: "x", externalIdentifierConfiguration: { twoFactorIdTimeToLiveInSeconds: 86_400 } } },
+    });
     expect(r.status).toBe(400);
-    expect(r.json.fieldErrors).toHaveProperty(["tenant.externalIdentifierConfiguration.twoFactorIdTimeToLiveInSeconds"]);
+    expect(r.json.fieldErrors).toHaveProperty([
+      "tenant.externalIdentifierConfiguration.twoFactorIdTimeToLiveInSeconds",
+    ]);
   });
 
   it("a creation path id that is not a UUID → [invalid]", async () => {
-    for (const [path, field] of [["/api/tenant/abc", "tenantId"], ["/api/application/abc", "applicationId"], ["/api/api-key/abc", "keyId"]] as const) {
-      const r = await api(path, { method: "POST", tenantId, body: { tenant: { name: "x" }, application: { name: "x" }, apiKey: {} } });
+    for (const [path, field] of [
+      ["/api/tenant/abc", "tenantId"],
+      ["/api/application/abc", "applicationId"],
+      ["/api/api-key/abc", "keyId"],
+    ] as const) {
+      const r = await api(path, {
+        method: "POST",
+        tenantId,
+        body: { tenant: { name: "x" }, application: { name: "x" }, apiKey: {} },
+      });
       expect(r.status, path).toBe(400);
-      expect(r.json).toEqual({ fieldErrors: { [field]: [{ code: `[invalid]${field}`, message: expect.any(String) }] } });
+      expect(r.json).toEqual({
+        fieldErrors: { [field]: [{ code: `[invalid]${field}`, message: expect.any(String) }] },
+      });
     }
   });
 

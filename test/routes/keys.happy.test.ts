@@ -6,7 +6,16 @@
 import { calculateJwkThumbprint, errors, importSPKI, exportJWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { api, createTenant } from "../helpers.ts";
-import { call, createUser, enrolledUser, loginFor242, PASSWORD, seedApplication, seedTenant, totp } from "../support/mfa.ts";
+import {
+  call,
+  createUser,
+  enrolledUser,
+  loginFor242,
+  PASSWORD,
+  seedApplication,
+  seedTenant,
+  totp,
+} from "../support/mfa.ts";
 import { generateKey, tenantJwks, verifyWithJwks } from "../support/keys.ts";
 
 async function passwordToken(key: string, email: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -22,7 +31,9 @@ describe("keys API", () => {
     expect(rs).toMatchObject({ algorithm: "RS256", type: "RSA", length: 3072, hasPrivateKey: true });
     expect(rs.publicKey).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
     // kid = RFC 7638 SHA-256 thumbprint of the public key.
-    expect(rs.kid).toBe(await calculateJwkThumbprint(await exportJWK(await importSPKI(rs.publicKey, "RS256", { extractable: true }))));
+    expect(rs.kid).toBe(
+      await calculateJwkThumbprint(await exportJWK(await importSPKI(rs.publicKey, "RS256", { extractable: true }))),
+    );
     const es = await generateKey(key, "ES256");
     expect(es).toMatchObject({ algorithm: "ES256", type: "EC", length: 256 });
     const hs = await generateKey(key, "HS256");
@@ -41,7 +52,10 @@ describe("keys API", () => {
   it("POST /api/key/generate/{keyId} keeps the given id", async () => {
     const { key } = await seedTenant();
     const id = crypto.randomUUID();
-    const r = await call("POST", `/api/key/generate/${id}`, { key, body: { key: { algorithm: "ES256", name: "For exampleapp" } } });
+    const r = await call("POST", `/api/key/generate/${id}`, {
+      key,
+      body: { key: { algorithm: "ES256", name: "For exampleapp" } },
+    });
     expect(r.status).toBe(200);
     expect(r.body.key).toMatchObject({ id, name: "For exampleapp" });
   });
@@ -49,9 +63,13 @@ describe("keys API", () => {
   it("a tenant created through the API has its RS256 2048 signing key at once", async () => {
     const tenant = await createTenant();
     const r = await api("/api/key", { tenantId: tenant.id });
-    expect(r.json.keys).toEqual([expect.objectContaining({ algorithm: "RS256", length: 2048, name: "Default signing key" })]);
+    expect(r.json.keys).toEqual([
+      expect.objectContaining({ algorithm: "RS256", length: 2048, name: "Default signing key" }),
+    ]);
     const jwks = await tenantJwks(tenant.id);
-    expect(jwks.keys).toEqual([expect.objectContaining({ kty: "RSA", kid: r.json.keys[0].kid, alg: "RS256", use: "sig" })]);
+    expect(jwks.keys).toEqual([
+      expect.objectContaining({ kty: "RSA", kid: r.json.keys[0].kid, alg: "RS256", use: "sig" }),
+    ]);
   });
 });
 
@@ -84,7 +102,14 @@ describe("access tokens verify against the tenant's JWKS", () => {
     const token = await passwordToken(key, email);
     const { payload, header } = await verifyWithJwks(token, tenantId, tenantId);
     expect(header).toEqual({ alg: "RS256", typ: "JWT", kid: (await tenantJwks(tenantId)).keys[0]!.kid });
-    expect(payload).toMatchObject({ sub: id, tid: tenantId, aud: tenantId, authenticationType: "PASSWORD", amr: ["pwd"], email });
+    expect(payload).toMatchObject({
+      sub: id,
+      tid: tenantId,
+      aud: tenantId,
+      authenticationType: "PASSWORD",
+      amr: ["pwd"],
+      email,
+    });
     expect(payload.applicationId).toBeUndefined();
   });
 
@@ -92,7 +117,11 @@ describe("access tokens verify against the tenant's JWKS", () => {
     const { key, tenantId } = await seedTenant();
     const appId = await seedApplication(tenantId);
     const { email } = await createUser(key);
-    const { payload } = await verifyWithJwks(await passwordToken(key, email, { applicationId: appId }), tenantId, appId);
+    const { payload } = await verifyWithJwks(
+      await passwordToken(key, email, { applicationId: appId }),
+      tenantId,
+      appId,
+    );
     expect(payload).toMatchObject({ aud: appId, applicationId: appId });
   });
 
@@ -102,18 +131,27 @@ describe("access tokens verify against the tenant's JWKS", () => {
     const appId = await seedApplication(tenantId);
     const u = await enrolledUser(key);
     const twoFactorId = await loginFor242(key, u.email, { applicationId: appId });
-    const done = await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: await totp(u.secretBase32) } });
+    const done = await call("POST", "/api/two-factor/login", {
+      body: { twoFactorId, code: await totp(u.secretBase32) },
+    });
     expect(done.status).toBe(200);
     const { payload, header } = await verifyWithJwks(done.body.token, tenantId, appId);
     expect(header).toEqual({ alg: "ES256", typ: "JWT", kid: es.kid });
-    expect(payload).toMatchObject({ sub: u.userId, aud: appId, authenticationType: "PASSWORD", amr: ["pwd", "otp", "mfa"] });
+    expect(payload).toMatchObject({
+      sub: u.userId,
+      aud: appId,
+      authenticationType: "PASSWORD",
+      amr: ["pwd", "otp", "mfa"],
+    });
   });
 
   it("POST /api/two-factor/login: RS256 under the default key", async () => {
     const { key, tenantId } = await seedTenant();
     const u = await enrolledUser(key);
     const twoFactorId = await loginFor242(key, u.email);
-    const done = await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: await totp(u.secretBase32) } });
+    const done = await call("POST", "/api/two-factor/login", {
+      body: { twoFactorId, code: await totp(u.secretBase32) },
+    });
     const { header } = await verifyWithJwks(done.body.token, tenantId, tenantId);
     expect(header.alg).toBe("RS256");
   });
@@ -137,17 +175,28 @@ describe("access tokens verify against the tenant's JWKS", () => {
     const { key, tenantId } = await seedTenant();
     const appKey = await generateKey(key, "ES256");
     const tenantKey = await generateKey(key, "RS256");
-    const mk = (jwtConfiguration: Record<string, unknown>) => call("POST", "/api/application", { key, body: { application: { name: "app", jwtConfiguration } } });
+    const mk = (jwtConfiguration: Record<string, unknown>) =>
+      call("POST", "/api/application", { key, body: { application: { name: "app", jwtConfiguration } } });
     const app = (await mk({ enabled: true, accessTokenKeyId: appKey.id })).body.application;
     expect(app.jwtConfiguration).toEqual({ enabled: true, accessTokenKeyId: appKey.id });
     const disabled = (await mk({ enabled: false, accessTokenKeyId: appKey.id })).body.application;
     const u = await enrolledUser(key);
     const twoFactorId = await loginFor242(key, u.email, { applicationId: app.id });
-    const done = await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: await totp(u.secretBase32) } });
-    expect((await verifyWithJwks(done.body.token, tenantId, app.id)).header).toMatchObject({ alg: "ES256", kid: appKey.kid });
+    const done = await call("POST", "/api/two-factor/login", {
+      body: { twoFactorId, code: await totp(u.secretBase32) },
+    });
+    expect((await verifyWithJwks(done.body.token, tenantId, app.id)).header).toMatchObject({
+      alg: "ES256",
+      kid: appKey.kid,
+    });
     const { email } = await createUser(key);
-    expect((await verifyWithJwks(await passwordToken(key, email, { applicationId: app.id }), tenantId, app.id)).header.kid).toBe(appKey.kid);
-    expect((await verifyWithJwks(await passwordToken(key, email, { applicationId: disabled.id }), tenantId, disabled.id)).header.kid).toBe(tenantKey.kid);
+    expect(
+      (await verifyWithJwks(await passwordToken(key, email, { applicationId: app.id }), tenantId, app.id)).header.kid,
+    ).toBe(appKey.kid);
+    expect(
+      (await verifyWithJwks(await passwordToken(key, email, { applicationId: disabled.id }), tenantId, disabled.id))
+        .header.kid,
+    ).toBe(tenantKey.kid);
     expect((await verifyWithJwks(await passwordToken(key, email), tenantId, tenantId)).header.kid).toBe(tenantKey.kid);
   });
 
@@ -157,7 +206,9 @@ describe("access tokens verify against the tenant's JWKS", () => {
     const u = await enrolledUser(key);
     const twoFactorId = await loginFor242(key, u.email);
     await generateKey(key, "RS256");
-    const done = await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: await totp(u.secretBase32) } });
+    const done = await call("POST", "/api/two-factor/login", {
+      body: { twoFactorId, code: await totp(u.secretBase32) },
+    });
     expect((await verifyWithJwks(done.body.token, tenantId, tenantId)).header.kid).toBe(first.kid);
   });
 });

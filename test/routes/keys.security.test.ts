@@ -13,7 +13,9 @@ import { decryptSecret, parseKeyring } from "../../src/domain/crypto.ts";
 import { call, createUser, PASSWORD, seedTenant } from "../support/mfa.ts";
 import { generateKey, tenantJwks } from "../support/keys.ts";
 
-const field = (path: string, type: string) => ({ fieldErrors: { [path]: [{ code: `[${type}]${path}`, message: expect.any(String) }] } });
+const field = (path: string, type: string) => ({
+  fieldErrors: { [path]: [{ code: `[${type}]${path}`, message: expect.any(String) }] },
+});
 const keyring = parseKeyring(env.ENCRYPTION_KEYS);
 
 async function storedRow(id: string): Promise<Record<string, unknown>> {
@@ -27,7 +29,8 @@ describe("tenant isolation", () => {
     const a = await seedTenant();
     const b = await seedTenant();
     const k = await generateKey(a.key, "ES256");
-    for (const method of ["GET", "DELETE"]) expect((await call(method, `/api/key/${k.id}`, { key: b.key })).status).toBe(404);
+    for (const method of ["GET", "DELETE"])
+      expect((await call(method, `/api/key/${k.id}`, { key: b.key })).status).toBe(404);
     expect((await call("GET", `/api/key/${k.id}`, { key: a.key })).status).toBe(200);
     const listed = await call("GET", "/api/key", { key: b.key });
     expect(listed.body.keys.map((x: any) => x.id)).not.toContain(k.id);
@@ -41,7 +44,9 @@ describe("tenant isolation", () => {
     const login = await call("POST", "/api/login", { key: a.key, body: { loginId: email, password: PASSWORD } });
     const jwksB = await tenantJwks(b.tenantId);
     expect(jwksB.keys.map((k) => k.kid)).not.toContain(ka.kid);
-    await expect(jwtVerify(login.body.token, createLocalJWKSet(jwksB))).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+    await expect(jwtVerify(login.body.token, createLocalJWKSet(jwksB))).rejects.toBeInstanceOf(
+      errors.JWKSNoMatchingKey,
+    );
   });
 
   it("the bare JWKS path names no tenant while several exist (404), and unknown tenants are 404", async () => {
@@ -72,7 +77,8 @@ describe("private material", () => {
       const row = await storedRow(k.id);
       expect(row.private_enc).toMatch(/^v1\.k1\.[\w-]+\.[\w-]+$/);
       const plain = await decryptSecret(keyring, String(row.private_enc), `signing-key:${k.id}:tenant:${tenantId}`);
-      const secretText = k.algorithm === "HS256" ? btoa(String.fromCharCode(...plain)) : new TextDecoder().decode(plain);
+      const secretText =
+        k.algorithm === "HS256" ? btoa(String.fromCharCode(...plain)) : new TextDecoder().decode(plain);
       if (k.algorithm !== "HS256") expect(secretText).toMatch(/^-----BEGIN PRIVATE KEY-----/);
       const body = k.algorithm === "HS256" ? secretText.replace(/=+$/, "") : secretText.split("\n")[3]!;
       const stored = JSON.stringify(row);
@@ -104,15 +110,24 @@ describe("validation", () => {
     expect((await gen({ key: { algorithm: "none", name: "x" } })).body).toEqual(field("key.algorithm", "invalid"));
     expect((await gen({ key: { algorithm: "RS384", name: "x" } })).body).toEqual(field("key.algorithm", "invalid"));
     expect((await gen({ key: { name: "x" } })).body).toEqual(field("key.algorithm", "blank"));
-    expect((await gen({ key: { algorithm: "RS256", name: "x", length: 1024 } })).body).toEqual(field("key.length", "invalid"));
-    expect((await gen({ key: { algorithm: "ES256", name: "x", length: 384 } })).body).toEqual(field("key.length", "invalid"));
+    expect((await gen({ key: { algorithm: "RS256", name: "x", length: 1024 } })).body).toEqual(
+      field("key.length", "invalid"),
+    );
+    expect((await gen({ key: { algorithm: "ES256", name: "x", length: 384 } })).body).toEqual(
+      field("key.length", "invalid"),
+    );
     expect((await gen({ key: { algorithm: "HS256", name: " " } })).body).toEqual(field("key.name", "blank"));
     const k = await generateKey(key, "ES256", { name: "taken" });
     const dupName = await gen({ key: { algorithm: "ES256", name: "taken" } });
-    expect({ status: dupName.status, body: dupName.body }).toEqual({ status: 400, body: field("key.name", "duplicate") });
+    expect({ status: dupName.status, body: dupName.body }).toEqual({
+      status: 400,
+      body: field("key.name", "duplicate"),
+    });
     const dupId = await gen({ key: { algorithm: "ES256", name: "other" } }, `/api/key/generate/${k.id}`);
     expect({ status: dupId.status, body: dupId.body }).toEqual({ status: 400, body: field("keyId", "duplicate") });
-    expect((await gen({ key: { algorithm: "ES256", name: "y" } }, "/api/key/generate/not-a-uuid")).body).toEqual(field("keyId", "invalid"));
+    expect((await gen({ key: { algorithm: "ES256", name: "y" } }, "/api/key/generate/not-a-uuid")).body).toEqual(
+      field("keyId", "invalid"),
+    );
     expect((await call("GET", "/api/key/not-a-uuid", { key })).status).toBe(404);
     expect((await call("DELETE", `/api/key/${crypto.randomUUID()}`, { key })).status).toBe(404);
   });
@@ -121,21 +136,35 @@ describe("validation", () => {
     const a = await seedTenant();
     const b = await seedTenant();
     const foreign = await generateKey(b.key, "ES256");
-    const body = (accessTokenKeyId: string) => ({ application: { name: "app", jwtConfiguration: { enabled: true, accessTokenKeyId } } });
+    const body = (accessTokenKeyId: string) => ({
+      application: { name: "app", jwtConfiguration: { enabled: true, accessTokenKeyId } },
+    });
     for (const id of [foreign.id, crypto.randomUUID()]) {
       const r = await call("POST", "/api/application", { key: a.key, body: body(id) });
-      expect({ status: r.status, body: r.body }).toEqual({ status: 400, body: field("application.jwtConfiguration.accessTokenKeyId", "invalid") });
+      expect({ status: r.status, body: r.body }).toEqual({
+        status: 400,
+        body: field("application.jwtConfiguration.accessTokenKeyId", "invalid"),
+      });
     }
     const own = await generateKey(a.key, "ES256");
     const app = await call("POST", "/api/application", { key: a.key, body: body(own.id) });
     expect(app.status).toBe(200);
-    const patch = await call("PATCH", `/api/application/${app.body.application.id}`, { key: a.key, body: { application: { jwtConfiguration: { accessTokenKeyId: foreign.id } } } });
+    const patch = await call("PATCH", `/api/application/${app.body.application.id}`, {
+      key: a.key,
+      body: { application: { jwtConfiguration: { accessTokenKeyId: foreign.id } } },
+    });
     expect(patch.status).toBe(400);
   });
 
   it("needs an API key", async () => {
-    for (const [m, p] of [["GET", "/api/key"], ["POST", "/api/key/generate"], ["DELETE", `/api/key/${crypto.randomUUID()}`]] as const) {
-      expect((await call(m, p, { body: m === "POST" ? { key: { algorithm: "ES256", name: "x" } } : undefined })).status).toBe(401);
+    for (const [m, p] of [
+      ["GET", "/api/key"],
+      ["POST", "/api/key/generate"],
+      ["DELETE", `/api/key/${crypto.randomUUID()}`],
+    ] as const) {
+      expect(
+        (await call(m, p, { body: m === "POST" ? { key: { algorithm: "ES256", name: "x" } } : undefined })).status,
+      ).toBe(401);
     }
   });
 });

@@ -12,7 +12,12 @@ async function addAuthenticator(key: string, userId: string): Promise<{ methodId
   const secret = await call("GET", "/api/two-factor/secret", { key });
   const r = await call("POST", `/api/user/two-factor/${userId}`, {
     key,
-    body: { method: "authenticator", code: await totp(secret.body.secretBase32Encoded), secret: secret.body.secret, secretBase32Encoded: secret.body.secretBase32Encoded },
+    body: {
+      method: "authenticator",
+      code: await totp(secret.body.secretBase32Encoded),
+      secret: secret.body.secret,
+      secretBase32Encoded: secret.body.secretBase32Encoded,
+    },
   });
   expect(r.status).toBe(200);
   const user = await call("GET", `/api/user/${userId}`, { key });
@@ -23,11 +28,15 @@ async function addAuthenticator(key: string, userId: string): Promise<{ methodId
 
 async function lastUsed(key: string, userId: string): Promise<string[]> {
   const user = await call("GET", `/api/user/${userId}`, { key });
-  return user.body.user.twoFactor.methods.filter((m: { lastUsed?: true }) => m.lastUsed).map((m: { id: string }) => m.id);
+  return user.body.user.twoFactor.methods
+    .filter((m: { lastUsed?: true }) => m.lastUsed)
+    .map((m: { id: string }) => m.id);
 }
 
 async function storedLastUsedAt(userId: string, methodId: string): Promise<number | null> {
-  const row = await env.DB.prepare("SELECT last_used_at FROM mfa_methods WHERE user_id = ? AND id = ?").bind(userId, methodId).first<{ last_used_at: number | null }>();
+  const row = await env.DB.prepare("SELECT last_used_at FROM mfa_methods WHERE user_id = ? AND id = ?")
+    .bind(userId, methodId)
+    .first<{ last_used_at: number | null }>();
   return row!.last_used_at;
 }
 
@@ -38,7 +47,10 @@ describe("lastUsed across completions", () => {
     const b = await addAuthenticator(key, u.userId);
     const complete = async (secretBase32: string) => {
       const twoFactorId = await loginFor242(key, u.email);
-      const r = await call("POST", "/api/two-factor/login", { key: null, body: { twoFactorId, code: await totp(secretBase32) } });
+      const r = await call("POST", "/api/two-factor/login", {
+        key: null,
+        body: { twoFactorId, code: await totp(secretBase32) },
+      });
       expect(r.status).toBe(200);
       nextStep();
     };
@@ -65,7 +77,10 @@ describe("lastUsed across completions", () => {
     const { key } = await seedTenant();
     const u = await enrolledUser(key);
     const start = await call("POST", "/api/two-factor/start", { key, body: { userId: u.userId } });
-    const r = await call("POST", "/api/two-factor/login", { key: null, body: { twoFactorId: start.body.twoFactorId, code: start.body.code } });
+    const r = await call("POST", "/api/two-factor/login", {
+      key: null,
+      body: { twoFactorId: start.body.twoFactorId, code: start.body.code },
+    });
     expect(r.status).toBe(200);
     expect(await lastUsed(key, u.userId)).toEqual([]); // no method named: nothing to mark
   });

@@ -7,14 +7,29 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { call, clock, createUser, type Call } from "../support/mfa.ts";
-import { enableOob, FakeProvider, oobTenant, PROVIDER_SECRETS, providerApp, uniqueEmail, uniquePhone } from "../support/oob.ts";
+import {
+  enableOob,
+  FakeProvider,
+  oobTenant,
+  PROVIDER_SECRETS,
+  providerApp,
+  uniqueEmail,
+  uniquePhone,
+} from "../support/oob.ts";
 import { seedTenant } from "../support/mfa.ts";
 
 const PROVIDER_TEXT = "Provider says: The 'To' number +15550000000 is not a valid phone number.";
 const twilio = (status: number, code?: number, headers: Record<string, string> = {}) =>
-  Response.json(code === undefined ? {} : { code, message: PROVIDER_TEXT, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, { status, headers });
-const resend = (status: number, name: string, headers: Record<string, string> = {}, message = PROVIDER_TEXT) => Response.json({ statusCode: status, name, message }, { status, headers });
-const INVALID_TO = "Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.";
+  Response.json(
+    code === undefined
+      ? {}
+      : { code, message: PROVIDER_TEXT, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+    { status, headers },
+  );
+const resend = (status: number, name: string, headers: Record<string, string> = {}, message = PROVIDER_TEXT) =>
+  Response.json({ statusCode: status, name, message }, { status, headers });
+const INVALID_TO =
+  "Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.";
 
 let fake: FakeProvider;
 let target: ReturnType<typeof providerApp>;
@@ -29,14 +44,17 @@ beforeEach(() => {
   fake = new FakeProvider();
   target = providerApp(fake);
   responses.length = 0;
-  spies = (["log", "info", "warn", "error", "debug"] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
+  spies = (["log", "info", "warn", "error", "debug"] as const).map((m) =>
+    vi.spyOn(console, m).mockImplementation(() => {}),
+  );
 });
 
 afterEach(() => {
   // Class 11: nothing secret anywhere — no code that was sent, no provider text, no credential.
   const codes = fake.requests.map((r) => /\b(\d{6})\b/.exec(FakeProvider.text(r))?.[1]).filter((c): c is string => !!c);
   const everything = responses.map((r) => `${r.text} ${JSON.stringify([...r.headers])}`).join("\n") + logged();
-  for (const secret of [...codes, PROVIDER_TEXT, PROVIDER_SECRETS.twilioToken, PROVIDER_SECRETS.resendKey]) expect(everything).not.toContain(secret);
+  for (const secret of [...codes, PROVIDER_TEXT, PROVIDER_SECRETS.twilioToken, PROVIDER_SECRETS.resendKey])
+    expect(everything).not.toContain(secret);
   for (const s of spies) s.mockRestore();
 });
 
@@ -52,17 +70,27 @@ async function challenged(channel: "email" | "sms") {
   const u = await createUser(key);
   const destination = channel === "email" ? uniqueEmail() : uniquePhone();
   const { methodId } = await enableOob(key, u.id, channel, destination, target);
-  const login = await api("POST", "/api/login", { key, body: { loginId: u.email, password: "correct horse battery staple" } });
+  const login = await api("POST", "/api/login", {
+    key,
+    body: { loginId: u.email, password: "correct horse battery staple" },
+  });
   expect(login.status).toBe(242);
   return { key, destination, methodId, twoFactorId: login.body.twoFactorId as string };
 }
 
 /** After a fault: the provider recovers, the cooldown passes, a resend goes out and its code completes the login. */
 async function stillUsable(c: { destination: string; methodId: string; twoFactorId: string }) {
-  fake.respond = (req) => (req.url.includes("/Messages.json") ? Response.json({ sid: "SM1" }, { status: 201 }) : Response.json({ id: "re-ok" }));
+  fake.respond = (req) =>
+    req.url.includes("/Messages.json")
+      ? Response.json({ sid: "SM1" }, { status: 201 })
+      : Response.json({ id: "re-ok" });
   clock.now += 30;
-  expect((await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status).toBe(200);
-  const done = await api("POST", "/api/two-factor/login", { body: { twoFactorId: c.twoFactorId, code: fake.lastCode(c.destination) } });
+  expect((await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status).toBe(
+    200,
+  );
+  const done = await api("POST", "/api/two-factor/login", {
+    body: { twoFactorId: c.twoFactorId, code: fake.lastCode(c.destination) },
+  });
   expect(done.status).toBe(200);
 }
 
@@ -94,12 +122,25 @@ describe("Twilio faults during a login send", () => {
     expect(r.status).toBe(502);
     expect(r.body.generalErrors[0].code).toBe("[ProviderMisconfigured]");
     const errors = spies[3]!.mock.calls.map((a) => JSON.parse(String(a[0])));
-    expect(errors).toEqual([expect.objectContaining({ level: "error", provider: "twilio", outcome: "auth", status: 401, providerCode: 20003, to: expect.stringMatching(/^\+1555\*+\d\d$/) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        level: "error",
+        provider: "twilio",
+        outcome: "auth",
+        status: 401,
+        providerCode: 20003,
+        to: expect.stringMatching(/^\+1555\*+\d\d$/),
+      }),
+    ]);
     await stillUsable(c);
   });
 
   it.each([
-    ["429 / 20429 with Retry-After 5 → 503, Retry-After raised to the 30 s cooldown", twilio(429, 20429, { "retry-after": "5" }), "30"],
+    [
+      "429 / 20429 with Retry-After 5 → 503, Retry-After raised to the 30 s cooldown",
+      twilio(429, 20429, { "retry-after": "5" }),
+      "30",
+    ],
     ["429 with Retry-After 120 → 503, Retry-After 120", twilio(429, 20429, { "retry-after": "120" }), "120"],
   ])("%s", async (_name, answer, retryAfter) => {
     const c = await challenged("sms");
@@ -130,7 +171,9 @@ describe("Twilio faults during a login send", () => {
   it("a failed send still used its budget (the provider may have sent): the next send waits for the cooldown", async () => {
     const c = await challenged("sms");
     fake.respond = () => twilio(500);
-    expect((await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status).toBe(503);
+    expect(
+      (await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status,
+    ).toBe(503);
     fake.respond = () => Response.json({ sid: "SM2" }, { status: 201 });
     const again = await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } });
     expect(again.status).toBe(429);
@@ -141,7 +184,10 @@ describe("Twilio faults during a login send", () => {
     const { key } = await seedTenant(oobTenant());
     const u = await createUser(key);
     fake.respond = () => twilio(400, 21211);
-    const r = await api("POST", "/api/two-factor/send", { key, body: { userId: u.id, method: "sms", mobilePhone: uniquePhone() } });
+    const r = await api("POST", "/api/two-factor/send", {
+      key,
+      body: { userId: u.id, method: "sms", mobilePhone: uniquePhone() },
+    });
     expect(r.status).toBe(400);
     expect(r.body.fieldErrors.mobilePhone[0].code).toBe("[invalid]mobilePhone");
   });
@@ -164,7 +210,9 @@ describe("Resend faults during a login send", () => {
   ])("%s", async (_name, answer, status) => {
     const c = await challenged("email");
     fake.respond = answer;
-    expect((await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status).toBe(status);
+    expect(
+      (await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status,
+    ).toBe(status);
     await stillUsable(c);
   });
 
@@ -172,7 +220,9 @@ describe("Resend faults during a login send", () => {
     const c = await challenged("email");
     fake.respond = () => resend(500, "internal_server_error");
     const before = fake.requests.length;
-    expect((await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status).toBe(503);
+    expect(
+      (await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status,
+    ).toBe(503);
     const keys = fake.requests.slice(before).map((r) => r.headers.get("idempotency-key"));
     expect(keys).toHaveLength(3);
     expect(new Set(keys).size).toBe(1);
@@ -185,8 +235,20 @@ describe("successful provider sends", () => {
   it("log one line per send with the masked destination and never the code", async () => {
     const c = await challenged("email");
     clock.now += 30;
-    expect((await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status).toBe(200);
+    expect(
+      (await api("POST", `/api/two-factor/send/${c.twoFactorId}`, { body: { methodId: c.methodId } })).status,
+    ).toBe(200);
     const infos = spies[1]!.mock.calls.map((a) => JSON.parse(String(a[0])));
-    expect(infos.at(-1)).toEqual({ level: "info", msg: "code send", provider: "resend", channel: "email", purpose: "challenge", tenantId: expect.any(String), userId: expect.any(String), to: expect.stringMatching(/^o\*\*\*@example\.com$/), outcome: "sent" });
+    expect(infos.at(-1)).toEqual({
+      level: "info",
+      msg: "code send",
+      provider: "resend",
+      channel: "email",
+      purpose: "challenge",
+      tenantId: expect.any(String),
+      userId: expect.any(String),
+      to: expect.stringMatching(/^o\*\*\*@example\.com$/),
+      outcome: "sent",
+    });
   });
 });

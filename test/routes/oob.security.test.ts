@@ -79,10 +79,22 @@ describe("send caps (N+1th send refused with 429 and no provider call)", () => {
     const { key, u, methodId } = await emailUser({ perIpPerHour: 2, perDestinationPerHour: 100 });
     const ip = { "cf-connecting-ip": "2001:db8:7:7::1" };
     expect((await send(await loginFor242(key, u.email), methodId, ip)).status).toBe(200);
-    expect((await send(await loginFor242(key, u.email), methodId, { "cf-connecting-ip": "2001:db8:7:7:ffff::2" })).status).toBe(200);
-    expect429(await send(await loginFor242(key, u.email), methodId, { "cf-connecting-ip": "2001:db8:7:7:abcd:1:2:3" }), "ip");
+    expect(
+      (await send(await loginFor242(key, u.email), methodId, { "cf-connecting-ip": "2001:db8:7:7:ffff::2" })).status,
+    ).toBe(200);
+    expect429(
+      await send(await loginFor242(key, u.email), methodId, { "cf-connecting-ip": "2001:db8:7:7:abcd:1:2:3" }),
+      "ip",
+    );
     // Another /64, and the X-Forwarded-For header is ignored.
-    expect((await send(await loginFor242(key, u.email), methodId, { "cf-connecting-ip": "2001:db8:7:8::1", "x-forwarded-for": "2001:db8:7:7::1" })).status).toBe(200);
+    expect(
+      (
+        await send(await loginFor242(key, u.email), methodId, {
+          "cf-connecting-ip": "2001:db8:7:8::1",
+          "x-forwarded-for": "2001:db8:7:7::1",
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("per tenant: the tenant's hourly cap", async () => {
@@ -130,12 +142,18 @@ describe("SMS country allowlist (SMS pumping defence)", () => {
     const { key } = await seedTenant(oobTenant({ sms: { enabled: true, allowedCallingCodes: ["44"] } }));
     const u = await createUser(key);
     const us = uniquePhone("+1555");
-    const r = await call("POST", "/api/two-factor/send", { key, body: { userId: u.id, method: "sms", mobilePhone: us } });
+    const r = await call("POST", "/api/two-factor/send", {
+      key,
+      body: { userId: u.id, method: "sms", mobilePhone: us },
+    });
     expect(r.status).toBe(400);
     expect(r.body.fieldErrors.mobilePhone[0].code).toBe("[notAllowed]mobilePhone");
     expect(await outbox(us)).toHaveLength(0);
     const uk = uniquePhone("+447700");
-    expect((await call("POST", "/api/two-factor/send", { key, body: { userId: u.id, method: "sms", mobilePhone: uk } })).status).toBe(200);
+    expect(
+      (await call("POST", "/api/two-factor/send", { key, body: { userId: u.id, method: "sms", mobilePhone: uk } }))
+        .status,
+    ).toBe(200);
   });
 
   it("also at login, when the tenant narrowed the list after the method was enabled", async () => {
@@ -143,7 +161,10 @@ describe("SMS country allowlist (SMS pumping defence)", () => {
     const u = await createUser(key);
     const phone = uniquePhone("+1555");
     const { methodId } = await enableOob(key, u.id, "sms", phone);
-    const patch = await call("PATCH", `/api/tenant/${tenantId}`, { key, body: { tenant: { multiFactorConfiguration: { sms: { allowedCallingCodes: ["44"] } } } } });
+    const patch = await call("PATCH", `/api/tenant/${tenantId}`, {
+      key,
+      body: { tenant: { multiFactorConfiguration: { sms: { allowedCallingCodes: ["44"] } } } },
+    });
     expect(patch.status).toBe(200);
     const r = await send(await loginFor242(key, u.email), methodId);
     expect(r.body.fieldErrors.mobilePhone[0].code).toBe("[notAllowed]mobilePhone");
@@ -153,18 +174,30 @@ describe("SMS country allowlist (SMS pumping defence)", () => {
 
 describe("binding and guessing", () => {
   it("a wrong OOB code counts toward the account lock like any other factor", async () => {
-    const { key, u, address, methodId } = await emailUser({}, { failedAuthenticationConfiguration: { tooManyAttempts: 3, resetCountInSeconds: 600 } });
+    const { key, u, address, methodId } = await emailUser(
+      {},
+      { failedAuthenticationConfiguration: { tooManyAttempts: 3, resetCountInSeconds: 600 } },
+    );
     const id = await loginFor242(key, u.email);
     await send(id, methodId);
     const code = await lastCode(address);
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
     expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: id, code: wrong } })).status).toBe(421);
-    expect((await call("POST", `/api/user/two-factor/${u.id}`, { key, body: { method: "sms", mobilePhone: uniquePhone(), code: wrong } })).status).toBe(421);
+    expect(
+      (
+        await call("POST", `/api/user/two-factor/${u.id}`, {
+          key,
+          body: { method: "sms", mobilePhone: uniquePhone(), code: wrong },
+        })
+      ).status,
+    ).toBe(421);
     expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: id, code: wrong } })).status).toBe(409);
     // Locked: the challenge died, sends are refused, and the right code no longer works.
     expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: id, code } })).status).toBe(404);
     expect((await call("POST", "/api/two-factor/send", { key, body: { userId: u.id, methodId } })).status).toBe(409);
-    expect((await call("POST", "/api/login", { key, body: { loginId: u.email, password: PASSWORD } })).status).toBe(409);
+    expect((await call("POST", "/api/login", { key, body: { loginId: u.email, password: PASSWORD } })).status).toBe(
+      409,
+    );
   });
 
   it("a code works once, even when correct submissions race", async () => {
@@ -172,7 +205,9 @@ describe("binding and guessing", () => {
     const id = await loginFor242(key, u.email);
     await send(id, methodId);
     const body = { twoFactorId: id, code: await lastCode(address) };
-    const results = await Promise.all(Array.from({ length: 10 }, () => call("POST", "/api/two-factor/login", { body })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => call("POST", "/api/two-factor/login", { body })),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
   });
 
@@ -180,7 +215,14 @@ describe("binding and guessing", () => {
     const { key, u, address, methodId } = await emailUser();
     const id = await loginFor242(key, u.email);
     const other = await seedTenant();
-    expect((await call("POST", `/api/two-factor/send/${id}`, { body: { methodId }, headers: { "x-fusionauth-tenantid": other.tenantId } })).status).toBe(404);
+    expect(
+      (
+        await call("POST", `/api/two-factor/send/${id}`, {
+          body: { methodId },
+          headers: { "x-fusionauth-tenantid": other.tenantId },
+        })
+      ).status,
+    ).toBe(404);
     expect((await send("A".repeat(86), methodId)).status).toBe(404);
     expect((await send("nonsense", methodId)).status).toBe(404);
     expect((await call("GET", `/api/two-factor/send/${id}`)).status).toBe(401);
@@ -198,7 +240,10 @@ describe("binding and guessing", () => {
 
   it("a type the tenant disabled is neither listed nor sent to", async () => {
     const { key, tenantId, u, methodId } = await emailUser();
-    await call("PATCH", `/api/tenant/${tenantId}`, { key, body: { tenant: { multiFactorConfiguration: { email: { enabled: false } } } } });
+    await call("PATCH", `/api/tenant/${tenantId}`, {
+      key,
+      body: { tenant: { multiFactorConfiguration: { email: { enabled: false } } } },
+    });
     const login = await call("POST", "/api/login", { key, body: { loginId: u.email, password: PASSWORD } });
     expect(login.status).toBe(200); // no eligible method left under the Enabled policy
     const start = await call("POST", "/api/two-factor/start", { key, body: { userId: u.id } });
@@ -222,8 +267,19 @@ describe("binding and guessing", () => {
     for (const [body, code] of cases) {
       const r = await call("POST", "/api/two-factor/send", { key, body });
       expect(r.status, JSON.stringify(body)).toBe(400);
-      expect(Object.values(r.body.fieldErrors as Record<string, Array<{ code: string }>>).flat().map((e) => e.code)).toContain(code);
+      expect(
+        Object.values(r.body.fieldErrors as Record<string, Array<{ code: string }>>)
+          .flat()
+          .map((e) => e.code),
+      ).toContain(code);
     }
-    expect((await call("POST", "/api/two-factor/send", { key, body: { userId: crypto.randomUUID(), method: "email", email: "a@example.com" } })).status).toBe(404);
+    expect(
+      (
+        await call("POST", "/api/two-factor/send", {
+          key,
+          body: { userId: crypto.randomUUID(), method: "email", email: "a@example.com" },
+        })
+      ).status,
+    ).toBe(404);
   });
 });

@@ -7,7 +7,17 @@
  * Cloudflare's `request.cf` is injected per request; the device is the `edgemfa.device` cookie.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, clock, enrolledUser, nextStep, PASSWORD, seedApplication, seedTenant, totp, type Enrolled } from "../support/mfa.ts";
+import {
+  call,
+  clock,
+  enrolledUser,
+  nextStep,
+  PASSWORD,
+  seedApplication,
+  seedTenant,
+  totp,
+  type Enrolled,
+} from "../support/mfa.ts";
 import { alertsTo, eventsOf, flushEvents } from "../support/events.ts";
 
 const BERLIN = { country: "DE", city: "Berlin", latitude: "52.5200", longitude: "13.4050", asn: 3320 };
@@ -21,14 +31,22 @@ type Where = { cf: Record<string, unknown>; device: string | null };
 
 function login(key: string, u: Enrolled, where: Where, extra: Record<string, unknown> = {}) {
   const headers: Record<string, string> = where.device ? { cookie: `edgemfa.device=${where.device}` } : {};
-  return call("POST", "/api/login", { key, body: { loginId: u.email, password: PASSWORD, ...extra }, cf: where.cf, headers });
+  return call("POST", "/api/login", {
+    key,
+    body: { loginId: u.email, password: PASSWORD, ...extra },
+    cf: where.cf,
+    headers,
+  });
 }
 
 /** Logs in with the second factor from `where`, asking for a trust; answers the twoFactorTrustId. */
 async function earnTrust(key: string, u: Enrolled, where: Where, applicationId?: string): Promise<string> {
   const r = await login(key, u, where, applicationId ? { applicationId } : {});
   expect(r.status).toBe(242);
-  const done = await call("POST", "/api/two-factor/login", { body: { twoFactorId: r.body.twoFactorId, code: await totp(u.secretBase32), trustComputer: true }, cf: where.cf });
+  const done = await call("POST", "/api/two-factor/login", {
+    body: { twoFactorId: r.body.twoFactorId, code: await totp(u.secretBase32), trustComputer: true },
+    cf: where.cf,
+  });
   expect(done.status).toBe(200);
   nextStep();
   return done.body.twoFactorTrustId;
@@ -47,22 +65,31 @@ describe("trustPolicy (application): Any | This | None", () => {
   it("Any: a trust earned in another application (or none) covers the login", async () => {
     const { key, tenantId, appId, u } = await setup("Enabled", "Any");
     const trust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
-    expect((await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: trust })).status).toBe(200);
+    expect(
+      (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: trust })).status,
+    ).toBe(200);
     void tenantId;
   });
 
   it("This: only a trust earned in this application counts", async () => {
     const { key, appId, u } = await setup("Enabled", "This");
     const elsewhere = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
-    expect((await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: elsewhere })).status).toBe(242);
+    expect(
+      (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: elsewhere }))
+        .status,
+    ).toBe(242);
     const here = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A }, appId);
-    expect((await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: here })).status).toBe(200);
+    expect(
+      (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: here })).status,
+    ).toBe(200);
   });
 
   it("None: always challenged, even with a trust of this application", async () => {
     const { key, appId, u } = await setup("Enabled", "None");
     const here = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A }, appId);
-    expect((await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: here })).status).toBe(242);
+    expect(
+      (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: here })).status,
+    ).toBe(242);
   });
 });
 
@@ -96,7 +123,12 @@ describe("loginPolicy and risk", () => {
     clock.now += 10 * 3600;
     expect((await login(key, u, { cf: PARIS, device: DEVICE_A }, { twoFactorTrustId: trust })).status).toBe(200);
     clock.now += 10 * 3600;
-    const high = await login(key, u, { cf: { ...SYDNEY, latitude: "48.0", longitude: "2.0", country: "BE" }, device: DEVICE_B }, { twoFactorTrustId: trust });
+    const high = await login(
+      key,
+      u,
+      { cf: { ...SYDNEY, latitude: "48.0", longitude: "2.0", country: "BE" }, device: DEVICE_B },
+      { twoFactorTrustId: trust },
+    );
     expect(high.status).toBe(242);
     await flushEvents(tenantId, u.userId);
     const sus = await eventsOf(key, u.userId, "user.login.suspicious");
@@ -117,9 +149,14 @@ describe("loginPolicy and risk", () => {
       const { key, tenantId, u } = await setup(policy);
       const trust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
       clock.now += 600;
-      expect((await login(key, u, { cf: { ...SYDNEY, country: "DE" }, device: DEVICE_A }, { twoFactorTrustId: trust })).status).toBe(242);
+      expect(
+        (await login(key, u, { cf: { ...SYDNEY, country: "DE" }, device: DEVICE_A }, { twoFactorTrustId: trust }))
+          .status,
+      ).toBe(242);
       await flushEvents(tenantId, u.userId);
-      expect((await eventsOf(key, u.userId, "user.login.suspicious"))[0]!.threatsDetected).toEqual(["ImpossibleTravel"]);
+      expect((await eventsOf(key, u.userId, "user.login.suspicious"))[0]!.threatsDetected).toEqual([
+        "ImpossibleTravel",
+      ]);
     }
   });
 
@@ -134,7 +171,9 @@ describe("loginPolicy and risk", () => {
     const trust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
     expect((await login(key, u, { cf: BERLIN, device: null }, { twoFactorTrustId: trust })).status).toBe(242);
     await flushEvents(tenantId, u.userId);
-    expect((await eventsOf(key, u.userId, "user.login.suspicious"))[0]!.threatsDetected).toEqual(["UnrecognizedDevice"]);
+    expect((await eventsOf(key, u.userId, "user.login.suspicious"))[0]!.threatsDetected).toEqual([
+      "UnrecognizedDevice",
+    ]);
   });
 
   it("when no login ever carried a device id, the device is not judged (no notice for every server-side login)", async () => {
@@ -156,20 +195,31 @@ describe("trusted devices: list, revoke, and revocation on factor changes and lo
     expect(list.text).not.toContain(t1);
     expect(list.text).not.toContain(t2);
     expect(list.body.trusts[0]).toMatchObject({ location: { country: "DE", city: "Berlin" } });
-    const del = await call("DELETE", `/api/user/two-factor/trust/${u.userId}?trustId=${list.body.trusts[0].id}`, { key });
+    const del = await call("DELETE", `/api/user/two-factor/trust/${u.userId}?trustId=${list.body.trusts[0].id}`, {
+      key,
+    });
     expect(del.body).toEqual({ revoked: 1 });
-    const statuses = [(await login(key, u, { cf: BERLIN, device: DEVICE_A }, { twoFactorTrustId: t1 })).status, (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { twoFactorTrustId: t2 })).status].sort();
+    const statuses = [
+      (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { twoFactorTrustId: t1 })).status,
+      (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { twoFactorTrustId: t2 })).status,
+    ].sort();
     expect(statuses).toEqual([200, 242]);
-    expect((await call("DELETE", `/api/user/two-factor/trust/${u.userId}?trustId=${"0".repeat(24)}`, { key })).status).toBe(404);
+    expect(
+      (await call("DELETE", `/api/user/two-factor/trust/${u.userId}?trustId=${"0".repeat(24)}`, { key })).status,
+    ).toBe(404);
   });
 
   it("adding a method, removing a method and a lock each revoke every trust", async () => {
     const { key, u } = await setup("Enabled");
-    const covered = async (trust: string) => (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { twoFactorTrustId: trust })).status === 200;
+    const covered = async (trust: string) =>
+      (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { twoFactorTrustId: trust })).status === 200;
 
     let trust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
     const s = await call("GET", "/api/two-factor/secret", { key });
-    const add = await call("POST", `/api/user/two-factor/${u.userId}`, { key, body: { method: "authenticator", code: await totp(s.body.secretBase32Encoded), secret: s.body.secret } });
+    const add = await call("POST", `/api/user/two-factor/${u.userId}`, {
+      key,
+      body: { method: "authenticator", code: await totp(s.body.secretBase32Encoded), secret: s.body.secret },
+    });
     expect(add.status).toBe(200);
     expect(await covered(trust)).toBe(false);
 
@@ -177,13 +227,17 @@ describe("trusted devices: list, revoke, and revocation on factor changes and lo
     trust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
     const methods = (await call("GET", `/api/user/${u.userId}`, { key })).body.user.twoFactor.methods;
     const other = methods.find((m: { id: string }) => m.id !== u.methodId);
-    const rm = await call("DELETE", `/api/user/two-factor/${u.userId}`, { key, body: { methodId: other.id, code: await totp(s.body.secretBase32Encoded) } });
+    const rm = await call("DELETE", `/api/user/two-factor/${u.userId}`, {
+      key,
+      body: { methodId: other.id, code: await totp(s.body.secretBase32Encoded) },
+    });
     expect(rm.status).toBe(200);
     expect(await covered(trust)).toBe(false);
 
     nextStep();
     trust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
-    for (let i = 0; i < 5; i++) await call("POST", "/api/login", { key, body: { loginId: u.email, password: "wrong password" } });
+    for (let i = 0; i < 5; i++)
+      await call("POST", "/api/login", { key, body: { loginId: u.email, password: "wrong password" } });
     await call("POST", `/api/user/unlock/${u.userId}`, { key });
     expect(await covered(trust)).toBe(false);
   });
@@ -191,16 +245,30 @@ describe("trusted devices: list, revoke, and revocation on factor changes and lo
 
 describe("trust lifetime", () => {
   it("the application's twoFactorTrustIdTimeToLiveInSeconds overrides the tenant's; an expired trust no longer skips the challenge", async () => {
-    const { key, tenantId } = await seedTenant({ externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: 86_400 } });
-    const appId = await seedApplication(tenantId, { externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: 3600 } });
+    const { key, tenantId } = await seedTenant({
+      externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: 86_400 },
+    });
+    const appId = await seedApplication(tenantId, {
+      externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: 3600 },
+    });
     const u = await enrolledUser(key);
     const appTrust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A }, appId);
     const tenantTrust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
-    const list = (await call("GET", `/api/user/two-factor/trust/${u.userId}`, { key })).body.trusts as Array<{ applicationId: string | null; startInstant: number; expiration: number }>;
+    const list = (await call("GET", `/api/user/two-factor/trust/${u.userId}`, { key })).body.trusts as Array<{
+      applicationId: string | null;
+      startInstant: number;
+      expiration: number;
+    }>;
     expect(list.map((t) => (t.expiration - t.startInstant) / 1000).sort((a, b) => a - b)).toEqual([3600, 86_400]);
     clock.now += 3601;
-    expect((await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: appTrust })).status).toBe(242);
-    expect((await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: tenantTrust })).status).toBe(200);
+    expect(
+      (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: appTrust }))
+        .status,
+    ).toBe(242);
+    expect(
+      (await login(key, u, { cf: BERLIN, device: DEVICE_A }, { applicationId: appId, twoFactorTrustId: tenantTrust }))
+        .status,
+    ).toBe(200);
     const app = await call("GET", `/api/application/${appId}`, { key });
     expect(app.body.application.externalIdentifierConfiguration).toEqual({ twoFactorTrustIdTimeToLiveInSeconds: 3600 });
   });

@@ -11,7 +11,19 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { call, clock, createUser, enrolledUser, loginFor242, nextStep, PASSWORD, seedTenant, totp, type Call, type Target } from "../support/mfa.ts";
+import {
+  call,
+  clock,
+  createUser,
+  enrolledUser,
+  loginFor242,
+  nextStep,
+  PASSWORD,
+  seedTenant,
+  totp,
+  type Call,
+  type Target,
+} from "../support/mfa.ts";
 import { passkeyTenant, registerPasskey, signFor, startOptions } from "../support/passkeys.ts";
 
 const OUTAGE = "Network connection lost. (secret-sounding internal detail)";
@@ -32,8 +44,14 @@ function unreachable<T extends object>(binding: string, stub: T): T {
   });
 }
 
-const faulty: Target = { app: createApp({ overrides: { now: () => clock.now, stubs: (binding, stub) => (failing ? unreachable(binding, stub) : stub) } }), env };
-const api = (method: string, path: string, opts: { key?: string; body?: unknown } = {}) => call(method, path, { ...opts, via: faulty });
+const faulty: Target = {
+  app: createApp({
+    overrides: { now: () => clock.now, stubs: (binding, stub) => (failing ? unreachable(binding, stub) : stub) },
+  }),
+  env,
+};
+const api = (method: string, path: string, opts: { key?: string; body?: unknown } = {}) =>
+  call(method, path, { ...opts, via: faulty });
 
 let errors: MockInstance;
 beforeEach(() => {
@@ -46,7 +64,10 @@ afterEach(() => errors.mockRestore());
 
 /** 503, Retry-After, the generic body; nothing granted; no detail on the wire or in the log. */
 function expectUnavailable(r: Call) {
-  expect({ status: r.status, retryAfter: Number(r.headers.get("retry-after")) > 0 }).toEqual({ status: 503, retryAfter: true });
+  expect({ status: r.status, retryAfter: Number(r.headers.get("retry-after")) > 0 }).toEqual({
+    status: 503,
+    retryAfter: true,
+  });
   // Exactly the generic envelope: no token, twoFactorId, code, options or trust beside it.
   expect(r.body).toEqual({ generalErrors: [{ code: "[ServiceUnavailable]", message: expect.any(String) }] });
   expect(r.headers.get("set-cookie") ?? "").not.toMatch(/fusionauth\.trust/);

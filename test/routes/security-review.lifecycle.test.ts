@@ -13,7 +13,19 @@ import { describe, expect, it } from "vitest";
 import { base32Decode, base64UrlEncode } from "../../src/domain/encoding.ts";
 import type { LockoutPolicy } from "../../src/domain/lockout.ts";
 import { parseTwoFactorId } from "../../src/storage/durable-objects/user-guard-ids.ts";
-import { app, call, clock, createUser, enrolledUser, loginFor242, nextStep, PASSWORD, seedTenant, totp, type Target } from "../support/mfa.ts";
+import {
+  app,
+  call,
+  clock,
+  createUser,
+  enrolledUser,
+  loginFor242,
+  nextStep,
+  PASSWORD,
+  seedTenant,
+  totp,
+  type Target,
+} from "../support/mfa.ts";
 import { enableOob, lastCode, oobTenant, outbox, uniquePhone } from "../support/oob.ts";
 import { passkeyTenant, registerPasskey } from "../support/passkeys.ts";
 
@@ -26,7 +38,10 @@ function guardOf(tenantId: string, userId: string) {
 
 async function enrolWith(key: string, userId: string, twoFactorId: string) {
   const s = await call("GET", "/api/two-factor/secret", { key });
-  return call("POST", `/api/user/two-factor/${userId}`, { key, body: { method: "authenticator", code: await totp(s.body.secretBase32Encoded), secret: s.body.secret, twoFactorId } });
+  return call("POST", `/api/user/two-factor/${userId}`, {
+    key,
+    body: { method: "authenticator", code: await totp(s.body.secretBase32Encoded), secret: s.body.secret, twoFactorId },
+  });
 }
 
 describe("item 1: the enrolment code completes only an enrol-during-login challenge", () => {
@@ -45,7 +60,13 @@ describe("item 1: the enrolment code completes only an enrol-during-login challe
     const start = await call("POST", "/api/two-factor/start", { key, body: { userId: id } });
     const en = await enrolWith(key, id, start.body.twoFactorId);
     expect(en.body.code).toBeUndefined();
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: start.body.twoFactorId, code: start.body.code } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", "/api/two-factor/login", {
+          body: { twoFactorId: start.body.twoFactorId, code: start.body.code },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("a user whose only factor is a passkey (Required policy) gets no completing code", async () => {
@@ -61,7 +82,9 @@ describe("item 1: the enrolment code completes only an enrol-during-login challe
     const { id, email } = await createUser(key);
     const twoFactorId = await loginFor242(key, email);
     const en = await enrolWith(key, id, twoFactorId);
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: en.body.code } })).status).toBe(200);
+    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: en.body.code } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -71,23 +94,36 @@ describe("item 3: removing a method reaches open challenges", () => {
     const u = await enrolledUser(key);
     const [first, second] = [await loginFor242(key, u.email), await loginFor242(key, u.email)];
     const removalCode = await totp(u.secretBase32);
-    expect((await call("DELETE", `/api/user/two-factor/${u.userId}?methodId=${u.methodId}&code=${removalCode}`, { key })).status).toBe(200);
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: first, code: removalCode } })).status).toBe(421);
+    expect(
+      (await call("DELETE", `/api/user/two-factor/${u.userId}?methodId=${u.methodId}&code=${removalCode}`, { key }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call("POST", "/api/two-factor/login", { body: { twoFactorId: first, code: removalCode } })).status,
+    ).toBe(421);
     nextStep();
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: second, code: await totp(u.secretBase32) } })).status).toBe(421);
+    expect(
+      (await call("POST", "/api/two-factor/login", { body: { twoFactorId: second, code: await totp(u.secretBase32) } }))
+        .status,
+    ).toBe(421);
   });
 
   it("the removed method's last accepted step outlives it (a challenge snapshotted before the removal cannot replay it), then expires", async () => {
     const { key, tenantId } = await seedTenant();
     const u = await enrolledUser(key);
     const removalCode = await totp(u.secretBase32);
-    expect((await call("DELETE", `/api/user/two-factor/${u.userId}?methodId=${u.methodId}&code=${removalCode}`, { key })).status).toBe(200);
+    expect(
+      (await call("DELETE", `/api/user/two-factor/${u.userId}?methodId=${u.methodId}&code=${removalCode}`, { key }))
+        .status,
+    ).toBe(200);
     const guard = guardOf(tenantId, u.userId);
     const candidate = { methodId: u.methodId, secret: base64UrlEncode(base32Decode(u.secretBase32)) };
     expect((await guard.verifyDirect([candidate], removalCode, false, POLICY, clock.now)).status).toBe("invalid");
     clock.now += 3600;
     expect((await call("POST", "/api/two-factor/start", { key, body: { userId: u.userId } })).status).toBe(200);
-    const kept = await runInDurableObject(guard, (_: unknown, state: DurableObjectState) => state.storage.kv.get(`step:${u.methodId}`));
+    const kept = await runInDurableObject(guard, (_: unknown, state: DurableObjectState) =>
+      state.storage.kv.get(`step:${u.methodId}`),
+    );
     expect(kept).toBeUndefined();
   });
 
@@ -102,19 +138,26 @@ describe("item 3: removing a method reaches open challenges", () => {
     clock.now += 120;
     expect((await call("POST", "/api/two-factor/send", { key, body: { userId: u.id, methodId } })).status).toBe(200);
     const disableCode = await lastCode(phone);
-    expect((await call("DELETE", `/api/user/two-factor/${u.id}?methodId=${methodId}&code=${disableCode}`, { key })).status).toBe(200);
+    expect(
+      (await call("DELETE", `/api/user/two-factor/${u.id}?methodId=${methodId}&code=${disableCode}`, { key })).status,
+    ).toBe(200);
     const sentBefore = (await outbox(phone)).length;
     clock.now += 120;
     const resend = await call("POST", `/api/two-factor/send/${twoFactorId}`, { body: { methodId } });
     expect({ status: resend.status, sent: (await outbox(phone)).length }).toEqual({ status: 400, sent: sentBefore });
-    if (loginCode !== disableCode) expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: loginCode } })).status).toBe(421);
+    if (loginCode !== disableCode)
+      expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: loginCode } })).status).toBe(
+        421,
+      );
   });
 });
 
 describe("item 6: password change, email change and deactivation end trusts and open challenges", () => {
   async function trustedWithOpenChallenge(key: string) {
     const u = await enrolledUser(key);
-    const done = await call("POST", "/api/two-factor/login", { body: { twoFactorId: await loginFor242(key, u.email), code: await totp(u.secretBase32), trustComputer: true } });
+    const done = await call("POST", "/api/two-factor/login", {
+      body: { twoFactorId: await loginFor242(key, u.email), code: await totp(u.secretBase32), trustComputer: true },
+    });
     expect(done.status).toBe(200);
     nextStep();
     return { u, trustId: done.body.twoFactorTrustId as string, open: await loginFor242(key, u.email) };
@@ -132,7 +175,10 @@ describe("item 6: password change, email change and deactivation end trusts and 
       const password = "password" in fields ? fields.password : PASSWORD;
       const login = await call("POST", "/api/login", { key, body: { loginId, password, twoFactorTrustId: trustId } });
       expect(login.status).toBe(242);
-      expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: open, code: await totp(u.secretBase32) } })).status).toBe(404);
+      expect(
+        (await call("POST", "/api/two-factor/login", { body: { twoFactorId: open, code: await totp(u.secretBase32) } }))
+          .status,
+      ).toBe(404);
     });
   }
 
@@ -140,15 +186,23 @@ describe("item 6: password change, email change and deactivation end trusts and 
     const { key } = await seedTenant();
     const { u, open } = await trustedWithOpenChallenge(key);
     expect((await call("PATCH", `/api/user/${u.userId}`, { key, body: { user: { active: false } } })).status).toBe(200);
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: open, code: await totp(u.secretBase32) } })).status).toBe(404);
+    expect(
+      (await call("POST", "/api/two-factor/login", { body: { twoFactorId: open, code: await totp(u.secretBase32) } }))
+        .status,
+    ).toBe(404);
     expect((await call("GET", `/api/user/two-factor/trust/${u.userId}`, { key })).body.trusts).toEqual([]);
   });
 
   it("a change of name alone leaves trusts and challenges alone", async () => {
     const { key } = await seedTenant();
     const { u, open } = await trustedWithOpenChallenge(key);
-    expect((await call("PATCH", `/api/user/${u.userId}`, { key, body: { user: { firstName: "Ada" } } })).status).toBe(200);
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: open, code: await totp(u.secretBase32) } })).status).toBe(200);
+    expect((await call("PATCH", `/api/user/${u.userId}`, { key, body: { user: { firstName: "Ada" } } })).status).toBe(
+      200,
+    );
+    expect(
+      (await call("POST", "/api/two-factor/login", { body: { twoFactorId: open, code: await totp(u.secretBase32) } }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -188,12 +242,17 @@ describe("item 8: a recovery code is consumed only when the challenge will accep
     const via: Target = { app, env: { ...env, DB: gate.db } as unknown as Env };
     const recovery = call("POST", "/api/two-factor/login", { body: { twoFactorId, code: u.recoveryCodes[0] }, via });
     await gate.reached;
-    const other = await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: await totp(u.secretBase32) } });
+    const other = await call("POST", "/api/two-factor/login", {
+      body: { twoFactorId, code: await totp(u.secretBase32) },
+    });
     gate.open();
     const r = await recovery;
-    const remaining = (await call("GET", `/api/user/two-factor/recovery-code/${u.userId}`, { key })).body.remainingRecoveryCodes;
+    const remaining = (await call("GET", `/api/user/two-factor/recovery-code/${u.userId}`, { key })).body
+      .remainingRecoveryCodes;
     expect([r.status, other.status].filter((s) => s === 200)).toHaveLength(1);
-    expect({ status: r.status, remaining }).toEqual(r.status === 200 ? { status: 200, remaining: 9 } : { status: r.status, remaining: 10 });
+    expect({ status: r.status, remaining }).toEqual(
+      r.status === 200 ? { status: 200, remaining: 9 } : { status: r.status, remaining: 10 },
+    );
   });
 
   it("the held challenge is not completed twice: after the recovery code wins, the challenge is gone", async () => {
@@ -202,11 +261,20 @@ describe("item 8: a recovery code is consumed only when the challenge will accep
     const twoFactorId = await loginFor242(key, u.email);
     const guard = guardOf(tenantId, u.userId);
     const { nonce } = parseTwoFactorId(twoFactorId)!;
-    const held = await guard.verifyChallenge({ nonce, code: u.recoveryCodes[0]!, codeHash: "x", now: clock.now, expectTenantId: null, trustComputer: false });
+    const held = await guard.verifyChallenge({
+      nonce,
+      code: u.recoveryCodes[0]!,
+      codeHash: "x",
+      now: clock.now,
+      expectTenantId: null,
+      trustComputer: false,
+    });
     expect(held.status).toBe("check_recovery");
     const settled = await guard.settleRecovery(nonce, true, false, clock.now);
     expect(settled.status).toBe("completed");
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: await totp(u.secretBase32) } })).status).toBe(404);
+    expect(
+      (await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: await totp(u.secretBase32) } })).status,
+    ).toBe(404);
   });
 });
 
@@ -218,7 +286,10 @@ describe("item 13: one rule decides whether a second factor is due", () => {
       await registerPasskey(t, user.id);
       const login = await call("POST", "/api/login", { key: t.key, body: { loginId: user.email, password: PASSWORD } });
       const status = await call("POST", "/api/two-factor/status", { key: t.key, body: { userId: user.id } });
-      expect({ login: login.status, status: status.status }).toEqual({ login: loginPolicy === "Disabled" ? 200 : 242, status: loginPolicy === "Disabled" ? 200 : 242 });
+      expect({ login: login.status, status: status.status }).toEqual({
+        login: loginPolicy === "Disabled" ? 200 : 242,
+        status: loginPolicy === "Disabled" ? 200 : 242,
+      });
     });
   }
 });

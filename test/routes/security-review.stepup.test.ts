@@ -25,10 +25,16 @@ beforeEach(() => nextStep());
 
 /** A step-up for `trustChallenge` through the public API: start (key) → login with the code → trustToken. */
 async function stepUp(key: string, userId: string, trustChallenge: string | undefined): Promise<string> {
-  const start = await call("POST", "/api/two-factor/start", { key, body: { userId, ...(trustChallenge ? { trustChallenge } : {}) } });
+  const start = await call("POST", "/api/two-factor/start", {
+    key,
+    body: { userId, ...(trustChallenge ? { trustChallenge } : {}) },
+  });
   if (start.status !== 200) throw new Error(`start: ${start.status} ${start.text}`);
-  const done = await call("POST", "/api/two-factor/login", { body: { twoFactorId: start.body.twoFactorId, code: start.body.code } });
-  if (done.status !== 200 || typeof done.body.trustToken !== "string") throw new Error(`login: ${done.status} ${done.text}`);
+  const done = await call("POST", "/api/two-factor/login", {
+    body: { twoFactorId: start.body.twoFactorId, code: start.body.code },
+  });
+  if (done.status !== 200 || typeof done.body.trustToken !== "string")
+    throw new Error(`login: ${done.status} ${done.text}`);
   return done.body.trustToken;
 }
 
@@ -39,10 +45,17 @@ async function setTenantSettings(tenantId: string, settings: Record<string, unkn
 async function register(key: string, userId: string, proof?: string) {
   const auth = await SoftAuthenticator.create({});
   const headers = proof ? { [HEADER]: proof } : undefined;
-  const start = await call("POST", "/api/webauthn/register/start", { key, headers, body: { userId, displayName: "Test user", name: "laptop", workflow: "general" } });
+  const start = await call("POST", "/api/webauthn/register/start", {
+    key,
+    headers,
+    body: { userId, displayName: "Test user", name: "laptop", workflow: "general" },
+  });
   if (start.status !== 200) return { start };
   const credential = await auth.register({ challenge: start.body.options.challenge, origin: ORIGIN, rpId: RP_ID });
-  const done = await call("POST", "/api/webauthn/register/complete", { key, body: { userId, origin: ORIGIN, rpId: RP_ID, credential } });
+  const done = await call("POST", "/api/webauthn/register/complete", {
+    key,
+    body: { userId, origin: ORIGIN, rpId: RP_ID, credential },
+  });
   return { start, done };
 }
 
@@ -72,12 +85,21 @@ const ACTIONS: Action[] = [
     run: async (f, proof) => {
       const secret = await call("GET", "/api/two-factor/secret", { key: f.key });
       const code = await totp(secret.body.secretBase32Encoded);
-      return call("POST", `/api/user/two-factor/${f.userId}`, { key: f.key, headers: proofHeaders(proof), body: { method: "authenticator", code, secret: secret.body.secret } });
+      return call("POST", `/api/user/two-factor/${f.userId}`, {
+        key: f.key,
+        headers: proofHeaders(proof),
+        body: { method: "authenticator", code, secret: secret.body.secret },
+      });
     },
   },
   {
     action: "mfa:regenerate-recovery-codes",
-    run: (f, proof) => call("POST", `/api/user/two-factor/recovery-code/${f.userId}`, { key: f.key, raw: "", headers: { "content-type": "text/plain", ...proofHeaders(proof) } }),
+    run: (f, proof) =>
+      call("POST", `/api/user/two-factor/recovery-code/${f.userId}`, {
+        key: f.key,
+        raw: "",
+        headers: { "content-type": "text/plain", ...proofHeaders(proof) },
+      }),
   },
   { action: "passkey:register", run: async (f, proof) => (await register(f.key, f.userId, proof)).start },
   {
@@ -87,13 +109,41 @@ const ACTIONS: Action[] = [
       return call("DELETE", `/api/webauthn/${first.id}`, { key: f.key, headers: proofHeaders(proof) });
     },
   },
-  { action: "user:change-email", run: (f, proof) => call("PATCH", `/api/user/${f.userId}`, { key: f.key, headers: proofHeaders(proof), body: { user: { email: `new-${crypto.randomUUID()}@example.com` } } }) },
-  { action: "user:change-phone", run: (f, proof) => call("PATCH", `/api/user/${f.userId}`, { key: f.key, headers: proofHeaders(proof), body: { user: { mobilePhone: uniquePhone() } } }) },
-  { action: "user:change-password", run: (f, proof) => call("PATCH", `/api/user/${f.userId}`, { key: f.key, headers: proofHeaders(proof), body: { user: { password: `pw-${crypto.randomUUID()}` } } }) },
+  {
+    action: "user:change-email",
+    run: (f, proof) =>
+      call("PATCH", `/api/user/${f.userId}`, {
+        key: f.key,
+        headers: proofHeaders(proof),
+        body: { user: { email: `new-${crypto.randomUUID()}@example.com` } },
+      }),
+  },
+  {
+    action: "user:change-phone",
+    run: (f, proof) =>
+      call("PATCH", `/api/user/${f.userId}`, {
+        key: f.key,
+        headers: proofHeaders(proof),
+        body: { user: { mobilePhone: uniquePhone() } },
+      }),
+  },
+  {
+    action: "user:change-password",
+    run: (f, proof) =>
+      call("PATCH", `/api/user/${f.userId}`, {
+        key: f.key,
+        headers: proofHeaders(proof),
+        body: { user: { password: `pw-${crypto.randomUUID()}` } },
+      }),
+  },
 ];
 
 function expectRefused(r: Call | undefined, action: string): void {
-  expect({ status: r?.status, code: r?.body?.generalErrors?.[0]?.code, trustChallenge: r?.body?.generalErrors?.[0]?.data?.trustChallenge }).toEqual({
+  expect({
+    status: r?.status,
+    code: r?.body?.generalErrors?.[0]?.code,
+    trustChallenge: r?.body?.generalErrors?.[0]?.data?.trustChallenge,
+  }).toEqual({
     status: 400,
     code: "[TrustTokenRequired]",
     trustChallenge: action,
@@ -127,7 +177,14 @@ describe("setting on: every sensitive endpoint needs a fresh, single-use, action
     const f = await fixture(ON);
     const path = `/api/webauthn?userId=${f.userId}`;
     expectRefused(await call("DELETE", path, { key: f.key }), "passkey:delete");
-    expect((await call("DELETE", path, { key: f.key, headers: proofHeaders(await stepUp(f.key, f.userId, "passkey:delete")) })).status).toBe(200);
+    expect(
+      (
+        await call("DELETE", path, {
+          key: f.key,
+          headers: proofHeaders(await stepUp(f.key, f.userId, "passkey:delete")),
+        })
+      ).status,
+    ).toBe(200);
   });
 
   for (const action of ["mfa:regenerate-recovery-codes", "user:change-password"]) {
@@ -161,7 +218,10 @@ describe("setting on: every sensitive endpoint needs a fresh, single-use, action
   it("another user's proof, a forged token and a malformed header are refused", async () => {
     const f = await fixture(ON);
     const other = await enrolledUser(f.key);
-    expectRefused(await ACTIONS[1]!.run(f, await stepUp(f.key, other.userId, "mfa:regenerate-recovery-codes")), "mfa:regenerate-recovery-codes");
+    expectRefused(
+      await ACTIONS[1]!.run(f, await stepUp(f.key, other.userId, "mfa:regenerate-recovery-codes")),
+      "mfa:regenerate-recovery-codes",
+    );
     const good = await stepUp(f.key, f.userId, "mfa:regenerate-recovery-codes");
     const [h, p] = good.split(".");
     expectRefused(await ACTIONS[1]!.run(f, `${h}.${p}.${"A".repeat(43)}`), "mfa:regenerate-recovery-codes");
@@ -184,7 +244,11 @@ describe("setting on: every sensitive endpoint needs a fresh, single-use, action
     const methodId = (await call("GET", `/api/user/${f.userId}`, { key: f.key })).body.user.twoFactor.methods[0].id;
     const wrong = String((Number(await totp(f.secretBase32)) + 500_000) % 1_000_000).padStart(6, "0");
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await call("DELETE", `/api/user/two-factor/${f.userId}?methodId=${methodId}&code=${wrong}`, { key: f.key })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (await call("DELETE", `/api/user/two-factor/${f.userId}?methodId=${methodId}&code=${wrong}`, { key: f.key }))
+          .status,
+      );
     expect(statuses.at(-1)).toBe(409);
     const r = await ACTIONS[1]!.run(f, proof);
     expect(r?.status).toBe(409);
@@ -193,27 +257,53 @@ describe("setting on: every sensitive endpoint needs a fresh, single-use, action
   it("one request changing email and password needs one proof naming both actions (sorted, space-separated)", async () => {
     const f = await fixture(ON);
     const body = { user: { email: `both-${crypto.randomUUID()}@example.com`, password: `pw-${crypto.randomUUID()}` } };
-    const only = await call("PATCH", `/api/user/${f.userId}`, { key: f.key, headers: proofHeaders(await stepUp(f.key, f.userId, "user:change-email")), body });
+    const only = await call("PATCH", `/api/user/${f.userId}`, {
+      key: f.key,
+      headers: proofHeaders(await stepUp(f.key, f.userId, "user:change-email")),
+      body,
+    });
     expectRefused(only, "user:change-email user:change-password");
     const both = await stepUp(f.key, f.userId, "user:change-email user:change-password");
-    expect((await call("PATCH", `/api/user/${f.userId}`, { key: f.key, headers: proofHeaders(both), body })).status).toBe(200);
+    expect(
+      (await call("PATCH", `/api/user/${f.userId}`, { key: f.key, headers: proofHeaders(both), body })).status,
+    ).toBe(200);
   });
 
   it("an update that leaves email, phone and password as they are needs no proof", async () => {
     const f = await fixture(ON);
     const cur = (await call("GET", `/api/user/${f.userId}`, { key: f.key })).body.user;
-    expect((await call("PATCH", `/api/user/${f.userId}`, { key: f.key, body: { user: { firstName: "Ada", email: cur.email } } })).status).toBe(200);
-    expect((await call("PUT", `/api/user/${f.userId}`, { key: f.key, body: { user: { email: cur.email, lastName: "Lovelace" } } })).status).toBe(200);
+    expect(
+      (
+        await call("PATCH", `/api/user/${f.userId}`, {
+          key: f.key,
+          body: { user: { firstName: "Ada", email: cur.email } },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call("PUT", `/api/user/${f.userId}`, {
+          key: f.key,
+          body: { user: { email: cur.email, lastName: "Lovelace" } },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("a user without any second factor has nothing to step up with: enrolling the first method needs no proof (FusionAuth asks a trust token only of users with MFA)", async () => {
     const { key } = await seedTenant(ON);
     const { id } = await createUser(key);
     const secret = await call("GET", "/api/two-factor/secret", { key });
-    const r = await call("POST", `/api/user/two-factor/${id}`, { key, body: { method: "authenticator", code: await totp(secret.body.secretBase32Encoded), secret: secret.body.secret } });
+    const r = await call("POST", `/api/user/two-factor/${id}`, {
+      key,
+      body: { method: "authenticator", code: await totp(secret.body.secretBase32Encoded), secret: secret.body.secret },
+    });
     expect(r.status).toBe(200);
     expect(r.body.recoveryCodes).toHaveLength(10);
     // Now the user has one: the next sensitive change needs a proof.
-    expectRefused(await call("PATCH", `/api/user/${id}`, { key, body: { user: { password: "another long password" } } }), "user:change-password");
+    expectRefused(
+      await call("PATCH", `/api/user/${id}`, { key, body: { user: { password: "another long password" } } }),
+      "user:change-password",
+    );
   });
 });

@@ -15,7 +15,9 @@ import { sendWebhook } from "../../src/adapters/webhook-send.ts";
 import { api, createApiKey, createApplication, createTenant } from "../helpers.ts";
 import { app, call, createUser, PASSWORD, seedTenant } from "../support/mfa.ts";
 
-const fieldError = (path: string, type: string) => ({ fieldErrors: { [path]: [expect.objectContaining({ code: `[${type}]${path}` })] } });
+const fieldError = (path: string, type: string) => ({
+  fieldErrors: { [path]: [expect.objectContaining({ code: `[${type}]${path}` })] },
+});
 
 // ------------------------------------------------------------------ item 7
 
@@ -40,21 +42,44 @@ describe("webhook targets in production (item 7)", () => {
     const tenant = await createTenant();
     const { key } = await createApiKey(tenant.id);
     for (const url of hostile) {
-      const r = await call("POST", "/api/webhook", { key, body: { webhook: { url, eventsEnabled: {} } }, via: production });
-      expect({ url, status: r.status, body: r.body }).toEqual({ url, status: 400, body: fieldError("webhook.url", "invalid") });
+      const r = await call("POST", "/api/webhook", {
+        key,
+        body: { webhook: { url, eventsEnabled: {} } },
+        via: production,
+      });
+      expect({ url, status: r.status, body: r.body }).toEqual({
+        url,
+        status: 400,
+        body: fieldError("webhook.url", "invalid"),
+      });
     }
-    const ok = await call("POST", "/api/webhook", { key, body: { webhook: { url: "https://example.com/hook", eventsEnabled: {} } }, via: production });
+    const ok = await call("POST", "/api/webhook", {
+      key,
+      body: { webhook: { url: "https://example.com/hook", eventsEnabled: {} } },
+      via: production,
+    });
     expect(ok.status).toBe(200);
     for (const mode of ["PUT", "PATCH"]) {
-      const r = await call(mode, `/api/webhook/${ok.body.webhook.id}`, { key, body: { webhook: { url: "https://169.254.169.254/", eventsEnabled: {} } }, via: production });
-      expect({ mode, status: r.status, body: r.body }).toEqual({ mode, status: 400, body: fieldError("webhook.url", "invalid") });
+      const r = await call(mode, `/api/webhook/${ok.body.webhook.id}`, {
+        key,
+        body: { webhook: { url: "https://169.254.169.254/", eventsEnabled: {} } },
+        via: production,
+      });
+      expect({ mode, status: r.status, body: r.body }).toEqual({
+        mode,
+        status: 400,
+        body: fieldError("webhook.url", "invalid"),
+      });
     }
   });
 
   it("development and tests keep their local listener", async () => {
     const tenant = await createTenant();
     const { key } = await createApiKey(tenant.id);
-    expect((await api("/api/webhook", { method: "POST", key, body: { webhook: { url: "http://127.0.0.1:9/hook" } } })).status).toBe(200);
+    expect(
+      (await api("/api/webhook", { method: "POST", key, body: { webhook: { url: "http://127.0.0.1:9/hook" } } }))
+        .status,
+    ).toBe(200);
   });
 
   it("the sender re-checks the target before fetching: a stored private URL is never fetched in production", async () => {
@@ -64,13 +89,27 @@ describe("webhook targets in production (item 7)", () => {
       return new Response(null, { status: 204 });
     };
     const req = { headers: {}, timeoutMs: 1000, secret: "s", body: "{}", eventId: "e", attempt: 1, now: 1 };
-    for (const url of ["http://127.0.0.1:8080/hook", "https://169.254.169.254/", "https://0x7f000001/", "https://[::ffff:10.0.0.5]/"]) {
+    for (const url of [
+      "http://127.0.0.1:8080/hook",
+      "https://169.254.169.254/",
+      "https://0x7f000001/",
+      "https://[::ffff:10.0.0.5]/",
+    ]) {
       const out = await sendWebhook({ ...req, url }, fetchFn, { production: true });
-      expect({ url, out }).toEqual({ url, out: { ok: false, statusCode: null, error: "target refused by the webhook URL policy", permanent: true } });
+      expect({ url, out }).toEqual({
+        url,
+        out: { ok: false, statusCode: null, error: "target refused by the webhook URL policy", permanent: true },
+      });
     }
     expect(fetched).toEqual([]);
-    expect(await sendWebhook({ ...req, url: "http://127.0.0.1:8080/hook" }, fetchFn, { production: false })).toEqual({ ok: true, statusCode: 204 });
-    expect(await sendWebhook({ ...req, url: "https://example.com/hook" }, fetchFn, { production: true })).toEqual({ ok: true, statusCode: 204 });
+    expect(await sendWebhook({ ...req, url: "http://127.0.0.1:8080/hook" }, fetchFn, { production: false })).toEqual({
+      ok: true,
+      statusCode: 204,
+    });
+    expect(await sendWebhook({ ...req, url: "https://example.com/hook" }, fetchFn, { production: true })).toEqual({
+      ok: true,
+      statusCode: 204,
+    });
     expect(fetched).toEqual(["http://127.0.0.1:8080/hook", "https://example.com/hook"]);
   });
 });
@@ -129,12 +168,26 @@ describe("no existence oracle through caller-chosen ids (item 9)", () => {
   it("a key valid for all tenants may still choose ids (imports that keep ids)", async () => {
     const t = await createTenant();
     const id = crypto.randomUUID();
-    const r = await api(`/api/user/${id}`, { method: "POST", tenantId: t.id, body: { user: { email: `kept-${id}@example.com` } } });
+    const r = await api(`/api/user/${id}`, {
+      method: "POST",
+      tenantId: t.id,
+      body: { user: { email: `kept-${id}@example.com` } },
+    });
     expect({ status: r.status, id: r.json.user.id }).toEqual({ status: 200, id });
     const appId = crypto.randomUUID();
-    expect((await api(`/api/application/${appId}`, { method: "POST", tenantId: t.id, body: { application: { name: "kept" } } })).json.application.id).toBe(appId);
+    expect(
+      (
+        await api(`/api/application/${appId}`, {
+          method: "POST",
+          tenantId: t.id,
+          body: { application: { name: "kept" } },
+        })
+      ).json.application.id,
+    ).toBe(appId);
     const keyId = crypto.randomUUID();
-    expect((await api(`/api/api-key/${keyId}`, { method: "POST", body: { apiKey: { tenantId: t.id } } })).json.apiKey.id).toBe(keyId);
+    expect(
+      (await api(`/api/api-key/${keyId}`, { method: "POST", body: { apiKey: { tenantId: t.id } } })).json.apiKey.id,
+    ).toBe(keyId);
   });
 });
 
@@ -159,9 +212,17 @@ describe("/api/login: no oracle by work or by 409 (item 10)", () => {
   });
 
   it("a locked account answers a wrong password 404 like any wrong password, and the right one 409", async () => {
-    const { key } = await seedTenant({ failedAuthenticationConfiguration: { tooManyAttempts: 3, resetCountInSeconds: 600, actionDuration: 5, actionDurationUnit: "MINUTES" } });
+    const { key } = await seedTenant({
+      failedAuthenticationConfiguration: {
+        tooManyAttempts: 3,
+        resetCountInSeconds: 600,
+        actionDuration: 5,
+        actionDurationUnit: "MINUTES",
+      },
+    });
     const u = await createUser(key);
-    for (let i = 0; i < 3; i++) await call("POST", "/api/login", { key, body: { loginId: u.email, password: `wrong ${i}` } });
+    for (let i = 0; i < 3; i++)
+      await call("POST", "/api/login", { key, body: { loginId: u.email, password: `wrong ${i}` } });
     const wrong = await call("POST", "/api/login", { key, body: { loginId: u.email, password: "still wrong" } });
     expect({ status: wrong.status, text: wrong.text }).toEqual({ status: 404, text: "" });
     const right = await call("POST", "/api/login", { key, body: { loginId: u.email, password: PASSWORD } });
@@ -169,12 +230,20 @@ describe("/api/login: no oracle by work or by 409 (item 10)", () => {
   });
 
   it("an unknown login id answers exactly like a known one through the whole lock sequence", async () => {
-    const { key } = await seedTenant({ failedAuthenticationConfiguration: { tooManyAttempts: 3, resetCountInSeconds: 600, actionDuration: 5, actionDurationUnit: "MINUTES" } });
+    const { key } = await seedTenant({
+      failedAuthenticationConfiguration: {
+        tooManyAttempts: 3,
+        resetCountInSeconds: 600,
+        actionDuration: 5,
+        actionDurationUnit: "MINUTES",
+      },
+    });
     const u = await createUser(key);
     const nobody = `nobody-${crypto.randomUUID()}@example.com`;
     const seq = async (loginId: string) => {
       const out: number[] = [];
-      for (let i = 0; i < 5; i++) out.push((await call("POST", "/api/login", { key, body: { loginId, password: `wrong ${i}` } })).status);
+      for (let i = 0; i < 5; i++)
+        out.push((await call("POST", "/api/login", { key, body: { loginId, password: `wrong ${i}` } })).status);
       return out;
     };
     const known = await seq(u.email);
@@ -191,7 +260,11 @@ describe("/api/two-factor/start: caller-supplied code strength (item 14)", () =>
     const u = await createUser(key);
     for (const code of ["1234", "ABCD", "12345"]) {
       const r = await call("POST", "/api/two-factor/start", { key, body: { userId: u.id, code } });
-      expect({ code, status: r.status, body: r.body }).toEqual({ code, status: 400, body: fieldError("code", "invalid") });
+      expect({ code, status: r.status, body: r.body }).toEqual({
+        code,
+        status: 400,
+        body: fieldError("code", "invalid"),
+      });
     }
     const ok = await call("POST", "/api/two-factor/start", { key, body: { userId: u.id, code: "123456" } });
     expect({ status: ok.status, code: ok.body.code }).toEqual({ status: 200, code: "123456" });

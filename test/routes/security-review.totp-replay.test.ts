@@ -15,9 +15,13 @@ describe("item 12: a replayed TOTP code raises an event and counts in the alert 
     const { key, tenantId } = await seedTenant({ alertConfiguration: { failedAttempts: 3, windowInSeconds: 900 } });
     const u = await enrolledUser(key);
     const code = await totp(u.secretBase32);
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: await loginFor242(key, u.email), code } })).status).toBe(200);
+    expect(
+      (await call("POST", "/api/two-factor/login", { body: { twoFactorId: await loginFor242(key, u.email), code } }))
+        .status,
+    ).toBe(200);
     const tfid = await loginFor242(key, u.email);
-    for (let i = 0; i < 3; i++) expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code } })).status).toBe(421);
+    for (let i = 0; i < 3; i++)
+      expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code } })).status).toBe(421);
     await flushEvents(tenantId, u.userId);
     const failed = await eventsOf(key, u.userId, "user.two-factor.failed-attempt");
     expect(failed).toHaveLength(3);
@@ -31,10 +35,21 @@ describe("item 12: a replayed TOTP code raises an event and counts in the alert 
     const { key, tenantId } = await seedTenant();
     const u = await enrolledUser(key);
     const code = await totp(u.secretBase32);
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: await loginFor242(key, u.email), code } })).status).toBe(200);
-    expect((await call("DELETE", `/api/user/two-factor/${u.userId}?methodId=${u.methodId}&code=${code}`, { key })).status).toBe(421);
+    expect(
+      (await call("POST", "/api/two-factor/login", { body: { twoFactorId: await loginFor242(key, u.email), code } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call("DELETE", `/api/user/two-factor/${u.userId}?methodId=${u.methodId}&code=${code}`, { key })).status,
+    ).toBe(421);
     const wrong = String((Number(code) + 500_000) % 1_000_000).padStart(6, "0");
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: await loginFor242(key, u.email), code: wrong } })).status).toBe(421);
+    expect(
+      (
+        await call("POST", "/api/two-factor/login", {
+          body: { twoFactorId: await loginFor242(key, u.email), code: wrong },
+        })
+      ).status,
+    ).toBe(421);
     await flushEvents(tenantId, u.userId);
     const failed = await eventsOf(key, u.userId, "user.two-factor.failed-attempt");
     expect(failed.map((e) => e.reason?.code ?? null).sort()).toEqual(["replay", null].sort());

@@ -16,7 +16,8 @@ import { passkeyTenant, registerPasskey } from "../support/passkeys.ts";
 
 beforeEach(() => nextStep());
 
-const patch = (key: string, userId: string, user: Record<string, unknown>) => call("PATCH", `/api/user/${userId}`, { key, body: { user } });
+const patch = (key: string, userId: string, user: Record<string, unknown>) =>
+  call("PATCH", `/api/user/${userId}`, { key, body: { user } });
 
 describe("user updates are events", () => {
   it("an email change raises user.update (original and user) and user.email.update (previousEmail); the old and the new address are told", async () => {
@@ -28,7 +29,10 @@ describe("user updates are events", () => {
     const [update] = await eventsOf(key, u.id, "user.update");
     expect({ original: update?.original?.email, user: update?.user?.email }).toEqual({ original: u.email, user: next });
     const [emailUpdate] = await eventsOf(key, u.id, "user.email.update");
-    expect({ previousEmail: emailUpdate?.previousEmail, user: emailUpdate?.user?.email }).toEqual({ previousEmail: u.email, user: next });
+    expect({ previousEmail: emailUpdate?.previousEmail, user: emailUpdate?.user?.email }).toEqual({
+      previousEmail: u.email,
+      user: next,
+    });
     const old = await alertsTo(u.email);
     expect(old).toHaveLength(1);
     expect(old[0]!.subject).toMatch(/account details were changed/);
@@ -86,7 +90,12 @@ describe("a notice's address is fixed when its event is queued", () => {
     expect((await patch(key, u.userId, { email: next })).status).toBe(200);
     await flushEvents(tenantId, u.userId);
     const subjects = async (to: string) => (await alertsTo(to)).map((m) => m.subject);
-    expect(await subjects(u.email)).toEqual(expect.arrayContaining([expect.stringMatching(/New recovery codes/), expect.stringMatching(/account details were changed/)]));
+    expect(await subjects(u.email)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/New recovery codes/),
+        expect.stringMatching(/account details were changed/),
+      ]),
+    );
     expect((await subjects(next)).filter((s) => /New recovery codes/.test(s ?? ""))).toHaveLength(0);
   });
 
@@ -95,7 +104,8 @@ describe("a notice's address is fixed when its event is queued", () => {
     const u = await enrolledUser(key);
     await flushEvents(tenantId, u.userId);
     const tfid = await loginFor242(key, u.email);
-    for (const code of ["000000", "111111"]) expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code } })).status).toBe(421);
+    for (const code of ["000000", "111111"])
+      expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code } })).status).toBe(421);
     const next = uniqueEmail();
     expect((await patch(key, u.userId, { email: next })).status).toBe(200);
     await flushEvents(tenantId, u.userId);

@@ -21,7 +21,12 @@ const DEFAULTS = {
     twoFactorTrustIdTimeToLiveInSeconds: 2_592_000,
     trustTokenTimeToLiveInSeconds: 180,
   },
-  failedAuthenticationConfiguration: { tooManyAttempts: 5, resetCountInSeconds: 60, actionDuration: 3, actionDurationUnit: "MINUTES" },
+  failedAuthenticationConfiguration: {
+    tooManyAttempts: 5,
+    resetCountInSeconds: 60,
+    actionDuration: 3,
+    actionDurationUnit: "MINUTES",
+  },
   jwtConfiguration: { timeToLiveInSeconds: 3600 },
 };
 
@@ -41,13 +46,18 @@ describe("tenants", () => {
 
   it("creates a tenant with the given id, and refuses that id twice", async () => {
     const id = crypto.randomUUID();
-    const r = await api(`/api/tenant/${id}`, { method: "POST", body: { tenant: { name: "Given", issuer: "acme.example" } } });
+    const r = await api(`/api/tenant/${id}`, {
+      method: "POST",
+      body: { tenant: { name: "Given", issuer: "acme.example" } },
+    });
     expect(r.status).toBe(200);
     expect(r.json.tenant).toMatchObject({ id, name: "Given", issuer: "acme.example" });
 
     const again = await api(`/api/tenant/${id}`, { method: "POST", body: { tenant: { name: "Again" } } });
     expect(again.status).toBe(400);
-    expect(again.json).toEqual({ fieldErrors: { tenantId: [{ code: "[duplicate]tenantId", message: expect.any(String) }] } });
+    expect(again.json).toEqual({
+      fieldErrors: { tenantId: [{ code: "[duplicate]tenantId", message: expect.any(String) }] },
+    });
   });
 
   it("retrieves one tenant and lists all", async () => {
@@ -66,7 +76,10 @@ describe("tenants", () => {
     const t = await createTenant({ issuer: "custom", failedAuthenticationConfiguration: { tooManyAttempts: 3 } });
     expect(t.failedAuthenticationConfiguration.tooManyAttempts).toBe(3);
 
-    const put = await api(`/api/tenant/${t.id}`, { method: "PUT", body: { tenant: { name: "Renamed", multiFactorConfiguration: { loginPolicy: "Required" } } } });
+    const put = await api(`/api/tenant/${t.id}`, {
+      method: "PUT",
+      body: { tenant: { name: "Renamed", multiFactorConfiguration: { loginPolicy: "Required" } } },
+    });
     expect(put.status).toBe(200);
     expect(put.json.tenant).toMatchObject({
       id: t.id,
@@ -96,7 +109,10 @@ describe("tenants", () => {
 
   it("PATCH reports invalid merged values under tenant. and changes nothing", async () => {
     const t = await createTenant();
-    const r = await api(`/api/tenant/${t.id}`, { method: "PATCH", body: { tenant: { failedAuthenticationConfiguration: { tooManyAttempts: 0 } } } });
+    const r = await api(`/api/tenant/${t.id}`, {
+      method: "PATCH",
+      body: { tenant: { failedAuthenticationConfiguration: { tooManyAttempts: 0 } } },
+    });
     expect(r.status).toBe(400);
     expect(r.json).toEqual({
       fieldErrors: {
@@ -127,10 +143,18 @@ describe("tenants", () => {
 describe("applications", () => {
   it("creates, retrieves, lists, replaces, merges and deletes an application in the request's tenant", async () => {
     const t = await createTenant();
-    const created = await api("/api/application", { method: "POST", tenantId: t.id, body: { application: { name: "Portal" } } });
+    const created = await api("/api/application", {
+      method: "POST",
+      tenantId: t.id,
+      body: { application: { name: "Portal" } },
+    });
     expect(created.status).toBe(200);
     const a = created.json.application;
-    expect(a).toMatchObject({ tenantId: t.id, name: "Portal", multiFactorConfiguration: { loginPolicy: null, trustPolicy: "Any" } });
+    expect(a).toMatchObject({
+      tenantId: t.id,
+      name: "Portal",
+      multiFactorConfiguration: { loginPolicy: null, trustPolicy: "Any" },
+    });
     expect(a.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof a.insertInstant).toBe("number");
 
@@ -140,14 +164,27 @@ describe("applications", () => {
     const put = await api(`/api/application/${a.id}`, {
       method: "PUT",
       tenantId: t.id,
-      body: { application: { name: "Portal 2", multiFactorConfiguration: { loginPolicy: "Required", trustPolicy: "This" } } },
+      body: {
+        application: { name: "Portal 2", multiFactorConfiguration: { loginPolicy: "Required", trustPolicy: "This" } },
+      },
     });
     expect(put.status).toBe(200);
-    expect(put.json.application).toMatchObject({ id: a.id, name: "Portal 2", multiFactorConfiguration: { loginPolicy: "Required", trustPolicy: "This" } });
+    expect(put.json.application).toMatchObject({
+      id: a.id,
+      name: "Portal 2",
+      multiFactorConfiguration: { loginPolicy: "Required", trustPolicy: "This" },
+    });
 
-    const patch = await api(`/api/application/${a.id}`, { method: "PATCH", tenantId: t.id, body: { application: { multiFactorConfiguration: { trustPolicy: "None" } } } });
+    const patch = await api(`/api/application/${a.id}`, {
+      method: "PATCH",
+      tenantId: t.id,
+      body: { application: { multiFactorConfiguration: { trustPolicy: "None" } } },
+    });
     expect(patch.status).toBe(200);
-    expect(patch.json.application).toMatchObject({ name: "Portal 2", multiFactorConfiguration: { loginPolicy: "Required", trustPolicy: "None" } });
+    expect(patch.json.application).toMatchObject({
+      name: "Portal 2",
+      multiFactorConfiguration: { loginPolicy: "Required", trustPolicy: "None" },
+    });
 
     expectEmpty(await api(`/api/application/${a.id}`, { method: "DELETE", tenantId: t.id }), 200);
     expectEmpty(await api(`/api/application/${a.id}`, { tenantId: t.id }), 404);
@@ -156,9 +193,17 @@ describe("applications", () => {
   it("creates an application with the given id", async () => {
     const t = await createTenant();
     const id = crypto.randomUUID();
-    const r = await api(`/api/application/${id}`, { method: "POST", tenantId: t.id, body: { application: { name: "x", multiFactorConfiguration: { loginPolicy: "Disabled" } } } });
+    const r = await api(`/api/application/${id}`, {
+      method: "POST",
+      tenantId: t.id,
+      body: { application: { name: "x", multiFactorConfiguration: { loginPolicy: "Disabled" } } },
+    });
     expect(r.status).toBe(200);
-    expect(r.json.application).toMatchObject({ id, tenantId: t.id, multiFactorConfiguration: { loginPolicy: "Disabled", trustPolicy: "Any" } });
+    expect(r.json.application).toMatchObject({
+      id,
+      tenantId: t.id,
+      multiFactorConfiguration: { loginPolicy: "Disabled", trustPolicy: "Any" },
+    });
   });
 
   it("uses the tenant-scoped key's tenant without a header", async () => {

@@ -21,7 +21,11 @@ beforeAll(async () => {
 });
 
 function same(r1: ApiResponse, r2: ApiResponse) {
-  expect({ status: r1.status, text: r1.text, type: r1.headers.get("content-type") }).toEqual({ status: r2.status, text: r2.text, type: r2.headers.get("content-type") });
+  expect({ status: r1.status, text: r1.text, type: r1.headers.get("content-type") }).toEqual({
+    status: r2.status,
+    text: r2.text,
+    type: r2.headers.get("content-type"),
+  });
 }
 
 async function tenantCount(): Promise<number> {
@@ -60,7 +64,14 @@ describe("a tenant-scoped key and other tenants", () => {
   it("cannot create tenants, with or without an id, and nothing is stored", async () => {
     const n = await tenantCount();
     expectEmpty(await api("/api/tenant", { method: "POST", key: keyA, body: { tenant: { name: "mine" } } }), 401);
-    expectEmpty(await api(`/api/tenant/${crypto.randomUUID()}`, { method: "POST", key: keyA, body: { tenant: { name: "mine" } } }), 401);
+    expectEmpty(
+      await api(`/api/tenant/${crypto.randomUUID()}`, {
+        method: "POST",
+        key: keyA,
+        body: { tenant: { name: "mine" } },
+      }),
+      401,
+    );
     expect(await tenantCount()).toBe(n);
   });
 
@@ -98,7 +109,11 @@ describe("applications of another tenant", () => {
   });
 
   it("are not reachable by creating an application with their id (no silent overwrite)", async () => {
-    const r = await api(`/api/application/${appB.id}`, { method: "POST", key: keyA, body: { application: { name: "steal" } } });
+    const r = await api(`/api/application/${appB.id}`, {
+      method: "POST",
+      key: keyA,
+      body: { application: { name: "steal" } },
+    });
     expect(r.status).toBe(400);
     expect((await api(`/api/application/${appB.id}`, { tenantId: b.id })).json.application).toEqual(appB);
   });
@@ -107,7 +122,12 @@ describe("applications of another tenant", () => {
 describe("PATCH merge hardening", () => {
   it("ignores __proto__ keys instead of merging through them", async () => {
     const raw = `{"tenant":{"__proto__":{"issuer":"polluted"},"constructor":{"prototype":{"issuer":"polluted"}}}}`;
-    const r = await api(`/api/tenant/${a.id}`, { method: "PATCH", key: keyA, body: raw, headers: { "content-type": "application/json" } });
+    const r = await api(`/api/tenant/${a.id}`, {
+      method: "PATCH",
+      key: keyA,
+      body: raw,
+      headers: { "content-type": "application/json" },
+    });
     expect(r.status).toBe(200);
     expect(r.json.tenant.issuer).toBe("edge-mfa");
     expect(({} as Record<string, unknown>).issuer).toBeUndefined();

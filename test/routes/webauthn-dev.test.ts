@@ -10,9 +10,18 @@ import { WEBAUTHN_JS } from "../../src/routes/webauthn-script.ts";
 
 async function get(path: string, environment: string) {
   const ctx = createExecutionContext();
-  const res = await createApp().fetch(new Request(`http://edge-mfa.test${path}`), { ...env, ENVIRONMENT: environment }, ctx);
+  const res = await createApp().fetch(
+    new Request(`http://edge-mfa.test${path}`),
+    { ...env, ENVIRONMENT: environment },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
-  return { status: res.status, type: res.headers.get("content-type"), csp: res.headers.get("content-security-policy"), text: await res.text() };
+  return {
+    status: res.status,
+    type: res.headers.get("content-type"),
+    csp: res.headers.get("content-security-policy"),
+    text: await res.text(),
+  };
 }
 
 describe("GET /webauthn.js", () => {
@@ -29,8 +38,13 @@ describe("GET /webauthn.js", () => {
 
   it("parses as a module (no template-literal escaping slip)", () => {
     // The module's own base64url helpers, evaluated: a regex written with one backslash too few would not round-trip.
-    const body = WEBAUTHN_JS.split("\n").filter((l) => l.startsWith("const toBytes") || l.startsWith("const toB64url")).join("\n");
-    const { toBytes, toB64url } = new Function(`${body}; return { toBytes, toB64url };`)() as { toBytes(s: string): Uint8Array; toB64url(b: ArrayBuffer): string };
+    const body = WEBAUTHN_JS.split("\n")
+      .filter((l) => l.startsWith("const toBytes") || l.startsWith("const toB64url"))
+      .join("\n");
+    const { toBytes, toB64url } = new Function(`${body}; return { toBytes, toB64url };`)() as {
+      toBytes(s: string): Uint8Array;
+      toB64url(b: ArrayBuffer): string;
+    };
     const bytes = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 251) & 0xff);
     expect(toBytes(toB64url(bytes.buffer))).toEqual(bytes);
     expect(toB64url(new Uint8Array([0xfb, 0xff]).buffer)).toBe("-_8");

@@ -23,7 +23,12 @@ async function deliveredTo(tenantId: string, path: string, n: number): Promise<R
   return received(path);
 }
 
-const subscribed = { "user.login.success": true, "user.two-factor.failed-attempt": true, "user.two-factor.success": true, "user.login.failed": false };
+const subscribed = {
+  "user.login.success": true,
+  "user.two-factor.failed-attempt": true,
+  "user.two-factor.success": true,
+  "user.login.failed": false,
+};
 
 describe("events reach webhooks", () => {
   it("a login with one wrong code: failed-attempt, two-factor success and login success arrive signed, once each", async () => {
@@ -33,14 +38,25 @@ describe("events reach webhooks", () => {
     const u = await enrolledUser(key);
     await call("POST", "/api/login", { key, body: { loginId: u.email, password: "wrong" } }); // user.login.failed: not subscribed
     const tfid = await loginFor242(key, u.email);
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: "000000" } })).status).toBe(421);
-    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: await totp(u.secretBase32) } })).status).toBe(200);
+    expect((await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: "000000" } })).status).toBe(
+      421,
+    );
+    expect(
+      (await call("POST", "/api/two-factor/login", { body: { twoFactorId: tfid, code: await totp(u.secretBase32) } }))
+        .status,
+    ).toBe(200);
     await flushEvents(tenantId, u.userId);
     const got = await deliveredTo(tenantId, path, 3);
-    expect(got.map((r) => JSON.parse(r.body).event.type).sort()).toEqual(["user.login.success", "user.two-factor.failed-attempt", "user.two-factor.success"]);
+    expect(got.map((r) => JSON.parse(r.body).event.type).sort()).toEqual([
+      "user.login.success",
+      "user.two-factor.failed-attempt",
+      "user.two-factor.success",
+    ]);
     const now = Math.floor(Date.now() / 1000);
     for (const r of got) {
-      expect(await verifySignature(hook.secret, r.body, r.headers["x-edgemfa-signature"]!, now)).toMatchObject({ ok: true });
+      expect(await verifySignature(hook.secret, r.body, r.headers["x-edgemfa-signature"]!, now)).toMatchObject({
+        ok: true,
+      });
       const { event } = JSON.parse(r.body);
       expect(r.headers["x-edgemfa-event-id"]).toBe(event.id);
       expect(event).toMatchObject({ tenantId, user: { id: u.userId } });
@@ -54,13 +70,26 @@ describe("events reach webhooks", () => {
   it("a listener failure is retried with the same event id and signature scheme", async () => {
     const { key, tenantId } = await seedTenant();
     const path = listenerPath("fail-first");
-    const hook = await createWebhook(key, { url: listenerUrl(path), eventsEnabled: { "user.two-factor.method.add": true } });
+    const hook = await createWebhook(key, {
+      url: listenerUrl(path),
+      eventsEnabled: { "user.two-factor.method.add": true },
+    });
     const u = await enrolledUser(key);
     await flushEvents(tenantId, u.userId);
     const got = await deliveredTo(tenantId, path, 2);
     expect(got.map((r) => r.headers["x-edgemfa-delivery-attempt"])).toEqual(["1", "2"]);
     expect(new Set(got.map((r) => r.headers["x-edgemfa-event-id"])).size).toBe(1);
-    expect(JSON.parse(got[1]!.body).event).toMatchObject({ type: "user.two-factor.method.add", method: { method: "authenticator" } });
-    expect(await verifySignature(hook.secret, got[1]!.body, got[1]!.headers["x-edgemfa-signature"]!, Math.floor(Date.now() / 1000))).toMatchObject({ ok: true });
+    expect(JSON.parse(got[1]!.body).event).toMatchObject({
+      type: "user.two-factor.method.add",
+      method: { method: "authenticator" },
+    });
+    expect(
+      await verifySignature(
+        hook.secret,
+        got[1]!.body,
+        got[1]!.headers["x-edgemfa-signature"]!,
+        Math.floor(Date.now() / 1000),
+      ),
+    ).toMatchObject({ ok: true });
   });
 });

@@ -8,7 +8,18 @@ import { describe, expect, it } from "vitest";
 import { MAX_DELIVERY_ATTEMPTS } from "../../src/domain/webhook-backoff.ts";
 import { verifySignature } from "../../src/domain/webhook-signature.ts";
 import { api, createApiKey, createTenant, expectEmpty } from "../helpers.ts";
-import { createWebhook, deliveries, dispatcher, enqueueHeld, event, listenerPath, listenerUrl, received, runDue, scheduledAlarm } from "../support/webhooks.ts";
+import {
+  createWebhook,
+  deliveries,
+  dispatcher,
+  enqueueHeld,
+  event,
+  listenerPath,
+  listenerUrl,
+  received,
+  runDue,
+  scheduledAlarm,
+} from "../support/webhooks.ts";
 
 async function tenantKey(): Promise<{ tenantId: string; key: string }> {
   const tenant = await createTenant();
@@ -21,11 +32,31 @@ describe("webhook CRUD", () => {
   it("creates, reads, lists, replaces, merges and deletes; the secret appears only on create", async () => {
     const { tenantId, key } = await tenantKey();
     const url = listenerUrl(listenerPath("ok"));
-    const c = await api("/api/webhook", { method: "POST", key, body: { webhook: { url, description: "audit", eventsEnabled: { "user.login.success": true, "user.login.failed": false }, headers: { "X-Custom": "1" } } } });
+    const c = await api("/api/webhook", {
+      method: "POST",
+      key,
+      body: {
+        webhook: {
+          url,
+          description: "audit",
+          eventsEnabled: { "user.login.success": true, "user.login.failed": false },
+          headers: { "X-Custom": "1" },
+        },
+      },
+    });
     expect(c.status).toBe(200);
     expect(c.headers.get("cache-control")).toBe("no-store");
     const created = c.json.webhook;
-    expect(created).toMatchObject({ url, description: "audit", eventsEnabled: { "user.login.success": true, "user.login.failed": false }, headers: { "X-Custom": "1" }, connectTimeout: 1000, readTimeout: 5000, global: false, tenantIds: [tenantId] });
+    expect(created).toMatchObject({
+      url,
+      description: "audit",
+      eventsEnabled: { "user.login.success": true, "user.login.failed": false },
+      headers: { "X-Custom": "1" },
+      connectTimeout: 1000,
+      readTimeout: 5000,
+      global: false,
+      tenantIds: [tenantId],
+    });
     expect(created.signatureConfiguration.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const id = created.id;
 
@@ -34,14 +65,34 @@ describe("webhook CRUD", () => {
     const list = await api("/api/webhook", { key });
     expect(list.json.webhooks.map((w: { id: string }) => w.id)).toEqual([id]);
 
-    const put = await api(`/api/webhook/${id}`, { method: "PUT", key, body: { webhook: { url, eventsEnabled: { "user.two-factor.success": true }, readTimeout: 2000 } } });
+    const put = await api(`/api/webhook/${id}`, {
+      method: "PUT",
+      key,
+      body: { webhook: { url, eventsEnabled: { "user.two-factor.success": true }, readTimeout: 2000 } },
+    });
     expect(put.status).toBe(200);
-    expect(put.json.webhook).toMatchObject({ eventsEnabled: { "user.two-factor.success": true }, headers: {}, readTimeout: 2000 });
+    expect(put.json.webhook).toMatchObject({
+      eventsEnabled: { "user.two-factor.success": true },
+      headers: {},
+      readTimeout: 2000,
+    });
     expect(put.json.webhook.description).toBeUndefined();
 
-    const patch = await api(`/api/webhook/${id}`, { method: "PATCH", key, body: { webhook: { description: "merged", eventsEnabled: { "user.login.success": true }, headers: { "X-Other": "2" } } } });
+    const patch = await api(`/api/webhook/${id}`, {
+      method: "PATCH",
+      key,
+      body: {
+        webhook: { description: "merged", eventsEnabled: { "user.login.success": true }, headers: { "X-Other": "2" } },
+      },
+    });
     expect(patch.status).toBe(200);
-    expect(patch.json.webhook).toMatchObject({ url, description: "merged", eventsEnabled: { "user.two-factor.success": true, "user.login.success": true }, headers: { "X-Other": "2" }, readTimeout: 2000 });
+    expect(patch.json.webhook).toMatchObject({
+      url,
+      description: "merged",
+      eventsEnabled: { "user.two-factor.success": true, "user.login.success": true },
+      headers: { "X-Other": "2" },
+      readTimeout: 2000,
+    });
 
     for (const r of [one, list, put, patch]) expect(r.text).not.toContain(created.signatureConfiguration.secret);
     expectEmpty(await api(`/api/webhook/${id}`, { method: "DELETE", key }), 200);
@@ -55,7 +106,14 @@ describe("webhook CRUD", () => {
     const body = { webhook: { url: listenerUrl("/ok/x"), eventsEnabled: {} } };
     expect((await api(`/api/webhook/${id}`, { method: "POST", key, body })).json.webhook.id).toBe(id);
     const again = await api(`/api/webhook/${id}`, { method: "POST", key, body });
-    expect({ status: again.status, json: again.json }).toEqual({ status: 400, json: { fieldErrors: { "webhook.id": [{ code: "[duplicate]webhook.id", message: "A webhook with this id already exists." }] } } });
+    expect({ status: again.status, json: again.json }).toEqual({
+      status: 400,
+      json: {
+        fieldErrors: {
+          "webhook.id": [{ code: "[duplicate]webhook.id", message: "A webhook with this id already exists." }],
+        },
+      },
+    });
   });
 
   it("accepts a retrieved webhook sent back unchanged (PUT of a GET)", async () => {
@@ -87,23 +145,50 @@ describe("deliveries", () => {
     const stub = dispatcher(tenantId);
     const e = event(tenantId);
     expect(await enqueueHeld(stub, [e])).not.toBeNull();
-    expect((await deliveries(key, id))[0]).toMatchObject({ eventId: e.id, eventType: e.type, status: "pending", attempts: 0, lastAttemptInstant: null });
+    expect((await deliveries(key, id))[0]).toMatchObject({
+      eventId: e.id,
+      eventType: e.type,
+      status: "pending",
+      attempts: 0,
+      lastAttemptInstant: null,
+    });
     await runDue(stub);
 
     const [req, ...more] = await received(path);
     expect(more).toEqual([]);
     expect(req!.method).toBe("POST");
     expect(req!.body).toBe(JSON.stringify({ event: e }));
-    expect(req!.headers).toMatchObject({ "content-type": "application/json", "x-edgemfa-event-id": e.id, "x-edgemfa-delivery-attempt": "1", "x-custom": "hello" });
+    expect(req!.headers).toMatchObject({
+      "content-type": "application/json",
+      "x-edgemfa-event-id": e.id,
+      "x-edgemfa-delivery-attempt": "1",
+      "x-custom": "hello",
+    });
     const sig = req!.headers["x-edgemfa-signature"];
     expect(await verifySignature(secret, req!.body, sig, nowSeconds())).toMatchObject({ ok: true });
     // The receiver's checks reject what an attacker could change.
-    expect(await verifySignature(secret, req!.body.replace(e.id, crypto.randomUUID()), sig, nowSeconds())).toEqual({ ok: false, reason: "mismatch" });
-    expect(await verifySignature(`${secret}x`, req!.body, sig, nowSeconds())).toEqual({ ok: false, reason: "mismatch" });
-    expect(await verifySignature(secret, req!.body, sig, nowSeconds() + 301)).toEqual({ ok: false, reason: "timestamp_out_of_tolerance" });
+    expect(await verifySignature(secret, req!.body.replace(e.id, crypto.randomUUID()), sig, nowSeconds())).toEqual({
+      ok: false,
+      reason: "mismatch",
+    });
+    expect(await verifySignature(`${secret}x`, req!.body, sig, nowSeconds())).toEqual({
+      ok: false,
+      reason: "mismatch",
+    });
+    expect(await verifySignature(secret, req!.body, sig, nowSeconds() + 301)).toEqual({
+      ok: false,
+      reason: "timestamp_out_of_tolerance",
+    });
 
     const [log] = await deliveries(key, id);
-    expect(log).toMatchObject({ eventId: e.id, status: "succeeded", attempts: 1, lastStatusCode: 200, lastError: null, nextAttemptInstant: null });
+    expect(log).toMatchObject({
+      eventId: e.id,
+      status: "succeeded",
+      attempts: 1,
+      lastStatusCode: 200,
+      lastError: null,
+      nextAttemptInstant: null,
+    });
     expect(log.lastAttemptInstant).toBeGreaterThanOrEqual(log.createInstant);
     expect(await scheduledAlarm(stub)).toBeNull();
   });
@@ -127,9 +212,21 @@ describe("deliveries", () => {
 
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const reqs = await received(path);
-    expect(reqs.map((r) => [r.headers["x-edgemfa-event-id"], r.headers["x-edgemfa-delivery-attempt"]])).toEqual([[e.id, "1"], [e.id, "2"]]);
-    for (const r of reqs) expect(await verifySignature(secret, r.body, r.headers["x-edgemfa-signature"], nowSeconds())).toMatchObject({ ok: true });
-    expect((await deliveries(key, id))[0]).toMatchObject({ status: "succeeded", attempts: 2, lastStatusCode: 200, lastError: null, nextAttemptInstant: null });
+    expect(reqs.map((r) => [r.headers["x-edgemfa-event-id"], r.headers["x-edgemfa-delivery-attempt"]])).toEqual([
+      [e.id, "1"],
+      [e.id, "2"],
+    ]);
+    for (const r of reqs)
+      expect(await verifySignature(secret, r.body, r.headers["x-edgemfa-signature"], nowSeconds())).toMatchObject({
+        ok: true,
+      });
+    expect((await deliveries(key, id))[0]).toMatchObject({
+      status: "succeeded",
+      attempts: 2,
+      lastStatusCode: 200,
+      lastError: null,
+      nextAttemptInstant: null,
+    });
     expect(await runDurableObjectAlarm(stub)).toBe(false);
   });
 
@@ -150,7 +247,10 @@ describe("deliveries", () => {
   it("sends nothing to a webhook not subscribed to the event type", async () => {
     const { tenantId, key } = await tenantKey();
     const path = listenerPath("ok");
-    const { id } = await createWebhook(key, { url: listenerUrl(path), eventsEnabled: { "user.login.success": false, "user.two-factor.success": true } });
+    const { id } = await createWebhook(key, {
+      url: listenerUrl(path),
+      eventsEnabled: { "user.login.success": false, "user.two-factor.success": true },
+    });
     const stub = dispatcher(tenantId);
     expect(await enqueueHeld(stub, [event(tenantId, "user.login.success")])).toBeNull();
     expect(await deliveries(key, id)).toEqual([]);
@@ -171,7 +271,13 @@ describe("deliveries", () => {
     const reqs = await received(path);
     expect(reqs.map((r) => r.headers["x-edgemfa-delivery-attempt"])).toEqual(["1", "2", "3", "4", "5", "6", "7", "8"]);
     expect(new Set(reqs.map((r) => r.headers["x-edgemfa-event-id"]))).toEqual(new Set([e.id]));
-    expect((await deliveries(key, id))[0]).toMatchObject({ status: "failed", attempts: 8, lastStatusCode: 500, lastError: "HTTP 500", nextAttemptInstant: null });
+    expect((await deliveries(key, id))[0]).toMatchObject({
+      status: "failed",
+      attempts: 8,
+      lastStatusCode: 500,
+      lastError: "HTTP 500",
+      nextAttemptInstant: null,
+    });
   });
 
   it("lists the log newest first and honours limit", async () => {

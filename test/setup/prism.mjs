@@ -51,7 +51,13 @@ async function startPrism(spec) {
   let output = "";
   const started = Date.now();
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Prism (${spec}) did not start within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output.slice(-2000)}`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`Prism (${spec}) did not start within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output.slice(-2000)}`),
+        ),
+      STARTUP_TIMEOUT_MS,
+    );
     const onData = (d) => {
       output = (output + d).slice(-20_000);
       if (output.includes("Prism is listening")) {

@@ -33,8 +33,17 @@ export default async function setup(project) {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]));
-      received.push({ method: req.method ?? "", path: url.pathname, query: url.search, headers, body: Buffer.concat(chunks).toString("utf8"), time: Date.now() });
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
+      );
+      received.push({
+        method: req.method ?? "",
+        path: url.pathname,
+        query: url.search,
+        headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        time: Date.now(),
+      });
       const first = url.pathname.split("/")[1];
       if (first === "hang") {
         hanging.add(res);

@@ -5,7 +5,13 @@
 import { describe, expect, it } from "vitest";
 import { buildEvent } from "../../src/domain/events.ts";
 import { queueEvent } from "../../src/storage/durable-objects/guard-events.ts";
-import { flushOutbox, MAX_FLUSH_ATTEMPTS, retryDelayMs, type AlertSent, type FlushDeps } from "../../src/storage/durable-objects/guard-flush.ts";
+import {
+  flushOutbox,
+  MAX_FLUSH_ATTEMPTS,
+  retryDelayMs,
+  type AlertSent,
+  type FlushDeps,
+} from "../../src/storage/durable-objects/guard-flush.ts";
 
 /** The subset of SyncKvStorage the outbox uses, over a sorted Map. */
 function memoryKv(): SyncKvStorage {
@@ -15,7 +21,11 @@ function memoryKv(): SyncKvStorage {
     put: (k: string, v: unknown) => void m.set(k, structuredClone(v)),
     delete: (k: string) => m.delete(k),
     list: ({ prefix = "", limit = Infinity }: { prefix?: string; limit?: number } = {}) =>
-      [...m.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, limit)[Symbol.iterator](),
+      [...m.entries()]
+        .filter(([k]) => k.startsWith(prefix))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .slice(0, limit)
+        [Symbol.iterator](),
   } as unknown as SyncKvStorage;
 }
 
@@ -41,7 +51,10 @@ describe("flushOutbox", () => {
   it("hands every event on once and empties the outbox", async () => {
     const kv = memoryKv();
     queueEvent(kv, ctx, { type: "user.login.success" }, 100);
-    queueEvent(kv, ctx, { type: "user.two-factor.failed-attempt", method: "authenticator" }, 101, { kind: "failed_attempts", failures: 3 });
+    queueEvent(kv, ctx, { type: "user.two-factor.failed-attempt", method: "authenticator" }, 101, {
+      kind: "failed_attempts",
+      failures: 3,
+    });
     const { d, stored, hooked, alerts } = deps();
     expect(await flushOutbox(kv, d)).toBeNull();
     expect(stored).toHaveLength(2);
@@ -55,7 +68,11 @@ describe("flushOutbox", () => {
   it("a D1 or dispatcher failure keeps every entry and backs off: 30 s, 60 s, … then gives up after MAX_FLUSH_ATTEMPTS", async () => {
     const kv = memoryKv();
     queueEvent(kv, ctx, { type: "user.login.success" }, 100);
-    const { d } = deps({ storeEvents: async () => { throw new Error("D1 unavailable"); } });
+    const { d } = deps({
+      storeEvents: async () => {
+        throw new Error("D1 unavailable");
+      },
+    });
     const delays: Array<number | null> = [];
     for (let i = 0; i < MAX_FLUSH_ATTEMPTS; i++) delays.push(await flushOutbox(kv, d));
     expect(delays.slice(0, 4)).toEqual([30_000, 60_000, 120_000, 240_000]);
@@ -73,7 +90,9 @@ describe("flushOutbox", () => {
       sendAlert: async (_e, _a, sent) => {
         seen.push(sent);
         calls++;
-        return calls === 1 ? { sent: { email: true, sms: false }, done: false } : { sent: { ...sent, sms: true }, done: true };
+        return calls === 1
+          ? { sent: { email: true, sms: false }, done: false }
+          : { sent: { ...sent, sms: true }, done: true };
       },
     });
     expect(await flushOutbox(kv, d)).toBe(30_000);
@@ -86,7 +105,11 @@ describe("flushOutbox", () => {
   it("events of one burst keep their order and ids across retries", async () => {
     const kv = memoryKv();
     const ids = [1, 2, 3].map((i) => queueEvent(kv, ctx, { type: "user.two-factor.failed-attempt" }, 100 + i).id);
-    const first = deps({ enqueueWebhooks: async () => { throw new Error("dispatcher down"); } });
+    const first = deps({
+      enqueueWebhooks: async () => {
+        throw new Error("dispatcher down");
+      },
+    });
     await flushOutbox(kv, first.d);
     const second = deps();
     await flushOutbox(kv, second.d);

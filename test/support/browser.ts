@@ -18,7 +18,12 @@ export const CHROMIUM_ARGS = [
   "--disable-quic",
 ];
 
-type NodeFs = { existsSync(p: string): boolean; mkdirSync(p: string): void; rmSync(p: string, o: { recursive: true; force: true }): void; statSync(p: string): { mtimeMs: number } };
+type NodeFs = {
+  existsSync(p: string): boolean;
+  mkdirSync(p: string): void;
+  rmSync(p: string, o: { recursive: true; force: true }): void;
+  statSync(p: string): { mtimeMs: number };
+};
 type NodeOs = { tmpdir(): string };
 const processEnv = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
 
@@ -26,7 +31,8 @@ const processEnv = (globalThis as unknown as { process: { env: Record<string, st
 export async function chromiumExecutable(): Promise<{ path: string; source: string }> {
   const fs = (await import(/* @vite-ignore */ `node:${"fs"}`)) as unknown as NodeFs;
   const system = processEnv.CHROMIUM_PATH ?? "/usr/bin/chromium";
-  if (fs.existsSync(system)) return { path: system, source: processEnv.CHROMIUM_PATH ? "CHROMIUM_PATH" : "Debian chromium" };
+  if (fs.existsSync(system))
+    return { path: system, source: processEnv.CHROMIUM_PATH ? "CHROMIUM_PATH" : "Debian chromium" };
   const packaged = (await import("@sparticuz/chromium")).default;
   // It unpacks to <tmpdir>/chromium and reuses that file once it exists; test files run in parallel, so a
   // lock (an atomic mkdir) keeps a second process from launching a binary the first is still writing.
@@ -59,6 +65,8 @@ export async function launchChromium(): Promise<Browser> {
   const { path, source } = await chromiumExecutable();
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: path, headless: true, args: CHROMIUM_ARGS });
-  console.log(`[browser] Chromium ${browser.version()} from ${source} (${path}), ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `[browser] Chromium ${browser.version()} from ${source} (${path}), ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return browser;
 }

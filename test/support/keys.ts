@@ -3,8 +3,15 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { expect } from "vitest";
 import { call } from "./mfa.ts";
 
-export async function generateKey(key: string, algorithm: "RS256" | "ES256" | "HS256", extra: Record<string, unknown> = {}): Promise<any> {
-  const r = await call("POST", "/api/key/generate", { key, body: { key: { algorithm, name: `${algorithm} ${crypto.randomUUID()}`, ...extra } } });
+export async function generateKey(
+  key: string,
+  algorithm: "RS256" | "ES256" | "HS256",
+  extra: Record<string, unknown> = {},
+): Promise<any> {
+  const r = await call("POST", "/api/key/generate", {
+    key,
+    body: { key: { algorithm, name: `${algorithm} ${crypto.randomUUID()}`, ...extra } },
+  });
   expect(r.status, r.text).toBe(200);
   return r.body.key;
 }

@@ -21,7 +21,18 @@ export type Call = { status: number; body: any; text: string; headers: Headers }
 export type Target = { app: ReturnType<typeof createApp>; env: Env };
 
 /** `cf`: Cloudflare's request.cf as the edge would attach it (country, city, latitude, longitude, asn). */
-export async function call(method: string, path: string, opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string>; via?: Target; cf?: Record<string, unknown> } = {}): Promise<Call> {
+export async function call(
+  method: string,
+  path: string,
+  opts: {
+    key?: string | null;
+    body?: unknown;
+    raw?: string;
+    headers?: Record<string, string>;
+    via?: Target;
+    cf?: Record<string, unknown>;
+  } = {},
+): Promise<Call> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.key) headers.authorization = opts.key;
   let body: string | undefined;
@@ -31,7 +42,16 @@ export async function call(method: string, path: string, opts: { key?: string | 
     headers["content-type"] ??= "application/json";
   }
   const ctx = createExecutionContext();
-  const res = await (opts.via?.app ?? app).fetch(new Request(`http://edge-mfa.test${path}`, { method, headers, body, ...(opts.cf ? { cf: opts.cf } : {}) } as RequestInit), opts.via?.env ?? env, ctx);
+  const res = await (opts.via?.app ?? app).fetch(
+    new Request(`http://edge-mfa.test${path}`, {
+      method,
+      headers,
+      body,
+      ...(opts.cf ? { cf: opts.cf } : {}),
+    } as RequestInit),
+    opts.via?.env ?? env,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   const text = await res.text();
   let parsed: unknown;
@@ -51,8 +71,16 @@ export async function seedTenant(settings: Record<string, unknown> = {}): Promis
   const now = Math.floor(Date.now() / 1000);
   const hash = await keyedHash(utf8(env.HASH_PEPPER), "api-key", key);
   await env.DB.batch([
-    env.DB.prepare("INSERT INTO tenants (id, name, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?)").bind(tenantId, `tenant ${tenantId}`, JSON.stringify(settings), now, now),
-    env.DB.prepare("INSERT INTO api_keys (id, tenant_id, key_hash, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").bind(crypto.randomUUID(), tenantId, hash, "test", now, now),
+    env.DB.prepare("INSERT INTO tenants (id, name, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?)").bind(
+      tenantId,
+      `tenant ${tenantId}`,
+      JSON.stringify(settings),
+      now,
+      now,
+    ),
+    env.DB.prepare(
+      "INSERT INTO api_keys (id, tenant_id, key_hash, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ).bind(crypto.randomUUID(), tenantId, hash, "test", now, now),
   ]);
   return { tenantId, key };
 }
@@ -60,13 +88,20 @@ export async function seedTenant(settings: Record<string, unknown> = {}): Promis
 export async function seedApplication(tenantId: string, settings: Record<string, unknown> = {}): Promise<string> {
   const id = crypto.randomUUID();
   const now = Math.floor(Date.now() / 1000);
-  await env.DB.prepare("INSERT INTO applications (id, tenant_id, name, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").bind(id, tenantId, "app", JSON.stringify(settings), now, now).run();
+  await env.DB.prepare(
+    "INSERT INTO applications (id, tenant_id, name, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+  )
+    .bind(id, tenantId, "app", JSON.stringify(settings), now, now)
+    .run();
   return id;
 }
 
 export const PASSWORD = "correct horse battery staple";
 
-export async function createUser(key: string, fields: Record<string, unknown> = {}): Promise<{ id: string; email: string }> {
+export async function createUser(
+  key: string,
+  fields: Record<string, unknown> = {},
+): Promise<{ id: string; email: string }> {
   const email = `u-${crypto.randomUUID()}@example.com`;
   const r = await call("POST", "/api/user", { key, body: { user: { email, password: PASSWORD, ...fields } } });
   if (r.status !== 200) throw new Error(`createUser: ${r.status} ${r.text}`);
@@ -83,18 +118,38 @@ export function nextStep(): void {
   clock.now = (Math.floor(clock.now / 30) + 1) * 30 + 1;
 }
 
-export type Enrolled = { userId: string; email: string; secretBase32: string; methodId: string; recoveryCodes: string[] };
+export type Enrolled = {
+  userId: string;
+  email: string;
+  secretBase32: string;
+  methodId: string;
+  recoveryCodes: string[];
+};
 
 /** Creates a user with an authenticator method; the enrolment code's step is used up afterwards. */
 export async function enrolledUser(key: string): Promise<Enrolled> {
   const { id, email } = await createUser(key);
   const secret = await call("GET", "/api/two-factor/secret", { key });
   const code = await totp(secret.body.secretBase32Encoded);
-  const r = await call("POST", `/api/user/two-factor/${id}`, { key, body: { method: "authenticator", code, secret: secret.body.secret, secretBase32Encoded: secret.body.secretBase32Encoded } });
+  const r = await call("POST", `/api/user/two-factor/${id}`, {
+    key,
+    body: {
+      method: "authenticator",
+      code,
+      secret: secret.body.secret,
+      secretBase32Encoded: secret.body.secretBase32Encoded,
+    },
+  });
   if (r.status !== 200) throw new Error(`enable: ${r.status} ${r.text}`);
   const user = await call("GET", `/api/user/${id}`, { key });
   nextStep();
-  return { userId: id, email, secretBase32: secret.body.secretBase32Encoded, methodId: user.body.user.twoFactor.methods[0].id, recoveryCodes: r.body.recoveryCodes };
+  return {
+    userId: id,
+    email,
+    secretBase32: secret.body.secretBase32Encoded,
+    methodId: user.body.user.twoFactor.methods[0].id,
+    recoveryCodes: r.body.recoveryCodes,
+  };
 }
 
 /** Password login that must answer 242; returns the twoFactorId. */

@@ -9,9 +9,18 @@ import * as OTPAuth from "otpauth";
 export type TotpHash = "SHA-1" | "SHA-256" | "SHA-512";
 
 /** The code for the 30 s step containing `epochSeconds`, computed by otpauth. */
-export function otpauthTotp(secretBase32: string, epochSeconds: number, opts: { digits?: number; hash?: TotpHash } = {}): string {
+export function otpauthTotp(
+  secretBase32: string,
+  epochSeconds: number,
+  opts: { digits?: number; hash?: TotpHash } = {},
+): string {
   const algorithm = (opts.hash ?? "SHA-1").replace("-", "");
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secretBase32), algorithm, digits: opts.digits ?? 6, period: 30 });
+  const totp = new OTPAuth.TOTP({
+    secret: OTPAuth.Secret.fromBase32(secretBase32),
+    algorithm,
+    digits: opts.digits ?? 6,
+    period: 30,
+  });
   return totp.generate({ timestamp: epochSeconds * 1000 });
 }
 
@@ -27,13 +36,18 @@ type ExecFileSync = (file: string, args: readonly string[], options: { encoding:
  */
 export async function findOathtool(): Promise<Oathtool | undefined> {
   // A computed specifier keeps Node's types out of the Worker-typed tsconfig (no @types/node in the repo).
-  const { execFileSync } = (await import(/* @vite-ignore */ `node:${"child_process"}`)) as { execFileSync: ExecFileSync };
-  const run: Oathtool = (args) => execFileSync(OATHTOOL, args, { encoding: "utf8", timeout: 10_000 }).trim().split("\n");
+  const { execFileSync } = (await import(/* @vite-ignore */ `node:${"child_process"}`)) as {
+    execFileSync: ExecFileSync;
+  };
+  const run: Oathtool = (args) =>
+    execFileSync(OATHTOOL, args, { encoding: "utf8", timeout: 10_000 }).trim().split("\n");
   try {
     run(["--version"]);
     return run;
   } catch {
-    console.warn(`[totp] ${OATHTOOL} not found: the extra oathtool comparison is left out; the otpauth cross-check runs regardless`);
+    console.warn(
+      `[totp] ${OATHTOOL} not found: the extra oathtool comparison is left out; the otpauth cross-check runs regardless`,
+    );
     return undefined;
   }
 }

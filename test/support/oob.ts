@@ -11,7 +11,10 @@ import { createApp } from "../../src/app.ts";
 import { call, clock, type Target } from "./mfa.ts";
 
 /** Tenant settings with both OOB types enabled; `extra` is merged into multiFactorConfiguration. */
-export function oobTenant(extra: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): Record<string, unknown> {
+export function oobTenant(
+  extra: Record<string, unknown> = {},
+  rest: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { multiFactorConfiguration: { email: { enabled: true }, sms: { enabled: true }, ...extra }, ...rest };
 }
 
@@ -24,7 +27,15 @@ export function uniquePhone(prefix = "+1555"): string {
   return prefix + String(crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000_000).padStart(7, "0");
 }
 
-export type OutboxEntry = { channel: "email" | "sms"; to: string; from: string; subject: string | null; body: string; html: string | null; time: string };
+export type OutboxEntry = {
+  channel: "email" | "sms";
+  to: string;
+  from: string;
+  subject: string | null;
+  body: string;
+  html: string | null;
+  time: string;
+};
 
 /** Everything sent to `to`, newest first: codes and security notices. */
 export async function fullOutbox(to: string, via?: Target): Promise<OutboxEntry[]> {
@@ -38,7 +49,9 @@ export async function fullOutbox(to: string, via?: Target): Promise<OutboxEntry[
  * UserGuard's alarm a moment after the change they report, so code tests leave them out.
  */
 export function isNotice(m: OutboxEntry): boolean {
-  return m.channel === "email" ? / security$/.test(m.body.trimEnd()) : /If this wasn't you, change your password\.$/.test(m.body);
+  return m.channel === "email"
+    ? / security$/.test(m.body.trimEnd())
+    : /If this wasn't you, change your password\.$/.test(m.body);
 }
 
 /** Code messages sent to `to`, newest first. */
@@ -60,16 +73,32 @@ export async function lastCode(to: string): Promise<string> {
 }
 
 /** Sends an enable code, enables the method with it, returns the new method id (and recovery codes when first). */
-export async function enableOob(key: string, userId: string, channel: "email" | "sms", destination: string, via?: Target & { lastCode: (to: string) => string }): Promise<{ methodId: string; recoveryCodes?: string[] }> {
+export async function enableOob(
+  key: string,
+  userId: string,
+  channel: "email" | "sms",
+  destination: string,
+  via?: Target & { lastCode: (to: string) => string },
+): Promise<{ methodId: string; recoveryCodes?: string[] }> {
   const field = channel === "email" ? "email" : "mobilePhone";
   const opts = via ? { via } : {};
-  const sent = await call("POST", "/api/two-factor/send", { key, body: { userId, method: channel, [field]: destination }, ...opts });
+  const sent = await call("POST", "/api/two-factor/send", {
+    key,
+    body: { userId, method: channel, [field]: destination },
+    ...opts,
+  });
   if (sent.status !== 200) throw new Error(`send: ${sent.status} ${sent.text}`);
   const code = via ? via.lastCode(destination) : await lastCode(destination);
-  const r = await call("POST", `/api/user/two-factor/${userId}`, { key, body: { method: channel, code, [field]: destination }, ...opts });
+  const r = await call("POST", `/api/user/two-factor/${userId}`, {
+    key,
+    body: { method: channel, code, [field]: destination },
+    ...opts,
+  });
   if (r.status !== 200) throw new Error(`enable: ${r.status} ${r.text}`);
   const user = await call("GET", `/api/user/${userId}`, { key, ...opts });
-  const method = (user.body.user.twoFactor.methods as Array<{ id: string; method: string; email?: string; mobilePhone?: string }>).find((m) => m.method === channel && m[field] === destination);
+  const method = (
+    user.body.user.twoFactor.methods as Array<{ id: string; method: string; email?: string; mobilePhone?: string }>
+  ).find((m) => m.method === channel && m[field] === destination);
   return { methodId: method!.id, recoveryCodes: r.body.recoveryCodes };
 }
 
@@ -85,7 +114,12 @@ export class FakeProvider {
   respond: Responder = defaultAnswer;
 
   fetch = async (url: string, init: RequestInit): Promise<Response> => {
-    const req: RecordedRequest = { url, method: init.method ?? "GET", headers: new Headers(init.headers), body: typeof init.body === "string" ? init.body : "" };
+    const req: RecordedRequest = {
+      url,
+      method: init.method ?? "GET",
+      headers: new Headers(init.headers),
+      body: typeof init.body === "string" ? init.body : "",
+    };
     this.requests.push(req);
     return this.respond(req, this.requests.length);
   };
@@ -113,12 +147,16 @@ export class FakeProvider {
 }
 
 function defaultAnswer(req: RecordedRequest): Response {
-  if (req.url.includes("/Messages.json")) return Response.json({ sid: `SM${"0".repeat(32)}`, status: "queued" }, { status: 201 });
+  if (req.url.includes("/Messages.json"))
+    return Response.json({ sid: `SM${"0".repeat(32)}`, status: "queued" }, { status: 201 });
   return Response.json({ id: crypto.randomUUID() });
 }
 
 export const TWILIO_SID = `AC${"ab12".repeat(8)}`;
-export const PROVIDER_SECRETS = { twilioToken: "twilio-auth-token-test-only-0123456789", resendKey: "re_test_only_key_0123456789abcdef" };
+export const PROVIDER_SECRETS = {
+  twilioToken: "twilio-auth-token-test-only-0123456789",
+  resendKey: "re_test_only_key_0123456789abcdef",
+};
 
 /** An app whose SMS goes to Twilio and mail to Resend, both through `fake`. */
 export function providerApp(fake: FakeProvider): Target & { lastCode: (to: string) => string } {

@@ -89,8 +89,15 @@ export class SoftAuthenticator {
   ) {}
 
   static async create(opts: { backupEligible?: boolean; credentialIdBytes?: number } = {}): Promise<SoftAuthenticator> {
-    const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
-    return new SoftAuthenticator(keys, crypto.getRandomValues(new Uint8Array(opts.credentialIdBytes ?? 32)), opts.backupEligible ?? false);
+    const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+      "sign",
+      "verify",
+    ])) as CryptoKeyPair;
+    return new SoftAuthenticator(
+      keys,
+      crypto.getRandomValues(new Uint8Array(opts.credentialIdBytes ?? 32)),
+      opts.backupEligible ?? false,
+    );
   }
 
   get id(): string {
@@ -103,7 +110,15 @@ export class SoftAuthenticator {
 
   private async coseKey(): Promise<Uint8Array> {
     const jwk = (await crypto.subtle.exportKey("jwk", this.keys.publicKey)) as JsonWebKey;
-    return cbor(new Map<Cbor, Cbor>([[1, 2], [3, -7], [-1, 1], [-2, base64UrlDecode(jwk.x!)], [-3, base64UrlDecode(jwk.y!)]]));
+    return cbor(
+      new Map<Cbor, Cbor>([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, base64UrlDecode(jwk.x!)],
+        [-3, base64UrlDecode(jwk.y!)],
+      ]),
+    );
   }
 
   private clientData(o: CeremonyOptions, type: string): Uint8Array {
@@ -115,15 +130,33 @@ export class SoftAuthenticator {
     const flags = (o.flags ?? this.defaultFlags()) | FLAG.AT;
     const counter = o.counter ?? 0;
     const idLen = new Uint8Array([this.credentialId.length >> 8, this.credentialId.length & 0xff]);
-    const authData = concat(await sha256(utf8(o.rpId)), new Uint8Array([flags]), u32(counter), new Uint8Array(16), idLen, this.credentialId, await this.coseKey());
-    const attestationObject = cbor(new Map<Cbor, Cbor>([["fmt", "none"], ["attStmt", new Map()], ["authData", authData]]));
+    const authData = concat(
+      await sha256(utf8(o.rpId)),
+      new Uint8Array([flags]),
+      u32(counter),
+      new Uint8Array(16),
+      idLen,
+      this.credentialId,
+      await this.coseKey(),
+    );
+    const attestationObject = cbor(
+      new Map<Cbor, Cbor>([
+        ["fmt", "none"],
+        ["attStmt", new Map()],
+        ["authData", authData],
+      ]),
+    );
     return {
       id: this.id,
       rawId: this.id,
       type: "public-key",
       authenticatorAttachment: "platform",
       clientExtensionResults: { credProps: { rk: true } },
-      response: { clientDataJSON: base64UrlEncode(this.clientData(o, "webauthn.create")), attestationObject: base64UrlEncode(attestationObject), transports: ["internal"] },
+      response: {
+        clientDataJSON: base64UrlEncode(this.clientData(o, "webauthn.create")),
+        attestationObject: base64UrlEncode(attestationObject),
+        transports: ["internal"],
+      },
     };
   }
 
@@ -133,15 +166,23 @@ export class SoftAuthenticator {
     const authData = concat(await sha256(utf8(o.rpId)), new Uint8Array([flags]), u32(o.counter ?? 0));
     const clientDataJSON = this.clientData(o, "webauthn.get");
     const signed = concat(authData, await sha256(clientDataJSON));
-    const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, this.keys.privateKey, signed));
-    const userHandle = o.userHandle !== undefined ? o.userHandle : o.userId ? base64UrlEncode(uuidBytes(o.userId)) : null;
+    const raw = new Uint8Array(
+      await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, this.keys.privateKey, signed),
+    );
+    const userHandle =
+      o.userHandle !== undefined ? o.userHandle : o.userId ? base64UrlEncode(uuidBytes(o.userId)) : null;
     return {
       id: this.id,
       rawId: this.id,
       type: "public-key",
       authenticatorAttachment: "platform",
       clientExtensionResults: {},
-      response: { clientDataJSON: base64UrlEncode(clientDataJSON), authenticatorData: base64UrlEncode(authData), signature: base64UrlEncode(derSignature(raw)), userHandle },
+      response: {
+        clientDataJSON: base64UrlEncode(clientDataJSON),
+        authenticatorData: base64UrlEncode(authData),
+        signature: base64UrlEncode(derSignature(raw)),
+        userHandle,
+      },
     };
   }
 }

@@ -15,7 +15,14 @@ import { api } from "../helpers.ts";
 
 const LISTENER: string = (env as unknown as { WEBHOOK_LISTENER_URL: string }).WEBHOOK_LISTENER_URL;
 
-export type Received = { method: string; path: string; query: string; headers: Record<string, string>; body: string; time: number };
+export type Received = {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: string;
+  time: number;
+};
 
 /** A unique listener path under `kind` (ok, fail-first, always-500, hang, redirect). */
 export function listenerPath(kind: string): string {
@@ -56,12 +63,29 @@ export function scheduledAlarm(stub: DurableObjectStub<WebhookDispatcher>): Prom
 }
 
 export function event(tenantId: string, type: EventType = "user.login.success"): EdgeEvent {
-  return buildEvent({ type, tenantId, info: { ipAddress: "203.0.113.9", userAgent: "test" }, user: { id: crypto.randomUUID(), email: "a@example.com" } }, Math.floor(Date.now() / 1000));
+  return buildEvent(
+    {
+      type,
+      tenantId,
+      info: { ipAddress: "203.0.113.9", userAgent: "test" },
+      user: { id: crypto.randomUUID(), email: "a@example.com" },
+    },
+    Math.floor(Date.now() / 1000),
+  );
 }
 
 /** Creates a webhook through the API; returns its JSON (with the secret) . */
-export async function createWebhook(key: string, fields: Record<string, unknown> = {}): Promise<{ id: string; secret: string; json: any }> {
-  const r = await api("/api/webhook", { method: "POST", key, body: { webhook: { url: listenerUrl(listenerPath("ok")), eventsEnabled: { "user.login.success": true }, ...fields } } });
+export async function createWebhook(
+  key: string,
+  fields: Record<string, unknown> = {},
+): Promise<{ id: string; secret: string; json: any }> {
+  const r = await api("/api/webhook", {
+    method: "POST",
+    key,
+    body: {
+      webhook: { url: listenerUrl(listenerPath("ok")), eventsEnabled: { "user.login.success": true }, ...fields },
+    },
+  });
   if (r.status !== 200) throw new Error(`createWebhook: ${r.status} ${r.text}`);
   return { id: r.json.webhook.id, secret: r.json.webhook.signatureConfiguration.secret, json: r.json.webhook };
 }

@@ -51,12 +51,17 @@ describe("RFC 4648 §10 Base32", () => {
 
   it("decodes lower case and ignores spaces (secrets shown in groups)", () => {
     expect(base32Decode("mzxw 6ytb oi")).toEqual(utf8("foobar"));
-    expect(base32Decode("JBSWY3DPEHPK3PXP")).toEqual(new Uint8Array([0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x21, 0xde, 0xad, 0xbe, 0xef]));
+    expect(base32Decode("JBSWY3DPEHPK3PXP")).toEqual(
+      new Uint8Array([0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x21, 0xde, 0xad, 0xbe, 0xef]),
+    );
   });
 
-  it.each(["MZXW0YTB", "MZXW1YTB", "MZXW8YTB", "MZXW9YTB", "MZ=XW6YTB", "MZXW6YTB!", "MZXW6ſTB", "MZXW6YT\u0000"])("rejects %j", (bad) => {
-    expect(() => base32Decode(bad)).toThrow(TypeError);
-  });
+  it.each(["MZXW0YTB", "MZXW1YTB", "MZXW8YTB", "MZXW9YTB", "MZ=XW6YTB", "MZXW6YTB!", "MZXW6ſTB", "MZXW6YT\u0000"])(
+    "rejects %j",
+    (bad) => {
+      expect(() => base32Decode(bad)).toThrow(TypeError);
+    },
+  );
 
   it.each(["M", "MZX", "MZXW6Y", "MZXW6YTBO"])("rejects the impossible length of %j", (bad) => {
     expect(() => base32Decode(bad)).toThrow(TypeError);

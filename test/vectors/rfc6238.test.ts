@@ -53,7 +53,9 @@ describe("RFC 6238 Appendix B", () => {
   it("counters above 2^32 use all 8 bytes (a 32-bit counter would wrap to step 0)", async () => {
     const wrapped = 2 ** 32;
     expect(await generateHOTP(SEEDS["SHA-1"], wrapped, 8)).not.toBe(await generateHOTP(SEEDS["SHA-1"], 0, 8));
-    expect(await generateTOTP(SEEDS["SHA-1"], wrapped * 30, { digits: 8 })).toBe(await generateHOTP(SEEDS["SHA-1"], BigInt(wrapped), 8));
+    expect(await generateTOTP(SEEDS["SHA-1"], wrapped * 30, { digits: 8 })).toBe(
+      await generateHOTP(SEEDS["SHA-1"], BigInt(wrapped), 8),
+    );
   });
 
   it("the wrong (20-byte) seed for SHA-256 does not reproduce the table (erratum pitfall)", async () => {

@@ -11,27 +11,63 @@ const PASSWORD = "bench password 0123456789";
 const json = (o) => JSON.stringify(o);
 
 export async function startEdge(log) {
-  const server = await startWranglerDev({ prefix: "edge-mfa-bench-", vars: { BENCH_INSTRUMENTATION: "1" }, logLevel: "error" });
+  const server = await startWranglerDev({
+    prefix: "edge-mfa-bench-",
+    vars: { BENCH_INSTRUMENTATION: "1" },
+    logLevel: "error",
+  });
   log(`edge-mfa: wrangler dev answered after ${(server.startMs / 1000).toFixed(1)} s at ${server.baseUrl}`);
-  server.child.on("exit", (code, signal) => log(`edge-mfa: wrangler dev exited (${code ?? signal}); its last output:\n${server.log().split("\n").slice(-20).join("\n")}`));
+  server.child.on("exit", (code, signal) =>
+    log(
+      `edge-mfa: wrangler dev exited (${code ?? signal}); its last output:\n${server.log().split("\n").slice(-20).join("\n")}`,
+    ),
+  );
   const base = server.baseUrl;
   const boot = { authorization: server.bootstrapKey };
-  const tenant = (await expectCall(200, base, "POST", "/api/tenant", { headers: boot, json: { tenant: { name: "Bench tenant" } } })).body.tenant;
+  const tenant = (
+    await expectCall(200, base, "POST", "/api/tenant", { headers: boot, json: { tenant: { name: "Bench tenant" } } })
+  ).body.tenant;
   const tenantHeaders = { ...boot, "x-fusionauth-tenantid": tenant.id };
-  const app = (await expectCall(200, base, "POST", "/api/application", { headers: tenantHeaders, json: { application: { name: "Bench app" } } })).body.application;
-  const key = (await expectCall(200, base, "POST", "/api/api-key", { headers: boot, json: { apiKey: { tenantId: tenant.id } } })).body.apiKey.key;
-  return { server, base, key, tenantId: tenant.id, applicationId: app.id, pid: server.child.pid, totpUsers: [], loginUsers: [] };
+  const app = (
+    await expectCall(200, base, "POST", "/api/application", {
+      headers: tenantHeaders,
+      json: { application: { name: "Bench app" } },
+    })
+  ).body.application;
+  const key = (
+    await expectCall(200, base, "POST", "/api/api-key", { headers: boot, json: { apiKey: { tenantId: tenant.id } } })
+  ).body.apiKey.key;
+  return {
+    server,
+    base,
+    key,
+    tenantId: tenant.id,
+    applicationId: app.id,
+    pid: server.child.pid,
+    totpUsers: [],
+    loginUsers: [],
+  };
 }
 
 /** A user with one authenticator method enrolled at the current step (so that step is spent). */
 async function enrolledUser(edge, email, password) {
   const auth = { authorization: edge.key };
-  const user = (await expectCall(200, edge.base, "POST", "/api/user", { headers: auth, json: { user: password ? { email, password } : { email } } })).body.user;
+  const user = (
+    await expectCall(200, edge.base, "POST", "/api/user", {
+      headers: auth,
+      json: { user: password ? { email, password } : { email } },
+    })
+  ).body.user;
   const secret = randomBytes(20);
   const step = stepAt();
   await expectCall(200, edge.base, "POST", `/api/user/two-factor/${user.id}`, {
     headers: auth,
-    json: { method: "authenticator", secret: secret.toString("base64"), secretBase32Encoded: base32Encode(secret), code: totpAt(secret, step) },
+    json: {
+      method: "authenticator",
+      secret: secret.toString("base64"),
+      secretBase32Encoded: base32Encode(secret),
+      code: totpAt(secret, step),
+    },
   });
   return { id: user.id, email, secret, lastStep: step };
 }
@@ -54,7 +90,8 @@ export async function seedEdge(edge, { totpUsers, loginUsers }, log) {
 function eligibleUsers(edge, count) {
   const now = stepAt();
   const ready = edge.totpUsers.filter((u) => u.lastStep <= now);
-  if (ready.length < count) throw new Error(`only ${ready.length} TOTP users can take a fresh code now; ${count} needed (raise the pool)`);
+  if (ready.length < count)
+    throw new Error(`only ${ready.length} TOTP users can take a fresh code now; ${count} needed (raise the pool)`);
   return ready.slice(0, count);
 }
 
@@ -66,7 +103,10 @@ function freshCode(user) {
 
 async function startChallenges(edge, users) {
   return pool(users.length, 16, async (i) => {
-    const r = await expectCall(200, edge.base, "POST", "/api/two-factor/start", { headers: { authorization: edge.key }, json: { userId: users[i].id } });
+    const r = await expectCall(200, edge.base, "POST", "/api/two-factor/start", {
+      headers: { authorization: edge.key },
+      json: { userId: users[i].id },
+    });
     return { user: users[i], twoFactorId: r.body.twoFactorId, code: r.body.code };
   });
 }
@@ -78,11 +118,20 @@ export function edgePaths(edge) {
   const keyed = { authorization: edge.key, "content-type": "application/json" };
   const cycle = (list, make) => (n) => Array.from({ length: n }, (_, i) => make(list[i % list.length]));
   return [
-    { id: "noop", label: "GET /__bench/noop (floor)", prepare: (n) => Array.from({ length: n }, () => ({ method: "GET", path: "/__bench/noop" })) },
+    {
+      id: "noop",
+      label: "GET /__bench/noop (floor)",
+      prepare: (n) => Array.from({ length: n }, () => ({ method: "GET", path: "/__bench/noop" })),
+    },
     {
       id: "start",
       label: "POST /api/two-factor/start",
-      prepare: cycle(edge.totpUsers, (u) => ({ method: "POST", path: "/api/two-factor/start", headers: keyed, body: json({ userId: u.id }) })),
+      prepare: cycle(edge.totpUsers, (u) => ({
+        method: "POST",
+        path: "/api/two-factor/start",
+        headers: keyed,
+        body: json({ userId: u.id }),
+      })),
     },
     {
       id: "verify-totp",
@@ -112,12 +161,21 @@ export function edgePaths(edge) {
       id: "login",
       label: "POST /api/login (242)",
       expect: 242,
-      prepare: cycle(edge.loginUsers, (u) => ({ method: "POST", path: "/api/login", headers: keyed, body: json({ loginId: u.email, password: PASSWORD, applicationId: edge.applicationId }) })),
+      prepare: cycle(edge.loginUsers, (u) => ({
+        method: "POST",
+        path: "/api/login",
+        headers: keyed,
+        body: json({ loginId: u.email, password: PASSWORD, applicationId: edge.applicationId }),
+      })),
     },
     {
       id: "get-user",
       label: "GET /api/user/{id}",
-      prepare: cycle(edge.totpUsers, (u) => ({ method: "GET", path: `/api/user/${u.id}`, headers: { authorization: edge.key } })),
+      prepare: cycle(edge.totpUsers, (u) => ({
+        method: "GET",
+        path: `/api/user/${u.id}`,
+        headers: { authorization: edge.key },
+      })),
     },
   ];
 }

@@ -5,7 +5,11 @@ export async function call(baseUrl, method, path, { headers = {}, json, cookie }
   const h = { ...headers };
   if (json !== undefined) h["content-type"] = "application/json";
   if (cookie) h.cookie = cookie;
-  const res = await fetch(baseUrl + path, { method, headers: h, body: json === undefined ? undefined : JSON.stringify(json) });
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers: h,
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
   const text = await res.text();
   let body = null;
   try {
@@ -25,7 +29,8 @@ export async function call(baseUrl, method, path, { headers = {}, json, cookie }
 /** Like `call`, but throws unless the status is the expected one. */
 export async function expectCall(expected, baseUrl, method, path, opts) {
   const r = await call(baseUrl, method, path, opts);
-  if (r.status !== expected) throw new Error(`${method} ${path} answered ${r.status}, expected ${expected}: ${r.text.slice(0, 300)}`);
+  if (r.status !== expected)
+    throw new Error(`${method} ${path} answered ${r.status}, expected ${expected}: ${r.text.slice(0, 300)}`);
   return r;
 }
 

@@ -16,14 +16,22 @@ const here = dirname(fileURLToPath(import.meta.url));
 const PASSWORD = "bench password 0123456789";
 const json = (o) => JSON.stringify(o);
 // Better Auth refuses cookie-carrying POSTs without an Origin: send the one a browser on its own origin would.
-const expectCall = (status, base, method, path, opts = {}) => expectCallRaw(status, base, method, path, { ...opts, headers: { origin: base, ...opts.headers } });
-const cookieHeader = (cookies) => Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join("; ");
+const expectCall = (status, base, method, path, opts = {}) =>
+  expectCallRaw(status, base, method, path, { ...opts, headers: { origin: base, ...opts.headers } });
+const cookieHeader = (cookies) =>
+  Object.entries(cookies)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("; ");
 
 export async function startPeer(log) {
   const dir = mkdtempSync(join(tmpdir(), "edge-mfa-peer-"));
   const port = await freePort();
   const started = Date.now();
-  const child = spawn(process.execPath, [join(here, "server.mjs"), "--port", String(port), "--db", join(dir, "peer.sqlite")], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [join(here, "server.mjs"), "--port", String(port), "--db", join(dir, "peer.sqlite")],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let output = "";
   child.stdout.on("data", (d) => (output += String(d)));
   child.stderr.on("data", (d) => (output += String(d)));
@@ -45,11 +53,19 @@ export async function startPeer(log) {
 
 /** Sign up, enable two-factor (TOTP), verify the first code: the plugin's own enrolment. */
 async function enrolledUser(peer, email) {
-  const up = await expectCall(200, peer.base, "POST", "/api/auth/sign-up/email", { json: { email, password: PASSWORD, name: "Bench" } });
+  const up = await expectCall(200, peer.base, "POST", "/api/auth/sign-up/email", {
+    json: { email, password: PASSWORD, name: "Bench" },
+  });
   const session = cookieHeader(up.cookies);
-  const en = await expectCall(200, peer.base, "POST", "/api/auth/two-factor/enable", { json: { password: PASSWORD }, cookie: session });
+  const en = await expectCall(200, peer.base, "POST", "/api/auth/two-factor/enable", {
+    json: { password: PASSWORD },
+    cookie: session,
+  });
   const secret = base32Decode(new URL(en.body.totpURI).searchParams.get("secret"));
-  await expectCall(200, peer.base, "POST", "/api/auth/two-factor/verify-totp", { json: { code: totpAt(secret, stepAt()) }, cookie: session });
+  await expectCall(200, peer.base, "POST", "/api/auth/two-factor/verify-totp", {
+    json: { code: totpAt(secret, stepAt()) },
+    cookie: session,
+  });
   return { id: up.body.user.id, email, secret };
 }
 
@@ -66,15 +82,26 @@ async function challenge(peer, user) {
 
 export function peerPaths(peer) {
   const cycle = (make) => (n) => Array.from({ length: n }, (_, i) => make(peer.users[i % peer.users.length]));
-  const post = (path, cookie, body) => ({ method: "POST", path, headers: { "content-type": "application/json", origin: peer.base, cookie }, body: json(body) });
+  const post = (path, cookie, body) => ({
+    method: "POST",
+    path,
+    headers: { "content-type": "application/json", origin: peer.base, cookie },
+    body: json(body),
+  });
   return [
-    { id: "ok", label: "GET /api/auth/ok (floor)", prepare: (n) => Array.from({ length: n }, () => ({ method: "GET", path: "/api/auth/ok" })) },
+    {
+      id: "ok",
+      label: "GET /api/auth/ok (floor)",
+      prepare: (n) => Array.from({ length: n }, () => ({ method: "GET", path: "/api/auth/ok" })),
+    },
     {
       id: "send-otp",
       label: "POST /two-factor/send-otp",
       prepare: async (n) => {
         const cookies = await pool(peer.users.length, 8, (i) => challenge(peer, peer.users[i]));
-        return Array.from({ length: n }, (_, i) => post("/api/auth/two-factor/send-otp", cookies[i % cookies.length], {}));
+        return Array.from({ length: n }, (_, i) =>
+          post("/api/auth/two-factor/send-otp", cookies[i % cookies.length], {}),
+        );
       },
     },
     {
@@ -83,7 +110,10 @@ export function peerPaths(peer) {
       prepare: async (n) => {
         const users = Array.from({ length: n }, (_, i) => peer.users[i % peer.users.length]);
         const cookies = await pool(n, 16, (i) => challenge(peer, users[i]));
-        return cookies.map((cookie, i) => () => post("/api/auth/two-factor/verify-totp", cookie, { code: totpAt(users[i].secret, stepAt()) }));
+        return cookies.map(
+          (cookie, i) => () =>
+            post("/api/auth/two-factor/verify-totp", cookie, { code: totpAt(users[i].secret, stepAt()) }),
+        );
       },
     },
     {
@@ -109,7 +139,12 @@ export function peerPaths(peer) {
     {
       id: "sign-in",
       label: "POST /sign-in/email (2FA redirect)",
-      prepare: cycle((u) => ({ method: "POST", path: "/api/auth/sign-in/email", headers: { "content-type": "application/json", origin: peer.base }, body: json({ email: u.email, password: PASSWORD }) })),
+      prepare: cycle((u) => ({
+        method: "POST",
+        path: "/api/auth/sign-in/email",
+        headers: { "content-type": "application/json", origin: peer.base },
+        body: json({ email: u.email, password: PASSWORD }),
+      })),
     },
   ];
 }

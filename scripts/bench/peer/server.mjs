@@ -33,16 +33,24 @@ const capturedOtp = new Map();
 const benchChallenge = {
   id: "bench-challenge",
   endpoints: {
-    benchChallenge: createAuthEndpoint("/bench/challenge", { method: "POST", body: z.object({ userId: z.string() }) }, async (ctx) => {
-      const maxAge = 600; // the plugin's default twoFactorCookieMaxAge
-      const cookie = ctx.context.createAuthCookie("two_factor", { maxAge });
-      const identifier = `2fa-${randomBytes(15).toString("base64url").slice(0, 20)}`;
-      const expiresAt = new Date(Date.now() + maxAge * 1000);
-      await ctx.context.internalAdapter.createVerificationValue({ value: ctx.body.userId, identifier, expiresAt });
-      await ctx.context.internalAdapter.createVerificationValue({ value: "0", identifier: `2fa-attempts-${identifier}`, expiresAt });
-      await ctx.setSignedCookie(cookie.name, identifier, ctx.context.secret, cookie.attributes);
-      return ctx.json({ twoFactorRedirect: true });
-    }),
+    benchChallenge: createAuthEndpoint(
+      "/bench/challenge",
+      { method: "POST", body: z.object({ userId: z.string() }) },
+      async (ctx) => {
+        const maxAge = 600; // the plugin's default twoFactorCookieMaxAge
+        const cookie = ctx.context.createAuthCookie("two_factor", { maxAge });
+        const identifier = `2fa-${randomBytes(15).toString("base64url").slice(0, 20)}`;
+        const expiresAt = new Date(Date.now() + maxAge * 1000);
+        await ctx.context.internalAdapter.createVerificationValue({ value: ctx.body.userId, identifier, expiresAt });
+        await ctx.context.internalAdapter.createVerificationValue({
+          value: "0",
+          identifier: `2fa-attempts-${identifier}`,
+          expiresAt,
+        });
+        await ctx.setSignedCookie(cookie.name, identifier, ctx.context.secret, cookie.attributes);
+        return ctx.json({ twoFactorRedirect: true });
+      },
+    ),
   },
 };
 

@@ -15,7 +15,10 @@ const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function loads() {
   // From scripts/bench, where scripts/bench/deps.mjs installs it.
-  const r = spawnSync(process.execPath, ["-e", "new (require('better-sqlite3'))(':memory:').close()"], { cwd: benchDir, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["-e", "new (require('better-sqlite3'))(':memory:').close()"], {
+    cwd: benchDir,
+    encoding: "utf8",
+  });
   return r.status === 0 ? null : r.stderr;
 }
 
@@ -27,7 +30,13 @@ export function headersDir(root, log) {
   if (existsSync(join(cache, "include", "node", "common.gypi"))) return cache;
   mkdirSync(cache, { recursive: true });
   log(`fetching ${pkg}@${process.versions.node} for its headers (npm pack)`);
-  const tgz = execFileSync("npm", ["pack", `${pkg}@${process.versions.node}`, "--silent"], { cwd: cache, encoding: "utf8" }).trim().split("\n").pop();
+  const tgz = execFileSync("npm", ["pack", `${pkg}@${process.versions.node}`, "--silent"], {
+    cwd: cache,
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")
+    .pop();
   execFileSync("tar", ["-xzf", tgz, "--strip-components=1", "package/include"], { cwd: cache });
   return cache;
 }
@@ -36,11 +45,17 @@ export function headersDir(root, log) {
 export function ensureSqliteBinding(root, log = console.log) {
   const first = loads();
   if (first === null) return;
-  if (!/NODE_MODULE_VERSION|invalid ELF|ERR_DLOPEN_FAILED|Could not locate the bindings/.test(first)) throw new Error(`better-sqlite3 does not load:\n${first}`);
+  if (!/NODE_MODULE_VERSION|invalid ELF|ERR_DLOPEN_FAILED|Could not locate the bindings/.test(first))
+    throw new Error(`better-sqlite3 does not load:\n${first}`);
   const nodedir = headersDir(root, log);
   log(`rebuilding better-sqlite3 for Node ${process.versions.node} (about 2 minutes, once)`);
-  const env = { ...process.env, npm_config_nodedir: nodedir, PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}` };
+  const env = {
+    ...process.env,
+    npm_config_nodedir: nodedir,
+    PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
+  };
   const r = spawnSync("npm", ["rebuild", "better-sqlite3"], { cwd: benchDir, env, encoding: "utf8" });
   const again = loads();
-  if (again !== null) throw new Error(`better-sqlite3 still does not load after the rebuild:\n${r.stdout}\n${r.stderr}\n${again}`);
+  if (again !== null)
+    throw new Error(`better-sqlite3 still does not load after the rebuild:\n${r.stdout}\n${r.stderr}\n${again}`);
 }

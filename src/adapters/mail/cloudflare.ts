@@ -5,7 +5,16 @@
  * under `permanent_bounces` is not a success. No idempotency key. The service is in beta and has no
  * published OpenAPI document here, so the error mapping follows the documented statuses only.
  */
-import { failure, field, is2xx, kindOfStatus, postWithRetries, trimBase, type HttpAnswer, type SendOutcome } from "../http.ts";
+import {
+  failure,
+  field,
+  is2xx,
+  kindOfStatus,
+  postWithRetries,
+  trimBase,
+  type HttpAnswer,
+  type SendOutcome,
+} from "../http.ts";
 import type { HttpMailOptions, MailSender } from "./types.ts";
 
 export const CLOUDFLARE_API = "https://api.cloudflare.com";
@@ -15,7 +24,13 @@ export function createCloudflareSender(o: HttpMailOptions & { accountId: string 
   return {
     provider: "cloudflare",
     send(msg, { idempotencyKey }) {
-      const body = { to: msg.to, from: msg.from, subject: msg.subject, text: msg.text, ...(msg.html ? { html: msg.html } : {}) };
+      const body = {
+        to: msg.to,
+        from: msg.from,
+        subject: msg.subject,
+        text: msg.text,
+        ...(msg.html ? { html: msg.html } : {}),
+      };
       const headers = { authorization: `Bearer ${o.apiKey}`, "content-type": "application/json" };
       const accept = (a: HttpAnswer): SendOutcome | null => {
         if (!is2xx(a) || field(a.body, "success") !== true) return null;

@@ -8,7 +8,15 @@ export function createOutboxMailSender(o: { store: OutboxStore; now: () => numbe
   return {
     provider: "outbox",
     async send(msg) {
-      const id = await o.store.add({ channel: "email", to: msg.to, from: msg.from, subject: msg.subject, body: msg.text, html: msg.html ?? null, time: new Date(o.now() * 1000).toISOString() });
+      const id = await o.store.add({
+        channel: "email",
+        to: msg.to,
+        from: msg.from,
+        subject: msg.subject,
+        body: msg.text,
+        html: msg.html ?? null,
+        time: new Date(o.now() * 1000).toISOString(),
+      });
       return { ok: true, id };
     },
   };

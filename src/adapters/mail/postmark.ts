@@ -13,8 +13,19 @@ export function createPostmarkSender(o: HttpMailOptions): MailSender {
   return {
     provider: "postmark",
     send(msg) {
-      const body = { From: msg.from, To: msg.to, Subject: msg.subject, TextBody: msg.text, ...(msg.html ? { HtmlBody: msg.html } : {}), MessageStream: "outbound" };
-      const headers = { "x-postmark-server-token": o.apiKey, accept: "application/json", "content-type": "application/json" };
+      const body = {
+        From: msg.from,
+        To: msg.to,
+        Subject: msg.subject,
+        TextBody: msg.text,
+        ...(msg.html ? { HtmlBody: msg.html } : {}),
+        MessageStream: "outbound",
+      };
+      const headers = {
+        "x-postmark-server-token": o.apiKey,
+        accept: "application/json",
+        "content-type": "application/json",
+      };
       const accept = (a: HttpAnswer): SendOutcome | null => {
         if (a.status !== 200 || (field(a.body, "ErrorCode") ?? 0) !== 0) return null;
         const id = field(a.body, "MessageID");

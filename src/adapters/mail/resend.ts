@@ -3,7 +3,16 @@
  * of one send carries the same `Idempotency-Key`, so Resend delivers it at most once (24 h window).
  * Answers: 200 `{id}`; errors `{statusCode, name, message}` (Resend's OpenAPI document).
  */
-import { failure, field, is2xx, kindOfStatus, postWithRetries, trimBase, type HttpAnswer, type SendOutcome } from "../http.ts";
+import {
+  failure,
+  field,
+  is2xx,
+  kindOfStatus,
+  postWithRetries,
+  trimBase,
+  type HttpAnswer,
+  type SendOutcome,
+} from "../http.ts";
 import type { HttpMailOptions, MailSender } from "./types.ts";
 
 export const RESEND_API = "https://api.resend.com";
@@ -13,8 +22,18 @@ export function createResendSender(o: HttpMailOptions): MailSender {
   return {
     provider: "resend",
     send(msg, { idempotencyKey }) {
-      const body = { from: msg.from, to: [msg.to], subject: msg.subject, text: msg.text, ...(msg.html ? { html: msg.html } : {}) };
-      const headers = { authorization: `Bearer ${o.apiKey}`, "content-type": "application/json", "idempotency-key": idempotencyKey.slice(0, 256) };
+      const body = {
+        from: msg.from,
+        to: [msg.to],
+        subject: msg.subject,
+        text: msg.text,
+        ...(msg.html ? { html: msg.html } : {}),
+      };
+      const headers = {
+        authorization: `Bearer ${o.apiKey}`,
+        "content-type": "application/json",
+        "idempotency-key": idempotencyKey.slice(0, 256),
+      };
       const accept = (a: HttpAnswer): SendOutcome | null => {
         if (!is2xx(a)) return null;
         const id = field(a.body, "id");

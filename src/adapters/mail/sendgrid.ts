@@ -4,7 +4,16 @@
  * errors `{errors: [{message, field, help}]}`. SendGrid drops suppressed recipients after a 202,
  * so `suppressed` never comes back synchronously. No idempotency key.
  */
-import { failure, field, is2xx, kindOfStatus, postWithRetries, trimBase, type HttpAnswer, type SendOutcome } from "../http.ts";
+import {
+  failure,
+  field,
+  is2xx,
+  kindOfStatus,
+  postWithRetries,
+  trimBase,
+  type HttpAnswer,
+  type SendOutcome,
+} from "../http.ts";
 import type { HttpMailOptions, MailSender } from "./types.ts";
 
 export const SENDGRID_API = "https://api.sendgrid.com";
@@ -14,10 +23,19 @@ export function createSendGridSender(o: HttpMailOptions): MailSender {
   return {
     provider: "sendgrid",
     send(msg, { idempotencyKey }) {
-      const content = [{ type: "text/plain", value: msg.text }, ...(msg.html ? [{ type: "text/html", value: msg.html }] : [])];
-      const body = { personalizations: [{ to: [{ email: msg.to }] }], from: parseFrom(msg.from), subject: msg.subject, content };
+      const content = [
+        { type: "text/plain", value: msg.text },
+        ...(msg.html ? [{ type: "text/html", value: msg.html }] : []),
+      ];
+      const body = {
+        personalizations: [{ to: [{ email: msg.to }] }],
+        from: parseFrom(msg.from),
+        subject: msg.subject,
+        content,
+      };
       const headers = { authorization: `Bearer ${o.apiKey}`, "content-type": "application/json" };
-      const accept = (a: HttpAnswer): SendOutcome | null => (is2xx(a) ? { ok: true, id: a.headers.get("x-message-id") ?? idempotencyKey } : null);
+      const accept = (a: HttpAnswer): SendOutcome | null =>
+        is2xx(a) ? { ok: true, id: a.headers.get("x-message-id") ?? idempotencyKey } : null;
       return postWithRetries(o, url, headers, JSON.stringify(body), accept, mapSendGridError);
     },
   };
@@ -36,7 +54,8 @@ export function mapSendGridError(a: HttpAnswer | null): SendOutcome {
   const errors = field(a.body, "errors");
   const first = Array.isArray(errors) ? errors[0] : undefined;
   const fieldName = String(field(first, "field") ?? "");
-  if (a.status === 400 && /^personalizations(\.\d+)?\.to/.test(fieldName)) return failure("invalid_recipient", a, fieldName);
+  if (a.status === 400 && /^personalizations(\.\d+)?\.to/.test(fieldName))
+    return failure("invalid_recipient", a, fieldName);
   if (a.status === 400 && /^from/.test(fieldName)) return failure("misconfigured", a, fieldName);
   // 403 is also "the from address does not match a verified Sender Identity": both are the operator's.
   if (a.status === 403) return failure(/from/i.test(fieldName) ? "misconfigured" : "auth", a, fieldName || undefined);

@@ -6,7 +6,15 @@ export function createOutboxSmsSender(o: { store: OutboxStore; from: string; now
   return {
     provider: "outbox",
     async send(msg) {
-      const id = await o.store.add({ channel: "sms", to: msg.to, from: o.from, subject: null, body: msg.body, html: null, time: new Date(o.now() * 1000).toISOString() });
+      const id = await o.store.add({
+        channel: "sms",
+        to: msg.to,
+        from: o.from,
+        subject: null,
+        body: msg.body,
+        html: null,
+        time: new Date(o.now() * 1000).toISOString(),
+      });
       return { ok: true, id };
     },
   };

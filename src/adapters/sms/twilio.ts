@@ -8,7 +8,17 @@
  * No request idempotency key exists for this API: a retried timeout may send the same code twice
  * (same code, counted once by the throttles).
  */
-import { failure, field, is2xx, kindOfStatus, postWithRetries, trimBase, type HttpAnswer, type SendOutcome, type TransportOptions } from "../http.ts";
+import {
+  failure,
+  field,
+  is2xx,
+  kindOfStatus,
+  postWithRetries,
+  trimBase,
+  type HttpAnswer,
+  type SendOutcome,
+  type TransportOptions,
+} from "../http.ts";
 import type { SmsSender } from "./types.ts";
 
 export const TWILIO_API = "https://api.twilio.com";
@@ -33,10 +43,15 @@ export function createTwilioSender(o: TwilioOptions): SmsSender {
       if (o.messagingServiceSid) {
         form.set("MessagingServiceSid", o.messagingServiceSid);
         // ValidityPeriod applies to Messaging Service sends only (1–36000 s).
-        if (msg.validitySeconds) form.set("ValidityPeriod", String(Math.max(1, Math.min(36_000, Math.floor(msg.validitySeconds)))));
+        if (msg.validitySeconds)
+          form.set("ValidityPeriod", String(Math.max(1, Math.min(36_000, Math.floor(msg.validitySeconds)))));
       }
       if (o.from) form.set("From", o.from);
-      const headers = { authorization, "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+      const headers = {
+        authorization,
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+      };
       const accept = (a: HttpAnswer): SendOutcome | null => {
         if (!is2xx(a)) return null;
         const sid = field(a.body, "sid");

@@ -26,7 +26,9 @@ export const applications = sqliteTable(
   "applications",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
     ...timestamps,
@@ -48,7 +50,9 @@ export const users = sqliteTable(
   "users",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     email: text("email"),
     emailLower: text("email_lower"),
     username: text("username"),
@@ -70,7 +74,9 @@ export const users = sqliteTable(
 export const mfaMethods = sqliteTable(
   "mfa_methods",
   {
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     /** FusionAuth's short method id (4 chars), unique per user. */
     id: text("id").notNull(),
     tenantId: text("tenant_id").notNull(),
@@ -89,7 +95,9 @@ export const mfaMethods = sqliteTable(
 export const recoveryCodes = sqliteTable(
   "recovery_codes",
   {
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     /** hex HMAC-SHA-256(pepper, "rc:" + tenant + ":" + user + ":" + canonical code). */
     codeHash: text("code_hash").notNull(),
     tenantId: text("tenant_id").notNull(),
@@ -113,7 +121,9 @@ export const passkeys = sqliteTable(
     /** base64url of the raw credential id (≤ 1023 bytes). */
     credentialId: text("credential_id").notNull().unique(),
     tenantId: text("tenant_id").notNull(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     /** COSE_Key, base64url. */
     publicKey: text("public_key").notNull(),
     /** COSE algorithm id (-7 ES256, -8 EdDSA, -257 RS256). */
@@ -148,7 +158,9 @@ export const events = sqliteTable(
   "events",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     userId: text("user_id"),
     type: text("type").notNull(),
     /** Milliseconds since the epoch (FusionAuth instants). */
@@ -156,7 +168,10 @@ export const events = sqliteTable(
     /** The whole `event` object; never a code or secret. */
     payload: text("payload", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
   },
-  (t) => [index("events_tenant_idx").on(t.tenantId, t.createInstant), index("events_user_idx").on(t.tenantId, t.userId, t.createInstant)],
+  (t) => [
+    index("events_tenant_idx").on(t.tenantId, t.createInstant),
+    index("events_user_idx").on(t.tenantId, t.userId, t.createInstant),
+  ],
 );
 
 /**
@@ -168,7 +183,9 @@ export const webhooks = sqliteTable(
   "webhooks",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     url: text("url").notNull(),
     secretEnc: text("secret_enc").notNull(),
     settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
@@ -182,8 +199,12 @@ export const webhookDeliveries = sqliteTable(
   "webhook_deliveries",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
-    webhookId: text("webhook_id").notNull().references(() => webhooks.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
     eventId: text("event_id").notNull(),
     eventType: text("event_type").notNull(),
     status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
@@ -193,7 +214,10 @@ export const webhookDeliveries = sqliteTable(
     nextAttemptAt: integer("next_attempt_at"),
     ...timestamps,
   },
-  (t) => [uniqueIndex("webhook_deliveries_uq").on(t.webhookId, t.eventId), index("webhook_deliveries_tenant_idx").on(t.tenantId, t.webhookId, t.createdAt)],
+  (t) => [
+    uniqueIndex("webhook_deliveries_uq").on(t.webhookId, t.eventId),
+    index("webhook_deliveries_tenant_idx").on(t.tenantId, t.webhookId, t.createdAt),
+  ],
 );
 
 /**
@@ -206,7 +230,9 @@ export const signingKeys = sqliteTable(
   "signing_keys",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     algorithm: text("algorithm", { enum: ["RS256", "ES256", "HS256"] }).notNull(),
     type: text("type", { enum: ["RSA", "EC", "HMAC"] }).notNull(),
@@ -220,12 +246,27 @@ export const signingKeys = sqliteTable(
     privateEnc: text("private_enc").notNull(),
     ...timestamps,
   },
-  (t) => [uniqueIndex("signing_keys_tenant_name_uq").on(t.tenantId, t.name), index("signing_keys_tenant_idx").on(t.tenantId, t.createdAt)],
+  (t) => [
+    uniqueIndex("signing_keys_tenant_name_uq").on(t.tenantId, t.name),
+    index("signing_keys_tenant_idx").on(t.tenantId, t.createdAt),
+  ],
 );
 
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 
-export const schema = { tenants, applications, apiKeys, users, mfaMethods, recoveryCodes, passkeys, events, webhooks, webhookDeliveries, signingKeys };
+export const schema = {
+  tenants,
+  applications,
+  apiKeys,
+  users,
+  mfaMethods,
+  recoveryCodes,
+  passkeys,
+  events,
+  webhooks,
+  webhookDeliveries,
+  signingKeys,
+};
 export { sql };

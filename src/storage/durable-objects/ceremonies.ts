@@ -39,7 +39,12 @@ export function storeCeremony(kv: Kv, challengeHash: string, record: CeremonyRec
  * Reads and deletes a ceremony; null when absent, expired, or bound to another ceremony type or
  * tenant; `in_flight` when it was taken less than IN_FLIGHT_SECONDS ago (a racing copy).
  */
-export function takeCeremony(kv: Kv, challengeHash: string, expect: CeremonyExpectation, now: number): CeremonyRecord | "in_flight" | null {
+export function takeCeremony(
+  kv: Kv,
+  challengeHash: string,
+  expect: CeremonyExpectation,
+  now: number,
+): CeremonyRecord | "in_flight" | null {
   const key = PREFIX + challengeHash;
   const record = kv.get(key) as CeremonyRecord | undefined;
   if (!record) {
@@ -64,7 +69,11 @@ export class PasskeyChallenge extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(record.expiresAt * 1000);
   }
 
-  async take(challengeHash: string, expect: CeremonyExpectation, now: number): Promise<CeremonyRecord | "in_flight" | null> {
+  async take(
+    challengeHash: string,
+    expect: CeremonyExpectation,
+    now: number,
+  ): Promise<CeremonyRecord | "in_flight" | null> {
     return takeCeremony(this.ctx.storage.kv, challengeHash, expect, now);
   }
 

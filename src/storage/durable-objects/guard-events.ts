@@ -9,14 +9,26 @@
  */
 import { noteFailedAttempt, type AlertPolicy, type AlertWindow } from "../../domain/alerting.ts";
 import { buildEvent, type EdgeEvent, type EventDraft, type EventInfo } from "../../domain/events.ts";
-import { EMPTY_HISTORY, rememberLogin, type LoginHistory, type LoginSignals, type RiskAssessment } from "../../domain/risk.ts";
+import {
+  EMPTY_HISTORY,
+  rememberLogin,
+  type LoginHistory,
+  type LoginSignals,
+  type RiskAssessment,
+} from "../../domain/risk.ts";
 import type { AlertKind } from "../../domain/alert-message.ts";
 import { alertRecipients, type AlertRecipients } from "../../domain/alert-recipients.ts";
 
 type Kv = SyncKvStorage;
 
 /** Who and where, for the events a guard call may cause. The worker knows the tenant and user. */
-export type EventContext = { tenantId: string; userId: string; info: EventInfo; user?: Record<string, unknown>; applicationId?: string | null };
+export type EventContext = {
+  tenantId: string;
+  userId: string;
+  info: EventInfo;
+  user?: Record<string, unknown>;
+  applicationId?: string | null;
+};
 
 /**
  * A notification to send with an event (src/domain/alert-message.ts renders it). `to` is fixed when
@@ -33,7 +45,12 @@ export type OutboxAlert = {
   to?: AlertRecipients;
 };
 
-export type OutboxEntry = { event: EdgeEvent; alert?: OutboxAlert; attempts: number; sent?: { email?: boolean; sms?: boolean } };
+export type OutboxEntry = {
+  event: EdgeEvent;
+  alert?: OutboxAlert;
+  attempts: number;
+  sent?: { email?: boolean; sms?: boolean };
+};
 
 const OUTBOX_PREFIX = "e:";
 const ALERT_WINDOW_KEY = "alert-window";
@@ -42,7 +59,13 @@ const HISTORY_KEY = "login-history";
 /** Pending events are flushed this long after the first one, so a burst travels in one flush. */
 export const FLUSH_DELAY_MS = 2000;
 
-export function queueEvent(kv: Kv, ctx: Pick<EventContext, "tenantId" | "info" | "user" | "applicationId">, draft: Omit<EventDraft, "tenantId" | "info">, now: number, alert?: OutboxAlert): EdgeEvent {
+export function queueEvent(
+  kv: Kv,
+  ctx: Pick<EventContext, "tenantId" | "info" | "user" | "applicationId">,
+  draft: Omit<EventDraft, "tenantId" | "info">,
+  now: number,
+  alert?: OutboxAlert,
+): EdgeEvent {
   const event = buildEvent(
     {
       tenantId: ctx.tenantId,
@@ -68,7 +91,11 @@ export function hasPendingEvents(kv: Kv): boolean {
 }
 
 /** Counts a failed second-factor attempt in the alert window; true for the one failure that alerts. */
-export function noteAlertWindow(kv: Kv, policy: AlertPolicy | undefined, now: number): { failures: number; alertNow: boolean } {
+export function noteAlertWindow(
+  kv: Kv,
+  policy: AlertPolicy | undefined,
+  now: number,
+): { failures: number; alertNow: boolean } {
   if (!policy) return { failures: 0, alertNow: false };
   const { window, alertNow } = noteFailedAttempt(kv.get(ALERT_WINDOW_KEY) as AlertWindow | undefined, policy, now);
   kv.put(ALERT_WINDOW_KEY, window);
@@ -80,10 +107,20 @@ export function loginHistory(kv: Kv): LoginHistory {
 }
 
 /** A successful login: remembered, and announced when it came from a new device or country. */
-export function recordLogin(kv: Kv, ctx: EventContext, signals: LoginSignals, risk: RiskAssessment, now: number, authenticationType: string, alreadyAlerted: boolean): void {
+export function recordLogin(
+  kv: Kv,
+  ctx: EventContext,
+  signals: LoginSignals,
+  risk: RiskAssessment,
+  now: number,
+  authenticationType: string,
+  alreadyAlerted: boolean,
+): void {
   kv.put(HISTORY_KEY, rememberLogin(loginHistory(kv), signals, now));
   queueEvent(kv, ctx, { type: "user.login.success", authenticationType }, now);
   if (risk.firstLogin || (!risk.newDevice && !risk.newCountry)) return;
-  const alert: OutboxAlert | undefined = alreadyAlerted ? undefined : { kind: risk.newCountry ? "new_country" : "new_device" };
+  const alert: OutboxAlert | undefined = alreadyAlerted
+    ? undefined
+    : { kind: risk.newCountry ? "new_country" : "new_device" };
   queueEvent(kv, ctx, { type: "user.login.new-device", authenticationType, threatsDetected: risk.threats }, now, alert);
 }

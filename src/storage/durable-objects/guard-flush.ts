@@ -41,7 +41,14 @@ export async function flushOutbox(kv: Kv, deps: FlushDeps): Promise<number | nul
     await deps.storeEvents(events);
     for (const [tenantId, group] of groupByTenant(events)) await deps.enqueueWebhooks(tenantId, group);
   } catch (err) {
-    console.error(JSON.stringify({ level: "error", msg: "event flush failed", error: String((err as Error)?.message ?? err).slice(0, 200), pending: entries.length }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "event flush failed",
+        error: String((err as Error)?.message ?? err).slice(0, 200),
+        pending: entries.length,
+      }),
+    );
     for (const [key, entry] of entries) retryOrDrop(kv, key, entry, entry.sent);
     return retryDelayMs(Math.max(...entries.map(([, e]) => e.attempts + 1)));
   }
@@ -66,7 +73,15 @@ function retryOrDrop(kv: Kv, key: string, entry: OutboxEntry, sent: AlertSent | 
   const attempts = entry.attempts + 1;
   if (attempts >= MAX_FLUSH_ATTEMPTS) {
     kv.delete(key);
-    console.error(JSON.stringify({ level: "error", msg: "event dropped after retries", eventId: entry.event.id, type: entry.event.type, alert: entry.alert?.kind ?? null }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "event dropped after retries",
+        eventId: entry.event.id,
+        type: entry.event.type,
+        alert: entry.alert?.kind ?? null,
+      }),
+    );
     return;
   }
   kv.put(key, { ...entry, attempts, ...(sent ? { sent } : {}) });

@@ -26,7 +26,12 @@ export const OOB_CODE_MAX_TTL_SECONDS = 600;
 type Kv = SyncKvStorage;
 
 /** The caps the user's object enforces (the others live in SendLimiter buckets). */
-export type UserSendCaps = { perChallenge: number; perUserPerHour: number; resendCooldownSeconds: number; windowSeconds: number };
+export type UserSendCaps = {
+  perChallenge: number;
+  perUserPerHour: number;
+  resendCooldownSeconds: number;
+  windowSeconds: number;
+};
 
 export type SendCommit = { codeHash: string; codeTtlSeconds: number; caps: UserSendCaps; now: number };
 
@@ -41,7 +46,14 @@ export type SendVerdict =
   | { status: "throttled"; scope: ThrottleScope; retryAfterSeconds: number };
 
 /** An enable/disable code at rest. */
-export type OobSlotRecord = { channel: "email" | "sms"; destination: string; codeHash: string; expiresAt: number; attempts: number; lastSendAt: number };
+export type OobSlotRecord = {
+  channel: "email" | "sms";
+  destination: string;
+  codeHash: string;
+  expiresAt: number;
+  attempts: number;
+  lastSendAt: number;
+};
 
 /** What `verifyDirect` checks besides TOTP and recovery codes: a slot, and for enabling the destination typed now. */
 export type OobCheck = { slot: string; codeHash: string; destination?: string; channel?: "email" | "sms" };
@@ -70,37 +82,77 @@ function cooldown(lastSendAt: number | undefined, caps: UserSendCaps, now: numbe
 
 /** Per-user window check (no write). */
 function userThrottle(kv: Kv, caps: UserSendCaps, now: number): SendVerdict | null {
-  const r = takeFromWindow((kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW, caps.perUserPerHour, caps.windowSeconds, now);
+  const r = takeFromWindow(
+    (kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW,
+    caps.perUserPerHour,
+    caps.windowSeconds,
+    now,
+  );
   return r.ok ? null : { status: "throttled", scope: "user", retryAfterSeconds: r.retryAfterSeconds };
 }
 
 function recordUserSend(kv: Kv, caps: UserSendCaps, now: number): void {
-  kv.put("sends", takeFromWindow((kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW, Number.MAX_SAFE_INTEGER, caps.windowSeconds, now).state);
+  kv.put(
+    "sends",
+    takeFromWindow(
+      (kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW,
+      Number.MAX_SAFE_INTEGER,
+      caps.windowSeconds,
+      now,
+    ).state,
+  );
 }
 
 /** Commit phase of a login/step-up send: caps, cooldown, then the new code replaces the old one. */
-export function commitChallengeSend(kv: Kv, key: string, record: ChallengeRecord, target: OobTarget, c: SendCommit): SendVerdict {
+export function commitChallengeSend(
+  kv: Kv,
+  key: string,
+  record: ChallengeRecord,
+  target: OobTarget,
+  c: SendCommit,
+): SendVerdict {
   const sends = record.sends ?? 0;
-  if (sends >= c.caps.perChallenge) return { status: "throttled", scope: "challenge", retryAfterSeconds: Math.max(1, record.expiresAt - c.now) };
+  if (sends >= c.caps.perChallenge)
+    return { status: "throttled", scope: "challenge", retryAfterSeconds: Math.max(1, record.expiresAt - c.now) };
   const wait = cooldown(record.lastSendAt, c.caps, c.now);
   if (wait > 0) return { status: "throttled", scope: "cooldown", retryAfterSeconds: wait };
   const user = userThrottle(kv, c.caps, c.now);
   if (user) return user;
   const codeExpiresAt = Math.min(record.expiresAt, c.now + c.codeTtlSeconds, c.now + OOB_CODE_MAX_TTL_SECONDS);
-  kv.put(key, { ...record, codeHash: c.codeHash, codeExpiresAt, codeMethodId: target.methodId, sends: sends + 1, lastSendAt: c.now } satisfies ChallengeRecord);
+  kv.put(key, {
+    ...record,
+    codeHash: c.codeHash,
+    codeExpiresAt,
+    codeMethodId: target.methodId,
+    sends: sends + 1,
+    lastSendAt: c.now,
+  } satisfies ChallengeRecord);
   recordUserSend(kv, c.caps, c.now);
   return { status: "sent", codeExpiresAt };
 }
 
 /** Commit phase of an enable/disable send: the slot's cooldown (same destination only), the user cap, then the code. */
-export function commitSlotSend(kv: Kv, slot: string, channel: "email" | "sms", destination: string, c: SendCommit): SendVerdict {
+export function commitSlotSend(
+  kv: Kv,
+  slot: string,
+  channel: "email" | "sms",
+  destination: string,
+  c: SendCommit,
+): SendVerdict {
   const prev = kv.get(slotKey(slot)) as OobSlotRecord | undefined;
   const wait = prev && prev.destination === destination ? cooldown(prev.lastSendAt, c.caps, c.now) : 0;
   if (wait > 0) return { status: "throttled", scope: "cooldown", retryAfterSeconds: wait };
   const user = userThrottle(kv, c.caps, c.now);
   if (user) return user;
   const expiresAt = c.now + Math.min(c.codeTtlSeconds, OOB_CODE_MAX_TTL_SECONDS);
-  kv.put(slotKey(slot), { channel, destination, codeHash: c.codeHash, expiresAt, attempts: 0, lastSendAt: c.now } satisfies OobSlotRecord);
+  kv.put(slotKey(slot), {
+    channel,
+    destination,
+    codeHash: c.codeHash,
+    expiresAt,
+    attempts: 0,
+    lastSendAt: c.now,
+  } satisfies OobSlotRecord);
   recordUserSend(kv, c.caps, c.now);
   return { status: "sent", codeExpiresAt: expiresAt };
 }

@@ -23,11 +23,20 @@ const retiredKey = (methodId: string) => RETIRED_PREFIX + methodId;
 export type TotpLookup = { match: TotpMatch | null; replayed: boolean };
 
 /** Async phase: the first candidate whose key matches `code` at a step not yet accepted. */
-export async function findTotpMatch(kv: Kv, keyring: EncryptionKeyring, candidates: TotpCandidate[], code: string, now: number, owner: string | null): Promise<TotpLookup> {
+export async function findTotpMatch(
+  kv: Kv,
+  keyring: EncryptionKeyring,
+  candidates: TotpCandidate[],
+  code: string,
+  now: number,
+  owner: string | null,
+): Promise<TotpLookup> {
   let replayed = false;
   if (!/^\d{6}$/.test(code)) return { match: null, replayed };
   for (const cand of candidates) {
-    const key = cand.secret ? base64UrlDecode(cand.secret) : await decryptSecret(keyring, cand.secretEnc!, totpAad(owner ?? cand.owner!, cand.methodId));
+    const key = cand.secret
+      ? base64UrlDecode(cand.secret)
+      : await decryptSecret(keyring, cand.secretEnc!, totpAad(owner ?? cand.owner!, cand.methodId));
     const last = (kv.get(stepKey(cand.methodId)) as number | undefined) ?? null;
     const result = await matchTOTP(key, code, now, last);
     if (result.ok) return { match: { methodId: cand.methodId, step: result.step }, replayed: false };

@@ -6,13 +6,36 @@
 import { DurableObject } from "cloudflare:workers";
 import { hexEncode } from "../../domain/encoding.ts";
 import { parseKeyring, sha256, type EncryptionKeyring } from "../../domain/crypto.ts";
-import { INITIAL_LOCKOUT_STATE, MAX_ATTEMPTS_PER_CHALLENGE, isLocked, lockActions, recordFailure, recordSuccess, type LockoutPolicy, type LockoutState } from "../../domain/lockout.ts";
+import {
+  INITIAL_LOCKOUT_STATE,
+  MAX_ATTEMPTS_PER_CHALLENGE,
+  isLocked,
+  lockActions,
+  recordFailure,
+  recordSuccess,
+  type LockoutPolicy,
+  type LockoutState,
+} from "../../domain/lockout.ts";
 import type { ChallengeRecord, CompletedMethod, GuardVerdict } from "./user-guard-types.ts";
 import type { EventInfo } from "../../domain/events.ts";
-import { FLUSH_DELAY_MS, hasPendingEvents, noteAlertWindow, queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
+import {
+  FLUSH_DELAY_MS,
+  hasPendingEvents,
+  noteAlertWindow,
+  queueEvent,
+  recordLogin,
+  type EventContext,
+  type OutboxAlert,
+} from "./guard-events.ts";
 import { flushOutbox, type FlushDeps } from "./guard-flush.ts";
-import { newTrustId, nonceOf, trustDevice, trustStorageKeyOf, type NewTrust, type TrustRecord } from "./user-guard-ids.ts";
-
+import {
+  newTrustId,
+  nonceOf,
+  trustDevice,
+  trustStorageKeyOf,
+  type NewTrust,
+  type TrustRecord,
+} from "./user-guard-ids.ts";
 
 export const NONCE_BYTES = 32;
 /** How long a challenge waits for the D1 consumption of a recovery code submitted to it (a crashed worker frees it then). */
@@ -62,11 +85,17 @@ export abstract class GuardCore extends DurableObject<Env> {
     this.kv.put("lockout", state);
     const ev = why.ctx;
     if (ev && why.kind === "password") {
-      this.queue(ev, { type: "user.login.failed", authenticationType: "PASSWORD", reason: { code: "credentials" } }, now);
+      this.queue(
+        ev,
+        { type: "user.login.failed", authenticationType: "PASSWORD", reason: { code: "credentials" } },
+        now,
+      );
     } else if (ev) {
       const { failures, alertNow } = noteAlertWindow(this.kv, policy.alert, now);
       const method = why.factor ?? "unknown";
-      const draft = why.reason ? { type: "user.two-factor.failed-attempt" as const, method, reason: { code: why.reason } } : { type: "user.two-factor.failed-attempt" as const, method };
+      const draft = why.reason
+        ? { type: "user.two-factor.failed-attempt" as const, method, reason: { code: why.reason } }
+        : { type: "user.two-factor.failed-attempt" as const, method };
       this.queue(ev, draft, now, alertNow ? { kind: "failed_attempts", factor: method, failures } : undefined);
     }
     if (isLocked(state, now)) {
@@ -75,7 +104,11 @@ export abstract class GuardCore extends DurableObject<Env> {
         this.dropChallenges();
         this.revokeAllTrusts();
         const lockedUntil = state.lockedUntil !== null && state.lockedUntil > 0 ? state.lockedUntil : null;
-        if (ev) this.queue(ev, { type: "user.action", phase: "start", action: actions[0], actioneeUserId: ev.userId }, now, { kind: "account_locked", lockedUntil });
+        if (ev)
+          this.queue(ev, { type: "user.action", phase: "start", action: actions[0], actioneeUserId: ev.userId }, now, {
+            kind: "account_locked",
+            lockedUntil,
+          });
       }
       return { status: "locked", actions, lockedNow };
     }
@@ -136,7 +169,14 @@ export abstract class GuardCore extends DurableObject<Env> {
   }
 
   /** Completes a challenge whose answer was judged outside the object (recovery code, passkey), or counts a failure. */
-  protected async settle(nonceB64: string, ok: boolean, method: CompletedMethod, trustComputer: boolean, now: number, info: EventInfo): Promise<GuardVerdict> {
+  protected async settle(
+    nonceB64: string,
+    ok: boolean,
+    method: CompletedMethod,
+    trustComputer: boolean,
+    now: number,
+    info: EventInfo,
+  ): Promise<GuardVerdict> {
     const key = await this.challengeKey(nonceOf(nonceB64));
     const trust = trustComputer ? await newTrustId() : null;
     const held = this.kv.get(key) as ChallengeRecord | undefined;
@@ -147,16 +187,32 @@ export abstract class GuardCore extends DurableObject<Env> {
     if (method.kind !== "recovery" && recoveryHeld(held, now)) return { status: "invalid" };
     const { recoveryHoldUntil: _released, ...record } = held;
     if (ok) return this.complete(key, record, method, trust, now, info);
-    return this.flushed(this.failChallenge(key, record, now, info, method.kind === "recovery" ? "recovery code" : method.kind));
+    return this.flushed(
+      this.failChallenge(key, record, now, info, method.kind === "recovery" ? "recovery code" : method.kind),
+    );
   }
 
-  protected complete(key: string, record: ChallengeRecord, completed: CompletedMethod, newTrust: NewTrust | null, now: number, info: EventInfo): Promise<GuardVerdict> {
+  protected complete(
+    key: string,
+    record: ChallengeRecord,
+    completed: CompletedMethod,
+    newTrust: NewTrust | null,
+    now: number,
+    info: EventInfo,
+  ): Promise<GuardVerdict> {
     this.kv.delete(key);
     this.succeed();
-    const method = completed.methodId ? { ...completed, lastUsedChanged: this.markLastUsed(completed.methodId) } : completed;
+    const method = completed.methodId
+      ? { ...completed, lastUsedChanged: this.markLastUsed(completed.methodId) }
+      : completed;
     const ev = challengeContext(record, info);
-    this.queue(ev, { type: "user.two-factor.success", method: completed.kind === "code" ? "code" : completed.kind }, now);
-    if (completed.kind === "recovery") this.queue(ev, { type: "user.two-factor.recovery-code.used" }, now, { kind: "recovery_code_used" });
+    this.queue(
+      ev,
+      { type: "user.two-factor.success", method: completed.kind === "code" ? "code" : completed.kind },
+      now,
+    );
+    if (completed.kind === "recovery")
+      this.queue(ev, { type: "user.two-factor.recovery-code.used" }, now, { kind: "recovery_code_used" });
     if (record.purpose === "login" && record.login) {
       const { signals, risk, alerted, authenticationType } = record.login;
       recordLogin(this.kv, ev, signals, risk, now, authenticationType, alerted);
@@ -164,10 +220,20 @@ export abstract class GuardCore extends DurableObject<Env> {
       this.queue(ev, { type: "user.login.success", authenticationType: "PASSWORD" }, now);
     }
     if (!newTrust) return this.flushed({ status: "completed", challenge: record, method });
-    const trust: TrustRecord = { applicationId: record.applicationId, startInstant: now, expiration: now + record.token.trustTtlSeconds, ...trustDevice(info) };
+    const trust: TrustRecord = {
+      applicationId: record.applicationId,
+      startInstant: now,
+      expiration: now + record.token.trustTtlSeconds,
+      ...trustDevice(info),
+    };
     // Stored under SHA-256 of the id: 256 random bits need no key or salt.
     this.kv.put(newTrust.storageKey, trust);
-    return this.flushed({ status: "completed", challenge: record, method, trust: { trustId: newTrust.trustId, expiration: trust.expiration } });
+    return this.flushed({
+      status: "completed",
+      challenge: record,
+      method,
+      trust: { trustId: newTrust.trustId, expiration: trust.expiration },
+    });
   }
 
   /**
@@ -181,8 +247,20 @@ export abstract class GuardCore extends DurableObject<Env> {
     return true;
   }
 
-  protected failChallenge(key: string, record: ChallengeRecord, now: number, info: EventInfo, factor: string, reason?: string): GuardVerdict {
-    const verdict = this.fail(record.policy, now, { ctx: challengeContext(record, info), kind: "second_factor", factor, reason });
+  protected failChallenge(
+    key: string,
+    record: ChallengeRecord,
+    now: number,
+    info: EventInfo,
+    factor: string,
+    reason?: string,
+  ): GuardVerdict {
+    const verdict = this.fail(record.policy, now, {
+      ctx: challengeContext(record, info),
+      kind: "second_factor",
+      factor,
+      reason,
+    });
     if (verdict.status === "locked") return verdict;
     const attempts = record.attempts + 1;
     if (attempts >= MAX_ATTEMPTS_PER_CHALLENGE) this.kv.delete(key);
@@ -204,7 +282,13 @@ export abstract class GuardCore extends DurableObject<Env> {
 
 /** The event context of a challenge: its owner and user JSON, the completing request's info. */
 export function challengeContext(record: ChallengeRecord, info: EventInfo): EventContext {
-  return { tenantId: record.tenantId, userId: record.userId, info, user: record.user, applicationId: record.applicationId };
+  return {
+    tenantId: record.tenantId,
+    userId: record.userId,
+    info,
+    user: record.user,
+    applicationId: record.applicationId,
+  };
 }
 
 /** Which factor a wrong answer to a challenge was most likely for (the event's `method`). */
@@ -220,7 +304,12 @@ export function withoutMethods(record: ChallengeRecord, gone: Set<string>): Chal
   const oob = record.oob?.filter((t) => !gone.has(t.methodId));
   const codeGone = typeof record.codeMethodId === "string" && gone.has(record.codeMethodId);
   if (totp.length === record.totp.length && oob?.length === record.oob?.length && !codeGone) return null;
-  return { ...record, totp, ...(oob ? { oob } : {}), ...(codeGone ? { codeHash: null, codeExpiresAt: null, codeMethodId: null } : {}) };
+  return {
+    ...record,
+    totp,
+    ...(oob ? { oob } : {}),
+    ...(codeGone ? { codeHash: null, codeExpiresAt: null, codeMethodId: null } : {}),
+  };
 }
 
 /** Is a recovery code of this challenge being consumed in D1 right now (see `recoveryHoldUntil`)? */

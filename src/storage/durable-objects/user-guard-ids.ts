@@ -9,7 +9,15 @@ import type { TrustQuery } from "./user-guard-types.ts";
 import type { EventInfo } from "../../domain/events.ts";
 
 /** A device trust at rest. The device facts are for the user's list of trusted devices, never for decisions. */
-export type TrustRecord = { applicationId: string | null; startInstant: number; expiration: number; userAgent?: string; ipAddress?: string; country?: string; city?: string };
+export type TrustRecord = {
+  applicationId: string | null;
+  startInstant: number;
+  expiration: number;
+  userAgent?: string;
+  ipAddress?: string;
+  country?: string;
+  city?: string;
+};
 
 /** The public name of a trust in lists and revocations: a prefix of its storage hash, never the trust id. */
 export function trustRefOf(storageKey: string): string {

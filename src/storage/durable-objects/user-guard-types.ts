@@ -6,7 +6,12 @@ import type { LoginSignals, RiskAssessment, RiskLoginPolicy } from "../../domain
 import type { EventContext } from "./guard-events.ts";
 
 /** A login's risk inputs: the (hashed) device and Cloudflare's location, the policy, and who to report. */
-export type LoginContext = { ev: EventContext; signals: LoginSignals; riskPolicy: RiskLoginPolicy | null; authenticationType: string };
+export type LoginContext = {
+  ev: EventContext;
+  signals: LoginSignals;
+  riskPolicy: RiskLoginPolicy | null;
+  authenticationType: string;
+};
 
 /** A TOTP key to try: either the AES-GCM ciphertext from D1 (`secretEnc`) or, at enrolment, the raw key (base64url). */
 export type TotpCandidate = { methodId: string; secretEnc?: string; secret?: string; owner?: string };
@@ -25,7 +30,13 @@ export type PasskeyCandidate = {
 };
 
 /** The tenant's relying party and the second-factor workflow's UV rule, snapshotted at challenge start. */
-export type ChallengeWebAuthn = { rpId: string; rpName: string; origins: string[]; userVerification: "required" | "preferred" | "discouraged"; ttlSeconds: number };
+export type ChallengeWebAuthn = {
+  rpId: string;
+  rpName: string;
+  origins: string[];
+  userVerification: "required" | "preferred" | "discouraged";
+  ttlSeconds: number;
+};
 
 /** A WebAuthn ceremony challenge at rest (src/storage/durable-objects/ceremonies.ts). */
 export type CeremonyRecord = {
@@ -49,7 +60,13 @@ export type CeremonyRecord = {
 export type OobTarget = { methodId: string; channel: "email" | "sms"; destination: string };
 
 /** A signing key as a challenge carries it: the private half stays AES-GCM sealed (src/services/signing-keys.ts). */
-export type SignerRef = { id: string; tenantId: string; kid: string; alg: "RS256" | "ES256" | "HS256"; privateEnc: string };
+export type SignerRef = {
+  id: string;
+  tenantId: string;
+  kid: string;
+  alg: "RS256" | "ES256" | "HS256";
+  privateEnc: string;
+};
 
 /** What a completed challenge needs to answer without touching D1: it travels with the challenge. */
 export type ChallengeInit = {
@@ -147,7 +164,12 @@ export type GuardVerdict =
   | { status: "check_recovery"; tenantId?: string; userId?: string }
   /** Enabling email/SMS: the code was sent to another destination than the one given now. */
   | { status: "mismatch" }
-  | { status: "completed"; challenge: ChallengeRecord; method: CompletedMethod; trust?: { trustId: string; expiration: number } }
+  | {
+      status: "completed";
+      challenge: ChallengeRecord;
+      method: CompletedMethod;
+      trust?: { trustId: string; expiration: number };
+    }
   | { status: "verified"; method: CompletedMethod }
   /** WebAuthn: a ceremony taken (deleted) for verification; a challenge's passkey options; a challenge's passkey to check. */
   | { status: "ceremony"; record: CeremonyRecord }

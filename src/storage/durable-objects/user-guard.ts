@@ -9,28 +9,80 @@
  * It never returns a secret except the one it just minted (twoFactorId, trust id), and never logs codes.
  * Methods return result values, not exceptions (RPC exceptions lose their stack).
  */
-import { GuardCore, LAST_METHOD_KEY, NONCE_BYTES, RECOVERY_HOLD_SECONDS, challengeFactor, recoveryHeld, withoutMethods } from "./user-guard-core.ts";
+import {
+  GuardCore,
+  LAST_METHOD_KEY,
+  NONCE_BYTES,
+  RECOVERY_HOLD_SECONDS,
+  challengeFactor,
+  recoveryHeld,
+  withoutMethods,
+} from "./user-guard-core.ts";
 import { utf8 } from "../../domain/encoding.ts";
 import { constantTimeEqual, randomBytes } from "../../domain/crypto.ts";
-import { isLocked, lockActions, unlock as unlockState, type LockoutPolicy, type LockoutState } from "../../domain/lockout.ts";
-import type { CeremonyRecord, ChallengeInit, ChallengeRecord, CompletedMethod, GuardVerdict, LoginContext, TotpCandidate, TrustQuery, VerifyChallengeInput } from "./user-guard-types.ts";
+import {
+  isLocked,
+  lockActions,
+  unlock as unlockState,
+  type LockoutPolicy,
+  type LockoutState,
+} from "../../domain/lockout.ts";
+import type {
+  CeremonyRecord,
+  ChallengeInit,
+  ChallengeRecord,
+  CompletedMethod,
+  GuardVerdict,
+  LoginContext,
+  TotpCandidate,
+  TrustQuery,
+  VerifyChallengeInput,
+} from "./user-guard-types.ts";
 import type { EventInfo } from "../../domain/events.ts";
 import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
 import { loginHistory, type queueEvent, recordLogin, type EventContext, type OutboxAlert } from "./guard-events.ts";
 import { acceptTotpStep, findTotpMatch, replayReason, retireTotpSteps, sweepRetiredSteps } from "./totp-replay.ts";
 import { storeCeremony, takeCeremony, type CeremonyExpectation } from "./ceremonies.ts";
 import { consumeProof, revokeProofs } from "./step-up-proofs.ts";
-import { looksLikeRecovery, mintTwoFactorId, newTrustId, nonceOf, trustCovers, trustRefOf, type TrustRecord } from "./user-guard-ids.ts";
+import {
+  looksLikeRecovery,
+  mintTwoFactorId,
+  newTrustId,
+  nonceOf,
+  trustCovers,
+  trustRefOf,
+  type TrustRecord,
+} from "./user-guard-ids.ts";
 
 export { parseTwoFactorId, totpAad, type TrustRecord } from "./user-guard-ids.ts";
-import { challengeCodeLive, commitChallengeSend, commitSlotSend, failSlot, findTarget, liveRecord, matchSlot, slotKey, type OobCheck, type SendCommit, type SendVerdict } from "./oob-codes.ts";
+import {
+  challengeCodeLive,
+  commitChallengeSend,
+  commitSlotSend,
+  failSlot,
+  findTarget,
+  liveRecord,
+  matchSlot,
+  slotKey,
+  type OobCheck,
+  type SendCommit,
+  type SendVerdict,
+} from "./oob-codes.ts";
 
 export abstract class UserGuard extends GuardCore {
   /** A login that needs no second factor: refused while locked, else remembered (history, events). */
   async checkLock(now: number, login?: LoginContext): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked || !login) return locked ?? { status: "ok" };
-    recordLogin(this.kv, login.ev, login.signals, assessRisk(loginHistory(this.kv), login.signals, now), now, login.authenticationType, false);
+    recordLogin(
+      this.kv,
+      login.ev,
+      login.signals,
+      assessRisk(loginHistory(this.kv), login.signals, now),
+      now,
+      login.authenticationType,
+      false,
+    );
     return this.flushed({ status: "ok" });
   }
 
@@ -43,7 +95,12 @@ export abstract class UserGuard extends GuardCore {
    * Starts a challenge unless the account is locked or (login only) a valid trust covers it.
    * Returns the new twoFactorId: base64url(DO id ‖ 32 random bytes); only a SHA-256 of the nonce is kept.
    */
-  async startChallenge(init: ChallengeInit, now: number, trust?: TrustQuery, login?: LoginContext): Promise<GuardVerdict> {
+  async startChallenge(
+    init: ChallengeInit,
+    now: number,
+    trust?: TrustQuery,
+    login?: LoginContext,
+  ): Promise<GuardVerdict> {
     const nonce = randomBytes(NONCE_BYTES);
     const key = await this.challengeKey(nonce);
     const trustRecord = trust ? await this.findTrust(trust.trustId, now) : null;
@@ -57,17 +114,25 @@ export abstract class UserGuard extends GuardCore {
       if (login && risk) recordLogin(this.kv, login.ev, login.signals, risk, now, login.authenticationType, false);
       return this.flushed({ status: "trusted" });
     }
-    for (const [k, value] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) if (value.expiresAt <= now && !recoveryHeld(value, now)) this.kv.delete(k);
+    for (const [k, value] of this.kv.list<ChallengeRecord>({ prefix: "c:" }))
+      if (value.expiresAt <= now && !recoveryHeld(value, now)) this.kv.delete(k);
     sweepRetiredSteps(this.kv, now);
     const suspicious = Boolean(login && risk && (demanded || risk.level === "high"));
     if (login && risk && suspicious) {
-      this.queue(login.ev, { type: "user.login.suspicious", authenticationType: login.authenticationType, threatsDetected: risk.threats }, now, { kind: "suspicious_login" });
+      this.queue(
+        login.ev,
+        { type: "user.login.suspicious", authenticationType: login.authenticationType, threatsDetected: risk.threats },
+        now,
+        { kind: "suspicious_login" },
+      );
     }
     const record: ChallengeRecord = {
       ...init,
       expiresAt: now + init.ttlSeconds,
       attempts: 0,
-      ...(login && risk ? { login: { signals: login.signals, risk, alerted: suspicious, authenticationType: login.authenticationType } } : {}),
+      ...(login && risk
+        ? { login: { signals: login.signals, risk, alerted: suspicious, authenticationType: login.authenticationType } }
+        : {}),
     };
     this.kv.put(key, record);
     const twoFactorId = mintTwoFactorId(this.ctx.id.toString(), nonce);
@@ -87,7 +152,14 @@ export abstract class UserGuard extends GuardCore {
     const seen = this.kv.get(key) as ChallengeRecord | undefined;
     if (!seen || seen.expiresAt <= now) return { status: "not_found" };
     if (input.expectTenantId && input.expectTenantId !== seen.tenantId) return { status: "not_found" };
-    const lookup = await findTotpMatch(this.kv, this.keyring, seen.totp, input.code, now, `${seen.tenantId}:${seen.userId}`);
+    const lookup = await findTotpMatch(
+      this.kv,
+      this.keyring,
+      seen.totp,
+      input.code,
+      now,
+      `${seen.tenantId}:${seen.userId}`,
+    );
     const totp = lookup.match;
     const trust = input.trustComputer ? await newTrustId() : null;
     // Commit phase: synchronous from here on, so no other call can interleave between check and write.
@@ -97,20 +169,40 @@ export abstract class UserGuard extends GuardCore {
     if (locked) return locked;
     if (recoveryHeld(record, now)) return { status: "invalid" };
     const info = input.info ?? {};
-    if (record.codeHash && challengeCodeLive(record, now) && constantTimeEqual(utf8(input.codeHash), utf8(record.codeHash))) {
-      return this.complete(key, record, record.codeMethodId ? { kind: "code", methodId: record.codeMethodId } : { kind: "code" }, trust, now, info);
+    if (
+      record.codeHash &&
+      challengeCodeLive(record, now) &&
+      constantTimeEqual(utf8(input.codeHash), utf8(record.codeHash))
+    ) {
+      return this.complete(
+        key,
+        record,
+        record.codeMethodId ? { kind: "code", methodId: record.codeMethodId } : { kind: "code" },
+        trust,
+        now,
+        info,
+      );
     }
-    if (totp && acceptTotpStep(this.kv, totp)) return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId }, trust, now, info);
+    if (totp && acceptTotpStep(this.kv, totp))
+      return this.complete(key, record, { kind: "authenticator", methodId: totp.methodId }, trust, now, info);
     if (!totp && record.recoveryAvailable && looksLikeRecovery(input.code)) {
       this.kv.put(key, { ...record, recoveryHoldUntil: now + RECOVERY_HOLD_SECONDS } satisfies ChallengeRecord);
       return { status: "check_recovery", tenantId: record.tenantId, userId: record.userId };
     }
     const replay = replayReason(lookup);
-    return this.flushed(this.failChallenge(key, record, now, info, replay ? "authenticator" : challengeFactor(record), replay));
+    return this.flushed(
+      this.failChallenge(key, record, now, info, replay ? "authenticator" : challengeFactor(record), replay),
+    );
   }
 
   /** Second half of a recovery-code completion: `consumed` says whether D1 consumed an unused code; releases the hold. */
-  async settleRecovery(nonceB64: string, consumed: boolean, trustComputer: boolean, now: number, info: EventInfo = {}): Promise<GuardVerdict> {
+  async settleRecovery(
+    nonceB64: string,
+    consumed: boolean,
+    trustComputer: boolean,
+    now: number,
+    info: EventInfo = {},
+  ): Promise<GuardVerdict> {
     return this.settle(nonceB64, consumed, { kind: "recovery" }, trustComputer, now, info);
   }
 
@@ -143,7 +235,16 @@ export abstract class UserGuard extends GuardCore {
     const locked = this.locked(now);
     if (locked) return locked;
     if (!ok) {
-      if (ev) this.queue(ev, { type: "user.login.failed", authenticationType: "WEBAUTHN", reason: { code: "credentials", detail: reason } }, now);
+      if (ev)
+        this.queue(
+          ev,
+          {
+            type: "user.login.failed",
+            authenticationType: "WEBAUTHN",
+            reason: { code: "credentials", detail: reason },
+          },
+          now,
+        );
       return this.flushed({ status: "invalid" });
     }
     this.succeed();
@@ -151,45 +252,74 @@ export abstract class UserGuard extends GuardCore {
   }
 
   /** Second factor: starts a passkey ceremony for a live challenge; answers its passkeys and relying party. */
-  async beginChallengeCeremony(nonceB64: string, challengeHash: string, now: number, expectTenantId: string | null): Promise<GuardVerdict> {
+  async beginChallengeCeremony(
+    nonceB64: string,
+    challengeHash: string,
+    now: number,
+    expectTenantId: string | null,
+  ): Promise<GuardVerdict> {
     const key = await this.challengeKey(nonceOf(nonceB64));
     const record = this.liveChallenge(key, now, expectTenantId);
     if (!record?.webauthn || !record.passkeys?.length) return { status: "not_found" };
     const locked = this.locked(now);
     if (locked) return locked;
     const { webauthn, passkeys } = record;
-    storeCeremony(this.kv, challengeHash, {
-      ceremony: "second_factor",
-      tenantId: record.tenantId,
-      userId: record.userId,
-      workflow: "secondFactor",
-      userVerification: webauthn.userVerification,
-      allowCredentialIds: passkeys.map((p) => p.credentialId),
-      applicationId: record.applicationId,
-      state: null,
-      expiresAt: Math.min(record.expiresAt, now + webauthn.ttlSeconds),
-      challengeKey: key,
-    }, now);
+    storeCeremony(
+      this.kv,
+      challengeHash,
+      {
+        ceremony: "second_factor",
+        tenantId: record.tenantId,
+        userId: record.userId,
+        workflow: "secondFactor",
+        userVerification: webauthn.userVerification,
+        allowCredentialIds: passkeys.map((p) => p.credentialId),
+        applicationId: record.applicationId,
+        state: null,
+        expiresAt: Math.min(record.expiresAt, now + webauthn.ttlSeconds),
+        challengeKey: key,
+      },
+      now,
+    );
     return { status: "passkey_options", passkeys, webauthn };
   }
 
   /** Second factor, first half: takes the ceremony; a replayed or unknown one is a wrong answer (counted). */
-  async takeChallengeCeremony(nonceB64: string, challengeHash: string, now: number, expectTenantId: string | null, info: EventInfo = {}): Promise<GuardVerdict> {
+  async takeChallengeCeremony(
+    nonceB64: string,
+    challengeHash: string,
+    now: number,
+    expectTenantId: string | null,
+    info: EventInfo = {},
+  ): Promise<GuardVerdict> {
     const key = await this.challengeKey(nonceOf(nonceB64));
     const record = this.liveChallenge(key, now, expectTenantId);
     if (!record) return { status: "not_found" };
     if (recoveryHeld(record, now)) return { status: "invalid" };
-    const ceremony = takeCeremony(this.kv, challengeHash, { ceremony: "second_factor", tenantId: record.tenantId }, now);
+    const ceremony = takeCeremony(
+      this.kv,
+      challengeHash,
+      { ceremony: "second_factor", tenantId: record.tenantId },
+      now,
+    );
     const locked = this.locked(now);
     if (locked) return locked;
     // A copy racing the first submission: refused, not counted (./ceremonies.ts).
     if (ceremony === "in_flight") return { status: "invalid" };
-    if (!ceremony || ceremony.challengeKey !== key) return this.flushed(this.failChallenge(key, record, now, info, "webauthn"));
+    if (!ceremony || ceremony.challengeKey !== key)
+      return this.flushed(this.failChallenge(key, record, now, info, "webauthn"));
     return { status: "check_passkey", challenge: record, ceremony };
   }
 
   /** Second factor, second half: `verified` says whether the assertion and its counter update passed. */
-  async settlePasskey(nonceB64: string, verified: boolean, method: CompletedMethod, trustComputer: boolean, now: number, info: EventInfo = {}): Promise<GuardVerdict> {
+  async settlePasskey(
+    nonceB64: string,
+    verified: boolean,
+    method: CompletedMethod,
+    trustComputer: boolean,
+    now: number,
+    info: EventInfo = {},
+  ): Promise<GuardVerdict> {
     return this.settle(nonceB64, verified, method, trustComputer, now, info);
   }
 
@@ -210,7 +340,12 @@ export abstract class UserGuard extends GuardCore {
   // ---- Email and SMS codes (storage logic in ./oob-codes.ts; delivery in the worker) ----------
 
   /** Where a login/step-up code for `methodId` would go. Read only: the worker checks its other throttles next. */
-  async peekChallengeSend(nonceB64: string, methodId: string | null, now: number, expectTenantId: string | null): Promise<SendVerdict> {
+  async peekChallengeSend(
+    nonceB64: string,
+    methodId: string | null,
+    now: number,
+    expectTenantId: string | null,
+  ): Promise<SendVerdict> {
     const record = liveRecord(this.kv, await this.challengeKey(nonceOf(nonceB64)), now, expectTenantId);
     if (!record) return { status: "not_found" };
     const locked = this.locked(now);
@@ -221,7 +356,12 @@ export abstract class UserGuard extends GuardCore {
   }
 
   /** Counts a login/step-up send (challenge, cooldown, user caps) and replaces the challenge's code. */
-  async commitChallengeSend(nonceB64: string, methodId: string | null, commit: SendCommit, expectTenantId: string | null): Promise<SendVerdict> {
+  async commitChallengeSend(
+    nonceB64: string,
+    methodId: string | null,
+    commit: SendCommit,
+    expectTenantId: string | null,
+  ): Promise<SendVerdict> {
     const key = await this.challengeKey(nonceOf(nonceB64));
     const record = liveRecord(this.kv, key, commit.now, expectTenantId);
     if (!record) return { status: "not_found" };
@@ -233,7 +373,12 @@ export abstract class UserGuard extends GuardCore {
   }
 
   /** Counts an enable/disable send (cooldown, user cap) and stores its code bound to `slot` and `destination`. */
-  async commitSlotSend(slot: string, channel: "email" | "sms", destination: string, commit: SendCommit): Promise<SendVerdict> {
+  async commitSlotSend(
+    slot: string,
+    channel: "email" | "sms",
+    destination: string,
+    commit: SendCommit,
+  ): Promise<SendVerdict> {
     const locked = this.locked(commit.now);
     if (locked) return locked as SendVerdict;
     return commitSlotSend(this.kv, slot, channel, destination, commit);
@@ -243,7 +388,15 @@ export abstract class UserGuard extends GuardCore {
    * Verifies a code outside a challenge (enable, disable): TOTP candidates come from the caller.
    * Recovery-shaped codes are left to the caller (`check_recovery`), who then calls `settleDirect`.
    */
-  async verifyDirect(candidates: TotpCandidate[], code: string, recoveryAllowed: boolean, policy: LockoutPolicy, now: number, oob?: OobCheck, ev?: EventContext): Promise<GuardVerdict> {
+  async verifyDirect(
+    candidates: TotpCandidate[],
+    code: string,
+    recoveryAllowed: boolean,
+    policy: LockoutPolicy,
+    now: number,
+    oob?: OobCheck,
+    ev?: EventContext,
+  ): Promise<GuardVerdict> {
     const lookup = await findTotpMatch(this.kv, this.keyring, candidates, code, now, null);
     const totp = lookup.match;
     const locked = this.locked(now);
@@ -261,14 +414,21 @@ export abstract class UserGuard extends GuardCore {
     if (!totp && recoveryAllowed && looksLikeRecovery(code)) return { status: "check_recovery" };
     if (oob) failSlot(this.kv, oob.slot);
     const reason = replayReason(lookup);
-    const factor = reason ? "authenticator" : oob ? oob.channel ?? "code" : candidates.length ? "authenticator" : "code";
+    const factor = reason
+      ? "authenticator"
+      : oob
+        ? (oob.channel ?? "code")
+        : candidates.length
+          ? "authenticator"
+          : "code";
     return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor, reason }));
   }
 
   async settleDirect(consumed: boolean, policy: LockoutPolicy, now: number, ev?: EventContext): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked) return locked;
-    if (!consumed) return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor: "recovery code" }));
+    if (!consumed)
+      return this.flushed(this.fail(policy, now, { ctx: ev ?? null, kind: "second_factor", factor: "recovery code" }));
     this.succeed();
     if (ev) this.queue(ev, { type: "user.two-factor.recovery-code.used" }, now, { kind: "recovery_code_used" });
     return this.flushed({ status: "verified", method: { kind: "recovery" } });
@@ -279,7 +439,10 @@ export abstract class UserGuard extends GuardCore {
    * through one), their TOTP steps are kept `retainStepsSeconds` longer (the longest challenge
    * lifetime) so the removal's own code cannot be replayed, and their disable codes die.
    */
-  async removeMethods(methodIds: string[], opts: { now: number; retainStepsSeconds: number }): Promise<{ challengesChanged: number }> {
+  async removeMethods(
+    methodIds: string[],
+    opts: { now: number; retainStepsSeconds: number },
+  ): Promise<{ challengesChanged: number }> {
     const gone = new Set(methodIds);
     let challengesChanged = 0;
     for (const [key, record] of this.kv.list<ChallengeRecord>({ prefix: "c:" })) {
@@ -308,12 +471,18 @@ export abstract class UserGuard extends GuardCore {
     const actions = lockActions(this.lockout());
     this.kv.put("lockout", unlockState());
     this.kv.delete("alert-window");
-    if (wasLocked && ev) this.queue(ev, { type: "user.action", phase: "cancel", action: actions[0], actioneeUserId: ev.userId }, now);
+    if (wasLocked && ev)
+      this.queue(ev, { type: "user.action", phase: "cancel", action: actions[0], actioneeUserId: ev.userId }, now);
     return this.flushed(wasLocked);
   }
 
   /** Events the worker reports (method added or removed, codes regenerated); `revokeTrusts` (a factor change) ends every device trust and earlier step-up proof. */
-  async recordEvents(ev: EventContext, events: Array<{ draft: Parameters<typeof queueEvent>[2]; alert?: OutboxAlert }>, now: number, opts: { revokeTrusts?: boolean } = {}): Promise<void> {
+  async recordEvents(
+    ev: EventContext,
+    events: Array<{ draft: Parameters<typeof queueEvent>[2]; alert?: OutboxAlert }>,
+    now: number,
+    opts: { revokeTrusts?: boolean } = {},
+  ): Promise<void> {
     if (opts.revokeTrusts) {
       this.revokeAllTrusts();
       revokeProofs(this.kv, now);
@@ -323,7 +492,12 @@ export abstract class UserGuard extends GuardCore {
   }
 
   /** Consumes a step-up proof (keyed by a hash of its jti): `ok` once, `invalid` for a replay or a revoked proof, refused while locked. */
-  async consumeStepUpProof(proofKey: string, issuedAt: number, retainUntil: number, now: number): Promise<GuardVerdict> {
+  async consumeStepUpProof(
+    proofKey: string,
+    issuedAt: number,
+    retainUntil: number,
+    now: number,
+  ): Promise<GuardVerdict> {
     const locked = this.locked(now);
     if (locked) return locked;
     return consumeProof(this.kv, proofKey, issuedAt, retainUntil, now) ? { status: "ok" } : { status: "invalid" };
@@ -339,7 +513,9 @@ export abstract class UserGuard extends GuardCore {
 
   /** The user's live device trusts, each named by a reference that is not the trust id itself. */
   async listTrusts(now: number): Promise<Array<TrustRecord & { ref: string }>> {
-    return [...this.kv.list<TrustRecord>({ prefix: "t:" })].filter(([, t]) => t.expiration > now).map(([key, t]) => ({ ...t, ref: trustRefOf(key) }));
+    return [...this.kv.list<TrustRecord>({ prefix: "t:" })]
+      .filter(([, t]) => t.expiration > now)
+      .map(([key, t]) => ({ ...t, ref: trustRefOf(key) }));
   }
 
   /**
@@ -364,5 +540,4 @@ export abstract class UserGuard extends GuardCore {
     }
     return n;
   }
-
 }

@@ -74,15 +74,31 @@ export class WebhookDispatcher extends DurableObject<Env> {
   async enqueue(events: EdgeEvent[]): Promise<void> {
     if (events.length === 0) return;
     const tenantIds = [...new Set(events.map((e) => e.tenantId))];
-    const hooks = await this.db.select({ id: webhooks.id, tenantId: webhooks.tenantId, settings: webhooks.settings }).from(webhooks).where(inArray(webhooks.tenantId, tenantIds));
+    const hooks = await this.db
+      .select({ id: webhooks.id, tenantId: webhooks.tenantId, settings: webhooks.settings })
+      .from(webhooks)
+      .where(inArray(webhooks.tenantId, tenantIds));
     const now = Date.now();
     const fresh: DeliveryTask[] = [];
     for (const event of events) {
       for (const hook of hooks) {
         if (hook.tenantId !== event.tenantId || !subscribes(hook.settings as WebhookSettings, event.type)) continue;
-        if (this.kv.get(taskKey(hook.id, event.id)) !== undefined || fresh.some((t) => t.webhookId === hook.id && t.eventId === event.id)) continue;
+        if (
+          this.kv.get(taskKey(hook.id, event.id)) !== undefined ||
+          fresh.some((t) => t.webhookId === hook.id && t.eventId === event.id)
+        )
+          continue;
         const body = JSON.stringify({ event });
-        fresh.push({ deliveryId: crypto.randomUUID(), tenantId: event.tenantId, webhookId: hook.id, eventId: event.id, eventType: event.type, body, attempts: 0, nextAttemptAt: now });
+        fresh.push({
+          deliveryId: crypto.randomUUID(),
+          tenantId: event.tenantId,
+          webhookId: hook.id,
+          eventId: event.id,
+          eventType: event.type,
+          body,
+          attempts: 0,
+          nextAttemptAt: now,
+        });
       }
     }
     if (fresh.length === 0) return;
@@ -111,7 +127,9 @@ export class WebhookDispatcher extends DurableObject<Env> {
       createdAt: seconds(now),
       updatedAt: seconds(now),
     }));
-    const [first, ...rest] = rows.map((r) => this.db.insert(webhookDeliveries).values(r).onConflictDoNothing().returning({ id: webhookDeliveries.id }));
+    const [first, ...rest] = rows.map((r) =>
+      this.db.insert(webhookDeliveries).values(r).onConflictDoNothing().returning({ id: webhookDeliveries.id }),
+    );
     const inserted = new Set((await this.db.batch([first!, ...rest])).flat().map((r) => r.id));
     const out = fresh.filter((t) => inserted.has(t.deliveryId));
     const conflicted = fresh.filter((t) => !inserted.has(t.deliveryId));
@@ -119,7 +137,12 @@ export class WebhookDispatcher extends DurableObject<Env> {
       const existing = await this.db
         .select()
         .from(webhookDeliveries)
-        .where(and(inArray(webhookDeliveries.tenantId, tenantIds), inArray(webhookDeliveries.eventId, [...new Set(conflicted.map((t) => t.eventId))])));
+        .where(
+          and(
+            inArray(webhookDeliveries.tenantId, tenantIds),
+            inArray(webhookDeliveries.eventId, [...new Set(conflicted.map((t) => t.eventId))]),
+          ),
+        );
       for (const t of conflicted) {
         const row = existing.find((r) => r.webhookId === t.webhookId && r.eventId === t.eventId);
         if (row?.status === "pending") out.push({ ...t, deliveryId: row.id, attempts: row.attempts });
@@ -132,7 +155,8 @@ export class WebhookDispatcher extends DurableObject<Env> {
     // An alarm never fires early in production; a test that runs it early (runDurableObjectAlarm)
     // means "the scheduled time has come", so tasks due by then are sent.
     const cutoff = Math.max(Date.now(), (this.kv.get(ALARM_AT) as number | undefined) ?? 0);
-    const due = [...this.kv.list<DeliveryTask>({ prefix: TASK_PREFIX })].map(([, t]) => t)
+    const due = [...this.kv.list<DeliveryTask>({ prefix: TASK_PREFIX })]
+      .map(([, t]) => t)
       .filter((t) => t.nextAttemptAt <= cutoff)
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
       .slice(0, MAX_SENDS_PER_ALARM);
@@ -142,7 +166,11 @@ export class WebhookDispatcher extends DurableObject<Env> {
       for (const h of await this.db.select().from(webhooks).where(inArray(webhooks.id, ids))) hooks.set(h.id, h);
       const secrets = new Map<string, Promise<string | null>>();
       const secretOf = (h: HookRow) => {
-        if (!secrets.has(h.id)) secrets.set(h.id, openWebhookSecret(this.keyring, h).catch(() => null));
+        if (!secrets.has(h.id))
+          secrets.set(
+            h.id,
+            openWebhookSecret(this.keyring, h).catch(() => null),
+          );
         return secrets.get(h.id)!;
       };
       await Promise.all(
@@ -165,14 +193,24 @@ export class WebhookDispatcher extends DurableObject<Env> {
       secret === null
         ? { ok: false, statusCode: null, error: "signing secret unavailable" }
         : await sendWebhook(
-            { url: hook.url, headers: settings.headers ?? {}, timeoutMs: settings.readTimeout ?? 5000, secret, body: task.body, eventId: task.eventId, attempt, now: seconds(Date.now()) },
+            {
+              url: hook.url,
+              headers: settings.headers ?? {},
+              timeoutMs: settings.readTimeout ?? 5000,
+              secret,
+              body: task.body,
+              eventId: task.eventId,
+              attempt,
+              now: seconds(Date.now()),
+            },
             (url, init) => fetch(url, init),
             { production: !isDevEnvironment(this.env.ENVIRONMENT) },
           ).catch((): DeliveryOutcome => ({ ok: false, statusCode: null, error: "send failed" }));
     const now = Date.now();
     const key = taskKey(task.webhookId, task.eventId);
     const next = outcome.ok || outcome.permanent ? null : nextAttempt(attempt, now, jitter());
-    if (next?.kind === "retry") this.kv.put(key, { ...task, attempts: attempt, nextAttemptAt: next.at } satisfies DeliveryTask);
+    if (next?.kind === "retry")
+      this.kv.put(key, { ...task, attempts: attempt, nextAttemptAt: next.at } satisfies DeliveryTask);
     else this.kv.delete(key);
     const status = outcome.ok ? "succeeded" : next?.kind === "retry" ? "pending" : "failed";
     try {
@@ -189,14 +227,21 @@ export class WebhookDispatcher extends DurableObject<Env> {
         .where(eq(webhookDeliveries.id, task.deliveryId));
     } catch (err) {
       // The KV task already records the truth; a stale log row is the lesser harm than a re-send.
-      console.error(JSON.stringify({ level: "error", msg: "webhook delivery log update failed", error: err instanceof Error ? err.name : "unknown" }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "webhook delivery log update failed",
+          error: err instanceof Error ? err.name : "unknown",
+        }),
+      );
     }
   }
 
   /** Points the alarm at the earliest queued task, or clears it when the queue is empty. */
   private async reschedule(): Promise<void> {
     let earliest = Infinity;
-    for (const [, t] of this.kv.list<DeliveryTask>({ prefix: TASK_PREFIX })) earliest = Math.min(earliest, t.nextAttemptAt);
+    for (const [, t] of this.kv.list<DeliveryTask>({ prefix: TASK_PREFIX }))
+      earliest = Math.min(earliest, t.nextAttemptAt);
     if (earliest === Infinity) {
       this.kv.delete(ALARM_AT);
       await this.ctx.storage.deleteAlarm();
