@@ -318,6 +318,20 @@ export async function finishFirstFactor(
   // Read alongside the risk hashing; a locked account simply drops it.
   const signer = accessTokenSigner(s, ctx.tenant.id, app);
   signer.catch(() => {});
+  /** 200: the login completes here (no second factor due, or a device trust stands in for it). */
+  const signedIn = async (): Promise<LoginOutcome> => ({
+    status: 200,
+    body: await loginBody(
+      s,
+      ctx.tenant.id,
+      loaded,
+      app?.id ?? null,
+      ctx.settings,
+      { amr: first.amr, authenticationType, signer: await signer },
+      now,
+      input.noJWT,
+    ),
+  });
   const login = await loginContext(s, ev, input.facts, policy, authenticationType);
 
   if (due) {
@@ -346,35 +360,11 @@ export async function finishFirstFactor(
       return { status: 242, body };
     }
     // "trusted": a valid device trust stands in for the second factor.
-    return {
-      status: 200,
-      body: await loginBody(
-        s,
-        ctx.tenant.id,
-        loaded,
-        app?.id ?? null,
-        ctx.settings,
-        { amr: first.amr, authenticationType, signer: await signer },
-        now,
-        input.noJWT,
-      ),
-    };
+    return signedIn();
   }
   const v = await guard.checkLock(now, login);
   if (v.status === "locked") throw lockedError(v);
-  return {
-    status: 200,
-    body: await loginBody(
-      s,
-      ctx.tenant.id,
-      loaded,
-      app?.id ?? null,
-      ctx.settings,
-      { amr: first.amr, authenticationType, signer: await signer },
-      now,
-      input.noJWT,
-    ),
-  };
+  return signedIn();
 }
 
 async function loginBody(
