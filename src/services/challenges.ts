@@ -248,7 +248,7 @@ export async function passwordLogin(s: Services, ctx: TenantContext, input: Logi
   if (!loaded?.user.passwordHash || !loaded.user.active) {
     await verifyPassword(input.password, DUMMY_PASSWORD_HASH); // same cost as a real check: no timing oracle
     const standIn = `unknown-login:${await keyedHash(s.pepper, "unknown-login", ctx.tenant.id, input.loginId.trim().toLowerCase())}`;
-    return refusePassword(await s.guard(ctx.tenant.id, standIn).recordFailedAttempt(policy, now));
+    return refusePassword(await s.guard(ctx.tenant.id, standIn).recordStandInFailure(policy, now));
   }
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const { ok } = await verifyPassword(input.password, loaded.user.passwordHash);

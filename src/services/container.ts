@@ -51,6 +51,7 @@ export type GuardApi = Pick<
   UserGuard,
   | "checkLock"
   | "recordFailedAttempt"
+  | "recordStandInFailure"
   | "startChallenge"
   | "verifyChallenge"
   | "settleRecovery"

@@ -7,10 +7,13 @@
  *     after the password verified;
  * 14  a caller-supplied step-up code has at least 6 characters (NIST SP 800-63B §5.1.3.2).
  */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { counters, resetCounters } from "../../src/services/instrumentation.ts";
+import { keyedHash } from "../../src/services/hashing.ts";
+import { utf8 } from "../../src/domain/encoding.ts";
 import { sendWebhook } from "../../src/adapters/webhook-send.ts";
 import { api, createApiKey, createApplication, createTenant } from "../helpers.ts";
 import { app, call, createUser, PASSWORD, seedTenant } from "../support/mfa.ts";
@@ -249,6 +252,48 @@ describe("/api/login: no oracle by work or by 409 (item 10)", () => {
     const known = await seq(u.email);
     expect(await seq(nobody)).toEqual(known);
     expect(known.filter((s) => s === 409)).toHaveLength(1); // only the attempt that reached the limit says so
+  });
+});
+
+describe("/api/login: stand-in guards of unknown login ids erase themselves (item 10 follow-up)", () => {
+  const policy = {
+    tooManyAttempts: 3,
+    resetCountInSeconds: 600,
+    lockSeconds: 300,
+    alert: { enabled: false, failedAttempts: 3, windowSeconds: 900 },
+  };
+
+  it("a stand-in counts failures like a user's guard, then its alarm erases every key once the day is over", async () => {
+    const stub = env.USER_GUARD.get(env.USER_GUARD.idFromName(`t:unknown-login:${crypto.randomUUID()}`));
+    const now = Math.floor(Date.now() / 1000);
+    const verdicts = [];
+    for (let i = 0; i < 4; i++) verdicts.push((await stub.recordStandInFailure(policy, now)).status);
+    expect(verdicts).toEqual(["invalid", "invalid", "locked", "locked"]);
+    // Before its time the alarm only re-arms: the lock stays.
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_o, state) => state.storage.kv.get("lockout"))).toBeDefined();
+    // Its day is over (moved into the past): the alarm leaves nothing behind.
+    await runInDurableObject(stub, (_o, state) => state.storage.kv.put("stand-in-expires", Date.now() - 1));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, (_o, state) => [...state.storage.kv.list()].length)).toBe(0);
+  });
+
+  it("POST /api/login with an unknown login id arms the stand-in's erasure; a real user's guard never erases itself", async () => {
+    const { tenantId, key } = await seedTenant();
+    const u = await createUser(key);
+    const nobody = `nobody-${crypto.randomUUID()}@example.com`;
+    for (const loginId of [u.email, nobody])
+      await call("POST", "/api/login", { key, body: { loginId, password: "wrong password!" } });
+    const standInName = `unknown-login:${await keyedHash(utf8(env.HASH_PEPPER), "unknown-login", tenantId, nobody)}`;
+    const expiry = (name: string) =>
+      runInDurableObject(env.USER_GUARD.get(env.USER_GUARD.idFromName(`${tenantId}:${name}`)), (_o, state) => ({
+        expires: state.storage.kv.get("stand-in-expires") as number | undefined,
+        lockout: state.storage.kv.get("lockout") !== undefined,
+      }));
+    const standIn = await expiry(standInName);
+    expect(standIn.lockout).toBe(true);
+    expect(standIn.expires).toBeGreaterThan(Date.now() + 86_000_000);
+    expect(await expiry(u.id)).toEqual({ expires: undefined, lockout: true });
   });
 });
 

@@ -54,6 +54,11 @@ export type FailureFacts = {
 
 /** The pending alarm's time, mirrored so a burst of events sets it once. */
 export const FLUSH_AT_KEY = "flush-at";
+/**
+ * Set only in a stand-in guard (an unknown login id's, see `recordStandInFailure`): the time (ms) at
+ * which it erases itself. Such a guard never queues events, so its alarm serves only this.
+ */
+export const STAND_IN_EXPIRES_KEY = "stand-in-expires";
 
 export abstract class GuardCore extends DurableObject<Env> {
   #keyring: EncryptionKeyring | undefined;
@@ -144,8 +149,17 @@ export abstract class GuardCore extends DurableObject<Env> {
     return `c:${hexEncode(await sha256(nonce))}`;
   }
 
-  /** Hands pending events to D1, the tenant's webhooks and the user's inbox (./guard-flush.ts). */
+  /**
+   * Hands pending events to D1, the tenant's webhooks and the user's inbox (./guard-flush.ts); a
+   * stand-in guard (STAND_IN_EXPIRES_KEY) whose time has come erases itself instead.
+   */
   override async alarm(): Promise<void> {
+    const expiresAt = this.kv.get(STAND_IN_EXPIRES_KEY) as number | undefined;
+    if (expiresAt !== undefined) {
+      if (expiresAt <= Date.now()) await this.ctx.storage.deleteAll();
+      else await this.ctx.storage.setAlarm(expiresAt);
+      return;
+    }
     this.kv.delete(FLUSH_AT_KEY);
     const again = await flushOutbox(this.kv, this.flushDeps());
     if (again !== null && this.kv.get(FLUSH_AT_KEY) === undefined) {

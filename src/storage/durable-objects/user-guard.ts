@@ -14,6 +14,7 @@ import {
   LAST_METHOD_KEY,
   NONCE_BYTES,
   RECOVERY_HOLD_SECONDS,
+  STAND_IN_EXPIRES_KEY,
   challengeFactor,
   recoveryHeld,
   withoutMethods,
@@ -69,6 +70,13 @@ import {
   type SendVerdict,
 } from "./oob-codes.ts";
 
+/**
+ * How long a stand-in guard outlives its last failure: a day, so it answers exactly like a real
+ * user's guard through any attempt sequence with gaps under a day (a window lock, the 100-failure
+ * cap reached within hours), while sprayed login ids cost at most a day of storage each.
+ */
+const STAND_IN_RETENTION_SECONDS = 86_400;
+
 export abstract class UserGuard extends GuardCore {
   /** A login that needs no second factor: refused while locked, else remembered (history, events). */
   async checkLock(now: number, login?: LoginContext): Promise<GuardVerdict> {
@@ -89,6 +97,19 @@ export abstract class UserGuard extends GuardCore {
   /** A failed first factor (wrong password) counts toward the same account lock. */
   async recordFailedAttempt(policy: LockoutPolicy, now: number, ev?: EventContext): Promise<GuardVerdict> {
     return this.flushed(this.locked(now) ?? this.fail(policy, now, { ctx: ev ?? null, kind: "password" }));
+  }
+
+  /**
+   * A wrong password for an unknown login id, counted in a stand-in guard exactly as for a user (so
+   * the answers and the work match, no enumeration), which erases itself STAND_IN_RETENTION_SECONDS
+   * after its last failure: login ids sprayed by an attacker leave no storage behind for long.
+   */
+  async recordStandInFailure(policy: LockoutPolicy, now: number): Promise<GuardVerdict> {
+    const verdict = this.locked(now) ?? this.fail(policy, now, { ctx: null, kind: "password" });
+    const expiresAt = (now + STAND_IN_RETENTION_SECONDS) * 1000;
+    this.kv.put(STAND_IN_EXPIRES_KEY, expiresAt);
+    await this.ctx.storage.setAlarm(expiresAt);
+    return verdict;
   }
 
   /**
