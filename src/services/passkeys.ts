@@ -91,12 +91,6 @@ export function passkeyMethods(rows: PasskeyRow[]): Array<{ id: string; method: 
   return rows.map((r) => (r.name ? { id: r.id, method: "webauthn", name: r.name } : { id: r.id, method: "webauthn" }));
 }
 
-/** A passkey by its credential id, service-wide (credential ids are unique across tenants). */
-export async function findByCredentialId(s: Services, credentialId: string): Promise<PasskeyRow | null> {
-  const rows = await s.db.select().from(passkeys).where(eq(passkeys.credentialId, credentialId)).limit(1);
-  return rows[0] ?? null;
-}
-
 /**
  * Persists a verified assertion: new counter, backup state and last use, only if the counter rule
  * still holds against the stored row (compare-and-set). False when a concurrent assertion got

@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { base32Decode, base64UrlEncode } from "../../src/domain/encoding.ts";
 import type { LockoutPolicy } from "../../src/domain/lockout.ts";
 import { parseTwoFactorId } from "../../src/storage/durable-objects/user-guard-ids.ts";
+import { counters, resetCounters } from "../../src/services/instrumentation.ts";
 import {
   app,
   call,
@@ -292,4 +293,23 @@ describe("item 13: one rule decides whether a second factor is due", () => {
       });
     });
   }
+});
+
+describe("one recovery-code shape (the domain's) in the object and the services", () => {
+  it("a code with the look-alikes 0, O, 1, I is judged a wrong code in one object call, never routed to recovery", async () => {
+    const { key } = await seedTenant();
+    const u = await enrolledUser(key);
+    const twoFactorId = await loginFor242(key, u.email);
+    const via: Target = { app, env: { ...env, BENCH_INSTRUMENTATION: "1" } as unknown as Env };
+    resetCounters();
+    const r = await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: "0OOOO-1IIII" }, via });
+    expect({ status: r.status, doCalls: counters.doCalls, d1Queries: counters.d1Queries }).toEqual({
+      status: 421,
+      doCalls: 1,
+      d1Queries: 0,
+    });
+    // A real code of the same length still goes to recovery and completes.
+    const ok = await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: u.recoveryCodes[0] } });
+    expect(ok.status).toBe(200);
+  });
 });

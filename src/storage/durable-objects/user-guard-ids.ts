@@ -5,6 +5,7 @@
  */
 import { base64UrlDecode, base64UrlEncode, hexDecode, hexEncode } from "../../domain/encoding.ts";
 import { randomBytes, sha256 } from "../../domain/crypto.ts";
+import { looksLikeRecoveryCode } from "../../domain/recovery-codes.ts";
 import type { TrustQuery } from "./user-guard-types.ts";
 import type { EventInfo } from "../../domain/events.ts";
 
@@ -80,10 +81,8 @@ export async function newTrustId(): Promise<NewTrust> {
   return { trustId: base64UrlEncode(raw), storageKey: await trustStorageKey(raw) };
 }
 
-/** XXXXX-XXXXX in any case, with or without the hyphen. */
-export function looksLikeRecovery(code: string): boolean {
-  return /^[A-Za-z0-9]{5}[- ]?[A-Za-z0-9]{5}$/.test(code.trim());
-}
+/** The recovery-code shape, as the domain defines it (one rule: look-alikes 0, O, 1, I are not codes). */
+export const looksLikeRecovery = looksLikeRecoveryCode;
 
 export function nonceOf(b64: string): Uint8Array {
   return base64UrlDecode(b64);
