@@ -25,6 +25,7 @@ import { errorsSchema, registerRoute } from "../openapi.ts";
 import { keyedHash } from "../services/hashing.ts";
 import { apiKeys } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
+import { constraintViolation } from "../storage/d1/results.ts";
 
 type Ctx = Context<AppEnv>;
 type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -90,13 +91,12 @@ function pathKeyId(c: Ctx): string {
 }
 
 function constraintError(err: unknown): ApiError | null {
-  const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
-  if (/key_hash/i.test(msg)) return ApiError.field("apiKey.key", "duplicate", "This [apiKey.key] is already in use.");
-  if (/UNIQUE constraint failed|PRIMARY KEY/i.test(msg))
-    return ApiError.field("apiKey.id", "duplicate", "An API key with this id already exists.");
-  if (/FOREIGN KEY/i.test(msg))
-    return ApiError.field("apiKey.tenantId", "invalid", "The value of [apiKey.tenantId] is invalid.");
-  return null;
+  const v = constraintViolation(err);
+  if (!v) return null;
+  if (/key_hash/i.test(v.message))
+    return ApiError.field("apiKey.key", "duplicate", "This [apiKey.key] is already in use.");
+  if (v.kind === "unique") return ApiError.field("apiKey.id", "duplicate", "An API key with this id already exists.");
+  return ApiError.field("apiKey.tenantId", "invalid", "The value of [apiKey.tenantId] is invalid.");
 }
 
 async function createKey(c: Ctx, id: string, chosenId = false) {

@@ -22,6 +22,7 @@ import { errorsSchema, registerRoute } from "../openapi.ts";
 import { KEY_ALGORITHMS, newSigningKey, RSA_LENGTHS, tenantJwks } from "../services/signing-keys.ts";
 import { signingKeys, tenants, type SigningKeyRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
+import { constraintViolation } from "../storage/d1/results.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -100,11 +101,10 @@ async function generate(c: Ctx, id: string) {
   try {
     await c.var.services.db.insert(signingKeys).values(row);
   } catch (err) {
-    const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
-    if (/signing_keys\.name/i.test(msg))
+    const v = constraintViolation(err);
+    if (v?.kind === "unique" && /signing_keys\.name/i.test(v.message))
       throw ApiError.field("key.name", "duplicate", "A key with this [key.name] already exists.");
-    if (/UNIQUE constraint failed|PRIMARY KEY/i.test(msg))
-      throw ApiError.field("keyId", "duplicate", "A key with this id already exists.");
+    if (v?.kind === "unique") throw ApiError.field("keyId", "duplicate", "A key with this id already exists.");
     throw err;
   }
   return c.json({ key: toKeyJson(row) });

@@ -32,6 +32,7 @@ import {
 import { DEFAULT_KEY_NAME, isTenantKey, newSigningKey } from "../services/signing-keys.ts";
 import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
+import { constraintViolation } from "../storage/d1/results.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -92,8 +93,7 @@ function pathId(c: Ctx, param: string): string {
 }
 
 function duplicateId(err: unknown, field: string): ApiError | null {
-  const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
-  return /UNIQUE constraint failed|PRIMARY KEY/i.test(msg)
+  return constraintViolation(err)?.kind === "unique"
     ? ApiError.field(field, "duplicate", `An object with this [${field}] already exists.`)
     : null;
 }

@@ -39,6 +39,7 @@ import {
   type WebhookFields,
   type WebhookRow,
 } from "./webhook-schemas.ts";
+import { constraintViolation } from "../storage/d1/results.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -105,7 +106,7 @@ async function createWebhook(c: Ctx, id: string) {
   try {
     await db.insert(webhooks).values(row);
   } catch (err) {
-    if (/UNIQUE constraint failed|PRIMARY KEY/i.test(String((err as { cause?: unknown })?.cause ?? err))) {
+    if (constraintViolation(err)?.kind === "unique") {
       throw ApiError.field("webhook.id", "duplicate", "A webhook with this id already exists.");
     }
     throw err;

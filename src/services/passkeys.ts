@@ -11,6 +11,7 @@ import { passkeys } from "../storage/d1/schema.ts";
 import type { ChallengeWebAuthn, PasskeyCandidate } from "../storage/durable-objects/user-guard-types.ts";
 import type { Services } from "./container.ts";
 import type { LoadedUser, PasskeyRow } from "./users.ts";
+import { rowsChanged } from "../storage/d1/results.ts";
 
 /** FusionAuth's WebAuthnCredential; `publicKey` is the COSE key (base64url), plus the backup flags. */
 export function toCredentialJson(r: PasskeyRow): Record<string, unknown> {
@@ -113,7 +114,7 @@ export async function recordAssertion(
         next === 0 ? eq(passkeys.signCount, 0) : sql`${passkeys.signCount} < ${next}`,
       ),
     );
-  return (res as unknown as { meta: { changes: number } }).meta.changes === 1;
+  return rowsChanged(res) === 1;
 }
 
 export async function getCredential(s: Services, tenantId: string, id: string): Promise<PasskeyRow | null> {
@@ -144,5 +145,5 @@ export async function deleteCredentials(
       ? and(eq(passkeys.tenantId, tenantId), eq(passkeys.id, by.id))
       : and(eq(passkeys.tenantId, tenantId), eq(passkeys.userId, by.userId));
   const res = await s.db.delete(passkeys).where(where);
-  return (res as unknown as { meta: { changes: number } }).meta.changes;
+  return rowsChanged(res);
 }

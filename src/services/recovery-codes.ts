@@ -8,6 +8,7 @@ import { generateRecoveryCodes, normalizeRecoveryCode } from "../domain/recovery
 import { recoveryCodes } from "../storage/d1/schema.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
+import { rowsChanged } from "../storage/d1/results.ts";
 
 export function hashRecoveryCode(s: Services, tenantId: string, userId: string, canonical: string): Promise<string> {
   return keyedHash(s.pepper, "recovery-code", tenantId, userId, canonical);
@@ -54,5 +55,5 @@ export async function consumeRecoveryCode(
         isNull(recoveryCodes.usedAt),
       ),
     );
-  return (res as unknown as { meta: { changes: number } }).meta.changes === 1;
+  return rowsChanged(res) === 1;
 }

@@ -27,6 +27,7 @@ import { completeApplicationSettings } from "../settings.ts";
 import { signingKeys, type ApplicationRow, type SigningKeyRow } from "../storage/d1/schema.ts";
 import type { SignerRef } from "../storage/durable-objects/user-guard-types.ts";
 import type { Services } from "./container.ts";
+import { constraintViolation } from "../storage/d1/results.ts";
 
 export const KEY_ALGORITHMS = ["RS256", "ES256", "HS256"] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
@@ -95,9 +96,7 @@ export function signerRef(row: SigningKeyRow): SignerRef {
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return /UNIQUE constraint failed/i.test(
-    String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? ""),
-  );
+  return constraintViolation(err)?.kind === "unique";
 }
 
 /** The tenant's newest asymmetric key (ties within a second broken by insertion order). */

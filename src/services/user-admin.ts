@@ -14,6 +14,7 @@ import { userChangeActions } from "../domain/step-up.ts";
 import type { EventInfo } from "../domain/events.ts";
 import { requireStepUp, type StepUpScope } from "./step-up.ts";
 import { userUpdated } from "./security-events.ts";
+import { constraintViolation, rowsChanged } from "../storage/d1/results.ts";
 
 /** The tenant's step-up rule, the request's proof (src/services/step-up.ts) and where the request came from (events). */
 export type UpdateContext = { scope: StepUpScope; trustToken?: string | null; info?: EventInfo };
@@ -32,8 +33,9 @@ function columns(f: UserFields) {
 }
 
 function duplicateError(err: unknown): ApiError | null {
-  const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
-  if (!/UNIQUE constraint failed/i.test(msg)) return null;
+  const v = constraintViolation(err);
+  if (v?.kind !== "unique") return null;
+  const msg = v.message;
   if (/username/i.test(msg))
     return ApiError.field("user.username", "duplicate", "A user with this username already exists.");
   if (/email/i.test(msg)) return ApiError.field("user.email", "duplicate", "A user with this email already exists.");
@@ -122,7 +124,7 @@ export async function updateUser(
 export async function deleteUser(s: Services, tenantId: string, id: string): Promise<void> {
   const res = await s.db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
   // D1's `changes` counts the rows the foreign-key cascade removed too (methods, codes, passkeys): 0 = no such user.
-  if ((res as unknown as { meta: { changes: number } }).meta.changes === 0) throw ApiError.notFound();
+  if (rowsChanged(res) === 0) throw ApiError.notFound();
   // Challenges, trusts, counters and replay state die with the user.
   await s.guard(tenantId, id).erase();
 }

@@ -50,6 +50,7 @@ import { methodAdded } from "./security-events.ts";
 import { refuseFailure, throttleAssertion } from "./webauthn-throttle.ts";
 import type { EventInfo } from "../domain/events.ts";
 import type { RequestFacts } from "../http/request-info.ts";
+import { constraintViolation } from "../storage/d1/results.ts";
 
 async function freshChallenge(s: Services, store: ChallengeStore): Promise<{ challenge: Uint8Array; hash: string }> {
   const challenge = newChallenge(store, s.random(CHALLENGE_RANDOM_BYTES));
@@ -178,11 +179,11 @@ export async function completeRegistration(s: Services, ctx: TenantContext, inpu
   try {
     await s.db.insert(passkeys).values(row);
   } catch (err) {
-    const msg = String((err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? "");
+    const violated = constraintViolation(err)?.kind;
     // WebAuthn L3 §7.1 step 26: a credential id registered to anyone (any user, any tenant) is refused.
-    if (/UNIQUE constraint failed/i.test(msg))
+    if (violated === "unique")
       throw ApiError.field("credential.id", "duplicate", "This credential is already registered.");
-    if (/FOREIGN KEY constraint failed/i.test(msg)) throw ApiError.notFound();
+    if (violated === "foreign-key") throw ApiError.notFound();
     throw err;
   }
   await methodAdded(
