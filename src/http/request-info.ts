@@ -157,3 +157,10 @@ export function ensureDeviceCookie(c: Context<AppEnv>, facts: RequestFacts, rand
     maxAge: DEVICE_COOKIE_MAX_AGE,
   });
 }
+
+type HasHeaders = { req: { header(name: string): string | undefined } };
+
+/** FusionAuth's `X-FusionAuth-TenantId` as sent (trimmed), or null; the auth middleware validates it on keyed routes. */
+export function tenantHeader(c: HasHeaders): string | null {
+  return c.req.header("x-fusionauth-tenantid")?.trim() || null;
+}

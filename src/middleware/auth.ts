@@ -15,6 +15,7 @@ import { isDevEnvironment, type AppEnv, type AuthContext } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { keyedHash } from "../services/hashing.ts";
 import { apiKeys, tenants, type TenantRow } from "../storage/d1/schema.ts";
+import { tenantHeader } from "../http/request-info.ts";
 
 /** Method + path patterns reachable without an API key (FusionAuth leaves these open). */
 export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
@@ -60,7 +61,7 @@ export function requireApiKey(): MiddlewareHandler<AppEnv> {
     const { db, pepper, config } = c.var.services;
     const key = c.req.header("authorization")?.trim();
     if (!key || key.length > 512 || /^bearer\s/i.test(key)) throw ApiError.unauthorized();
-    const headerTenant = c.req.header("x-fusionauth-tenantid")?.trim() || null;
+    const headerTenant = tenantHeader(c);
     if (headerTenant !== null && !UUID.test(headerTenant))
       throw ApiError.general("[invalid]X-FusionAuth-TenantId", "The X-FusionAuth-TenantId header must be a UUID.");
     const digest = await keyedHash(pepper, "api-key", key);

@@ -14,6 +14,7 @@ import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/challenges.ts";
 import { sendChallengeCode, sendMethodCode } from "../services/oob-send.ts";
 import { email, phone, uuid } from "./schemas.ts";
+import { tenantHeader } from "../http/request-info.ts";
 
 const methodId = z.string().min(1).max(16);
 const messageType = z.enum(["SMS", "Voice"]);
@@ -45,7 +46,7 @@ async function challengeSend(c: Context<AppEnv>, twoFactorId: string) {
   await sendChallengeCode(c.var.services, {
     twoFactorId,
     ...(body.methodId ? { methodId: body.methodId } : {}),
-    headerTenantId: c.req.header("x-fusionauth-tenantid")?.trim() || null,
+    headerTenantId: tenantHeader(c),
     clientIp: clientIpBucket(c.req.header("cf-connecting-ip")),
   });
   return c.body(null, 200);

@@ -9,7 +9,7 @@ import type { AppEnv } from "../env.ts";
 import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
-import { ensureDeviceCookie, eventInfoSchema, requestFacts } from "../http/request-info.ts";
+import { ensureDeviceCookie, eventInfoSchema, requestFacts, tenantHeader } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { completeTwoFactor, startTwoFactor, tenantContext } from "../services/challenges.ts";
 import { trustStatus } from "../services/trust.ts";
@@ -79,7 +79,7 @@ twoFactorRoutes.post("/login", async (c) => {
   const body = await parseBody(c, twoFactorLoginRequest);
   if (body.code === undefined && body.webauthn === undefined)
     throw ApiError.field("code", "blank", "You must specify [code].");
-  const headerTenant = c.req.header("x-fusionauth-tenantid")?.trim() || null;
+  const headerTenant = tenantHeader(c);
   const facts = requestFacts(c, body);
   const out = await completeTwoFactor(c.var.services, { ...body, info: facts.info }, headerTenant);
   ensureDeviceCookie(c, facts, c.var.services.random);

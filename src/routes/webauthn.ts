@@ -17,7 +17,7 @@ import { deleteCredentials, getCredential, listCredentials, toCredentialJson } f
 import { loadUser } from "../services/users.ts";
 import { methodsRemoved } from "../services/security-events.ts";
 import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
-import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
+import { eventInfoSchema, requestFacts, tenantHeader } from "../http/request-info.ts";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import {
   completeRegistration,
@@ -133,8 +133,6 @@ webAuthnRoutes.post("/start", async (c) => {
   return c.json(await startAuthentication(c.var.services, tenantContext(requireTenantRow(c)), body));
 });
 
-const headerTenant = (c: { req: { header(name: string): string | undefined } }) =>
-  c.req.header("x-fusionauth-tenantid")?.trim() || null;
 const clientIp = (c: { req: { header(name: string): string | undefined } }) =>
   clientIpBucket(c.req.header("cf-connecting-ip"));
 
@@ -145,7 +143,7 @@ webAuthnRoutes.post("/login", async (c) => {
   const out = await passkeyLogin(
     c.var.services,
     { ...body, twoFactorTrustId, facts: requestFacts(c, body), clientIp: clientIp(c) },
-    headerTenant(c),
+    tenantHeader(c),
   );
   return c.json(out.body, out.status as 200);
 });
@@ -156,7 +154,7 @@ webAuthnRoutes.post("/assert", async (c) => {
     await passkeyAssert(
       c.var.services,
       { ...body, facts: requestFacts(c, body), clientIp: clientIp(c) },
-      headerTenant(c),
+      tenantHeader(c),
     ),
   );
 });
