@@ -28,4 +28,9 @@ export type AuthContext = {
   keyId: string;
   /** The tenant row, loaded in the same D1 round trip as the key. */
   tenant: TenantRow | null;
+  /**
+   * Set instead of `tenant` on routes that check the key inside their own first D1 batch
+   * (KEY_CHECK_IN_ROUTE in src/middleware/auth.ts): the key's digest, still to be confirmed.
+   */
+  unconfirmedKey?: string;
 };

@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import { createApp } from "./app.ts";
 import { eventDepsFromEnv } from "./services/event-flush.ts";
+import { noteAlarmRun } from "./services/instrumentation.ts";
 import { UserGuard as UserGuardObject } from "./storage/durable-objects/user-guard.ts";
 
 export { SendLimiter } from "./storage/durable-objects/send-limiter.ts";
@@ -13,6 +14,16 @@ export { WebhookDispatcher } from "./storage/durable-objects/webhook-dispatcher.
 export class UserGuard extends UserGuardObject {
   protected override flushDeps() {
     return eventDepsFromEnv(this.env);
+  }
+
+  override async alarm(): Promise<void> {
+    if ((this.env as unknown as Record<string, unknown>).BENCH_INSTRUMENTATION !== "1") return super.alarm();
+    const start = Date.now();
+    try {
+      await super.alarm();
+    } finally {
+      noteAlarmRun(start, Date.now());
+    }
   }
 }
 

@@ -8,7 +8,7 @@
  * the route table to prove it.
  */
 import { eq } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { constantTimeEqual } from "../domain/crypto.ts";
 import { utf8 } from "../domain/encoding.ts";
 import { isDevEnvironment, type AppEnv, type AuthContext } from "../env.ts";
@@ -54,69 +54,122 @@ export function isPublic(method: string, path: string, search: URLSearchParams, 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const bootstrapDigest = new Map<string, string>();
 
+/**
+ * Routes whose service checks a tenant-scoped key in its own first D1 batch (with the data it loads
+ * anyway), saving the key check's round trip: `POST /api/two-factor/start`. The key is still checked
+ * on every request before anything is done or answered (`confirmKeyInRoute`; the service's batch:
+ * `loadUser` with `keyDigest`).
+ */
+const KEY_CHECK_IN_ROUTE: ReadonlyArray<{ method: string; path: string }> = [
+  { method: "POST", path: "/api/two-factor/start" },
+];
+
+/**
+ * Digest → id and tenant of tenant-scoped keys seen valid in this isolate. A key's id and tenant never
+ * change, so an entry can only go stale by the key's deletion, which the route's own check sees.
+ */
+const KNOWN_KEYS = new Map<string, { keyId: string; tenantId: string }>();
+const MAX_KNOWN_KEYS = 1024;
+
+function rememberKey(digest: string, keyId: string, tenantId: string): void {
+  if (KNOWN_KEYS.has(digest)) return;
+  if (KNOWN_KEYS.size >= MAX_KNOWN_KEYS) KNOWN_KEYS.delete(KNOWN_KEYS.keys().next().value as string);
+  KNOWN_KEYS.set(digest, { keyId, tenantId });
+}
+
 export function requireApiKey(): MiddlewareHandler<AppEnv> {
   return async function requireApiKey(c, next) {
     const url = new URL(c.req.url);
     if (isPublic(c.req.method, url.pathname, url.searchParams, c.var.config.ENVIRONMENT)) return next();
-    const { db, pepper, config } = c.var.services;
+    const { pepper } = c.var.services;
     const key = c.req.header("authorization")?.trim();
     if (!key || key.length > 512 || /^bearer\s/i.test(key)) throw ApiError.unauthorized();
     const headerTenant = tenantHeader(c);
     if (headerTenant !== null && !UUID.test(headerTenant))
       throw ApiError.general("[invalid]X-FusionAuth-TenantId", "The X-FusionAuth-TenantId header must be a UUID.");
     const digest = await keyedHash(pepper, "api-key", key);
-
-    // One D1 round trip: the key row and the candidate tenant(s).
-    const tenantQuery = headerTenant
-      ? db.select().from(tenants).where(eq(tenants.id, headerTenant))
-      : db.select().from(tenants).limit(2);
-    const [keyRows, tenantRows] = await db.batch([
-      db
-        .select({ id: apiKeys.id, tenantId: apiKeys.tenantId })
-        .from(apiKeys)
-        .where(eq(apiKeys.keyHash, digest))
-        .limit(1),
-      tenantQuery,
-    ]);
-
-    let keyId: string;
-    let keyTenantId: string | null;
-    const row = keyRows[0];
-    if (row) {
-      keyId = row.id;
-      keyTenantId = row.tenantId;
-    } else {
-      let boot = bootstrapDigest.get(config.BOOTSTRAP_API_KEY);
-      if (!boot) {
-        boot = await keyedHash(pepper, "api-key", config.BOOTSTRAP_API_KEY);
-        bootstrapDigest.set(config.BOOTSTRAP_API_KEY, boot);
-      }
-      if (!constantTimeEqual(utf8(digest), utf8(boot))) throw ApiError.unauthorized();
-      keyId = "bootstrap";
-      keyTenantId = null;
+    const known = KNOWN_KEYS.get(digest);
+    if (known && KEY_CHECK_IN_ROUTE.some((r) => r.method === c.req.method && r.path === url.pathname)) {
+      // A tenant-scoped key acts in its own tenant only (its tenant never changes).
+      if (headerTenant && headerTenant !== known.tenantId) throw ApiError.unauthorized();
+      c.set("auth", {
+        keyId: known.keyId,
+        keyTenantId: known.tenantId,
+        tenantId: known.tenantId,
+        tenant: null,
+        unconfirmedKey: digest,
+      });
+      return next();
     }
-
-    let tenant: TenantRow | null;
-    if (keyTenantId) {
-      // A tenant-scoped key acts in its own tenant only.
-      if (headerTenant && headerTenant !== keyTenantId) throw ApiError.unauthorized();
-      tenant = tenantRows.find((t) => t.id === keyTenantId) ?? null;
-      if (!tenant) {
-        const own = await db.select().from(tenants).where(eq(tenants.id, keyTenantId));
-        tenant = own[0] ?? null;
-      }
-      if (!tenant) throw ApiError.unauthorized();
-    } else if (headerTenant) {
-      if (tenantRows.length === 0)
-        throw ApiError.general("[TenantIdRequired]", "The tenant named by X-FusionAuth-TenantId does not exist.");
-      tenant = tenantRows[0]!;
-    } else {
-      // FusionAuth: while exactly one tenant exists, it is the default.
-      tenant = tenantRows.length === 1 ? tenantRows[0]! : null;
-    }
-    c.set("auth", { keyId, keyTenantId, tenantId: tenant?.id ?? null, tenant });
+    await checkKey(c, digest, headerTenant);
     return next();
   };
+}
+
+/**
+ * The full key check (one D1 round trip: the key row and the candidate tenant(s)); sets `auth`.
+ * Throws 401 for an unknown key or a tenant it may not act in.
+ */
+async function checkKey(c: Context<AppEnv>, digest: string, headerTenant: string | null): Promise<void> {
+  const { db, pepper, config } = c.var.services;
+
+  // One D1 round trip: the key row and the candidate tenant(s).
+  const tenantQuery = headerTenant
+    ? db.select().from(tenants).where(eq(tenants.id, headerTenant))
+    : db.select().from(tenants).limit(2);
+  const [keyRows, tenantRows] = await db.batch([
+    db.select({ id: apiKeys.id, tenantId: apiKeys.tenantId }).from(apiKeys).where(eq(apiKeys.keyHash, digest)).limit(1),
+    tenantQuery,
+  ]);
+
+  let keyId: string;
+  let keyTenantId: string | null;
+  const row = keyRows[0];
+  if (row) {
+    keyId = row.id;
+    keyTenantId = row.tenantId;
+  } else {
+    let boot = bootstrapDigest.get(config.BOOTSTRAP_API_KEY);
+    if (!boot) {
+      boot = await keyedHash(pepper, "api-key", config.BOOTSTRAP_API_KEY);
+      bootstrapDigest.set(config.BOOTSTRAP_API_KEY, boot);
+    }
+    if (!constantTimeEqual(utf8(digest), utf8(boot))) throw ApiError.unauthorized();
+    keyId = "bootstrap";
+    keyTenantId = null;
+  }
+
+  let tenant: TenantRow | null;
+  if (keyTenantId) {
+    // A tenant-scoped key acts in its own tenant only.
+    if (headerTenant && headerTenant !== keyTenantId) throw ApiError.unauthorized();
+    tenant = tenantRows.find((t) => t.id === keyTenantId) ?? null;
+    if (!tenant) {
+      const own = await db.select().from(tenants).where(eq(tenants.id, keyTenantId));
+      tenant = own[0] ?? null;
+    }
+    if (!tenant) throw ApiError.unauthorized();
+  } else if (headerTenant) {
+    if (tenantRows.length === 0)
+      throw ApiError.general("[TenantIdRequired]", "The tenant named by X-FusionAuth-TenantId does not exist.");
+    tenant = tenantRows[0]!;
+  } else {
+    // FusionAuth: while exactly one tenant exists, it is the default.
+    tenant = tenantRows.length === 1 ? tenantRows[0]! : null;
+  }
+  if (keyTenantId) rememberKey(digest, keyId, keyTenantId);
+  c.set("auth", { keyId, keyTenantId, tenantId: tenant?.id ?? null, tenant });
+}
+
+/**
+ * For KEY_CHECK_IN_ROUTE routes: before an error of the route other than the key check's own
+ * answer, the key is checked the usual way, so a deleted key is still answered 401 first.
+ */
+export async function confirmKeyInRoute(c: Context<AppEnv>): Promise<void> {
+  const digest = c.var.auth.unconfirmedKey;
+  if (digest === undefined) return;
+  KNOWN_KEYS.delete(digest);
+  await checkKey(c, digest, tenantHeader(c));
 }
 
 /** The request's tenant id, or FusionAuth's 400 `[TenantIdRequired]` when it is ambiguous. */

@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
-import { counters, resetCounters } from "../services/instrumentation.ts";
+import { alarmRuns, counters, resetCounters } from "../services/instrumentation.ts";
 
 export const benchRoutes = new Hono<AppEnv>();
 
@@ -14,4 +14,9 @@ benchRoutes.get("/counters", (c) => c.json({ ...counters }));
 benchRoutes.post("/counters/reset", (c) => {
   resetCounters();
   return c.json({ ...counters });
+});
+benchRoutes.get("/alarms", (c) => c.json(alarmRuns));
+benchRoutes.post("/alarms/reset", (c) => {
+  alarmRuns.length = 0;
+  return c.json([]);
 });

@@ -10,7 +10,7 @@ import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { ensureDeviceCookie, eventInfoSchema, requestFacts, tenantHeader } from "../http/request-info.ts";
-import { requireTenantRow } from "../middleware/auth.ts";
+import { confirmKeyInRoute, requireTenantRow } from "../middleware/auth.ts";
 import { completeTwoFactor, startTwoFactor, tenantContext } from "../services/challenges.ts";
 import { trustStatus } from "../services/trust.ts";
 import { offerSecret } from "../services/two-factor.ts";
@@ -71,8 +71,19 @@ twoFactorRoutes.get("/secret", (c) => {
 });
 
 twoFactorRoutes.post("/start", async (c) => {
-  const body = await parseBody(c, startRequest);
-  return c.json(await startTwoFactor(c.var.services, tenantContext(requireTenantRow(c)), body));
+  const { unconfirmedKey, tenantId } = c.var.auth;
+  if (unconfirmedKey === undefined || tenantId === null) {
+    const body = await parseBody(c, startRequest);
+    return c.json(await startTwoFactor(c.var.services, tenantContext(requireTenantRow(c)), body));
+  }
+  try {
+    const body = await parseBody(c, startRequest);
+    return c.json(await startTwoFactor(c.var.services, { tenantId, keyDigest: unconfirmedKey }, body));
+  } catch (err) {
+    // The key was checked in the service's batch only on success: any error answers 401 first when the key is gone.
+    await confirmKeyInRoute(c);
+    throw err;
+  }
 });
 
 twoFactorRoutes.post("/login", async (c) => {

@@ -40,6 +40,7 @@ import { mintAccessToken, mintTrustToken } from "./tokens.ts";
 import { accessTokenSigner, tenantSigner, type SignerRef } from "./signing-keys.ts";
 import {
   loadUser,
+  loadUserCheckingKey,
   toPublicMethods,
   toUserJson,
   type LoadedUser,
@@ -49,6 +50,8 @@ import {
 } from "./users.ts";
 
 export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
+/** A tenant-scoped API key not yet confirmed (src/middleware/auth.ts KEY_CHECK_IN_ROUTE): checked in the first D1 batch. */
+export type UnconfirmedKey = { tenantId: string; keyDigest: string };
 
 export function tenantContext(tenant: TenantRow): TenantContext {
   return { tenant, settings: completeTenantSettings(tenant.settings) };
@@ -404,7 +407,7 @@ export type StartInput = {
 /** POST /api/two-factor/start: a challenge for step-up or a custom flow; returns the code (API-key gated). */
 export async function startTwoFactor(
   s: Services,
-  ctx: TenantContext,
+  tenant: TenantContext | UnconfirmedKey,
   input: StartInput,
 ): Promise<{ code: string; twoFactorId: string; methods?: unknown[] }> {
   const lookup: UserLookup | null = input.userId
@@ -413,10 +416,16 @@ export async function startTwoFactor(
       ? { by: "loginId", loginId: input.loginId }
       : null;
   if (!lookup) throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId].");
-  const [loaded, [app, signer]] = await Promise.all([
-    loadUser(s.db, ctx.tenant.id, lookup),
-    loadApplication(s, ctx.tenant.id, input.applicationId).then(
-      async (a) => [a, await accessTokenSigner(s, ctx.tenant.id, a)] as const,
+  const tenantId = "tenant" in tenant ? tenant.tenant.id : tenant.tenantId;
+  const [[loaded, ctx], [app, signer]] = await Promise.all([
+    "tenant" in tenant
+      ? loadUser(s.db, tenantId, lookup).then((u) => [u, tenant] as const)
+      : loadUserCheckingKey(s.db, tenantId, lookup, tenant.keyDigest).then(({ loaded, tenant: row }) => {
+          if (!row) throw ApiError.unauthorized();
+          return [loaded, tenantContext(row)] as const;
+        }),
+    loadApplication(s, tenantId, input.applicationId).then(
+      async (a) => [a, await accessTokenSigner(s, tenantId, a)] as const,
     ),
   ]);
   if (!loaded) throw ApiError.notFound();

@@ -8,14 +8,15 @@
  * method); an entry queued without them is addressed from D1 at send time. They never contain a code, a secret or a link, and nothing about the
  * recipient is logged.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { renderAlertEmail, renderAlertSms } from "../domain/alert-message.ts";
 import { alertRecipients, type AlertRecipients } from "../domain/alert-recipients.ts";
 import type { EdgeEvent } from "../domain/events.ts";
 import { parseConfig } from "../config.ts";
 import { completeTenantSettings } from "../settings.ts";
-import { events as eventsTable, mfaMethods, schema, tenants, users } from "../storage/d1/schema.ts";
+import { events as eventsTable, mfaMethods, schema, tenants, users, webhooks } from "../storage/d1/schema.ts";
+import { subscribes, type WebhookSettings } from "../domain/webhooks.ts";
 import type { AlertSent, FlushDeps } from "../storage/durable-objects/guard-flush.ts";
 import type { OutboxAlert } from "../storage/durable-objects/guard-events.ts";
 import type { DevOutbox } from "../storage/durable-objects/dev-outbox.ts";
@@ -43,6 +44,9 @@ export function eventDepsFromEnv(env: Env): FlushDeps {
   };
   return {
     async storeEvents(list) {
+      // One D1 round trip: the inserts and the tenants' webhooks, so a flush of a tenant without a
+      // webhook for these event types never calls its (tenant-wide) WebhookDispatcher.
+      const inserts = [];
       for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
         const rows = list.slice(i, i + ROWS_PER_INSERT).map((e) => ({
           id: e.id,
@@ -53,8 +57,18 @@ export function eventDepsFromEnv(env: Env): FlushDeps {
           createInstant: e.createInstant,
           payload: e as unknown as Record<string, unknown>,
         }));
-        await db.insert(eventsTable).values(rows).onConflictDoNothing();
+        inserts.push(db.insert(eventsTable).values(rows).onConflictDoNothing());
       }
+      const tenantIds = [...new Set(list.map((e) => e.tenantId))];
+      const hooksQuery = db
+        .select({ tenantId: webhooks.tenantId, settings: webhooks.settings })
+        .from(webhooks)
+        .where(inArray(webhooks.tenantId, tenantIds));
+      const results = await db.batch([hooksQuery, ...inserts]);
+      const hooks = results[0] as Array<{ tenantId: string; settings: Record<string, unknown> }>;
+      return list.filter((e) =>
+        hooks.some((h) => h.tenantId === e.tenantId && subscribes(h.settings as WebhookSettings, e.type)),
+      );
     },
     async enqueueWebhooks(tenantId, list) {
       const ns = env.WEBHOOK_DISPATCHER;

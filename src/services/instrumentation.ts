@@ -6,6 +6,13 @@
  */
 export const counters = { d1Queries: 0, d1Deferred: 0, doCalls: 0 };
 
+/** UserGuard alarm runs (ms since the epoch) in this isolate, for `scripts/bench/trace.mjs`; bounded. */
+export const alarmRuns: Array<{ start: number; end: number }> = [];
+
+export function noteAlarmRun(start: number, end: number): void {
+  if (alarmRuns.length < 10_000) alarmRuns.push({ start, end });
+}
+
 export function resetCounters(): void {
   counters.d1Queries = 0;
   counters.d1Deferred = 0;

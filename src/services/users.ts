@@ -4,7 +4,7 @@
  */
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "./container.ts";
-import { mfaMethods, passkeys, recoveryCodes, users } from "../storage/d1/schema.ts";
+import { apiKeys, mfaMethods, passkeys, recoveryCodes, tenants, users, type TenantRow } from "../storage/d1/schema.ts";
 
 export type UserRow = typeof users.$inferSelect;
 export type MethodRow = typeof mfaMethods.$inferSelect;
@@ -80,21 +80,60 @@ export type LoadedUser = { user: UserRow; methods: MethodRow[]; unusedRecoveryCo
 
 /** One D1 round trip (a batch): the user scoped to the tenant, their methods, the count of unused recovery codes, and their passkeys. */
 export async function loadUser(db: Db, tenantId: string, q: UserLookup): Promise<LoadedUser | null> {
+  const s = userStatements(db, tenantId, q);
+  return loadedUser(await db.batch([s.user, s.methods, s.recovery, s.passkeys]));
+}
+
+/**
+ * `loadUser`, and in the same batch the API key with digest `keyDigest` in this tenant and the
+ * tenant row: `tenant` is the row when that key exists, else null (answer 401).
+ */
+export async function loadUserCheckingKey(
+  db: Db,
+  tenantId: string,
+  q: UserLookup,
+  keyDigest: string,
+): Promise<{ loaded: LoadedUser | null; tenant: TenantRow | null }> {
+  const s = userStatements(db, tenantId, q);
+  const [u, m, rc, pk, keyRows, tenantRows] = await db.batch([
+    s.user,
+    s.methods,
+    s.recovery,
+    s.passkeys,
+    db
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.keyHash, keyDigest), eq(apiKeys.tenantId, tenantId)))
+      .limit(1),
+    db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1),
+  ]);
+  return { loaded: loadedUser([u, m, rc, pk]), tenant: keyRows.length === 1 ? (tenantRows[0] ?? null) : null };
+}
+
+function userStatements(db: Db, tenantId: string, q: UserLookup) {
   const w = where(tenantId, q);
   const idOf = db.select({ id: users.id }).from(users).where(w).limit(1);
-  const [userRows, methods, rc, keys] = await db.batch([
-    db.select().from(users).where(w).limit(1),
-    db.select().from(mfaMethods).where(inArray(mfaMethods.userId, idOf)).orderBy(mfaMethods.createdAt),
-    db
+  return {
+    user: db.select().from(users).where(w).limit(1),
+    methods: db.select().from(mfaMethods).where(inArray(mfaMethods.userId, idOf)).orderBy(mfaMethods.createdAt),
+    recovery: db
       .select({ n: sql<number>`count(*)` })
       .from(recoveryCodes)
       .where(and(inArray(recoveryCodes.userId, idOf), isNull(recoveryCodes.usedAt))),
-    db
+    passkeys: db
       .select()
       .from(passkeys)
       .where(and(eq(passkeys.tenantId, tenantId), inArray(passkeys.userId, idOf)))
       .orderBy(passkeys.createdAt),
-  ]);
+  };
+}
+
+function loadedUser([userRows, methods, rc, keys]: [
+  UserRow[],
+  MethodRow[],
+  Array<{ n: number }>,
+  PasskeyRow[],
+]): LoadedUser | null {
   const user = userRows[0];
   if (!user) return null;
   return { user, methods, unusedRecoveryCodes: rc[0]?.n ?? 0, passkeys: keys };

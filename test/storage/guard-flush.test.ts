@@ -116,4 +116,23 @@ describe("flushOutbox", () => {
     expect(second.hooked).toEqual(ids);
     expect(buildEvent({ type: "user.login.success", tenantId: "t", info: {} }, 5).createInstant).toBe(5000);
   });
+
+  it("hands only the events some webhook subscribes to to the tenant's dispatcher (none: no call)", async () => {
+    const kv = memoryKv();
+    const login = queueEvent(kv, ctx, { type: "user.login.success" }, 100);
+    queueEvent(kv, ctx, { type: "user.two-factor.success", method: "authenticator" }, 101);
+    const some = deps({ storeEvents: async (evs) => evs.filter((e) => e.type === "user.login.success") });
+    expect(await flushOutbox(kv, some.d)).toBeNull();
+    expect(some.hooked).toEqual([login.id]);
+
+    queueEvent(kv, ctx, { type: "user.login.success" }, 102);
+    let calls = 0;
+    const none = deps({
+      storeEvents: async () => [],
+      enqueueWebhooks: async () => void calls++,
+    });
+    expect(await flushOutbox(kv, none.d)).toBeNull();
+    expect(calls).toBe(0);
+    expect([...kv.list({ prefix: "e:" })]).toHaveLength(0);
+  });
 });

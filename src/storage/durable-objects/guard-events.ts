@@ -56,8 +56,15 @@ const OUTBOX_PREFIX = "e:";
 const ALERT_WINDOW_KEY = "alert-window";
 const HISTORY_KEY = "login-history";
 
-/** Pending events are flushed this long after the first one, so a burst travels in one flush. */
+/** Pending events are flushed at least this long after the first one, so a burst travels in one flush. */
 export const FLUSH_DELAY_MS = 2000;
+/**
+ * Plus a uniform draw from [0, FLUSH_JITTER_MS): many users' completions in one moment (a login wave,
+ * a load test) would otherwise schedule their flushes for one moment 2 s later, a synchronised burst
+ * of D1 writes that requests then queue behind. Events reach the events API and webhooks 2–5 s
+ * after their decision.
+ */
+export const FLUSH_JITTER_MS = 3000;
 
 export function queueEvent(
   kv: Kv,

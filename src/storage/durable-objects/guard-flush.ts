@@ -15,8 +15,11 @@ type Kv = SyncKvStorage;
 export type AlertSent = { email?: boolean; sms?: boolean };
 
 export type FlushDeps = {
-  /** Stores events for the events API (insert, ignoring known ids). */
-  storeEvents(events: EdgeEvent[]): Promise<void>;
+  /**
+   * Stores events for the events API (insert, ignoring known ids); answers those that a webhook of
+   * their tenant subscribes to (only they go to the dispatcher), or undefined to hand all of them on.
+   */
+  storeEvents(events: EdgeEvent[]): Promise<EdgeEvent[] | undefined>;
   /** Hands events to the tenant's WebhookDispatcher (idempotent per webhook and event). */
   enqueueWebhooks(tenantId: string, events: EdgeEvent[]): Promise<void>;
   /** Sends an alert on the channels not yet sent; answers what has gone out and whether it is finished. Never throws. */
@@ -38,8 +41,8 @@ export async function flushOutbox(kv: Kv, deps: FlushDeps): Promise<number | nul
   if (!entries.length) return null;
   const events = entries.map(([, e]) => e.event);
   try {
-    await deps.storeEvents(events);
-    for (const [tenantId, group] of groupByTenant(events)) await deps.enqueueWebhooks(tenantId, group);
+    const hooked = (await deps.storeEvents(events)) ?? events;
+    for (const [tenantId, group] of groupByTenant(hooked)) await deps.enqueueWebhooks(tenantId, group);
   } catch (err) {
     console.error(
       JSON.stringify({

@@ -5,7 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { hexEncode } from "../../domain/encoding.ts";
-import { parseKeyring, sha256, type EncryptionKeyring } from "../../domain/crypto.ts";
+import { parseKeyring, randomBytes, sha256, type EncryptionKeyring } from "../../domain/crypto.ts";
 import {
   INITIAL_LOCKOUT_STATE,
   MAX_ATTEMPTS_PER_CHALLENGE,
@@ -20,6 +20,7 @@ import type { ChallengeRecord, CompletedMethod, GuardVerdict } from "./user-guar
 import type { EventInfo } from "../../domain/events.ts";
 import {
   FLUSH_DELAY_MS,
+  FLUSH_JITTER_MS,
   hasPendingEvents,
   noteAlertWindow,
   queueEvent,
@@ -125,10 +126,11 @@ export abstract class GuardCore extends DurableObject<Env> {
     queueEvent(this.kv, ev, draft, now, alert);
   }
 
-  /** After a commit: when events wait and no alarm is pending, one fires FLUSH_DELAY_MS later (once per burst). */
+  /** After a commit: when events wait and no alarm is pending, one fires 2–5 s later (FLUSH_DELAY_MS + jitter; once per burst). */
   protected async flushed<T>(verdict: T): Promise<T> {
     if (this.kv.get(FLUSH_AT_KEY) === undefined && hasPendingEvents(this.kv)) {
-      const at = Date.now() + FLUSH_DELAY_MS;
+      const draw = new DataView(randomBytes(4).buffer).getUint32(0) / 2 ** 32;
+      const at = Date.now() + FLUSH_DELAY_MS + Math.floor(draw * FLUSH_JITTER_MS);
       this.kv.put(FLUSH_AT_KEY, at);
       await this.ctx.storage.setAlarm(at);
     }
