@@ -47,6 +47,21 @@ describe("tenant cap split over shard objects", () => {
     expect(await counted(`tenant:${tenantId}`)).toBe(0);
   });
 
+  it("3 shards (cap 24), where a refusal may come early: never over the cap, none before two shards are empty", async () => {
+    const { tenantId, address, results } = await burst(
+      { perTenantPerHour: 24, perDestinationPerHour: 100, perUserPerHour: 100 },
+      40,
+    );
+    const sent = results.filter((r) => r.status === 200).length + 1; // with the enable send
+    expect(sent).toBeLessThanOrEqual(24);
+    // A refusal means both shards it tried held their 8: at least 16 went out before any refusal.
+    expect(sent).toBeGreaterThanOrEqual(16);
+    expect(await outbox(address)).toHaveLength(sent);
+    const shards = await Promise.all([0, 1, 2].map((k) => counted(`tenant:${tenantId}:shard:${k}`)));
+    expect(shards.reduce((a, b) => a + b, 0)).toBe(sent);
+    expect(Math.max(...shards)).toBeLessThanOrEqual(8);
+  });
+
   it("a send another bucket refuses gives its tenant send back to the shard that took it", async () => {
     const { tenantId, results } = await burst(
       { perTenantPerHour: 16, perDestinationPerHour: 4, perUserPerHour: 100 },
