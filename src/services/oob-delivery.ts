@@ -19,11 +19,13 @@ import { SEND_WINDOW_SECONDS } from "../settings-delivery.ts";
 import type { SendCommit, SendVerdict } from "../storage/durable-objects/oob-codes.ts";
 import type { LimiterVerdict } from "../storage/durable-objects/send-limiter.ts";
 import type { TenantRow } from "../storage/d1/schema.ts";
+import { pickShards, SHARD_RANDOM_BYTES, shardCount, shardLimit } from "../domain/tenant-shards.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
 
 export type BucketScope = "destination" | "ip" | "tenant";
-type Bucket = { scope: BucketScope; name: string; limit: number };
+/** One throttle; a send takes from the first of `choices` that admits it (several only for the tenant's shards). */
+type Bucket = { scope: BucketScope; choices: { name: string; limit: number }[] };
 type Receipt = { name: string; window: number };
 
 /** The field a destination problem is reported on, as FusionAuth names it. */
@@ -43,10 +45,37 @@ async function bucketsFor(
   const limits = settings.multiFactorConfiguration.sendLimits;
   // Destination buckets are named by a keyed hash: object names never carry a phone number or an address.
   const dest = await keyedHash(s.pepper, "send-bucket", channel, canonicalDestination(channel, destination));
-  const out: Bucket[] = [{ scope: "destination", name: `dest:${dest}`, limit: limits.perDestinationPerHour }];
-  if (clientIp) out.push({ scope: "ip", name: clientIp, limit: limits.perIpPerHour });
-  out.push({ scope: "tenant", name: `tenant:${tenantId}`, limit: limits.perTenantPerHour });
+  const out: Bucket[] = [
+    { scope: "destination", choices: [{ name: `dest:${dest}`, limit: limits.perDestinationPerHour }] },
+  ];
+  if (clientIp) out.push({ scope: "ip", choices: [{ name: clientIp, limit: limits.perIpPerHour }] });
+  out.push({ scope: "tenant", choices: tenantShards(s, tenantId, limits.perTenantPerHour) });
   return out;
+}
+
+/**
+ * The tenant cap is split over shard objects (src/domain/tenant-shards.ts) so a tenant's sends do
+ * not serialise through one object: two distinct random shards, each with its share of the cap.
+ */
+function tenantShards(s: Services, tenantId: string, cap: number): Bucket["choices"] {
+  const n = shardCount(cap);
+  return pickShards(n, s.random(SHARD_RANDOM_BYTES)).map((k) => ({
+    name: `tenant:${tenantId}:shard:${k}`,
+    limit: shardLimit(cap, n, k),
+  }));
+}
+
+type Taken = { name: string; v: LimiterVerdict };
+
+/** Takes one send from the first choice that admits it; a refusal reports the soonest retry among those tried. */
+async function takeOne(s: Services, b: Bucket, now: number): Promise<Taken> {
+  let refusal: { name: string; v: Extract<LimiterVerdict, { ok: false }> } | undefined;
+  for (const c of b.choices) {
+    const v = await s.limiter(c.name).take(c.limit, SEND_WINDOW_SECONDS, now);
+    if (v.ok) return { name: c.name, v };
+    if (!refusal || v.retryAfterSeconds < refusal.v.retryAfterSeconds) refusal = { name: c.name, v };
+  }
+  return refusal!;
 }
 
 export function rateLimited(scope: string, retryAfterSeconds: number): ApiError {
@@ -64,13 +93,10 @@ export async function takeBuckets(
   now: number,
 ): Promise<Receipt[]> {
   const buckets = await bucketsFor(s, settings, tenantId, channel, destination, clientIp);
-  const verdicts: LimiterVerdict[] = await Promise.all(
-    buckets.map((b) => s.limiter(b.name).take(b.limit, SEND_WINDOW_SECONDS, now)),
-  );
-  const receipts = buckets.flatMap((b, i) => {
-    const v = verdicts[i]!;
-    return v.ok ? [{ name: b.name, window: v.window }] : [];
-  });
+  const taken = await Promise.all(buckets.map((b) => takeOne(s, b, now)));
+  const verdicts: LimiterVerdict[] = taken.map((t) => t.v);
+  // A receipt names the object that admitted the send (for the tenant: the shard), so a refund goes back there.
+  const receipts = taken.flatMap((t) => (t.v.ok ? [{ name: t.name, window: t.v.window }] : []));
   const refused = buckets.map((b, i) => ({ b, v: verdicts[i]! })).filter((x) => !x.v.ok);
   if (refused.length === 0) return receipts;
   await refundBuckets(s, receipts, now);

@@ -1,7 +1,7 @@
 /**
  * SendLimiter: one Durable Object per throttle bucket (`idFromName(bucket)`): a destination, a
- * client IP (/64 for IPv6) or a tenant. It counts sends over a sliding one-hour window
- * (`src/domain/send-window.ts`); `take` and `refund` run without awaiting anything, so the input
+ * client IP (/64 for IPv6) or one shard of a tenant's cap (src/domain/tenant-shards.ts). It counts
+ * sends over a sliding one-hour window (`src/domain/send-window.ts`); `take` and `refund` run without awaiting anything, so the input
  * gate serialises parallel callers and a bucket never admits more than its limit.
  *
  * The limit is the caller's (each tenant sets its own), the count is the bucket's: one destination
