@@ -10,7 +10,8 @@ import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { parseBody } from "../http/validate.ts";
 import { ensureDeviceCookie, eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
-import { passwordLogin, tenantContext } from "../services/challenges.ts";
+import { passwordLogin } from "../services/challenges.ts";
+import { tenantContext } from "../services/tenant-context.ts";
 import { loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
 export const loginRequest = z.object({

@@ -11,7 +11,7 @@ import { ACCOUNT_LOCKED, errorsSchema, registerRoute } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody } from "../http/validate.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
-import { tenantContext } from "../services/challenges.ts";
+import { tenantContext } from "../services/tenant-context.ts";
 import { sendChallengeCode, sendMethodCode } from "../services/oob-send.ts";
 import { email, phone, uuid } from "./schemas.ts";
 import { tenantHeader } from "../http/request-info.ts";

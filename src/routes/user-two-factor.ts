@@ -10,7 +10,7 @@ import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery, readJsonBody, validateObject } from "../http/validate.ts";
 import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
-import { tenantContext } from "../services/challenges.ts";
+import { tenantContext } from "../services/tenant-context.ts";
 import { disableMethod, enableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
 import { enableOobMethod } from "../services/oob-methods.ts";
 import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";

@@ -10,7 +10,7 @@ import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { refuseChosenIdFromTenantKey, requireTenant, requireTenantRow } from "../middleware/auth.ts";
 import { requestFacts } from "../http/request-info.ts";
-import { tenantContext } from "../services/challenges.ts";
+import { tenantContext } from "../services/tenant-context.ts";
 import { stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
 import { loadUser, toUserJson, type UserLookup } from "../services/users.ts";

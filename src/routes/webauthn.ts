@@ -12,7 +12,7 @@ import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenant, requireTenantRow } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
-import { tenantContext } from "../services/challenges.ts";
+import { tenantContext } from "../services/tenant-context.ts";
 import { deleteCredentials, getCredential, listCredentials, toCredentialJson } from "../services/passkeys.ts";
 import { loadUser } from "../services/users.ts";
 import { methodsRemoved } from "../services/security-events.ts";

@@ -1,43 +1,23 @@
 /**
- * Login and challenges: password login (200 / 242 / 404 / 409), /api/two-factor/start (step-up) and
- * /api/two-factor/login (completion). The completion path makes one Durable Object call and no D1
- * read before it answers: everything the answer needs travels with the challenge. A recovery code is
- * the one exception (one conditional D1 UPDATE, then a second DO call to settle).
+ * Login and challenges: password login (200 / 242 / 404 / 409) and /api/two-factor/start (step-up).
+ * Completion (/api/two-factor/login) is in ./complete-two-factor.ts; what every challenge path shares
+ * (tenant settings, lockout policy, the locked answer) in ./tenant-context.ts.
  */
-import { and, eq } from "drizzle-orm";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../domain/password.ts";
 import { generateNumericCode } from "../domain/otp-code.ts";
-import type { LockoutPolicy } from "../domain/lockout.ts";
 import { ApiError } from "../errors.ts";
-import {
-  completeApplicationSettings,
-  completeTenantSettings,
-  lockDurationSeconds,
-  type LoginPolicy,
-  type TenantSettings,
-  type TrustPolicy,
-} from "../settings.ts";
-import { applications, mfaMethods, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
-import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
-import type {
-  ChallengeInit,
-  CompletedMethod,
-  GuardVerdict,
-  LoginContext,
-} from "../storage/durable-objects/user-guard-types.ts";
+import { completeApplicationSettings, type LoginPolicy, type TenantSettings, type TrustPolicy } from "../settings.ts";
+import type { ApplicationRow } from "../storage/d1/schema.ts";
+import type { ChallengeInit, GuardVerdict, LoginContext } from "../storage/durable-objects/user-guard-types.ts";
 import type { EventContext } from "../storage/durable-objects/guard-events.ts";
-import type { EventInfo } from "../domain/events.ts";
 import type { RequestFacts } from "../http/request-info.ts";
 import type { RiskLoginPolicy } from "../domain/risk.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
 import { oobTargets } from "./oob-slots.ts";
-import { passkeyAMR, type CredentialJSON } from "../domain/webauthn-policy.ts";
 import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } from "./passkeys.ts";
-import { verifyChallengePasskey } from "./webauthn-challenge.ts";
-import { consumeRecoveryCode } from "./recovery-codes.ts";
-import { mintAccessToken, mintTrustToken } from "./tokens.ts";
-import { accessTokenSigner, tenantSigner, type SignerRef } from "./signing-keys.ts";
+import { mintAccessToken } from "./tokens.ts";
+import { accessTokenSigner, type SignerRef } from "./signing-keys.ts";
 import {
   loadUser,
   loadUserCheckingKey,
@@ -49,58 +29,18 @@ import {
   type UserLookup,
 } from "./users.ts";
 
-export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
-/** A tenant-scoped API key not yet confirmed (src/middleware/auth.ts KEY_CHECK_IN_ROUTE): checked in the first D1 batch. */
-export type UnconfirmedKey = { tenantId: string; keyDigest: string };
-
-export function tenantContext(tenant: TenantRow): TenantContext {
-  return { tenant, settings: completeTenantSettings(tenant.settings) };
-}
-
-export function lockoutPolicy(settings: TenantSettings): LockoutPolicy {
-  const f = settings.failedAuthenticationConfiguration;
-  const a = settings.alertConfiguration;
-  return {
-    tooManyAttempts: f.tooManyAttempts,
-    resetCountInSeconds: f.resetCountInSeconds,
-    lockSeconds: lockDurationSeconds(settings),
-    alert: { enabled: a.enabled, failedAttempts: a.failedAttempts, windowSeconds: a.windowInSeconds },
-  };
-}
-
-/** Methods whose type is enabled on the tenant (FusionAuth ignores the others). */
-export function activeMethods(methods: MethodRow[], settings: TenantSettings): MethodRow[] {
-  const m = settings.multiFactorConfiguration;
-  return methods.filter((r) =>
-    r.method === "authenticator" ? m.authenticator.enabled : r.method === "email" ? m.email.enabled : m.sms.enabled,
-  );
-}
-
-export function configurableMethods(settings: TenantSettings): string[] {
-  const m = settings.multiFactorConfiguration;
-  return [m.authenticator.enabled && "authenticator", m.email.enabled && "email", m.sms.enabled && "sms"].filter(
-    Boolean,
-  ) as string[];
-}
-
-export async function loadApplication(
-  s: Services,
-  tenantId: string,
-  applicationId: string | undefined,
-): Promise<ApplicationRow | null> {
-  if (!applicationId) return null;
-  const rows = await s.db
-    .select()
-    .from(applications)
-    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, applicationId)))
-    .limit(1);
-  if (!rows[0]) throw ApiError.field("applicationId", "invalid", "The application does not exist.");
-  return rows[0];
-}
-
-export function otpHash(s: Services, code: string): Promise<string> {
-  return keyedHash(s.pepper, "otp", code.trim());
-}
+import {
+  activeMethods,
+  configurableMethods,
+  eventContext,
+  loadApplication,
+  lockedError,
+  lockoutPolicy,
+  otpHash,
+  tenantContext,
+  type TenantContext,
+  type UnconfirmedKey,
+} from "./tenant-context.ts";
 
 function challengeInit(
   ctx: TenantContext,
@@ -158,10 +98,6 @@ function challengeInit(
   };
 }
 
-function lockedError(v: GuardVerdict): ApiError {
-  return ApiError.locked(v.status === "locked" ? v.actions : []);
-}
-
 export type LoginInput = {
   loginId: string;
   password: string;
@@ -185,22 +121,6 @@ function isRiskPolicy(policy: LoginPolicy): policy is RiskLoginPolicy {
 /** Whether the policy challenges users who have a method (the risk policies do, like Enabled). */
 export function challengesEnrolled(policy: LoginPolicy): boolean {
   return policy === "Enabled" || isRiskPolicy(policy);
-}
-
-/** The event context of a request acting on a loaded user. */
-export function eventContext(
-  ctx: TenantContext,
-  loaded: LoadedUser,
-  applicationId: string | null,
-  info: EventInfo = {},
-): EventContext {
-  return {
-    tenantId: ctx.tenant.id,
-    userId: loaded.user.id,
-    info,
-    user: toUserJson(loaded.user, loaded.methods),
-    ...(applicationId ? { applicationId } : {}),
-  };
 }
 
 /** Risk inputs of a login: the device id only as a keyed hash (it never reaches storage in the clear). */
@@ -443,108 +363,4 @@ export async function startTwoFactor(
   if (v.status !== "challenge") throw new Error(`unexpected verdict ${v.status}`);
   const methods = [...toPublicMethods(activeMethods(loaded.methods, ctx.settings)), ...passkeyMethods(keys)];
   return methods.length ? { code, twoFactorId: v.twoFactorId, methods } : { code, twoFactorId: v.twoFactorId };
-}
-
-/** `code` or, for a passkey (an extension), `webauthn`: the assertion for a ceremony started with this twoFactorId. */
-export type CompleteInput = {
-  twoFactorId: string;
-  code?: string;
-  webauthn?: CredentialJSON;
-  trustComputer?: boolean;
-  noJWT?: boolean;
-  info?: EventInfo;
-};
-
-/** POST /api/two-factor/login. 404 unknown/expired id, 421 wrong code, 409 locked. */
-export async function completeTwoFactor(
-  s: Services,
-  input: CompleteInput,
-  headerTenantId: string | null,
-): Promise<{ body: Record<string, unknown>; trust: { id: string; maxAgeSeconds: number } | null }> {
-  const parsed = parseTwoFactorId(input.twoFactorId);
-  const guard = parsed && s.guardById(parsed.doId);
-  if (!parsed || !guard) throw ApiError.notFound();
-  const now = s.now();
-  const trustComputer = input.trustComputer === true;
-  const code = input.code ?? "";
-  const info = input.info ?? {};
-  let v = input.webauthn
-    ? await verifyChallengePasskey(s, guard, {
-        nonce: parsed.nonce,
-        credential: input.webauthn,
-        now,
-        expectTenantId: headerTenantId,
-        trustComputer,
-        info,
-      })
-    : await guard.verifyChallenge({
-        nonce: parsed.nonce,
-        code,
-        codeHash: await otpHash(s, code),
-        now,
-        expectTenantId: headerTenantId,
-        trustComputer,
-        info,
-      });
-  if (v.status === "check_recovery") {
-    const consumed =
-      v.tenantId !== undefined && v.userId !== undefined && (await consumeRecoveryCode(s, v.tenantId, v.userId, code));
-    v = await guard.settleRecovery(parsed.nonce, consumed, trustComputer, now, info);
-  }
-  switch (v.status) {
-    case "completed":
-      break;
-    case "locked":
-      throw lockedError(v);
-    case "invalid":
-      throw ApiError.invalidCode();
-    default:
-      throw ApiError.notFound();
-  }
-  const { challenge, method, trust } = v;
-  // The write only moves `lastUsed` when the user's previous completion used another method.
-  if (method.methodId && method.kind !== "webauthn" && method.lastUsedChanged !== false) {
-    s.defer(
-      s.db
-        .update(mfaMethods)
-        .set({ lastUsedAt: now })
-        .where(and(eq(mfaMethods.userId, challenge.userId), eq(mfaMethods.id, method.methodId))),
-    );
-  }
-  const amr = amrFor(challenge, method);
-  const body: Record<string, unknown> = { user: challenge.user };
-  if (!input.noJWT) {
-    Object.assign(
-      body,
-      await mintAccessToken(s, {
-        tenantId: challenge.tenantId,
-        userId: challenge.userId,
-        applicationId: challenge.applicationId,
-        issuer: challenge.token.issuer,
-        ttlSeconds: challenge.token.ttlSeconds,
-        authTime: now,
-        amr,
-        ...(challenge.token.authenticationType ? { authenticationType: challenge.token.authenticationType } : {}),
-        email: typeof challenge.user.email === "string" ? challenge.user.email : undefined,
-        // A challenge started before signing keys existed carries none: the one D1 read left on this path.
-        signer: challenge.token.signer ?? (await tenantSigner(s, challenge.tenantId)),
-      }),
-    );
-  }
-  if (challenge.state) body.state = challenge.state;
-  body.trustToken = await mintTrustToken(s, {
-    tenantId: challenge.tenantId,
-    userId: challenge.userId,
-    applicationId: challenge.applicationId,
-    ttlSeconds: challenge.token.trustTokenTtlSeconds,
-    trustChallenge: challenge.trustChallenge,
-  });
-  if (trust) body.twoFactorTrustId = trust.trustId;
-  return { body, trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null };
-}
-
-function amrFor(challenge: ChallengeInit, method: CompletedMethod): string[] {
-  // TOTP, one-time codes and recovery (look-up) codes are all "otp" in RFC 8176 terms; a passkey is hwk or swk.
-  const factor = method.kind === "webauthn" ? passkeyAMR(method.backupEligible === true) : "otp";
-  return challenge.purpose === "login" ? [...(challenge.firstFactor ?? ["pwd"]), factor, "mfa"] : [factor];
 }

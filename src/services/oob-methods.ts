@@ -7,7 +7,7 @@
 import { canonicalDestination } from "../domain/destination.ts";
 import { generateMethodId } from "../domain/ids.ts";
 import { ApiError } from "../errors.ts";
-import { eventContext, lockoutPolicy, otpHash, type TenantContext } from "./challenges.ts";
+import { eventContext, lockoutPolicy, otpHash, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
 import { destinationField } from "./oob-delivery.ts";
 import { enableSlot } from "./oob-slots.ts";

@@ -4,7 +4,8 @@
  * challenge would be required. Trusts live in the user's Durable Object, stored hashed.
  */
 import { ApiError } from "../errors.ts";
-import { loadApplication, secondFactorPlan, type TenantContext } from "./challenges.ts";
+import { secondFactorPlan } from "./challenges.ts";
+import { loadApplication, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
 import { loadUser } from "./users.ts";
 

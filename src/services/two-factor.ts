@@ -14,7 +14,7 @@ import { MAX_TWO_FACTOR_ID_TTL_SECONDS } from "../settings.ts";
 import { mfaMethods, recoveryCodes } from "../storage/d1/schema.ts";
 import { parseTwoFactorId, totpAad } from "../storage/durable-objects/user-guard.ts";
 import type { GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
-import { eventContext, lockoutPolicy, otpHash, type TenantContext } from "./challenges.ts";
+import { eventContext, lockoutPolicy, otpHash, type TenantContext } from "./tenant-context.ts";
 import { methodAdded, methodsRemoved, recoveryCodesRegenerated } from "./security-events.ts";
 import type { EventInfo } from "../domain/events.ts";
 import type { Services } from "./container.ts";

@@ -34,14 +34,8 @@ import type { WebAuthnWorkflowName } from "../settings.ts";
 import { passkeys, tenants } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
 import type { CeremonyRecord } from "../storage/durable-objects/user-guard-types.ts";
-import {
-  eventContext,
-  finishFirstFactor,
-  loadApplication,
-  tenantContext,
-  type LoginOutcome,
-  type TenantContext,
-} from "./challenges.ts";
+import { finishFirstFactor, type LoginOutcome } from "./challenges.ts";
+import { eventContext, loadApplication, tenantContext, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
 import { failed, hashOf, normalize } from "./webauthn-challenge.ts";
 import { relyingParty, recordAssertion, requireWorkflow, toCandidate, toCredentialJson } from "./passkeys.ts";

@@ -1,0 +1,123 @@
+/**
+ * POST /api/two-factor/login (completion). It makes one Durable Object call and no D1 read before it
+ * answers: everything the answer needs travels with the challenge. A recovery code is the one
+ * exception (one conditional D1 UPDATE, then a second DO call to settle).
+ */
+import { and, eq } from "drizzle-orm";
+import { ApiError } from "../errors.ts";
+import { mfaMethods } from "../storage/d1/schema.ts";
+import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
+import type { ChallengeInit, CompletedMethod } from "../storage/durable-objects/user-guard-types.ts";
+import type { EventInfo } from "../domain/events.ts";
+import type { Services } from "./container.ts";
+import { passkeyAMR, type CredentialJSON } from "../domain/webauthn-policy.ts";
+import { verifyChallengePasskey } from "./webauthn-challenge.ts";
+import { consumeRecoveryCode } from "./recovery-codes.ts";
+import { mintAccessToken, mintTrustToken } from "./tokens.ts";
+import { tenantSigner } from "./signing-keys.ts";
+
+import { lockedError, otpHash } from "./tenant-context.ts";
+
+/** `code` or, for a passkey (an extension), `webauthn`: the assertion for a ceremony started with this twoFactorId. */
+export type CompleteInput = {
+  twoFactorId: string;
+  code?: string;
+  webauthn?: CredentialJSON;
+  trustComputer?: boolean;
+  noJWT?: boolean;
+  info?: EventInfo;
+};
+
+/** POST /api/two-factor/login. 404 unknown/expired id, 421 wrong code, 409 locked. */
+export async function completeTwoFactor(
+  s: Services,
+  input: CompleteInput,
+  headerTenantId: string | null,
+): Promise<{ body: Record<string, unknown>; trust: { id: string; maxAgeSeconds: number } | null }> {
+  const parsed = parseTwoFactorId(input.twoFactorId);
+  const guard = parsed && s.guardById(parsed.doId);
+  if (!parsed || !guard) throw ApiError.notFound();
+  const now = s.now();
+  const trustComputer = input.trustComputer === true;
+  const code = input.code ?? "";
+  const info = input.info ?? {};
+  let v = input.webauthn
+    ? await verifyChallengePasskey(s, guard, {
+        nonce: parsed.nonce,
+        credential: input.webauthn,
+        now,
+        expectTenantId: headerTenantId,
+        trustComputer,
+        info,
+      })
+    : await guard.verifyChallenge({
+        nonce: parsed.nonce,
+        code,
+        codeHash: await otpHash(s, code),
+        now,
+        expectTenantId: headerTenantId,
+        trustComputer,
+        info,
+      });
+  if (v.status === "check_recovery") {
+    const consumed =
+      v.tenantId !== undefined && v.userId !== undefined && (await consumeRecoveryCode(s, v.tenantId, v.userId, code));
+    v = await guard.settleRecovery(parsed.nonce, consumed, trustComputer, now, info);
+  }
+  switch (v.status) {
+    case "completed":
+      break;
+    case "locked":
+      throw lockedError(v);
+    case "invalid":
+      throw ApiError.invalidCode();
+    default:
+      throw ApiError.notFound();
+  }
+  const { challenge, method, trust } = v;
+  // The write only moves `lastUsed` when the user's previous completion used another method.
+  if (method.methodId && method.kind !== "webauthn" && method.lastUsedChanged !== false) {
+    s.defer(
+      s.db
+        .update(mfaMethods)
+        .set({ lastUsedAt: now })
+        .where(and(eq(mfaMethods.userId, challenge.userId), eq(mfaMethods.id, method.methodId))),
+    );
+  }
+  const amr = amrFor(challenge, method);
+  const body: Record<string, unknown> = { user: challenge.user };
+  if (!input.noJWT) {
+    Object.assign(
+      body,
+      await mintAccessToken(s, {
+        tenantId: challenge.tenantId,
+        userId: challenge.userId,
+        applicationId: challenge.applicationId,
+        issuer: challenge.token.issuer,
+        ttlSeconds: challenge.token.ttlSeconds,
+        authTime: now,
+        amr,
+        ...(challenge.token.authenticationType ? { authenticationType: challenge.token.authenticationType } : {}),
+        email: typeof challenge.user.email === "string" ? challenge.user.email : undefined,
+        // A challenge started before signing keys existed carries none: the one D1 read left on this path.
+        signer: challenge.token.signer ?? (await tenantSigner(s, challenge.tenantId)),
+      }),
+    );
+  }
+  if (challenge.state) body.state = challenge.state;
+  body.trustToken = await mintTrustToken(s, {
+    tenantId: challenge.tenantId,
+    userId: challenge.userId,
+    applicationId: challenge.applicationId,
+    ttlSeconds: challenge.token.trustTokenTtlSeconds,
+    trustChallenge: challenge.trustChallenge,
+  });
+  if (trust) body.twoFactorTrustId = trust.trustId;
+  return { body, trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null };
+}
+
+function amrFor(challenge: ChallengeInit, method: CompletedMethod): string[] {
+  // TOTP, one-time codes and recovery (look-up) codes are all "otp" in RFC 8176 terms; a passkey is hwk or swk.
+  const factor = method.kind === "webauthn" ? passkeyAMR(method.backupEligible === true) : "otp";
+  return challenge.purpose === "login" ? [...(challenge.firstFactor ?? ["pwd"]), factor, "mfa"] : [factor];
+}

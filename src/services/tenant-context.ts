@@ -1,0 +1,90 @@
+/**
+ * What every login and challenge path shares: the tenant's completed settings, its lockout policy,
+ * the methods it enables, the application, the one-time-code hash, the event context of a request,
+ * and the 409 answer for a locked account.
+ */
+import { and, eq } from "drizzle-orm";
+import type { LockoutPolicy } from "../domain/lockout.ts";
+import { ApiError } from "../errors.ts";
+import { completeTenantSettings, lockDurationSeconds, type TenantSettings } from "../settings.ts";
+import { applications, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
+import type { GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
+import type { EventContext } from "../storage/durable-objects/guard-events.ts";
+import type { EventInfo } from "../domain/events.ts";
+import type { Services } from "./container.ts";
+import { keyedHash } from "./hashing.ts";
+import { toUserJson, type LoadedUser, type MethodRow } from "./users.ts";
+
+export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
+/** A tenant-scoped API key not yet confirmed (src/middleware/auth.ts KEY_CHECK_IN_ROUTE): checked in the first D1 batch. */
+export type UnconfirmedKey = { tenantId: string; keyDigest: string };
+
+export function tenantContext(tenant: TenantRow): TenantContext {
+  return { tenant, settings: completeTenantSettings(tenant.settings) };
+}
+
+export function lockoutPolicy(settings: TenantSettings): LockoutPolicy {
+  const f = settings.failedAuthenticationConfiguration;
+  const a = settings.alertConfiguration;
+  return {
+    tooManyAttempts: f.tooManyAttempts,
+    resetCountInSeconds: f.resetCountInSeconds,
+    lockSeconds: lockDurationSeconds(settings),
+    alert: { enabled: a.enabled, failedAttempts: a.failedAttempts, windowSeconds: a.windowInSeconds },
+  };
+}
+
+/** Methods whose type is enabled on the tenant (FusionAuth ignores the others). */
+export function activeMethods(methods: MethodRow[], settings: TenantSettings): MethodRow[] {
+  const m = settings.multiFactorConfiguration;
+  return methods.filter((r) =>
+    r.method === "authenticator" ? m.authenticator.enabled : r.method === "email" ? m.email.enabled : m.sms.enabled,
+  );
+}
+
+export function configurableMethods(settings: TenantSettings): string[] {
+  const m = settings.multiFactorConfiguration;
+  return [m.authenticator.enabled && "authenticator", m.email.enabled && "email", m.sms.enabled && "sms"].filter(
+    Boolean,
+  ) as string[];
+}
+
+export async function loadApplication(
+  s: Services,
+  tenantId: string,
+  applicationId: string | undefined,
+): Promise<ApplicationRow | null> {
+  if (!applicationId) return null;
+  const rows = await s.db
+    .select()
+    .from(applications)
+    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, applicationId)))
+    .limit(1);
+  if (!rows[0]) throw ApiError.field("applicationId", "invalid", "The application does not exist.");
+  return rows[0];
+}
+
+export function otpHash(s: Services, code: string): Promise<string> {
+  return keyedHash(s.pepper, "otp", code.trim());
+}
+
+/** The event context of a request acting on a loaded user. */
+export function eventContext(
+  ctx: TenantContext,
+  loaded: LoadedUser,
+  applicationId: string | null,
+  info: EventInfo = {},
+): EventContext {
+  return {
+    tenantId: ctx.tenant.id,
+    userId: loaded.user.id,
+    info,
+    user: toUserJson(loaded.user, loaded.methods),
+    ...(applicationId ? { applicationId } : {}),
+  };
+}
+
+/** 409 with the lock's `actions` (FusionAuth's answer for a locked account). */
+export function lockedError(v: GuardVerdict): ApiError {
+  return ApiError.locked(v.status === "locked" ? v.actions : []);
+}
