@@ -19,13 +19,8 @@ import { methodsRemoved } from "../services/security-events.ts";
 import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { eventInfoSchema, requestFacts, tenantHeader } from "../http/request-info.ts";
 import { clientIpBucket } from "../domain/client-ip.ts";
-import {
-  completeRegistration,
-  passkeyAssert,
-  passkeyLogin,
-  startAuthentication,
-  startRegistration,
-} from "../services/webauthn.ts";
+import { passkeyAssert, passkeyLogin, startAuthentication } from "../services/webauthn.ts";
+import { completeRegistration, startRegistration } from "../services/passkey-registration.ts";
 import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
 const b64url = z

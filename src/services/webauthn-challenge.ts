@@ -1,14 +1,24 @@
 /**
  * A passkey as the answer to a challenge (twoFactorId) for second factor and step-up, and the
- * helpers every passkey verification shares (./webauthn.ts uses them too). Split out of ./webauthn.ts
- * so ./challenges.ts can call it without an import cycle (./webauthn.ts builds on ./challenges.ts).
+ * helpers every passkey ceremony shares (./webauthn.ts and ./passkey-registration.ts use them). Kept
+ * apart from ./webauthn.ts so ./complete-two-factor.ts can call it without an import cycle
+ * (./webauthn.ts builds on ./challenges.ts).
  */
 import { sha256 } from "../domain/crypto.ts";
 import { hexEncode } from "../domain/encoding.ts";
 import type { EventInfo } from "../domain/events.ts";
-import { readChallenge, verifyAssertion, type CredentialJSON } from "../domain/webauthn-policy.ts";
+import {
+  CHALLENGE_RANDOM_BYTES,
+  newChallenge,
+  readChallenge,
+  verifyAssertion,
+  type ChallengeStore,
+  type CredentialJSON,
+  type RelyingParty,
+} from "../domain/webauthn-policy.ts";
+import type { WebAuthnWorkflowName } from "../settings.ts";
 import { ApiError } from "../errors.ts";
-import type { CompletedMethod, GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
+import type { CeremonyRecord, CompletedMethod, GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
 import type { GuardApi, Services } from "./container.ts";
 import { recordAssertion } from "./passkeys.ts";
 
@@ -31,6 +41,33 @@ export async function hashOf(challenge: Uint8Array): Promise<string> {
 export function normalize(c: CredentialJSON): CredentialJSON {
   return { ...c, rawId: c.rawId ?? c.id };
 }
+
+/** A new ceremony challenge and its hash (the key it is stored under). */
+export async function freshChallenge(
+  s: Services,
+  store: ChallengeStore,
+): Promise<{ challenge: Uint8Array; hash: string }> {
+  const challenge = newChallenge(store, s.random(CHALLENGE_RANDOM_BYTES));
+  return { challenge, hash: await hashOf(challenge) };
+}
+
+/** The request's own `origin`/`rpId` never drive verification; when sent, they must match the configuration. */
+export function claimsMatch(rp: RelyingParty, claimed: { origin?: string; rpId?: string }): boolean {
+  return (
+    (claimed.origin === undefined || rp.origins.includes(claimed.origin)) &&
+    (claimed.rpId === undefined || claimed.rpId === rp.id)
+  );
+}
+
+/** The tenant setting that governs a ceremony workflow. */
+export const workflowKey = (w: CeremonyRecord["workflow"]): WebAuthnWorkflowName | null =>
+  w === "bootstrap"
+    ? "bootstrapWorkflow"
+    : w === "reauthentication"
+      ? "reauthenticationWorkflow"
+      : w === "secondFactor"
+        ? "secondFactorWorkflow"
+        : null;
 
 /** For completeTwoFactor: takes the ceremony, verifies, persists the counter, settles. Returns the guard's verdict. */
 export async function verifyChallengePasskey(
