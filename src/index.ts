@@ -8,6 +8,7 @@ import { UserGuard as UserGuardObject } from "./storage/durable-objects/user-gua
 export { SendLimiter } from "./storage/durable-objects/send-limiter.ts";
 export { DevOutbox } from "./storage/durable-objects/dev-outbox.ts";
 export { PasskeyChallenge } from "./storage/durable-objects/ceremonies.ts";
+export { OAuthSessions } from "./storage/durable-objects/oauth-sessions.ts";
 export { WebhookDispatcher } from "./storage/durable-objects/webhook-dispatcher.ts";
 
 /** The bound UserGuard: the storage-layer object plus its event flush I/O (D1, webhooks, mail, SMS) from the services. */

@@ -291,6 +291,14 @@ export function completeTenantSettings(raw: unknown): TenantSettings {
   };
 }
 
+const keyIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID");
+
+/** Grants an application may enable (FusionAuth's names); edge-mfa serves authorization_code and refresh_token. */
+export const OAUTH_GRANTS = ["authorization_code", "refresh_token", "implicit", "password"] as const;
+export type OAuthGrant = (typeof OAUTH_GRANTS)[number];
+
 export const applicationSettingsSchema = z.object({
   multiFactorConfiguration: z
     .object({
@@ -304,14 +312,37 @@ export const applicationSettingsSchema = z.object({
     .object({ twoFactorTrustIdTimeToLiveInSeconds: z.number().int().min(60).max(31_536_000).nullish() })
     .partial()
     .default({}),
-  /** FusionAuth's JWT override: when `enabled`, `accessTokenKeyId` (one of the tenant's keys) signs this application's access tokens. */
+  /**
+   * FusionAuth's JWT override: when `enabled`, `accessTokenKeyId` / `idTokenKeyId` (the tenant's keys)
+   * sign this application's access tokens / id_tokens, and the lifetimes replace the tenant's.
+   */
   jwtConfiguration: z
     .object({
       enabled: z.boolean(),
-      accessTokenKeyId: z
-        .string()
-        .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID")
-        .nullish(),
+      accessTokenKeyId: keyIdSchema.nullish(),
+      idTokenKeyId: keyIdSchema.nullish(),
+      timeToLiveInSeconds: z.number().int().min(60).max(86_400).nullish(),
+      refreshTokenTimeToLiveInMinutes: z.number().int().min(1).max(525_600).nullish(),
+      refreshTokenUsagePolicy: z.enum(["Reusable", "OneTimeUse"]).nullish(),
+    })
+    .partial()
+    .default({}),
+  /** FusionAuth's OAuth 2.0 settings (clientId is the application id; the client secret is stored apart, hashed). */
+  oauthConfiguration: z
+    .object({
+      authorizedRedirectURLs: z.array(z.string().url().max(2048)).max(50),
+      authorizedOriginURLs: z.array(z.string().url().max(2048)).max(50),
+      logoutURL: z.string().url().max(2048).nullish(),
+      logoutBehavior: z.enum(["AllApplications", "RedirectOnly"]),
+      enabledGrants: z.array(z.enum(OAUTH_GRANTS)).max(OAUTH_GRANTS.length),
+      generateRefreshTokens: z.boolean(),
+      clientAuthenticationPolicy: z.enum(["Required", "NotRequired", "NotRequiredWhenUsingPKCE"]),
+      /** Deprecated boolean twin of clientAuthenticationPolicy (true = Required, false = NotRequired). */
+      requireClientAuthentication: z.boolean(),
+      proofKeyForCodeExchangePolicy: z.enum(["NotRequired", "Required", "NotRequiredWhenUsingClientAuthentication"]),
+      requireRegistration: z.boolean(),
+      scopeHandlingPolicy: z.enum(["Strict", "Compatibility"]),
+      unknownScopePolicy: z.enum(["Reject", "Remove", "Allow"]),
     })
     .partial()
     .default({}),
@@ -321,7 +352,30 @@ export type ApplicationSettings = {
   multiFactorConfiguration: { loginPolicy: LoginPolicy | null; trustPolicy: TrustPolicy };
   /** null = the tenant's `twoFactorTrustIdTimeToLiveInSeconds`. */
   externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: number | null };
-  jwtConfiguration: { enabled: boolean; accessTokenKeyId: string | null };
+  jwtConfiguration: {
+    enabled: boolean;
+    accessTokenKeyId: string | null;
+    idTokenKeyId: string | null;
+    /** null = the tenant's. */
+    timeToLiveInSeconds: number | null;
+    refreshTokenTimeToLiveInMinutes: number;
+    refreshTokenUsagePolicy: "Reusable" | "OneTimeUse";
+  };
+  oauthConfiguration: OAuthConfiguration;
+};
+
+export type OAuthConfiguration = {
+  authorizedRedirectURLs: string[];
+  authorizedOriginURLs: string[];
+  logoutURL: string | null;
+  logoutBehavior: "AllApplications" | "RedirectOnly";
+  enabledGrants: OAuthGrant[];
+  generateRefreshTokens: boolean;
+  clientAuthenticationPolicy: "Required" | "NotRequired" | "NotRequiredWhenUsingPKCE";
+  proofKeyForCodeExchangePolicy: "NotRequired" | "Required" | "NotRequiredWhenUsingClientAuthentication";
+  requireRegistration: boolean;
+  scopeHandlingPolicy: "Strict" | "Compatibility";
+  unknownScopePolicy: "Reject" | "Remove" | "Allow";
 };
 
 export function completeApplicationSettings(raw: unknown): ApplicationSettings {
@@ -338,7 +392,41 @@ export function completeApplicationSettings(raw: unknown): ApplicationSettings {
     jwtConfiguration: {
       enabled: s.jwtConfiguration.enabled ?? false,
       accessTokenKeyId: s.jwtConfiguration.accessTokenKeyId?.toLowerCase() ?? null,
+      idTokenKeyId: s.jwtConfiguration.idTokenKeyId?.toLowerCase() ?? null,
+      timeToLiveInSeconds: s.jwtConfiguration.timeToLiveInSeconds ?? null,
+      refreshTokenTimeToLiveInMinutes: s.jwtConfiguration.refreshTokenTimeToLiveInMinutes ?? 43_200,
+      refreshTokenUsagePolicy: s.jwtConfiguration.refreshTokenUsagePolicy ?? "Reusable",
     },
+    oauthConfiguration: completeOAuthConfiguration(s.oauthConfiguration),
+  };
+}
+
+/**
+ * FusionAuth's defaults, with two deliberate choices: `enabledGrants` defaults to authorization_code
+ * and refresh_token (what FusionAuth's admin UI pre-selects; its API default is none), and the
+ * deprecated `requireClientAuthentication: false` maps to NotRequired only when no policy is given.
+ */
+function completeOAuthConfiguration(
+  o: z.output<typeof applicationSettingsSchema>["oauthConfiguration"],
+): OAuthConfiguration {
+  const legacy =
+    o.requireClientAuthentication === undefined
+      ? undefined
+      : o.requireClientAuthentication
+        ? "Required"
+        : "NotRequired";
+  return {
+    authorizedRedirectURLs: o.authorizedRedirectURLs ?? [],
+    authorizedOriginURLs: o.authorizedOriginURLs ?? [],
+    logoutURL: o.logoutURL ?? null,
+    logoutBehavior: o.logoutBehavior ?? "AllApplications",
+    enabledGrants: o.enabledGrants ?? ["authorization_code", "refresh_token"],
+    generateRefreshTokens: o.generateRefreshTokens ?? true,
+    clientAuthenticationPolicy: o.clientAuthenticationPolicy ?? legacy ?? "Required",
+    proofKeyForCodeExchangePolicy: o.proofKeyForCodeExchangePolicy ?? "NotRequired",
+    requireRegistration: o.requireRegistration ?? false,
+    scopeHandlingPolicy: o.scopeHandlingPolicy ?? "Strict",
+    unknownScopePolicy: o.unknownScopePolicy ?? "Reject",
   };
 }
 

@@ -13,6 +13,7 @@ import type { DevOutbox } from "../storage/durable-objects/dev-outbox.ts";
 import type { FetchFn } from "../adapters/http.ts";
 import { buildSenders, type Senders } from "./senders.ts";
 import type { PasskeyChallenge } from "../storage/durable-objects/ceremonies.ts";
+import type { OAuthSessions } from "../storage/durable-objects/oauth-sessions.ts";
 import { countingD1, countingStub, startDeferred } from "./instrumentation.ts";
 import { failClosed, type ObjectBinding } from "./object-outage.ts";
 
@@ -33,6 +34,10 @@ export type Services = {
   guardById: (hexId: string) => GuardApi | null;
   /** The object holding one discoverable-login challenge, named by the challenge's SHA-256 (hex). */
   passkeyChallenge: (challengeHash: string) => Pick<PasskeyChallenge, "put" | "take">;
+  /** The user's OAuth codes, refresh tokens and SSO sessions (src/services/oauth/grants.ts). */
+  sessions: (tenantId: string, userId: string) => SessionsApi;
+  /** The OAuthSessions object named inside a code, refresh token or SSO cookie; null when not one of ours. */
+  sessionsById: (hexId: string) => SessionsApi | null;
   /** Mail and SMS senders selected by MAIL_PROVIDER / SMS_PROVIDER (src/services/senders.ts). */
   senders: Senders;
   /** The send-cap bucket named `bucket` (destination, client IP or tenant). */
@@ -78,6 +83,13 @@ export type GuardApi = Pick<
   | "takeChallengeCeremony"
   | "settlePasskey"
 > & { id: DurableObjectId };
+
+export type SessionsApi = Pick<
+  OAuthSessions,
+  "put" | "get" | "take" | "noteIssued" | "delete" | "list" | "revokeAll"
+> & {
+  id: DurableObjectId;
+};
 
 export type ServiceOverrides = Partial<Pick<Services, "now" | "random">> & {
   /** The mail and SMS adapters' outbound fetch (tests inject provider answers). */
@@ -136,6 +148,20 @@ export function buildServices(
         return null;
       }
       return object("USER_GUARD", ns.get(id)) as unknown as GuardApi;
+    },
+    sessions: (tenantId, userId) =>
+      object(
+        "OAUTH_SESSIONS",
+        env.OAUTH_SESSIONS.get(env.OAUTH_SESSIONS.idFromName(`${tenantId}:${userId}`)),
+      ) as unknown as SessionsApi,
+    sessionsById: (hexId) => {
+      let id: DurableObjectId;
+      try {
+        id = env.OAUTH_SESSIONS.idFromString(hexId);
+      } catch {
+        return null;
+      }
+      return object("OAUTH_SESSIONS", env.OAUTH_SESSIONS.get(id)) as unknown as SessionsApi;
     },
     senders: buildSenders(config, {
       fetch: overrides.fetch ?? ((url, init) => fetch(url, init)),

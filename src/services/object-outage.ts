@@ -13,7 +13,7 @@
 import { ApiError } from "../errors.ts";
 
 /** The Durable Object bindings the worker calls during requests. */
-export type ObjectBinding = "USER_GUARD" | "SEND_LIMITER" | "PASSKEY_CHALLENGE" | "DEV_OUTBOX";
+export type ObjectBinding = "USER_GUARD" | "SEND_LIMITER" | "PASSKEY_CHALLENGE" | "DEV_OUTBOX" | "OAUTH_SESSIONS";
 
 /** Most outages workerd reports (object reset on deploy, overload, a dropped connection) clear within seconds. */
 export const OBJECT_OUTAGE_RETRY_AFTER_SECONDS = 5;

@@ -178,7 +178,7 @@ describe("access tokens verify against the tenant's JWKS", () => {
     const mk = (jwtConfiguration: Record<string, unknown>) =>
       call("POST", "/api/application", { key, body: { application: { name: "app", jwtConfiguration } } });
     const app = (await mk({ enabled: true, accessTokenKeyId: appKey.id })).body.application;
-    expect(app.jwtConfiguration).toEqual({ enabled: true, accessTokenKeyId: appKey.id });
+    expect(app.jwtConfiguration).toMatchObject({ enabled: true, accessTokenKeyId: appKey.id });
     const disabled = (await mk({ enabled: false, accessTokenKeyId: appKey.id })).body.application;
     const u = await enrolledUser(key);
     const twoFactorId = await loginFor242(key, u.email, { applicationId: app.id });
