@@ -213,7 +213,15 @@ async function createApplication(c: Ctx, id: string) {
   const { name: appName, ...settings } = application;
   await checkKeyReference(c, tenantId, settings);
   const t = c.var.services.now();
-  const row: ApplicationRow = { id, tenantId, name: appName, settings, createdAt: t, updatedAt: t };
+  const row: ApplicationRow = {
+    id,
+    tenantId,
+    name: appName,
+    settings,
+    clientSecretHash: null,
+    createdAt: t,
+    updatedAt: t,
+  };
   try {
     await c.var.services.db.insert(applications).values(row);
   } catch (err) {

@@ -31,6 +31,8 @@ export const applications = sqliteTable(
       .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    /** Keyed hash (hex) of the OAuth client secret; the secret is shown once, at creation or rotation. */
+    clientSecretHash: text("client_secret_hash"),
     ...timestamps,
   },
   (t) => [index("applications_tenant_idx").on(t.tenantId)],
@@ -252,7 +254,35 @@ export const signingKeys = sqliteTable(
   ],
 );
 
+/** FusionAuth's user registrations: a user's membership of an application, with its roles. */
+export const registrations = sqliteTable(
+  "registrations",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    applicationId: text("application_id")
+      .notNull()
+      .references(() => applications.id, { onDelete: "cascade" }),
+    /** Role names (the application's roles), sorted. */
+    roles: text("roles", { mode: "json" }).notNull().$type<string[]>(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    username: text("username"),
+    verified: integer("verified", { mode: "boolean" }).notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("registrations_user_app_uq").on(t.userId, t.applicationId),
+    index("registrations_app_idx").on(t.applicationId),
+  ],
+);
+
 export type TenantRow = typeof tenants.$inferSelect;
+export type RegistrationRow = typeof registrations.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 
@@ -268,5 +298,6 @@ export const schema = {
   webhooks,
   webhookDeliveries,
   signingKeys,
+  registrations,
 };
 export { sql };
