@@ -32,11 +32,11 @@ function noStore(c: Ctx, body: unknown, status: 200 = 200): Response {
 async function formParams(c: Ctx): Promise<Record<string, string>> {
   const type = c.req.header("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) return {};
-  const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES)
+  const bytes = await c.req.arrayBuffer();
+  if (bytes.byteLength > MAX_BODY_BYTES)
     throw new OAuthError(oauthFailure("invalid_request", null, "The request body is too large."));
   const out: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(text)) {
+  for (const [k, v] of new URLSearchParams(new TextDecoder().decode(bytes))) {
     if (k in out) throw new OAuthError(oauthFailure("invalid_request", null, `The [${k}] parameter is repeated.`));
     out[k] = v;
   }
