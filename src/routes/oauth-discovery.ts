@@ -10,6 +10,7 @@ import { Hono, type Context } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { tenantHeader } from "../http/request-info.ts";
 import { registerRoute } from "../openapi.ts";
 import { publicTenant } from "../services/public-tenant.ts";
 import { completeTenantSettings } from "../settings.ts";
@@ -78,7 +79,10 @@ async function discovery(c: Ctx, tenantId: string | undefined) {
 }
 
 export const discoveryRoutes = new Hono<AppEnv>();
-discoveryRoutes.get("/.well-known/openid-configuration", (c) => discovery(c, c.req.query("tenantId")));
+// FusionAuth's TypeScript client calls the bare path with its tenant in X-FusionAuth-TenantId.
+discoveryRoutes.get("/.well-known/openid-configuration", (c) =>
+  discovery(c, c.req.query("tenantId") ?? tenantHeader(c) ?? undefined),
+);
 discoveryRoutes.get("/.well-known/openid-configuration/:tenantId", (c) => discovery(c, c.req.param("tenantId")));
 discoveryRoutes.get("/:tenantId/.well-known/openid-configuration", (c) => discovery(c, c.req.param("tenantId")));
 
