@@ -74,6 +74,7 @@ async function discovery(c: Ctx, tenantId: string | undefined) {
   if (!tenant) throw ApiError.notFound();
   const base = new URL(c.req.url).origin;
   c.header("Cache-Control", "public, max-age=60");
+  c.header("Vary", "X-FusionAuth-TenantId");
   c.header("Content-Type", "application/json; charset=UTF-8");
   return c.body(JSON.stringify(openidConfiguration(base, tenant), null, 2));
 }
