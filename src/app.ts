@@ -23,6 +23,9 @@ import { webAuthnDevRoutes } from "./routes/webauthn-dev.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { jwksRoutes, keyRoutes } from "./routes/keys.ts";
+import { oauthClientRoutes } from "./routes/oauth-client.ts";
+import { oauthTokenRoutes } from "./routes/oauth-token.ts";
+import { discoveryRoutes } from "./routes/oauth-discovery.ts";
 
 /** `bench` mounts the benchmark routes (/__bench/*); index.ts passes BENCH_INSTRUMENTATION=1. */
 export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean } = {}) {
@@ -65,6 +68,9 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
   app.route("/api/webhook", webhookRoutes);
   app.route("/api/key", keyRoutes);
   app.route("/", jwksRoutes);
+  app.route("/api/application", oauthClientRoutes);
+  app.route("/oauth2", oauthTokenRoutes);
+  app.route("/", discoveryRoutes);
   app.route("/", webAuthnScriptRoutes);
   // Development and tests only: the page answers 404 in production.
   app.route("/dev/passkeys", webAuthnDevRoutes);

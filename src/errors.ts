@@ -8,6 +8,7 @@
  */
 import type { Context } from "hono";
 import type { ZodError } from "zod";
+import type { OAuthFailure } from "./domain/oauth-errors.ts";
 
 export type FieldError = { code: string; message: string; data?: Record<string, unknown> };
 export type ErrorsBody = { generalErrors?: FieldError[]; fieldErrors?: Record<string, FieldError[]> };
@@ -125,6 +126,27 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * An OAuth 2.0 endpoint's error (RFC 6749 §5.2 in FusionAuth's shape: `{error, error_description,
+ * error_reason}`, 400, or 401 for `invalid_client` with `WWW-Authenticate: Basic` when the client used
+ * Basic), always `Cache-Control: no-store` (RFC 6749 §5.1).
+ */
+export class OAuthError extends Error {
+  constructor(
+    readonly failure: OAuthFailure,
+    readonly basic = false,
+  ) {
+    super(failure.error);
+  }
+}
+
+export function oauthErrorResponse(err: OAuthError): Response {
+  const { status, ...body } = err.failure;
+  const headers = new Headers({ "content-type": "application/json; charset=UTF-8", "cache-control": "no-store" });
+  if (status === 401 && err.basic) headers.set("www-authenticate", 'Basic realm="edge-mfa"');
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
 /** Builds the wire response for an ApiError. Empty-body statuses have no Content-Type. */
 export function errorResponse(err: ApiError): Response {
   const status = statusOf(err.kind);
@@ -176,6 +198,7 @@ export function zodToFieldErrors(error: ZodError, prefix = "", raw?: unknown): R
 /** `app.onError`: the only code that serialises errors. */
 export function handleError(err: unknown, c: Context): Response {
   if (err instanceof ApiError) return errorResponse(err);
+  if (err instanceof OAuthError) return oauthErrorResponse(err);
   const requestId = (c.get("requestId" as never) as string | undefined) ?? "unknown";
   // Log the class of failure and the request id; never the request body, codes or secrets.
   console.error(

@@ -32,6 +32,13 @@ export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
     path: /^\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/)?\.well-known\/jwks\.json$/i,
   },
   { method: "GET", path: /^\/$/ },
+  // OAuth 2.0 / OIDC (src/routes/oauth-token.ts, oauth-discovery.ts): clients authenticate themselves.
+  { method: "POST", path: /^\/oauth2\/(token|userinfo|introspect)$/ },
+  { method: "GET", path: /^\/oauth2\/userinfo$/ },
+  {
+    method: "GET",
+    path: /^\/(([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/)?\.well-known\/openid-configuration|\.well-known\/openid-configuration\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i,
+  },
 ];
 
 /**

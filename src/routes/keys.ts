@@ -19,8 +19,9 @@ import { ApiError } from "../errors.ts";
 import { parseBody } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
+import { publicTenant } from "../services/public-tenant.ts";
 import { KEY_ALGORITHMS, newSigningKey, RSA_LENGTHS, tenantJwks } from "../services/signing-keys.ts";
-import { signingKeys, tenants, type SigningKeyRow } from "../storage/d1/schema.ts";
+import { signingKeys, type SigningKeyRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
 import { constraintViolation } from "../storage/d1/results.ts";
 
@@ -151,19 +152,10 @@ keyRoutes.delete("/:keyId", async (c) => {
 const JWKS_CACHE = "public, max-age=60";
 
 async function jwks(c: Ctx, tenantId: string | undefined) {
-  const { db } = c.var.services;
-  let id: string | undefined;
-  if (tenantId !== undefined) {
-    if (uuid.safeParse(tenantId).success)
-      id = (await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId.toLowerCase())))[0]?.id;
-  } else {
-    // Like the API-key middleware: while exactly one tenant exists it is the default; otherwise name one.
-    const rows = await db.select({ id: tenants.id }).from(tenants).limit(2);
-    if (rows.length === 1) id = rows[0]!.id;
-  }
-  if (!id) throw ApiError.notFound();
+  const tenant = await publicTenant(c.var.services, tenantId);
+  if (!tenant) throw ApiError.notFound();
   c.header("Cache-Control", JWKS_CACHE);
-  return c.json(await tenantJwks(c.var.services, id));
+  return c.json(await tenantJwks(c.var.services, tenant.id));
 }
 
 export const jwksRoutes = new Hono<AppEnv>();

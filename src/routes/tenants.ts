@@ -30,6 +30,7 @@ import {
   tenantSettingsSchema,
 } from "../settings.ts";
 import { DEFAULT_KEY_NAME, isTenantKey, newSigningKey } from "../services/signing-keys.ts";
+import { newClientSecret } from "../services/oauth/client.ts";
 import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
 import { constraintViolation } from "../storage/d1/results.ts";
@@ -74,12 +75,15 @@ function toTenantJson(t: TenantRow) {
   };
 }
 
-function toApplicationJson(a: ApplicationRow) {
+/** `clientSecret` only in the response that created it (it is stored as a hash: src/services/oauth/client.ts). */
+function toApplicationJson(a: ApplicationRow, clientSecret?: string) {
+  const settings = completeApplicationSettings(a.settings);
   return {
     id: a.id,
     tenantId: a.tenantId,
     name: a.name,
-    ...completeApplicationSettings(a.settings),
+    ...settings,
+    oauthConfiguration: { ...settings.oauthConfiguration, clientId: a.id, ...(clientSecret ? { clientSecret } : {}) },
     insertInstant: a.createdAt * 1000,
     lastUpdateInstant: a.updatedAt * 1000,
   };
@@ -213,12 +217,13 @@ async function createApplication(c: Ctx, id: string) {
   const { name: appName, ...settings } = application;
   await checkKeyReference(c, tenantId, settings);
   const t = c.var.services.now();
+  const secret = await newClientSecret(c.var.services, id);
   const row: ApplicationRow = {
     id,
     tenantId,
     name: appName,
     settings,
-    clientSecretHash: null,
+    clientSecretHash: secret.hash,
     createdAt: t,
     updatedAt: t,
   };
@@ -227,7 +232,7 @@ async function createApplication(c: Ctx, id: string) {
   } catch (err) {
     throw duplicateId(err, "applicationId") ?? err;
   }
-  return c.json({ application: toApplicationJson(row) });
+  return c.json({ application: toApplicationJson(row, secret.secret) });
 }
 
 applicationRoutes.post("/", (c) => createApplication(c, crypto.randomUUID()));
@@ -246,7 +251,7 @@ applicationRoutes.get("/", async (c) => {
     .from(applications)
     .where(eq(applications.tenantId, tenantId))
     .orderBy(applications.createdAt, applications.id);
-  return c.json({ applications: rows.map(toApplicationJson) });
+  return c.json({ applications: rows.map((r) => toApplicationJson(r)) });
 });
 
 applicationRoutes.get("/:applicationId", async (c) =>

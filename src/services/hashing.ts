@@ -7,7 +7,14 @@
 import { hmacSHA256 } from "../domain/crypto.ts";
 import { hexEncode, utf8 } from "../domain/encoding.ts";
 
-export type HashPurpose = "api-key" | "recovery-code" | "otp" | "send-bucket" | "device" | "unknown-login";
+export type HashPurpose =
+  | "api-key"
+  | "recovery-code"
+  | "otp"
+  | "send-bucket"
+  | "device"
+  | "unknown-login"
+  | "client-secret";
 
 export async function keyedHash(pepper: Uint8Array, purpose: HashPurpose, ...parts: string[]): Promise<string> {
   return hexEncode(await hmacSHA256(pepper, utf8([purpose, ...parts].join("\u001f"))));

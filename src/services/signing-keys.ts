@@ -140,13 +140,28 @@ export async function tenantSigner(s: Services, tenantId: string): Promise<Signe
  * The key for an application's access tokens: its `jwtConfiguration.accessTokenKeyId` when that is
  * enabled and still one of the tenant's keys, else the tenant's signing key.
  */
-export async function accessTokenSigner(s: Services, tenantId: string, app: ApplicationRow | null): Promise<SignerRef> {
+export function accessTokenSigner(s: Services, tenantId: string, app: ApplicationRow | null): Promise<SignerRef> {
+  return applicationSigner(s, tenantId, app, "accessTokenKeyId");
+}
+
+/** The same rule for id_tokens with `jwtConfiguration.idTokenKeyId` (OIDC Core §2). */
+export function idTokenSigner(s: Services, tenantId: string, app: ApplicationRow | null): Promise<SignerRef> {
+  return applicationSigner(s, tenantId, app, "idTokenKeyId");
+}
+
+async function applicationSigner(
+  s: Services,
+  tenantId: string,
+  app: ApplicationRow | null,
+  field: "accessTokenKeyId" | "idTokenKeyId",
+): Promise<SignerRef> {
   const jwt = completeApplicationSettings(app?.settings).jwtConfiguration;
-  if (jwt.enabled && jwt.accessTokenKeyId) {
+  const keyId = jwt[field];
+  if (jwt.enabled && keyId) {
     const [row] = await s.db
       .select()
       .from(signingKeys)
-      .where(and(eq(signingKeys.id, jwt.accessTokenKeyId), eq(signingKeys.tenantId, tenantId)))
+      .where(and(eq(signingKeys.id, keyId), eq(signingKeys.tenantId, tenantId)))
       .limit(1);
     if (row) return signerRef(row);
   }

@@ -114,8 +114,11 @@ export async function updateUser(
     throw duplicateError(err) ?? err;
   }
   // A new password or email, or deactivation, ends the trusts and open challenges of the old state (OWASP ASVS 4.0.3 §3.3.3).
-  if (f.password || updated.emailLower !== cur.emailLower || (cur.active && !updated.active))
+  // … and the OAuth refresh tokens, codes and SSO sessions issued to it (RFC 9700 §4.14.2).
+  if (f.password || updated.emailLower !== cur.emailLower || (cur.active && !updated.active)) {
     await s.guard(tenantId, id).endSessions(s.now());
+    await s.sessions(tenantId, id).revokeAll();
+  }
   const user = toUserJson(updated, loaded.methods);
   await userUpdated(s, { tenantId, userId: id, info: uc.info, user }, toUserJson(cur, loaded.methods), changes);
   return user;
@@ -127,4 +130,5 @@ export async function deleteUser(s: Services, tenantId: string, id: string): Pro
   if (rowsChanged(res) === 0) throw ApiError.notFound();
   // Challenges, trusts, counters and replay state die with the user.
   await s.guard(tenantId, id).erase();
+  await s.sessions(tenantId, id).revokeAll();
 }

@@ -83,6 +83,9 @@ describe("the public list", () => {
     ["GET", "/docs"],
     ["GET", "/"],
     ["GET", "/.well-known/jwks.json"], // FusionAuth: JWKS is public
+    ["POST", "/oauth2/token"], // OAuth 2.0: the client authenticates itself (RFC 6749 §2.3)
+    ["GET", "/oauth2/userinfo"], // OIDC: bearer access token
+    ["GET", `/${crypto.randomUUID()}/.well-known/openid-configuration`], // OIDC discovery
   ] as const;
 
   it("is exactly FusionAuth's anonymous endpoints and the discovery routes", () => {

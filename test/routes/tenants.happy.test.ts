@@ -158,8 +158,12 @@ describe("applications", () => {
     expect(a.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof a.insertInstant).toBe("number");
 
-    expect((await api(`/api/application/${a.id}`, { tenantId: t.id })).json).toEqual({ application: a });
-    expect((await api("/api/application", { tenantId: t.id })).json).toEqual({ applications: [a] });
+    // The client secret is shown only in the create response (#13); everything else reads back the same.
+    const { clientSecret, ...oauthConfiguration } = created.json.application.oauthConfiguration;
+    expect(clientSecret).toEqual(expect.any(String));
+    const stored = { ...a, oauthConfiguration };
+    expect((await api(`/api/application/${a.id}`, { tenantId: t.id })).json).toEqual({ application: stored });
+    expect((await api("/api/application", { tenantId: t.id })).json).toEqual({ applications: [stored] });
 
     const put = await api(`/api/application/${a.id}`, {
       method: "PUT",
