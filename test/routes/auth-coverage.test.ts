@@ -83,6 +83,8 @@ describe("the public list", () => {
     ["GET", "/docs"],
     ["GET", "/"],
     ["GET", "/.well-known/jwks.json"], // FusionAuth: JWKS is public
+    ["GET", "/oauth2/authorize"], // FusionAuth: the hosted login pages are browser pages (issue 13)
+    ["POST", "/oauth2/authorize"],
   ] as const;
 
   it("is exactly FusionAuth's anonymous endpoints and the discovery routes", () => {
