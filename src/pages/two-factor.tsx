@@ -32,7 +32,8 @@ export function MethodsPage(p: {
   hidden: [string, string][];
   methods: MethodChoice[];
   recoveryCodes: number;
-  passkey: { optionsUrl: string } | null;
+  /** A passkey can answer: the WebAuthn request options (JSON) for /oauth2/passkey.js. */
+  passkey: { options: string } | null;
   error?: string | null;
   info?: string | null;
   fieldError?: string | null;
@@ -67,7 +68,7 @@ export function MethodsPage(p: {
         </button>
       </form>
       {p.passkey ? (
-        <form id="passkey-form" method="post" action="/oauth2/two-factor-passkey" data-options={p.passkey.optionsUrl}>
+        <form id="passkey-form" method="post" action="/oauth2/two-factor-passkey" data-options={p.passkey.options}>
           <Hidden fields={p.hidden} />
           <input type="hidden" name="credential" id="passkey-credential" value="" />
           <button class="button secondary" type="button" id="passkey-button" hidden>
@@ -76,6 +77,7 @@ export function MethodsPage(p: {
           <noscript>
             <p>Passkeys need JavaScript.</p>
           </noscript>
+          <script type="module" src="/oauth2/passkey.js" />
         </form>
       ) : null}
     </>

@@ -23,6 +23,11 @@ import { sendChallengeCode, sendMethodCode } from "../services/oob-send.ts";
 import { activeMethods, configurableMethods } from "../services/tenant-context.ts";
 import { enableMethod, offerSecret } from "../services/two-factor.ts";
 import { loadUser, type LoadedUser, type MethodRow } from "../services/users.ts";
+import { challengeWebAuthn, secondFactorPasskeys } from "../services/passkeys.ts";
+import { startAuthentication } from "../services/webauthn.ts";
+import type { CredentialJSON } from "../domain/webauthn-policy.ts";
+import { decodeJwt } from "jose";
+import { assertionCredential } from "./webauthn.ts";
 import { buildOtpauthURI } from "../domain/totp.ts";
 import { completeLogin, issueForSession, toLogin } from "./hosted-authorize.tsx";
 import {
@@ -83,23 +88,37 @@ function methodLabel(m: MethodRow): string {
   return `Text a code to •••${(m.mobilePhone ?? "").slice(-4)}`;
 }
 
+/** Request options for a passkey answering this challenge, when the user has one the tenant allows here. */
+async function passkeyOptions(c: Ctx, m: Mfa): Promise<{ options: string } | null> {
+  const settings = m.v.client.ctx.settings;
+  if (secondFactorPasskeys(m.loaded, settings).length === 0 || !challengeWebAuthn(settings)) return null;
+  try {
+    const out = await startAuthentication(c.var.services, m.v.client.ctx, { twoFactorId: m.lc.f });
+    return { options: JSON.stringify(out.options) };
+  } catch (e) {
+    if (e instanceof ApiError) return null;
+    throw e;
+  }
+}
+
 async function methodsPage(
   c: Ctx,
   m: Mfa,
   opts: { error?: string; fieldError?: string; status?: number } = {},
 ): Promise<Response> {
   const methods = activeMethods(m.loaded.methods, m.v.client.ctx.settings);
+  const passkey = await passkeyOptions(c, m);
   return renderPage(
     c,
     <MethodsPage
       hidden={[...mfaFields(m), [CSRF_FIELD, await csrfFor(c)]]}
       methods={methods.map((x) => ({ id: x.id, label: methodLabel(x) }))}
       recoveryCodes={m.loaded.unusedRecoveryCodes}
-      passkey={null}
+      passkey={passkey}
       error={opts.error}
       fieldError={opts.fieldError}
     />,
-    pageOpts(m.v, "Authentication challenge", { status: opts.status ?? 200 }),
+    pageOpts(m.v, "Authentication challenge", { status: opts.status ?? 200, scriptSelf: passkey !== null }),
   );
 }
 
@@ -156,7 +175,9 @@ hostedTwoFactorRoutes.get("/two-factor-methods", async (c) => {
       null,
     );
     const pick = last ?? (methods.length > 0 && methods.every((x) => x.method === "authenticator") ? methods[0] : null);
-    if (pick) return chooseMethod(c, m, pick.id, false);
+    // A passkey is not one of FusionAuth's methods: with one available the chooser is always shown.
+    const passkeys = secondFactorPasskeys(m.loaded, m.v.client.ctx.settings).length > 0;
+    if (pick && !passkeys) return chooseMethod(c, m, pick.id, false);
   }
   return methodsPage(c, m);
 });
@@ -171,6 +192,67 @@ hostedTwoFactorRoutes.post("/two-factor-methods", async (c) => {
   return chooseMethod(c, m, methodId, true);
 });
 
+/** The methods page's passkey button (the only script of the hosted login); uses /webauthn.js. */
+export const PASSKEY_JS = `import { getPasskey, isSupported } from "/webauthn.js";
+const form = document.getElementById("passkey-form");
+const button = document.getElementById("passkey-button");
+if (form && button && isSupported()) {
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const credential = await getPasskey(JSON.parse(form.dataset.options));
+      document.getElementById("passkey-credential").value = JSON.stringify(credential);
+      form.submit();
+    } catch {
+      button.disabled = false;
+    }
+  });
+}
+`;
+
+hostedTwoFactorRoutes.get("/passkey.js", (c) =>
+  c.body(PASSKEY_JS, 200, {
+    "content-type": "text/javascript; charset=utf-8",
+    "cache-control": "public, max-age=300",
+    "x-content-type-options": "nosniff",
+  }),
+);
+
+hostedTwoFactorRoutes.post("/two-factor-passkey", async (c) => {
+  const params = await readParams(c);
+  if (!(await csrfOk(c, params))) return refuseCsrf(c, null, params);
+  const m = await mfaState(c, params);
+  if (m instanceof Response) return m;
+  let credential: CredentialJSON | null = null;
+  try {
+    const parsed = assertionCredential.safeParse(JSON.parse(params.credential ?? ""));
+    credential = parsed.success ? (parsed.data as CredentialJSON) : null;
+  } catch {
+    credential = null;
+  }
+  if (!credential) return methodsPage(c, m, { error: "The passkey could not be verified. Please try again." });
+  const s = c.var.services;
+  let out: Awaited<ReturnType<typeof completeTwoFactor>>;
+  try {
+    // noJWT false: the minted token's `amr` says which kind of passkey answered (hwk or swk, RFC 8176).
+    out = await completeTwoFactor(s, { twoFactorId: m.lc.f, webauthn: credential, info: requestFacts(c).info }, m.lc.t);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    if (e.kind === "locked") return toLogin(c, m.v, "locked");
+    if (e.kind === "not_found") return toLogin(c, m.v, "timeout");
+    return methodsPage(c, m, { error: "The passkey could not be verified. Please try again." });
+  }
+  if ((out.body.user as { id?: string } | undefined)?.id !== m.lc.u) return toLogin(c, m.v, "timeout");
+  const amr = decodeJwt(String(out.body.token)).amr;
+  return completeLogin(c, m.v, {
+    userId: m.lc.u,
+    amr: Array.isArray(amr) ? amr.map(String) : [...m.lc.a, "mfa"],
+    authTime: s.now(),
+    authenticationType: "PASSWORD",
+  });
+});
+
 function trustDays(m: Mfa): number {
   const ttl =
     m.v.client.settings.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds ??
@@ -180,7 +262,10 @@ function trustDays(m: Mfa): number {
 
 async function codePage(c: Ctx, m: Mfa, codeError?: string): Promise<Response> {
   const methodId = m.v.params.methodId ?? "";
-  const oob = activeMethods(m.loaded.methods, m.v.client.ctx.settings).some((x) => x.method !== "authenticator");
+  const settings = m.v.client.ctx.settings;
+  const oob =
+    activeMethods(m.loaded.methods, settings).some((x) => x.method !== "authenticator") ||
+    secondFactorPasskeys(m.loaded, settings).length > 0;
   const resendHref = oob
     ? pagePath("/oauth2/two-factor-methods", [...mfaFields(m), ["methodId", methodId], ["selectMethod", "true"]])
     : null;
