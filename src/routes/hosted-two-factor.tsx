@@ -329,7 +329,8 @@ function qrSvg(uri: string): string {
   const qr = qrcode(0, "M");
   qr.addData(uri, "Byte");
   qr.make();
-  return qr.createSvgTag({ cellSize: 4, margin: 4, scalable: true });
+  // ISO/IEC 18004 §6.3.8: a quiet zone of 4 modules (4 px each).
+  return qr.createSvgTag({ cellSize: 4, margin: 16, scalable: true });
 }
 
 const BASE32 = /^[A-Z2-7]{16,128}$/;
