@@ -26,6 +26,9 @@ import { jwksRoutes, keyRoutes } from "./routes/keys.ts";
 import { oauthClientRoutes } from "./routes/oauth-client.ts";
 import { oauthTokenRoutes } from "./routes/oauth-token.ts";
 import { discoveryRoutes } from "./routes/oauth-discovery.ts";
+import { hostedAuthorizeRoutes } from "./routes/hosted-authorize.tsx";
+import { hostedTwoFactorRoutes } from "./routes/hosted-two-factor.tsx";
+import { hostedLogoutRoutes } from "./routes/hosted-logout.tsx";
 
 /** `bench` mounts the benchmark routes (/__bench/*); index.ts passes BENCH_INSTRUMENTATION=1. */
 export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean } = {}) {
@@ -72,6 +75,10 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
   app.route("/oauth2", oauthTokenRoutes);
   app.route("/", discoveryRoutes);
   app.route("/", webAuthnScriptRoutes);
+  // The hosted login (FusionAuth's /oauth2/* pages): browser pages, never an API key.
+  app.route("/oauth2", hostedAuthorizeRoutes);
+  app.route("/oauth2", hostedTwoFactorRoutes);
+  app.route("/oauth2", hostedLogoutRoutes);
   // Development and tests only: the page answers 404 in production.
   app.route("/dev/passkeys", webAuthnDevRoutes);
 

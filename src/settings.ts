@@ -66,8 +66,24 @@ const webAuthnOrigin = z
  */
 const stepUpSchema = z.object({ requiredForSensitiveActions: z.boolean() }).partial();
 
+/** `#rrggbb` only, so a colour can never carry CSS of its own into the hosted pages' stylesheet. */
+const themeColour = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
+
+/** The hosted login's small theme (edge-mfa; FusionAuth themes are FreeMarker templates). */
+const loginThemeSchema = z
+  .object({
+    displayName: z.string().trim().min(1).max(100).nullish(),
+    logoURL: z.string().url().max(2048).startsWith("https://", "must be an https URL").nullish(),
+    primaryColor: themeColour.nullish(),
+    backgroundColor: themeColour.nullish(),
+  })
+  .partial();
+
 export const tenantSettingsSchema = z.object({
   issuer: z.string().max(255).default("edge-mfa"),
+  /** FusionAuth's "OAuth session timeout": lifetime of the hosted login's SSO session (seconds). */
+  httpSessionMaxInactiveInterval: z.number().int().min(60).max(2_592_000).default(3600),
+  loginTheme: loginThemeSchema.default({}),
   multiFactorConfiguration: z
     .object({
       loginPolicy: loginPolicySchema.default("Enabled"),
@@ -166,8 +182,17 @@ export const tenantSettingsSchema = z.object({
 export type TenantSettingsInput = z.input<typeof tenantSettingsSchema>;
 
 /** Fully defaulted settings (every nested default applied). */
+export type LoginTheme = {
+  displayName: string | null;
+  logoURL: string | null;
+  primaryColor: string;
+  backgroundColor: string;
+};
+
 export type TenantSettings = {
   issuer: string;
+  httpSessionMaxInactiveInterval: number;
+  loginTheme: LoginTheme;
   multiFactorConfiguration: {
     loginPolicy: LoginPolicy;
     authenticator: { enabled: boolean; algorithm: "HmacSHA1"; codeLength: 6; timeStep: 30 };
@@ -235,6 +260,13 @@ export function completeTenantSettings(raw: unknown): TenantSettings {
   const fac = s.failedAuthenticationConfiguration;
   return {
     issuer: s.issuer,
+    httpSessionMaxInactiveInterval: s.httpSessionMaxInactiveInterval ?? 3600,
+    loginTheme: {
+      displayName: s.loginTheme.displayName ?? null,
+      logoURL: s.loginTheme.logoURL ?? null,
+      primaryColor: s.loginTheme.primaryColor ?? "#1f5fbf",
+      backgroundColor: s.loginTheme.backgroundColor ?? "#f4f5f7",
+    },
     multiFactorConfiguration: {
       loginPolicy: mfa.loginPolicy ?? "Enabled",
       // Only HmacSHA1 / 6 digits / 30 s are honoured, as in FusionAuth.

@@ -86,6 +86,8 @@ describe("the public list", () => {
     ["POST", "/oauth2/token"], // OAuth 2.0: the client authenticates itself (RFC 6749 §2.3)
     ["GET", "/oauth2/userinfo"], // OIDC: bearer access token
     ["GET", `/${crypto.randomUUID()}/.well-known/openid-configuration`], // OIDC discovery
+    ["GET", "/oauth2/authorize"], // FusionAuth: the hosted login pages are browser pages (issue 13)
+    ["POST", "/oauth2/authorize"],
   ] as const;
 
   it("is exactly FusionAuth's anonymous endpoints and the discovery routes", () => {
