@@ -331,7 +331,18 @@ const keyIdSchema = z
 export const OAUTH_GRANTS = ["authorization_code", "refresh_token", "implicit", "password"] as const;
 export type OAuthGrant = (typeof OAUTH_GRANTS)[number];
 
+/** FusionAuth's application role; registrations name roles, so names are unique per application (checked at store time). */
+export const applicationRoleSchema = z.object({
+  id: keyIdSchema.optional(),
+  name: z.string().trim().min(1).max(191),
+  description: z.string().max(1024).nullish(),
+  /** Given to a registration created without roles. */
+  isDefault: z.boolean().optional(),
+  isSuperRole: z.boolean().optional(),
+});
+
 export const applicationSettingsSchema = z.object({
+  roles: z.array(applicationRoleSchema).max(200).optional(),
   multiFactorConfiguration: z
     .object({
       loginPolicy: loginPolicySchema.nullish(),
@@ -394,6 +405,16 @@ export type ApplicationSettings = {
     refreshTokenUsagePolicy: "Reusable" | "OneTimeUse";
   };
   oauthConfiguration: OAuthConfiguration;
+  roles: ApplicationRole[];
+};
+
+/** `id` is set whenever the role was stored through the API. */
+export type ApplicationRole = {
+  id?: string;
+  name: string;
+  description?: string;
+  isDefault: boolean;
+  isSuperRole: boolean;
 };
 
 export type OAuthConfiguration = {
@@ -430,6 +451,13 @@ export function completeApplicationSettings(raw: unknown): ApplicationSettings {
       refreshTokenUsagePolicy: s.jwtConfiguration.refreshTokenUsagePolicy ?? "Reusable",
     },
     oauthConfiguration: completeOAuthConfiguration(s.oauthConfiguration),
+    roles: (s.roles ?? []).map((r) => ({
+      ...(r.id ? { id: r.id.toLowerCase() } : {}),
+      name: r.name,
+      ...(r.description ? { description: r.description } : {}),
+      isDefault: r.isDefault ?? false,
+      isSuperRole: r.isSuperRole ?? false,
+    })),
   };
 }
 

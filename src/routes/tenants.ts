@@ -211,10 +211,30 @@ async function checkKeyReference(
   }
 }
 
+/**
+ * Role names are unique within the application (registrations refer to roles by name); a role
+ * stored without an id gets one here, so the id a client reads back stays the role's.
+ */
+function withRoleIds<T extends { roles?: Array<{ id?: string; name: string }> }>(settings: T): T {
+  if (!settings.roles) return settings;
+  const seen = new Set<string>();
+  for (const role of settings.roles) {
+    if (seen.has(role.name))
+      throw ApiError.field(
+        "application.roles",
+        "duplicate",
+        `The role name [${role.name}] is given twice; role names are unique within an application.`,
+      );
+    seen.add(role.name);
+  }
+  return { ...settings, roles: settings.roles.map((r) => ({ ...r, id: r.id?.toLowerCase() ?? crypto.randomUUID() })) };
+}
+
 async function createApplication(c: Ctx, id: string) {
   const tenantId = requireTenant(c);
   const { application } = await parseBody(c, applicationRequest);
-  const { name: appName, ...settings } = application;
+  const { name: appName, ...parsed } = application;
+  const settings = withRoleIds(parsed);
   await checkKeyReference(c, tenantId, settings);
   const t = c.var.services.now();
   const secret = await newClientSecret(c.var.services, id);
@@ -262,7 +282,8 @@ for (const mode of ["put", "patch"] as const) {
   applicationRoutes[mode]("/:applicationId", async (c) => {
     const cur = await visibleApplication(c);
     const next = await parseUpdate(c, mode, "application", applicationFields, { name: cur.name, ...cur.settings });
-    const { name: appName, ...settings } = next;
+    const { name: appName, ...parsed } = next;
+    const settings = withRoleIds(parsed);
     await checkKeyReference(c, cur.tenantId, settings);
     const row: ApplicationRow = { ...cur, name: appName, settings, updatedAt: c.var.services.now() };
     await c.var.services.db

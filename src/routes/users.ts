@@ -13,13 +13,16 @@ import { requestFacts } from "../http/request-info.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import { stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
-import { loadUser, toUserJson, type UserLookup } from "../services/users.ts";
+import type { UserLookup } from "../services/users.ts";
 import { userJson, userRequest, uuid } from "./schemas.ts";
 import { recoveryCodeRoutes, userTwoFactorRoutes } from "./user-two-factor.ts";
 import { lockRoutes, trustRoutes } from "./user-security.ts";
+import { registrationRoutes } from "./registrations.ts";
+import { userWithRegistrations } from "../services/registrations.ts";
 
 export const userRoutes = new Hono<AppEnv>();
 
+userRoutes.route("/registration", registrationRoutes);
 userRoutes.route("/two-factor/recovery-code", recoveryCodeRoutes);
 userRoutes.route("/two-factor/trust", trustRoutes);
 userRoutes.route("/", lockRoutes);
@@ -30,9 +33,9 @@ const lookupQuery = z
   .partial();
 
 async function respondWithUser(c: Context<AppEnv>, q: UserLookup) {
-  const loaded = await loadUser(c.var.services.db, requireTenant(c), q);
-  if (!loaded) throw ApiError.notFound();
-  return c.json({ user: toUserJson(loaded.user, loaded.methods) });
+  const user = await userWithRegistrations(c.var.services, requireTenant(c), q);
+  if (!user) throw ApiError.notFound();
+  return c.json({ user });
 }
 
 userRoutes.get("/", async (c) => {

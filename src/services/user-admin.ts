@@ -4,6 +4,7 @@
  * `[duplicate]user.email` / `[duplicate]user.username`.
  */
 import { and, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { hashPassword } from "../domain/password.ts";
 import { ApiError } from "../errors.ts";
 import type { UserFields } from "../routes/schemas.ts";
@@ -42,11 +43,13 @@ function duplicateError(err: unknown): ApiError | null {
   return ApiError.field("user.id", "duplicate", "A user with this id already exists.");
 }
 
+/** `alongside`: a write that must happen with the user's insert or not at all (one D1 batch), e.g. a registration. */
 export async function createUser(
   s: Services,
   tenantId: string,
   id: string | undefined,
   f: UserFields,
+  alongside?: (user: UserRow) => BatchItem<"sqlite">,
 ): Promise<Record<string, unknown>> {
   if (!f.email && !f.username) {
     throw ApiError.validation({
@@ -69,7 +72,8 @@ export async function createUser(
     updatedAt: now,
   };
   try {
-    await s.db.insert(users).values(row);
+    if (alongside) await s.db.batch([s.db.insert(users).values(row), alongside(row)]);
+    else await s.db.insert(users).values(row);
   } catch (err) {
     throw duplicateError(err) ?? err;
   }
