@@ -85,7 +85,7 @@ export async function probeClientSecret(
 
 /** Where edge-mfa rotates an application's client secret (the new one is in the answer, once). */
 export const ROTATE_SECRET_PATH = (/** @type {string} */ applicationId) =>
-  `/api/application/${applicationId}/client-secret`;
+  `/api/application/${applicationId}/oauth-configuration/client-secret`;
 
 /** The new secret from a rotation answer, whichever of FusionAuth's shapes it uses. @param {any} json */
 function secretIn(json) {

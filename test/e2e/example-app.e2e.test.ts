@@ -9,7 +9,7 @@
  * Needs the hosted login pages, /oauth2/token, /oauth2/userinfo, discovery and client secrets (issue 13).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedExample } from "../../scripts/lib/dev-example.mjs";
+import { probeClientSecret, seedExample } from "../../scripts/lib/dev-example.mjs";
 import { binDir, freePort, root, startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
 import { otpauthTotp } from "../support/oath.ts";
 
@@ -74,9 +74,9 @@ async function browse(start: string | URL, init: { method?: string; form?: URLSe
       continue;
     }
     const html = await res.text();
-    const refresh = /<meta[^>]+http-equiv="refresh"[^>]+content="\d+;\s*url=([^"]+)"/i.exec(html);
+    const refresh = metaRefresh(html);
     if (res.status === 200 && refresh) {
-      url = new URL(refresh[1]!.replace(/&amp;/g, "&"), url);
+      url = new URL(refresh, url);
       continue;
     }
     return { url, status: res.status, html, trail };
@@ -95,6 +95,16 @@ const attr = (tag: string, name: string) => {
   const m = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, "i").exec(tag);
   return m ? decode(m[1] ?? m[2] ?? m[3] ?? "") : undefined;
 };
+
+/** The target of a `<meta http-equiv="refresh" content="2; url=…">`, whatever the attribute order. */
+function metaRefresh(html: string): string | undefined {
+  for (const m of html.matchAll(/<meta\b[^>]*>/gi)) {
+    if ((attr(m[0], "http-equiv") ?? "").toLowerCase() !== "refresh") continue;
+    const target = /^\s*\d+\s*;\s*url\s*=\s*['"]?([^'"]+)/i.exec(attr(m[0], "content") ?? "");
+    if (target) return target[1]!.trim();
+  }
+  return undefined;
+}
 
 /** The form containing an input named `field`: its action and what a browser would submit as is. */
 function formWith(page: Page, field: string): { action: URL; fields: URLSearchParams } | undefined {
@@ -138,6 +148,7 @@ describe("examples/express-mfa against wrangler dev", () => {
   let exampleUrl: string;
   let exampleLog = "";
   let seeded: Awaited<ReturnType<typeof seedExample>>;
+  let seedArgs: Parameters<typeof seedExample>[0];
   let totpSecret: string | undefined;
   let enrolledAt = 0;
 
@@ -163,15 +174,15 @@ describe("examples/express-mfa against wrangler dev", () => {
 
     exampleUrl = `http://127.0.0.1:${await freePort()}`;
     const file = `${server.dir}/example.json`;
-    seeded = await seedExample({
+    seedArgs = {
       baseUrl: server.baseUrl,
       apiKey: apiKey.key,
       tenantId: tenant.id,
       applicationId: app.id,
-      createdSecret: app.oauthConfiguration?.clientSecret,
       exampleUrl,
       file,
-    });
+    };
+    seeded = await seedExample({ ...seedArgs, createdSecret: app.oauthConfiguration?.clientSecret });
 
     // `npm run example`, with the seeded file instead of the repo's .dev-example.json.
     const { spawn } = (await load("child_process")) as ChildProcess;
@@ -278,6 +289,23 @@ describe("examples/express-mfa against wrangler dev", () => {
       expect(page.trail.some((t) => new URL(t.split(" ")[1]!).pathname.startsWith("/oauth2/two-factor"))).toBe(true);
       expect(page.url.href, page.trail.join("\n")).toBe(`${exampleUrl}/account`);
       expect(page.html).toContain(`<strong id="signed-in-email">${seeded.devUser.email}</strong>`);
+    }),
+  );
+
+  // Last: a lost file gives the dev user a new password and the application a new secret.
+  it(
+    "npm run dev again: reuses the kept secret and password; with the file lost, rotates the secret",
+    withLogs(async () => {
+      const again = await seedExample(seedArgs);
+      expect(again.clientSecret).toBe(seeded.clientSecret);
+      expect(again.devUser.password).toBe(seeded.devUser.password);
+
+      const lost = await seedExample({ ...seedArgs, file: `${server.dir}/lost.json` });
+      expect(lost.clientSecret).not.toBe("");
+      expect(lost.clientSecret).not.toBe(seeded.clientSecret);
+      const probe = { baseUrl: server.baseUrl, clientId: seeded.clientId, redirectUri: seeded.redirectUri };
+      expect(await probeClientSecret({ ...probe, clientSecret: seeded.clientSecret })).toBe("refused");
+      expect(await probeClientSecret({ ...probe, clientSecret: lost.clientSecret })).toBe("accepted");
     }),
   );
 });
