@@ -107,10 +107,15 @@ function metaRefresh(html: string): string | undefined {
 }
 
 /** The form containing an input named `field`: its action and what a browser would submit as is. */
-function formWith(page: Page, field: string): { action: URL; fields: URLSearchParams } | undefined {
+function formWith(
+  page: Page,
+  field: string,
+  mustContain: string[] = [],
+): { action: URL; fields: URLSearchParams } | undefined {
   for (const m of page.html.matchAll(/<form\b[^>]*>[\s\S]*?<\/form>/gi)) {
     const form = m[0];
     if (!new RegExp(`<input\\b[^>]*\\sname="${field}"`, "i").test(form)) continue;
+    if (!mustContain.every((text) => form.includes(text))) continue;
     const open = /<form\b[^>]*>/i.exec(form)![0];
     const fields = new URLSearchParams();
     let radioTaken = false;
@@ -131,9 +136,9 @@ function formWith(page: Page, field: string): { action: URL; fields: URLSearchPa
   return undefined;
 }
 
-/** Submits a form found on `page` after setting `values`. */
-function submit(page: Page, field: string, values: Record<string, string>): Promise<Page> {
-  const form = formWith(page, field);
+/** Submits a form found on `page` (with an input `field` and the `mustContain` texts) after setting `values`. */
+function submit(page: Page, field: string, values: Record<string, string>, mustContain: string[] = []): Promise<Page> {
+  const form = formWith(page, field, mustContain);
   if (!form)
     throw new Error(`no form with ${field} on ${page.url.href} (${page.status}):\n${page.html.slice(0, 2000)}`);
   for (const [k, v] of Object.entries(values)) form.fields.set(k, v);
@@ -167,7 +172,11 @@ describe("examples/express-mfa against wrangler dev", () => {
       if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
       return res.json() as Promise<any>;
     };
-    const tenant = (await boot("POST", "/api/tenant", { tenant: { name: "Example tenant" } })).tenant;
+    // Like the dev tenant: email and SMS codes on (delivered to the dev outbox).
+    const mfa = { email: { enabled: true }, sms: { enabled: true } };
+    const tenant = (
+      await boot("POST", "/api/tenant", { tenant: { name: "Example tenant", multiFactorConfiguration: mfa } })
+    ).tenant;
     const app = (await boot("POST", "/api/application", { application: { name: "Example app" } }, tenant.id))
       .application;
     const apiKey = (await boot("POST", "/api/api-key", { apiKey: { tenantId: tenant.id } })).apiKey;
@@ -289,6 +298,38 @@ describe("examples/express-mfa against wrangler dev", () => {
       expect(page.trail.some((t) => new URL(t.split(" ")[1]!).pathname.startsWith("/oauth2/two-factor"))).toBe(true);
       expect(page.url.href, page.trail.join("\n")).toBe(`${exampleUrl}/account`);
       expect(page.html).toContain(`<strong id="signed-in-email">${seeded.devUser.email}</strong>`);
+    }),
+  );
+
+  /** The newest code the dev outbox holds for `to`. */
+  async function outboxCode(to: string): Promise<string> {
+    const res = await fetch(`${server.baseUrl}/dev/outbox?to=${encodeURIComponent(to)}`);
+    const { messages } = (await res.json()) as { messages: Array<{ body: string }> };
+    const code = /\b(\d{6})\b/.exec(messages[0]?.body ?? "")?.[1];
+    if (!code) throw new Error(`no code in the outbox for ${to}: ${JSON.stringify(messages[0])}`);
+    return code;
+  }
+
+  it(
+    "MFA settings: enables email codes (code from the dev outbox), then disables them with a fresh code",
+    withLogs(async () => {
+      const mfa = await browse(`${exampleUrl}/mfa`);
+      const verify = await submit(mfa, "email", {});
+      expect(verify.url.pathname).toBe("/mfa/email/verify");
+      const done = await submit(verify, "code", { code: await outboxCode(seeded.devUser.email) });
+      expect(done.url.pathname).toBe("/mfa"); // not the first method: no recovery codes this time
+      const row = new RegExp(`<tr><td>Email</td><td>${seeded.devUser.email}</td><td><code>([^<]+)</code>`).exec(
+        done.html,
+      );
+      expect(row, "the email method is listed").not.toBeNull();
+      const methodId = row![1]!;
+
+      const sent = await submit(done, "methodId", {}, ['action="/mfa/disable/send"', `value="${methodId}"`]);
+      expect(sent.html).toContain("Code sent");
+      const code = await outboxCode(seeded.devUser.email);
+      const disabled = await submit(sent, "code", { code }, ['action="/mfa/disable"', `value="${methodId}"`]);
+      expect(disabled.html).toContain("Method disabled.");
+      expect(disabled.html).not.toContain(`<code>${methodId}</code>`);
     }),
   );
 
