@@ -6,6 +6,7 @@
  * `wrangler dev`.
  */
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import jsQR from "jsqr";
 import * as OTPAuth from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createExampleApp } from "../../examples/express-mfa/lib/app.mjs";
@@ -17,7 +18,7 @@ import {
   s256,
   verifyAccessToken,
 } from "../../examples/express-mfa/lib/oauth.mjs";
-import { esc, html, otpauthUri } from "../../examples/express-mfa/lib/pages.mjs";
+import { esc, html, otpauthUri, qrSvg } from "../../examples/express-mfa/lib/pages.mjs";
 import {
   COOKIE_NAME,
   createSessionStore,
@@ -239,6 +240,26 @@ describe("pages", () => {
     expect(esc(`<a href="x">'&`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
     expect(html`<p>${"<script>"}</p>`.value).toBe("<p>&lt;script&gt;</p>");
   });
+  it("the QR code's SVG decodes (jsQR, an independent decoder) to the otpauth URI", () => {
+    const uri = otpauthUri({
+      issuer: "edge-mfa",
+      account: "dev@example.com",
+      secretBase32: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    });
+    const svg = qrSvg(uri).value;
+    // qrcode-generator draws each dark module as `M<x>,<y>l4,0 0,4 -4,0 0,-4z` in a `0 0 <size> <size>` viewBox.
+    const size = Number(/viewBox="0 0 (\d+) \1"/.exec(svg)![1]);
+    const scale = 2;
+    const width = size * scale;
+    const rgba = new Uint8ClampedArray(width * width * 4).fill(255);
+    for (const m of svg.matchAll(/M(\d+),(\d+)l4,0 0,4 -4,0 0,-4z/g))
+      for (let dy = 0; dy < 4 * scale; dy++)
+        for (let dx = 0; dx < 4 * scale; dx++) {
+          const i = ((Number(m[2]) * scale + dy) * width + Number(m[1]) * scale + dx) * 4;
+          rgba.fill(0, i, i + 3);
+        }
+    expect(jsQR(rgba, width, width)?.data).toBe(uri);
+  });
   it("the otpauth URI parses (otpauth npm) to the same secret, issuer and account", () => {
     const secret = new OTPAuth.Secret({ size: 20 }).base32;
     const parsed = OTPAuth.URI.parse(
@@ -252,15 +273,22 @@ describe("pages", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The app's login flow against a stand-in authorization server.
+// The app against a stand-in edge-mfa: its login flow and the authenticator enrolment.
 
-describe("the example's login flow against a stand-in authorization server", () => {
+describe("the example app against a stand-in edge-mfa (authorization server and two-factor API)", () => {
   let signer: Awaited<ReturnType<typeof rsaKey>>;
   let impostor: Awaited<ReturnType<typeof rsaKey>>;
   let as: { server: HttpServer; url: string };
   let example: { server: HttpServer; url: string };
   /** What the token endpoint received, last call first. */
   const tokenRequests: URLSearchParams[] = [];
+  /** What POST /api/user/two-factor/{userId} received. */
+  const enableRequests: Array<{
+    path: string;
+    authorization?: string;
+    tenant?: string;
+    body: Record<string, unknown>;
+  }> = [];
   /** Which key the next access token is signed with. */
   let signWith: "signer" | "impostor" = "signer";
 
@@ -283,6 +311,22 @@ describe("the example's login flow against a stand-in authorization server", () 
         return json(200, { access_token: await accessToken(key, "kid-1"), token_type: "Bearer", expires_in: 3600 });
       }
       if (url.pathname === "/oauth2/userinfo") return json(200, { sub: USER_ID, email: EMAIL });
+      if (url.pathname === "/api/two-factor/secret")
+        return json(200, { secret: "c2VjcmV0LXNlY3JldC0x", secretBase32Encoded: "ONSWG4TFOQWXGZLDOJSXILJR" });
+      if (url.pathname.startsWith("/api/user/two-factor/") && req.method === "POST") {
+        const body = JSON.parse(await bodyOf(req));
+        enableRequests.unshift({
+          path: url.pathname,
+          authorization: req.headers.authorization,
+          tenant: req.headers["x-fusionauth-tenantid"],
+          body,
+        });
+        if (body.code !== "123456") {
+          res.writeHead(421); // FusionAuth: wrong code, empty body
+          return res.end();
+        }
+        return json(200, { recoveryCodes: Array.from({ length: 10 }, (_, i) => `RC${i}AAAAAA`) });
+      }
       if (url.pathname === `/api/user/${USER_ID}`)
         return json(200, { user: { id: USER_ID, email: EMAIL, twoFactor: { methods: [] } } });
       res.writeHead(404);
@@ -421,5 +465,42 @@ describe("the example's login flow against a stand-in authorization server", () 
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe(`${as.url}/oauth2/logout?client_id=${CLIENT_ID}`);
     expect((await get("/account", cookie)).status).toBe(303);
+  });
+
+  it("/mfa/authenticator: QR and key, a wrong code re-asks, the right one enables for the token's user; recovery codes shown once", async () => {
+    const login = await startLogin();
+    const cookie = cookieOf(await callback(login.cookie, { code: "code-6", state: login.state, iss: ISSUER }));
+    const page = await (await get("/mfa/authenticator", cookie)).text();
+    expect(page).toContain("<svg");
+    expect(page).toContain('id="manual-key">ONSW G4TF OQWX GZLD OJSX ILJR<');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const post = (code: string) =>
+      fetch(`${example.url}/mfa/authenticator`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ csrf, code, userId: "someone-else" }).toString(),
+      });
+
+    const wrong = await post("000000");
+    expect(wrong.headers.get("location")).toBe("/mfa/authenticator");
+    expect(await (await get("/mfa/authenticator", cookie)).text()).toContain("That code is not right");
+
+    const right = await post("123456");
+    expect(right.headers.get("location")).toBe("/mfa/recovery-codes");
+    expect(enableRequests[0]).toEqual({
+      path: `/api/user/two-factor/${USER_ID}`,
+      authorization: "api-key-1",
+      tenant: TENANT_ID,
+      body: {
+        method: "authenticator",
+        code: "123456",
+        secret: "c2VjcmV0LXNlY3JldC0x",
+        secretBase32Encoded: "ONSWG4TFOQWXGZLDOJSXILJR",
+      },
+    });
+    const codes = await (await get("/mfa/recovery-codes", cookie)).text();
+    expect([...codes.matchAll(/<li>(RC\d+AAAAAA)<\/li>/g)]).toHaveLength(10);
+    expect((await get("/mfa/recovery-codes", cookie)).headers.get("location")).toBe("/mfa");
   });
 });
