@@ -302,7 +302,11 @@ describe("the example app against a stand-in edge-mfa (authorization server and 
         res.end(JSON.stringify(body));
       };
       if (url.pathname === `/.well-known/openid-configuration/${TENANT_ID}`)
-        return json(200, { issuer: ISSUER, authorization_endpoint: `${as.url}/oauth2/authorize` });
+        return json(200, {
+          issuer: ISSUER,
+          authorization_endpoint: `${as.url}/oauth2/authorize`,
+          jwks_uri: `${as.url}/${TENANT_ID}/.well-known/jwks.json`,
+        });
       if (url.pathname === `/${TENANT_ID}/.well-known/jwks.json`) return json(200, { keys: [signer.jwk] });
       if (url.pathname === "/oauth2/token" && req.method === "POST") {
         const form = new URLSearchParams(await bodyOf(req));

@@ -18,7 +18,7 @@ const MAX_FORM_BYTES = 8 * 1024;
  * @typedef {import("./session.mjs").Session} Session
  * @typedef {import("node:http").IncomingMessage} Req
  * @typedef {import("node:http").ServerResponse} Res
- * @typedef {{ issuer: string, authorization_endpoint: string, end_session_endpoint?: string }} Discovery
+ * @typedef {{ issuer: string, authorization_endpoint: string, jwks_uri: string }} Discovery
  */
 
 /**
@@ -33,22 +33,25 @@ export function createExampleApp(config, deps = {}) {
   sweeper.unref();
   const oauthClient = new FusionAuthClient("", config.edgeMfaUrl, config.tenantId);
   const mfa = mfaClient(config);
-  // Keys and discovery are per tenant on edge-mfa (FusionAuth's keys are global; see the README).
-  const jwks = remoteJwks(`${config.edgeMfaUrl}/${config.tenantId}/.well-known/jwks.json`);
+  // Discovery and keys are per tenant on edge-mfa (FusionAuth's keys are global; see the README).
   const discoveryUrl = `${config.edgeMfaUrl}/.well-known/openid-configuration/${config.tenantId}`;
   const csp = contentSecurityPolicy([new URL(config.edgeMfaUrl).origin]);
-  /** @type {Discovery | undefined} */
+  /** @type {(Discovery & { jwks: import("jose").JWTVerifyGetKey }) | undefined} */
   let discovery;
 
-  /** The tenant's OpenID configuration (its issuer is what `iss` must equal), fetched once. */
+  /**
+   * The tenant's OpenID configuration (OpenID Connect Discovery 1.0 §3), fetched once: its issuer is
+   * what `iss` must equal, its jwks_uri holds the keys that sign the access tokens.
+   */
   async function discover() {
     if (discovery) return discovery;
     const res = await fetch(discoveryUrl, { signal: AbortSignal.timeout(5_000) });
     if (!res.ok) throw new Error(`${discoveryUrl} answered ${res.status}`);
     const json = /** @type {Discovery} */ (await res.json());
-    if (!json.issuer || !json.authorization_endpoint) throw new Error(`${discoveryUrl} has no issuer`);
-    discovery = json;
-    return json;
+    if (!json.issuer || !json.authorization_endpoint || !json.jwks_uri)
+      throw new Error(`${discoveryUrl} lacks issuer, authorization_endpoint or jwks_uri`);
+    discovery = { ...json, jwks: remoteJwks(json.jwks_uri) };
+    return discovery;
   }
 
   // ------------------------------------------------------------------ responses
@@ -254,7 +257,7 @@ export function createExampleApp(config, deps = {}) {
       );
     if (!s || !pending || now() - pending.startedAt > LOGIN_TTL_MS)
       return fail("This browser has no login in progress (or it took too long). Start again.");
-    const { issuer } = await discover();
+    const { issuer, jwks } = await discover();
     const checked = checkCallback(query, { state: pending.state, issuer });
     if (!checked.ok) return fail(checked.reason);
 
