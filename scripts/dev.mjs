@@ -12,8 +12,12 @@
  *     through the HTTP API with the bootstrap key, idempotently: tenant "Dev tenant", application
  *     "Dev app" and a tenant-scoped API key whose value is kept in .dev-seed.json (gitignored), so a
  *     re-run, even after the local database was wiped, hands out the same key.
+ *  4. Seeds what `npm run example` (examples/express-mfa) needs (lib/dev-example.mjs): the dev
+ *     application's redirect and logout URLs for EXAMPLE_URL (default http://localhost:3000), its
+ *     client secret (shown once, so kept in .dev-example.json, gitignored) and a dev user; prints the
+ *     hosted login URL.
  *
- * Ctrl-C stops wrangler. Plain Node ESM, no dependencies beyond lib/wrangler-dev.mjs; wrangler
+ * Ctrl-C stops wrangler. Plain Node ESM, no dependencies beyond lib/*.mjs; wrangler
  * itself runs on the Node pinned in node_modules/.bin (the `node` devDependency), whatever Node runs
  * this script.
  */
@@ -23,6 +27,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { apiCall, expectOk, seedExample } from "./lib/dev-example.mjs";
 import { assignedNames, writeDevConfig } from "./lib/wrangler-dev.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,6 +36,9 @@ const wranglerBin = join(binDir, "wrangler");
 const devVarsPath = join(root, ".dev.vars");
 const examplePath = join(root, ".dev.vars.example");
 const seedPath = join(root, ".dev-seed.json");
+// What examples/express-mfa needs, including the client secret that is shown only once (gitignored).
+const exampleAppFile = join(root, ".dev-example.json");
+const exampleUrl = process.env.EXAMPLE_URL ?? "http://localhost:3000";
 const host = "127.0.0.1";
 const port = Number(process.env.PORT ?? 8787);
 const baseUrl = `http://${host}:${port}`;
@@ -135,29 +143,8 @@ async function waitUntilAnswering(child, timeoutMs = 90_000) {
   return false;
 }
 
-async function api(method, path, { key, tenantId, body } = {}) {
-  const headers = { authorization: key };
-  if (tenantId) headers["x-fusionauth-tenantid"] = tenantId;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
-}
-
-function expectOk(what, res) {
-  if (res.status >= 200 && res.status < 300 && res.json) return res.json;
-  throw new Error(`${what} answered ${res.status}${res.text ? `: ${res.text.slice(0, 300)}` : ""}`);
-}
+/** @param {string} method @param {string} path @param {{ key?: string, tenantId?: string, body?: unknown }} [opts] */
+const api = (method, path, opts) => apiCall(baseUrl, method, path, opts);
 
 async function seed(bootstrapKey) {
   const stored = existsSync(seedPath) ? JSON.parse(readFileSync(seedPath, "utf8")) : {};
@@ -228,6 +215,7 @@ async function seed(bootstrapKey) {
     const r = await api("GET", "/api/application", { key: bootstrapKey, tenantId });
     applicationId = r.status === 200 ? r.json?.applications?.find((a) => a.name === "Dev app")?.id : undefined;
   }
+  let createdSecret;
   if (!applicationId) {
     const created = expectOk(
       "POST /api/application",
@@ -238,6 +226,8 @@ async function seed(bootstrapKey) {
       }),
     );
     applicationId = created.application.id;
+    // Shown only in this response; seedExample keeps it for the example app.
+    createdSecret = created.application.oauthConfiguration?.clientSecret;
     log(`created application ${applicationId}`);
   }
 
@@ -279,7 +269,17 @@ async function seed(bootstrapKey) {
 
   const result = { baseUrl, tenantId, applicationId, apiKey: { id: apiKey.id, key: apiKey.key } };
   writeFileSync(seedPath, `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
-  return result;
+  const example = await seedExample({
+    baseUrl,
+    apiKey: apiKey.key,
+    tenantId,
+    applicationId,
+    ...(createdSecret ? { createdSecret } : {}),
+    exampleUrl,
+    file: exampleAppFile,
+    log,
+  });
+  return { ...result, example };
 }
 
 function banner(s) {
@@ -292,6 +292,11 @@ function banner(s) {
     ["Passkeys page", `${s.baseUrl.replace("127.0.0.1", "localhost")}/dev/passkeys#key=${s.apiKey.key}`],
     ["Dev outbox", `${s.baseUrl}/dev/outbox.html  (email and SMS codes; JSON at /dev/outbox)`],
     ["Seed file", ".dev-seed.json (re-runs reuse these values)"],
+    ["Client id", s.example.clientId],
+    ["Client secret", `${s.example.clientSecret || "(none: see the warning above)"}  (kept in .dev-example.json)`],
+    ["Hosted login", s.example.hostedLoginUrl],
+    ["Dev user", `${s.example.devUser.email} / ${s.example.devUser.password}`],
+    ["Example app", `npm run example (another terminal), then open ${s.example.exampleUrl}/`],
   ];
   const line = "─".repeat(78);
   console.log(`\n\x1b[32m${line}\n edge-mfa dev server is up\n${line}\x1b[0m`);
