@@ -281,7 +281,33 @@ export const registrations = sqliteTable(
   ],
 );
 
+/**
+ * Who changed what (FusionAuth's audit log, `GET /api/system/audit-log`): every change made through
+ * the admin console or with an API key to tenants, applications, keys, webhooks, API keys and users'
+ * MFA. `tenantId` null = a change outside any tenant (a global key or global admin acting globally).
+ * Never a secret in `oldValue` / `newValue` / `data`.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id"),
+    /** Milliseconds since the epoch. */
+    insertInstant: integer("insert_instant").notNull(),
+    /** Who: "apiKey:{keyId}" or "user:{userId}" (a console admin), FusionAuth's `insertUser`. */
+    insertUser: text("insert_user").notNull(),
+    /** What, in words ("Updated tenant [name]"). */
+    message: text("message").notNull(),
+    /** Machine-readable action and target, e.g. { action: "tenant.update", targetId, ipAddress, source: "console" | "api" }. */
+    data: text("data", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    oldValue: text("old_value", { mode: "json" }).$type<unknown>(),
+    newValue: text("new_value", { mode: "json" }).$type<unknown>(),
+  },
+  (t) => [index("audit_tenant_idx").on(t.tenantId, t.insertInstant)],
+);
+
 export type TenantRow = typeof tenants.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
 export type RegistrationRow = typeof registrations.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
@@ -299,5 +325,6 @@ export const schema = {
   webhookDeliveries,
   signingKeys,
   registrations,
+  auditLog,
 };
 export { sql };

@@ -1,0 +1,71 @@
+/**
+ * The audit log: who changed what, when, before/after, from where. Console actions and API-key
+ * changes both write here through `auditInsert`, batched with the change itself (one D1 batch is
+ * atomic), so a change without its audit row, or an audit row without its change, cannot exist.
+ *
+ * Values are redacted before they are stored: any field whose name says it holds a secret is
+ * replaced by "[redacted]" at any depth (a client secret, webhook secret, password, key material).
+ */
+import { auditLog } from "../storage/d1/schema.ts";
+import type { Services } from "./container.ts";
+
+/** Who acted: an API key (by id) or a signed-in console admin (by user id). */
+export type Actor = { kind: "apiKey"; id: string } | { kind: "user"; id: string; email?: string | null };
+
+export type AuditEntry = {
+  /** The tenant the change belongs to; null for a change outside any tenant. */
+  tenantId: string | null;
+  actor: Actor;
+  /** Machine-readable action, `{object}.{verb}`, e.g. "tenant.update", "apiKey.delete", "user.two-factor.remove". */
+  action: string;
+  targetId?: string | null;
+  /** Human-readable summary, e.g. "Updated tenant [Acme]". */
+  message: string;
+  oldValue?: unknown;
+  newValue?: unknown;
+  ipAddress?: string | null;
+  source: "api" | "console";
+};
+
+const SECRET_FIELD = /secret|password|privateKey|private_key|keyHash|key_hash|^key$|token|recoveryCodes|pepper/i;
+
+/** A deep copy of `value` with secret-named fields replaced by "[redacted]". */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined ? "[redacted]" : redact(v);
+    return out;
+  }
+  return value;
+}
+
+/** FusionAuth's `insertUser` text for an actor. */
+export function actorName(actor: Actor): string {
+  return actor.kind === "apiKey" ? `apiKey:${actor.id}` : `user:${actor.id}`;
+}
+
+/** The INSERT for one audit row, to put in the same `db.batch([...])` as the change. */
+export function auditInsert(s: Services, e: AuditEntry) {
+  return s.db.insert(auditLog).values({
+    tenantId: e.tenantId,
+    insertInstant: s.now() * 1000,
+    insertUser: actorName(e.actor),
+    message: e.message.slice(0, 512),
+    data: {
+      action: e.action,
+      source: e.source,
+      ...(e.targetId ? { targetId: e.targetId } : {}),
+      ...(e.ipAddress ? { ipAddress: e.ipAddress } : {}),
+      ...(e.actor.kind === "user" && e.actor.email ? { actorEmail: e.actor.email } : {}),
+    },
+    oldValue: e.oldValue === undefined ? null : redact(e.oldValue),
+    newValue: e.newValue === undefined ? null : redact(e.newValue),
+  });
+}
+
+/** Writes one audit row on its own (when the change is not a D1 write, e.g. a Durable Object unlock). */
+export async function recordAudit(s: Services, e: AuditEntry): Promise<void> {
+  await auditInsert(s, e);
+}
