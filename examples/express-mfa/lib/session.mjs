@@ -38,7 +38,7 @@ export function unsignId(value, secret) {
 }
 
 /**
- * Cookie header → name/value map (RFC 6265 §5.4; the first of duplicate names wins).
+ * Cookie header → name/value map (RFC 6265 §4.2; the first of duplicate names wins).
  * @param {string | undefined} header
  * @returns {Record<string, string>}
  */
