@@ -102,7 +102,8 @@ function secretIn(json) {
  */
 export async function seedExample(p) {
   const log = p.log ?? (() => {});
-  const api = (/** @type {string} */ method, /** @type {string} */ path, /** @type {unknown} */ body) =>
+  /** @param {string} method @param {string} path @param {unknown} [body] */
+  const api = (method, path, body) =>
     apiCall(p.baseUrl, method, path, { key: p.apiKey, ...(body === undefined ? {} : { body }) });
   const stored = existsSync(p.file) ? JSON.parse(readFileSync(p.file, "utf8")) : {};
   const { redirectUri, logoutUrl } = exampleUrls(p.exampleUrl);

@@ -1,7 +1,7 @@
 /**
  * Server-rendered HTML for the example. Every interpolated value goes through `esc` (OWASP XSS
  * Prevention, rule 1); the one stylesheet is inline and allowed by its hash in the CSP, so no inline
- * script or style attribute is needed anywhere (CSP Level 3 §8.3, hash-source).
+ * script or style attribute is needed anywhere (CSP Level 3 hash-source).
  */
 import { createHash } from "node:crypto";
 import qrcode from "qrcode-generator";

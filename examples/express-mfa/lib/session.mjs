@@ -13,21 +13,7 @@ import { randomToken, safeEqual } from "./oauth.mjs";
 
 export const COOKIE_NAME = "example_session";
 
-/**
- * @typedef {{
- *   id: string,
- *   csrf: string,
- *   createdAt: number,
- *   lastSeen: number,
- *   login?: { state: string, verifier: string, startedAt: number },
- *   user?: { id: string, email?: string },
- *   tokens?: { accessToken: string, refreshToken?: string, idToken?: string, expiresAt: number },
- *   verified?: { alg: string, kid: string, iss: string, aud: string | string[], exp: number },
- *   pending?: Record<string, unknown>,
- *   flash?: { kind: "info" | "error", text: string },
- *   showRecoveryCodes?: string[],
- * }} Session
- */
+/** @typedef {import("./session.mjs").Session} Session (declared in session.d.mts) */
 
 /**
  * `<id>.<HMAC-SHA256(id)>`, both base64url.
@@ -52,7 +38,7 @@ export function unsignId(value, secret) {
 }
 
 /**
- * Cookie header → name/value map (RFC 6265 §5.4; the first of duplicate names wins).
+ * Cookie header → name/value map (RFC 6265 §4.2; the first of duplicate names wins).
  * @param {string | undefined} header
  * @returns {Record<string, string>}
  */
