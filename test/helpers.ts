@@ -76,7 +76,11 @@ export async function createTenant(tenant: Record<string, unknown> = {}): Promis
   return r.json.tenant;
 }
 
-/** Creates an application in `tenantId` with the bootstrap key. Returns the application JSON. */
+/**
+ * Creates an application in `tenantId` with the bootstrap key. Returns the application JSON as every
+ * later read answers it: without the one-time `oauthConfiguration.clientSecret` of the create response
+ * (test/support/oauth.ts keeps it for OAuth tests).
+ */
 export async function createApplication(tenantId: string, application: Record<string, unknown> = {}): Promise<any> {
   const r = await api("/api/application", {
     method: "POST",
@@ -84,7 +88,8 @@ export async function createApplication(tenantId: string, application: Record<st
     body: { application: { name: "app", ...application } },
   });
   if (r.status !== 200) throw new Error(`createApplication: ${r.status} ${r.text}`);
-  return r.json.application;
+  const { clientSecret: _shownOnce, ...oauthConfiguration } = r.json.application.oauthConfiguration;
+  return { ...r.json.application, oauthConfiguration };
 }
 
 /** Creates an API key with the bootstrap key: scoped to `tenantId`, or valid for all tenants when null. */

@@ -32,9 +32,10 @@ function noStore(c: Ctx, body: unknown, status: 200 = 200): Response {
 async function formParams(c: Ctx): Promise<Record<string, string>> {
   const type = c.req.header("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) return {};
+  const tooLarge = () => new OAuthError(oauthFailure("invalid_request", null, "The request body is too large."));
+  if (Number(c.req.header("content-length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
   const bytes = await c.req.arrayBuffer();
-  if (bytes.byteLength > MAX_BODY_BYTES)
-    throw new OAuthError(oauthFailure("invalid_request", null, "The request body is too large."));
+  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
   const out: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(new TextDecoder().decode(bytes))) {
     if (k in out) throw new OAuthError(oauthFailure("invalid_request", null, `The [${k}] parameter is repeated.`));

@@ -62,6 +62,10 @@ const applicationJson = z.object({
   tenantId: uuid,
   name: z.string(),
   ...applicationSettingsSchema.shape,
+  oauthConfiguration: applicationSettingsSchema.shape.oauthConfiguration.unwrap().extend({
+    clientId: uuid,
+    clientSecret: z.string().optional().meta({ description: "Only in the response that created the application." }),
+  }),
   ...instants,
 });
 

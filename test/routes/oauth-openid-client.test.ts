@@ -134,3 +134,80 @@ describe("openid-client against edge-mfa", () => {
     });
   });
 });
+
+describe("openid-client sees FusionAuth's error codes", () => {
+  /** Runs the code grant and returns what openid-client rejected with (status, error, FusionAuth's error_reason). */
+  async function rejected(config: client.Configuration, url: URL, checks: client.AuthorizationCodeGrantChecks = {}) {
+    const err: any = await client.authorizationCodeGrant(config, url, checks).then(
+      () => null,
+      (e) => e,
+    );
+    expect(err, "the grant must fail").not.toBeNull();
+    // A 401 with `WWW-Authenticate: Basic` surfaces as openid-client's challenge error; the body is still FusionAuth's.
+    if (err.code === "OAUTH_WWW_AUTHENTICATE_CHALLENGE") {
+      const body = (await err.response.json()) as { error: string; error_reason: string };
+      expect(err.cause).toEqual([expect.objectContaining({ scheme: "basic" })]);
+      return { status: err.status, error: body.error, reason: body.error_reason };
+    }
+    return { status: err.status, error: err.error, reason: err.cause?.error_reason };
+  }
+
+  const codeNotFound = { status: 400, error: "invalid_request", reason: "auth_code_not_found" };
+
+  function at(fx: Fixture, code: string, base = REDIRECT) {
+    const url = new URL(base);
+    url.search = new URLSearchParams({ code, iss: fx.issuer }).toString();
+    return url;
+  }
+
+  it("wrong verifier, missing verifier, replayed code (which also revokes its refresh token)", async () => {
+    const fx = await oauthFixture();
+    const config = await discover(fx);
+    const verifier = client.randomPKCECodeVerifier();
+    const challenge = await client.calculatePKCECodeChallenge(verifier);
+    expect(
+      await rejected(config, at(fx, await issueCode(fx, { codeChallenge: challenge })), {
+        pkceCodeVerifier: client.randomPKCECodeVerifier(),
+      }),
+    ).toEqual(codeNotFound);
+    expect(await rejected(config, at(fx, await issueCode(fx, { codeChallenge: challenge })))).toEqual(codeNotFound);
+
+    const code = await issueCode(fx, { codeChallenge: challenge });
+    const first = await client.authorizationCodeGrant(config, at(fx, code), { pkceCodeVerifier: verifier });
+    expect(await rejected(config, at(fx, code), { pkceCodeVerifier: verifier })).toEqual(codeNotFound);
+    await expect(client.refreshTokenGrant(config, first.refresh_token!)).rejects.toMatchObject({
+      error: "invalid_grant",
+      cause: { error_reason: "refresh_token_not_found" },
+    });
+  });
+
+  it("another client's code, an expired code, a wrong client secret, an unregistered redirect_uri", async () => {
+    const fx = await oauthFixture();
+    const other = await oauthFixture();
+    const config = await discover(fx);
+    const otherConfig = await discover(other);
+    expect(await rejected(otherConfig, at(other, await issueCode(fx)))).toEqual(codeNotFound);
+
+    const expiring = await issueCode(fx, {}, 30);
+    clock.now += 31;
+    expect(await rejected(config, at(fx, expiring))).toEqual(codeNotFound);
+    clock.now -= 31;
+
+    const wrongSecret = await discover(
+      fx,
+      { client_secret: "not-the-secret" },
+      client.ClientSecretBasic("not-the-secret"),
+    );
+    expect(await rejected(wrongSecret, at(fx, await issueCode(fx)))).toEqual({
+      status: 401,
+      error: "invalid_client",
+      reason: "invalid_client_authentication",
+    });
+
+    expect(await rejected(config, at(fx, await issueCode(fx), "https://evil.example/cb"))).toEqual({
+      status: 400,
+      error: "invalid_grant",
+      reason: "invalid_redirect_uri",
+    });
+  });
+});

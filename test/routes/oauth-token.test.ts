@@ -5,7 +5,6 @@
  */
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
-import * as oidc from "openid-client";
 import { beforeEach, describe, expect, it } from "vitest";
 import { halfHash } from "../../src/domain/oauth-pkce.ts";
 import { tenantJwks } from "../support/keys.ts";
@@ -379,20 +378,5 @@ describe("refresh_token grant", () => {
     expect(r3.json.refresh_token_id).not.toBe(r2.json.refresh_token_id);
     expect((await refresh(fx, t1)).json).toMatchObject(refreshNotFound);
     expect((await refresh(fx, r3.json.refresh_token)).json).toMatchObject(refreshNotFound);
-  });
-});
-
-describe("openid-client sees FusionAuth's error codes", () => {
-  it("a wrong verifier is a ResponseBodyError with auth_code_not_found", async () => {
-    const fx = await oauthFixture();
-    const config = await oidc.discovery(new URL(fx.issuer), fx.clientId, fx.secret, undefined, {
-      execute: [oidc.allowInsecureRequests],
-      [oidc.customFetch]: (await import("../support/oauth.ts")).routedFetch as oidc.CustomFetch,
-    });
-    const code = await issueCode(fx, { codeChallenge: CHALLENGE });
-    const url = new URL(`${REDIRECT}?code=${code}&iss=${encodeURIComponent(fx.issuer)}`);
-    await expect(
-      oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: oidc.randomPKCECodeVerifier() }),
-    ).rejects.toMatchObject({ error: "invalid_request", cause: { error_reason: "auth_code_not_found" } });
   });
 });
