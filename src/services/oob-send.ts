@@ -14,7 +14,7 @@ import { callingCodeAllowed, canonicalDestination, type Channel } from "../domai
 import { generateNumericCode } from "../domain/otp-code.ts";
 import { ApiError } from "../errors.ts";
 import { tenants } from "../storage/d1/schema.ts";
-import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
+import { parseTwoFactorId } from "../storage/durable-objects/user-guard-ids.ts";
 import { otpHash, tenantContext, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
 import {

@@ -18,7 +18,10 @@ import { MAX_ATTEMPTS_PER_CHALLENGE } from "../../domain/lockout.ts";
 import { constantTimeEqual } from "../../domain/crypto.ts";
 import { utf8 } from "../../domain/encoding.ts";
 import { EMPTY_WINDOW, takeFromWindow, type WindowState } from "../../domain/send-window.ts";
-import type { ChallengeRecord, OobTarget } from "./user-guard-types.ts";
+import type { ChallengeRecord, Locked, NotFound, OobTarget } from "./user-guard-types.ts";
+import { SENDS_KEY, slotKey } from "./keys.ts";
+import { findChallenge } from "./challenge-store.ts";
+import { lockedNow } from "./lock.ts";
 
 /** NIST SP 800-63B §5.1.3.2: an OOB code is invalid after 10 minutes, whatever a tenant configures. */
 export const OOB_CODE_MAX_TTL_SECONDS = 600;
@@ -42,7 +45,7 @@ export type SendVerdict =
   | { status: "sent"; codeExpiresAt: number }
   | { status: "not_found" }
   | { status: "unknown_method" }
-  | { status: "locked"; actions: Array<Record<string, unknown>> }
+  | Locked
   | { status: "throttled"; scope: ThrottleScope; retryAfterSeconds: number };
 
 /** An enable/disable code at rest. */
@@ -58,19 +61,8 @@ export type OobSlotRecord = {
 /** What `verifyDirect` checks besides TOTP and recovery codes: a slot, and for enabling the destination typed now. */
 export type OobCheck = { slot: string; codeHash: string; destination?: string; channel?: "email" | "sms" };
 
-export function slotKey(slot: string): string {
-  return `o:${slot}`;
-}
-
-/** A live challenge record, or null (missing, expired, or another tenant's when a tenant is expected). */
-export function liveRecord(kv: Kv, key: string, now: number, expectTenantId: string | null): ChallengeRecord | null {
-  const record = kv.get(key) as ChallengeRecord | undefined;
-  if (!record || record.expiresAt <= now) return null;
-  return expectTenantId && expectTenantId !== record.tenantId ? null : record;
-}
-
 /** The email/SMS method a send names; without a methodId, the only one there is. */
-export function findTarget(record: ChallengeRecord, methodId: string | null): OobTarget | null {
+function findTarget(record: ChallengeRecord, methodId: string | null): OobTarget | null {
   const targets = record.oob ?? [];
   if (methodId === null) return targets.length === 1 ? targets[0]! : null;
   return targets.find((t) => t.methodId === methodId) ?? null;
@@ -83,7 +75,7 @@ function cooldown(lastSendAt: number | undefined, caps: UserSendCaps, now: numbe
 /** Per-user window check (no write). */
 function userThrottle(kv: Kv, caps: UserSendCaps, now: number): SendVerdict | null {
   const r = takeFromWindow(
-    (kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW,
+    (kv.get(SENDS_KEY) as WindowState | undefined) ?? EMPTY_WINDOW,
     caps.perUserPerHour,
     caps.windowSeconds,
     now,
@@ -93,9 +85,9 @@ function userThrottle(kv: Kv, caps: UserSendCaps, now: number): SendVerdict | nu
 
 function recordUserSend(kv: Kv, caps: UserSendCaps, now: number): void {
   kv.put(
-    "sends",
+    SENDS_KEY,
     takeFromWindow(
-      (kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW,
+      (kv.get(SENDS_KEY) as WindowState | undefined) ?? EMPTY_WINDOW,
       Number.MAX_SAFE_INTEGER,
       caps.windowSeconds,
       now,
@@ -103,14 +95,48 @@ function recordUserSend(kv: Kv, caps: UserSendCaps, now: number): void {
   );
 }
 
-/** Commit phase of a login/step-up send: caps, cooldown, then the new code replaces the old one. */
-export function commitChallengeSend(
+/** The live challenge a send names, its target, or why there is none (unknown id, locked, unknown method). */
+async function sendTarget(
   kv: Kv,
-  key: string,
-  record: ChallengeRecord,
-  target: OobTarget,
+  nonce: string,
+  methodId: string | null,
+  now: number,
+  expectTenantId: string | null,
+): Promise<
+  { key: string; record: ChallengeRecord; target: OobTarget } | NotFound | Locked | { status: "unknown_method" }
+> {
+  const found = await findChallenge(kv, nonce, now, expectTenantId);
+  if (!found) return { status: "not_found" };
+  const locked = lockedNow(kv, now);
+  if (locked) return locked;
+  const target = findTarget(found.record, methodId);
+  return target ? { ...found, target } : { status: "unknown_method" };
+}
+
+/** Where a login/step-up code for `methodId` would go. Read only: the worker checks its other throttles next. */
+export async function peekChallengeSend(
+  kv: Kv,
+  nonce: string,
+  methodId: string | null,
+  now: number,
+  expectTenantId: string | null,
+): Promise<SendVerdict> {
+  const found = await sendTarget(kv, nonce, methodId, now, expectTenantId);
+  if ("status" in found) return found;
+  return { status: "target", tenantId: found.record.tenantId, userId: found.record.userId, target: found.target };
+}
+
+/** Counts a login/step-up send (challenge, cooldown, user caps) and replaces the challenge's code. */
+export async function commitChallengeSend(
+  kv: Kv,
+  nonce: string,
+  methodId: string | null,
   c: SendCommit,
-): SendVerdict {
+  expectTenantId: string | null,
+): Promise<SendVerdict> {
+  const found = await sendTarget(kv, nonce, methodId, c.now, expectTenantId);
+  if ("status" in found) return found;
+  const { key, record, target } = found;
   const sends = record.sends ?? 0;
   if (sends >= c.caps.perChallenge)
     return { status: "throttled", scope: "challenge", retryAfterSeconds: Math.max(1, record.expiresAt - c.now) };
@@ -131,7 +157,7 @@ export function commitChallengeSend(
   return { status: "sent", codeExpiresAt };
 }
 
-/** Commit phase of an enable/disable send: the slot's cooldown (same destination only), the user cap, then the code. */
+/** Commit phase of an enable/disable send: refused while locked; the slot's cooldown (same destination only), the user cap, then the code. */
 export function commitSlotSend(
   kv: Kv,
   slot: string,
@@ -139,6 +165,8 @@ export function commitSlotSend(
   destination: string,
   c: SendCommit,
 ): SendVerdict {
+  const locked = lockedNow(kv, c.now);
+  if (locked) return locked;
   const prev = kv.get(slotKey(slot)) as OobSlotRecord | undefined;
   const wait = prev && prev.destination === destination ? cooldown(prev.lastSendAt, c.caps, c.now) : 0;
   if (wait > 0) return { status: "throttled", scope: "cooldown", retryAfterSeconds: wait };
@@ -178,7 +206,7 @@ export function failSlot(kv: Kv, slot: string): void {
   else kv.put(slotKey(slot), { ...rec, attempts: rec.attempts + 1 });
 }
 
-/** Is the challenge's one-time code (start-supplied or sent) still valid? */
-export function challengeCodeLive(record: ChallengeRecord, now: number): boolean {
-  return record.codeExpiresAt === undefined || record.codeExpiresAt === null || record.codeExpiresAt > now;
+/** The removed methods' disable codes die with them. */
+export function dropDisableSlots(kv: Kv, methodIds: string[]): void {
+  for (const id of methodIds) kv.delete(slotKey(`disable:${id}`));
 }

@@ -16,13 +16,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { parseKeyring, randomBytes, type EncryptionKeyring } from "../../domain/crypto.ts";
-import type { EdgeEvent } from "../../domain/events.ts";
-import { nextAttempt } from "../../domain/webhook-backoff.ts";
-import { isDevEnvironment } from "../../config.ts";
-import { sendWebhook, type DeliveryOutcome } from "../../adapters/webhook-send.ts";
-import { openWebhookSecret, subscribes, type WebhookSettings } from "../../domain/webhooks.ts";
-import { schema, webhookDeliveries, webhooks } from "../d1/schema.ts";
+import { parseKeyring, randomBytes, type EncryptionKeyring } from "../domain/crypto.ts";
+import type { EdgeEvent } from "../domain/events.ts";
+import { nextAttempt } from "../domain/webhook-backoff.ts";
+import { isDevEnvironment } from "../config.ts";
+import { sendWebhook, type DeliveryOutcome } from "../adapters/webhook-send.ts";
+import { openWebhookSecret, subscribes, type WebhookSettings } from "../domain/webhooks.ts";
+import { schema, webhookDeliveries, webhooks } from "../storage/d1/schema.ts";
 
 export type DeliveryTask = {
   /** The `webhook_deliveries` row id. */

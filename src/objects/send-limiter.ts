@@ -9,7 +9,7 @@
  * windows, when the estimate has decayed to zero anyway.
  */
 import { DurableObject } from "cloudflare:workers";
-import { EMPTY_WINDOW, refundWindow, rollWindow, takeFromWindow, type WindowState } from "../../domain/send-window.ts";
+import { EMPTY_WINDOW, refundWindow, rollWindow, takeFromWindow, type WindowState } from "../domain/send-window.ts";
 
 export type LimiterVerdict = { ok: true; window: number } | { ok: false; retryAfterSeconds: number };
 
