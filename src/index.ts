@@ -4,16 +4,18 @@
  */
 import { env } from "cloudflare:workers";
 import { createApp } from "./app.ts";
-import { userGuardDeps } from "./services/container.ts";
+import { userGuardDeps, webhookDispatcherDeps } from "./services/container.ts";
 import { defineUserGuard } from "./objects/user-guard.ts";
+import { defineWebhookDispatcher } from "./objects/webhook-dispatcher.ts";
 
 export { SendLimiter } from "./objects/send-limiter.ts";
 export { DevOutbox } from "./objects/dev-outbox.ts";
 export { PasskeyChallenge } from "./objects/passkey-challenge.ts";
 export { OAuthSessions } from "./storage/durable-objects/oauth-sessions.ts";
-export { WebhookDispatcher } from "./objects/webhook-dispatcher.ts";
 
 export const UserGuard = defineUserGuard(userGuardDeps);
 export type UserGuard = InstanceType<typeof UserGuard>;
+export const WebhookDispatcher = defineWebhookDispatcher(webhookDispatcherDeps);
+export type WebhookDispatcher = InstanceType<typeof WebhookDispatcher>;
 
 export default createApp({ bench: (env as unknown as Record<string, unknown>).BENCH_INSTRUMENTATION === "1" });

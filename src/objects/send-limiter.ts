@@ -14,13 +14,13 @@ import { EMPTY_WINDOW, refundWindow, rollWindow, takeFromWindow, type WindowStat
 export type LimiterVerdict = { ok: true; window: number } | { ok: false; retryAfterSeconds: number };
 
 export class SendLimiter extends DurableObject<Env> {
-  private state(): WindowState {
+  #state(): WindowState {
     return (this.ctx.storage.kv.get("w") as WindowState | undefined) ?? EMPTY_WINDOW;
   }
 
   /** Takes one send if `limit` allows it within `windowSeconds` ending at `now` (unix seconds). */
   async take(limit: number, windowSeconds: number, now: number): Promise<LimiterVerdict> {
-    const r = takeFromWindow(this.state(), limit, windowSeconds, now);
+    const r = takeFromWindow(this.#state(), limit, windowSeconds, now);
     this.ctx.storage.kv.put("w", r.state);
     if (!r.ok) return { ok: false, retryAfterSeconds: r.retryAfterSeconds };
     await this.ctx.storage.setAlarm(Date.now() + 2 * windowSeconds * 1000);
@@ -29,7 +29,7 @@ export class SendLimiter extends DurableObject<Env> {
 
   /** Gives back a send that `take` admitted but that never went out (another throttle refused it). */
   async refund(window: number, windowSeconds: number, now: number): Promise<void> {
-    this.ctx.storage.kv.put("w", refundWindow(rollWindow(this.state(), windowSeconds, now), window, windowSeconds));
+    this.ctx.storage.kv.put("w", refundWindow(rollWindow(this.#state(), windowSeconds, now), window, windowSeconds));
   }
 
   override async alarm(): Promise<void> {

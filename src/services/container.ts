@@ -5,7 +5,7 @@
  * the clock or RNG through `createApp({ overrides })`.
  */
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import { parseConfig, type Config } from "../config.ts";
+import { isDevEnvironment, parseConfig, type Config } from "../config.ts";
 import { parseKeyring, randomBytes, type EncryptionKeyring, type RandomBytes } from "../domain/crypto.ts";
 import { utf8 } from "../domain/encoding.ts";
 import { schema } from "../storage/d1/schema.ts";
@@ -13,6 +13,8 @@ import type { UserGuard, UserGuardDeps } from "../objects/user-guard.ts";
 import type { SendLimiter } from "../objects/send-limiter.ts";
 import type { DevOutbox } from "../objects/dev-outbox.ts";
 import type { FetchFn } from "../adapters/http.ts";
+import { sendWebhook } from "../adapters/webhook-send.ts";
+import type { WebhookDispatcherDeps } from "../objects/webhook-dispatcher.ts";
 import { buildSenders, type Senders } from "./senders.ts";
 import type { PasskeyChallenge } from "../objects/passkey-challenge.ts";
 import type { OAuthSessions } from "../storage/durable-objects/oauth-sessions.ts";
@@ -228,5 +230,15 @@ export function userGuardDeps(env: Env): UserGuardDeps {
           }
         }
       : (run) => run(),
+  };
+}
+
+/** The WebhookDispatcher's dependencies (src/objects/webhook-dispatcher.ts): keyring, D1, the sender under the URL policy. */
+export function webhookDispatcherDeps(env: Env): WebhookDispatcherDeps {
+  const production = !isDevEnvironment(env.ENVIRONMENT);
+  return {
+    keyring: keyringOf(env.ENCRYPTION_KEYS),
+    db: drizzle(env.DB, { schema }),
+    send: (request) => sendWebhook(request, (url, init) => fetch(url, init), { production }),
   };
 }
