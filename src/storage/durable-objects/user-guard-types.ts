@@ -3,6 +3,7 @@ import type { LockoutPolicy } from "../../domain/lockout.ts";
 import type { TrustPolicy } from "../../settings.ts";
 import type { EventInfo } from "../../domain/events.ts";
 import type { LoginSignals, RiskAssessment, RiskLoginPolicy } from "../../domain/risk.ts";
+import type { StoredCredential } from "../../domain/webauthn-policy.ts";
 import type { EventContext } from "./guard-events.ts";
 
 /** A login's risk inputs: the (hashed) device and Cloudflare's location, the policy, and who to report. */
@@ -17,15 +18,9 @@ export type LoginContext = {
 export type TotpCandidate = { methodId: string; secretEnc?: string; secret?: string; owner?: string };
 
 /** A user's passkey as snapshotted into a challenge, so the second-factor path needs no D1 read to verify. */
-export type PasskeyCandidate = {
+export type PasskeyCandidate = StoredCredential & {
   /** The passkey's UUID (its `methodId` in the challenge's `methods`). */
   id: string;
-  credentialId: string;
-  publicKey: string;
-  signCount: number;
-  transports: string[];
-  backupEligible: boolean;
-  userId: string;
   name: string | null;
 };
 
