@@ -25,6 +25,7 @@ import { nextAttempt } from "../domain/webhook-backoff.ts";
 import type { DeliveryOutcome, DeliveryRequest } from "../adapters/webhook-send.ts";
 import { openWebhookSecret, subscribes, type WebhookSettings } from "../domain/webhooks.ts";
 import { type schema, webhookDeliveries, webhooks } from "../storage/d1/schema.ts";
+import { WEBHOOK_ALARM_AT_KEY, WEBHOOK_TASK_PREFIX, webhookTaskKey } from "../storage/durable-objects/keys.ts";
 
 export type DeliveryTask = {
   /** The `webhook_deliveries` row id. */
@@ -43,12 +44,9 @@ export type DeliveryTask = {
 
 type HookRow = { id: string; url: string; tenantId: string; secretEnc: string; settings: Record<string, unknown> };
 
-const TASK_PREFIX = "task:";
-const ALARM_AT = "alarm-at";
 /** Sends per alarm; the rest stay due and the next alarm follows at once. Bounds one alarm's work. */
 const MAX_SENDS_PER_ALARM = 50;
 
-const taskKey = (webhookId: string, eventId: string) => `${TASK_PREFIX}${webhookId}:${eventId}`;
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** A uniform draw from [0, 1) for the backoff jitter, from the platform CSPRNG. */
@@ -89,7 +87,7 @@ export function defineWebhookDispatcher(depsOf: (env: Env) => WebhookDispatcherD
         for (const hook of hooks) {
           if (hook.tenantId !== event.tenantId || !subscribes(hook.settings as WebhookSettings, event.type)) continue;
           if (
-            this.#kv.get(taskKey(hook.id, event.id)) !== undefined ||
+            this.#kv.get(webhookTaskKey(hook.id, event.id)) !== undefined ||
             fresh.some((t) => t.webhookId === hook.id && t.eventId === event.id)
           )
             continue;
@@ -109,7 +107,7 @@ export function defineWebhookDispatcher(depsOf: (env: Env) => WebhookDispatcherD
       if (fresh.length === 0) return;
       const queued = await this.#logQueued(fresh, tenantIds, now);
       if (queued.length === 0) return;
-      for (const t of queued) this.#kv.put(taskKey(t.webhookId, t.eventId), t);
+      for (const t of queued) this.#kv.put(webhookTaskKey(t.webhookId, t.eventId), t);
       const current = await this.ctx.storage.getAlarm();
       if (current === null || current > now) await this.#setAlarm(now);
     }
@@ -163,8 +161,8 @@ export function defineWebhookDispatcher(depsOf: (env: Env) => WebhookDispatcherD
     override async alarm(): Promise<void> {
       // An alarm never fires early in production; a test that runs it early (runDurableObjectAlarm)
       // means "the scheduled time has come", so tasks due by then are sent.
-      const cutoff = Math.max(Date.now(), (this.#kv.get(ALARM_AT) as number | undefined) ?? 0);
-      const due = [...this.#kv.list<DeliveryTask>({ prefix: TASK_PREFIX })]
+      const cutoff = Math.max(Date.now(), (this.#kv.get(WEBHOOK_ALARM_AT_KEY) as number | undefined) ?? 0);
+      const due = [...this.#kv.list<DeliveryTask>({ prefix: WEBHOOK_TASK_PREFIX })]
         .map(([, t]) => t)
         .filter((t) => t.nextAttemptAt <= cutoff)
         .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
@@ -187,7 +185,7 @@ export function defineWebhookDispatcher(depsOf: (env: Env) => WebhookDispatcherD
           due.map(async (task) => {
             const hook = hooks.get(task.webhookId);
             // Deleted meanwhile: its log rows went with it (ON DELETE CASCADE); drop the task.
-            if (!hook) return this.#kv.delete(taskKey(task.webhookId, task.eventId));
+            if (!hook) return this.#kv.delete(webhookTaskKey(task.webhookId, task.eventId));
             return this.#attempt(task, hook, await secretOf(hook));
           }),
         );
@@ -215,7 +213,7 @@ export function defineWebhookDispatcher(depsOf: (env: Env) => WebhookDispatcherD
               })
               .catch((): DeliveryOutcome => ({ ok: false, statusCode: null, error: "send failed" }));
       const now = Date.now();
-      const key = taskKey(task.webhookId, task.eventId);
+      const key = webhookTaskKey(task.webhookId, task.eventId);
       const next = outcome.ok || outcome.permanent ? null : nextAttempt(attempt, now, jitter());
       if (next?.kind === "retry")
         this.#kv.put(key, { ...task, attempts: attempt, nextAttemptAt: next.at } satisfies DeliveryTask);
@@ -248,10 +246,10 @@ export function defineWebhookDispatcher(depsOf: (env: Env) => WebhookDispatcherD
     /** Points the alarm at the earliest queued task, or clears it when the queue is empty. */
     async #reschedule(): Promise<void> {
       let earliest = Infinity;
-      for (const [, t] of this.#kv.list<DeliveryTask>({ prefix: TASK_PREFIX }))
+      for (const [, t] of this.#kv.list<DeliveryTask>({ prefix: WEBHOOK_TASK_PREFIX }))
         earliest = Math.min(earliest, t.nextAttemptAt);
       if (earliest === Infinity) {
-        this.#kv.delete(ALARM_AT);
+        this.#kv.delete(WEBHOOK_ALARM_AT_KEY);
         await this.ctx.storage.deleteAlarm();
       } else {
         await this.#setAlarm(earliest);
@@ -259,7 +257,7 @@ export function defineWebhookDispatcher(depsOf: (env: Env) => WebhookDispatcherD
     }
 
     async #setAlarm(at: number): Promise<void> {
-      this.#kv.put(ALARM_AT, at);
+      this.#kv.put(WEBHOOK_ALARM_AT_KEY, at);
       await this.ctx.storage.setAlarm(at);
     }
   };

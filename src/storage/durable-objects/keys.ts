@@ -1,6 +1,8 @@
 /**
- * Every key the UserGuard stores (one object per tenant and user, src/objects/user-guard.ts), in
- * one place so two modules can never pick the same prefix. Each entry names the module that owns it.
+ * Every key the Durable Objects store, in one place so two modules of one object can never pick the
+ * same prefix. Most belong to the UserGuard (one object per tenant and user,
+ * src/objects/user-guard.ts); each entry names the module that owns it. The OAuthSessions object
+ * (./oauth-sessions.ts) keeps its `<kind>:<hash>` keys beside its class.
  * Changing a string here orphans the records stored under the old one: these are a storage format.
  */
 
@@ -44,3 +46,19 @@ export const HISTORY_KEY = "login-history";
 export const FLUSH_AT_KEY = "flush-at";
 /** Only in a stand-in guard (an unknown login id's): when (ms) it erases itself. */
 export const STAND_IN_EXPIRES_KEY = "stand-in-expires";
+
+// ---- The other objects (src/objects/) ---------------------------------------------------------
+
+/** SendLimiter: its sliding window (src/domain/send-window.ts). */
+export const SEND_WINDOW_KEY = "w";
+
+/** DevOutbox: the message counter and the messages (`m:m<seq, 12 digits>`). */
+export const DEV_OUTBOX_SEQ_KEY = "seq";
+export const devOutboxKey = (seq: number): string => `m:m${String(seq).padStart(12, "0")}`;
+export const DEV_OUTBOX_PREFIX = "m:";
+
+/** WebhookDispatcher: one task per (webhook, event), and the time the current alarm was set for. */
+export const WEBHOOK_TASK_PREFIX = "task:";
+export const webhookTaskKey = (webhookId: string, eventId: string): string =>
+  `${WEBHOOK_TASK_PREFIX}${webhookId}:${eventId}`;
+export const WEBHOOK_ALARM_AT_KEY = "alarm-at";
