@@ -22,8 +22,7 @@ import type { CeremonyExpectation } from "../storage/durable-objects/ceremonies.
 import { dropChallenges, stripMethods } from "../storage/durable-objects/challenge-store.ts";
 import * as challenges from "../storage/durable-objects/challenge-flow.ts";
 import * as direct from "../storage/durable-objects/direct.ts";
-import type { EventContext, OutboxAlert, queueEvent as QueueEvent } from "../storage/durable-objects/guard-events.ts";
-import { queueEvent } from "../storage/durable-objects/guard-events.ts";
+import { queueEvent, type EventContext, type OutboxAlert } from "../storage/durable-objects/guard-events.ts";
 import { runGuardAlarm, scheduleFlush, type FlushDeps } from "../storage/durable-objects/guard-flush.ts";
 import * as passkeys from "../storage/durable-objects/guard-passkeys.ts";
 import { lockState, lockedNow, unlockAccount } from "../storage/durable-objects/lock.ts";
@@ -92,7 +91,7 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
       await this.#use().timeAlarm(() => runGuardAlarm(this.ctx.storage, this.flushDeps()));
     }
 
-    // ---- First factor (./logins.ts) ----------------------------------------------------------
+    // ---- First factor (logins.ts) ----------------------------------------------------------
 
     async checkLock(now: number, login?: LoginContext): Promise<LockVerdict> {
       return this.#flushed(logins.checkLock(this.#kv, now, login));
@@ -108,7 +107,7 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
       return verdict;
     }
 
-    // ---- Challenges (./challenge-flow.ts) ----------------------------------------------------
+    // ---- Challenges (challenge-flow.ts) ----------------------------------------------------
 
     async startChallenge(input: challenges.StartChallengeInput): Promise<StartVerdict> {
       return this.#flushed(await challenges.startChallenge(this.#kv, this.ctx.id.toString(), input));
@@ -136,7 +135,7 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
       return challenges.addChallengeCode(this.#kv, nonce, codeHash, now);
     }
 
-    // ---- Codes outside a challenge (./direct.ts) ---------------------------------------------
+    // ---- Codes outside a challenge (direct.ts) ---------------------------------------------
 
     async verifyDirect(input: direct.VerifyDirectInput): Promise<DirectVerdict> {
       return this.#flushed(await direct.verifyDirect(this.#kv, this.#use().keyring, input));
@@ -146,7 +145,7 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
       return this.#flushed(direct.settleDirect(this.#kv, input));
     }
 
-    // ---- Passkeys (./guard-passkeys.ts) ------------------------------------------------------
+    // ---- Passkeys (guard-passkeys.ts) ------------------------------------------------------
 
     async putCeremony(challengeHash: string, record: CeremonyRecord, now: number): Promise<LockVerdict> {
       return passkeys.putCeremony(this.#kv, challengeHash, record, now);
@@ -168,7 +167,7 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
       return this.#flushed(await passkeys.takeChallengeCeremony(this.#kv, input));
     }
 
-    // ---- Email and SMS codes (./oob-codes.ts; delivery in the worker) ------------------------
+    // ---- Email and SMS codes (oob-codes.ts; delivery in the worker) ------------------------
 
     async peekChallengeSend(
       nonce: string,
@@ -230,7 +229,7 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
     /** Events the worker reports (method added or removed, codes regenerated); `revokeTrusts` (a factor change) ends every device trust and earlier step-up proof. */
     async recordEvents(
       ev: EventContext,
-      events: Array<{ draft: Parameters<typeof QueueEvent>[2]; alert?: OutboxAlert }>,
+      events: Array<{ draft: Parameters<typeof queueEvent>[2]; alert?: OutboxAlert }>,
       now: number,
       opts: { revokeTrusts?: boolean } = {},
     ): Promise<void> {
