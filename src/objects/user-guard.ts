@@ -63,7 +63,6 @@ export type UserGuardDeps = {
 type SendCommit = oob.SendCommit;
 /** An answer the worker judged (recovery code, passkey), named by its challenge's nonce. */
 type SettleAnswer = Omit<challenges.SettleInput, "ok" | "method">;
-type SendVerdict = oob.SendVerdict;
 
 export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
   return class UserGuard extends DurableObject<Env> {
@@ -169,22 +168,14 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
 
     // ---- Email and SMS codes (oob-codes.ts; delivery in the worker) ------------------------
 
-    async peekChallengeSend(
-      nonce: string,
-      methodId: string | null,
-      now: number,
-      expectTenantId: string | null,
-    ): Promise<SendVerdict> {
-      return oob.peekChallengeSend(this.#kv, nonce, methodId, now, expectTenantId);
+    async peekChallengeSend(input: oob.ChallengeSendInput & { now: number }): Promise<oob.PeekVerdict> {
+      return oob.peekChallengeSend(this.#kv, input);
     }
 
     async commitChallengeSend(
-      nonce: string,
-      methodId: string | null,
-      commit: SendCommit,
-      expectTenantId: string | null,
-    ): Promise<SendVerdict> {
-      return oob.commitChallengeSend(this.#kv, nonce, methodId, commit, expectTenantId);
+      input: oob.ChallengeSendInput & { commit: SendCommit },
+    ): Promise<oob.ChallengeSendVerdict> {
+      return oob.commitChallengeSend(this.#kv, input);
     }
 
     async commitSlotSend(
@@ -192,7 +183,7 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
       channel: "email" | "sms",
       destination: string,
       commit: SendCommit,
-    ): Promise<SendVerdict> {
+    ): Promise<oob.SlotSendVerdict> {
       return oob.commitSlotSend(this.#kv, slot, channel, destination, commit);
     }
 

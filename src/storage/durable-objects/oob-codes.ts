@@ -40,13 +40,33 @@ export type SendCommit = { codeHash: string; codeTtlSeconds: number; caps: UserS
 
 export type ThrottleScope = "challenge" | "cooldown" | "user";
 
-export type SendVerdict =
+type UnknownMethod = { status: "unknown_method" };
+type Throttled = { status: "throttled"; scope: ThrottleScope; retryAfterSeconds: number };
+/** Where a challenge's code would go, or why it cannot. */
+export type PeekVerdict =
   | { status: "target"; tenantId: string; userId: string; target: OobTarget }
+  | NotFound
+  | UnknownMethod
+  | Locked;
+/** A login/step-up send counted, or why not. */
+export type ChallengeSendVerdict =
   | { status: "sent"; codeExpiresAt: number }
-  | { status: "not_found" }
-  | { status: "unknown_method" }
+  | NotFound
+  | UnknownMethod
   | Locked
-  | { status: "throttled"; scope: ThrottleScope; retryAfterSeconds: number };
+  | Throttled;
+/** An enable/disable send counted, or why not. */
+export type SlotSendVerdict = { status: "sent"; codeExpiresAt: number } | Locked | Throttled;
+export type SendVerdict = PeekVerdict | ChallengeSendVerdict | SlotSendVerdict;
+
+export type ChallengeSendInput = {
+  /** The nonce of the challenge's twoFactorId. */
+  nonce: string;
+  /** The email/SMS method; null = the challenge's only one. */
+  methodId: string | null;
+  /** From X-FusionAuth-TenantId on the anonymous route; a mismatch answers like an unknown id. */
+  expectTenantId: string | null;
+};
 
 /** An enable/disable code at rest. */
 export type OobSlotRecord = {
@@ -73,7 +93,7 @@ function cooldown(lastSendAt: number | undefined, caps: UserSendCaps, now: numbe
 }
 
 /** Per-user window check (no write). */
-function userThrottle(kv: Kv, caps: UserSendCaps, now: number): SendVerdict | null {
+function userThrottle(kv: Kv, caps: UserSendCaps, now: number): Throttled | null {
   const r = takeFromWindow(
     (kv.get(SENDS_KEY) as WindowState | undefined) ?? EMPTY_WINDOW,
     caps.perUserPerHour,
@@ -98,13 +118,9 @@ function recordUserSend(kv: Kv, caps: UserSendCaps, now: number): void {
 /** The live challenge a send names, its target, or why there is none (unknown id, locked, unknown method). */
 async function sendTarget(
   kv: Kv,
-  nonce: string,
-  methodId: string | null,
+  { nonce, methodId, expectTenantId }: ChallengeSendInput,
   now: number,
-  expectTenantId: string | null,
-): Promise<
-  { key: string; record: ChallengeRecord; target: OobTarget } | NotFound | Locked | { status: "unknown_method" }
-> {
+): Promise<{ key: string; record: ChallengeRecord; target: OobTarget } | NotFound | Locked | UnknownMethod> {
   const found = await findChallenge(kv, nonce, now, expectTenantId);
   if (!found) return { status: "not_found" };
   const locked = lockedNow(kv, now);
@@ -114,14 +130,8 @@ async function sendTarget(
 }
 
 /** Where a login/step-up code for `methodId` would go. Read only: the worker checks its other throttles next. */
-export async function peekChallengeSend(
-  kv: Kv,
-  nonce: string,
-  methodId: string | null,
-  now: number,
-  expectTenantId: string | null,
-): Promise<SendVerdict> {
-  const found = await sendTarget(kv, nonce, methodId, now, expectTenantId);
+export async function peekChallengeSend(kv: Kv, input: ChallengeSendInput & { now: number }): Promise<PeekVerdict> {
+  const found = await sendTarget(kv, input, input.now);
   if ("status" in found) return found;
   return { status: "target", tenantId: found.record.tenantId, userId: found.record.userId, target: found.target };
 }
@@ -129,12 +139,10 @@ export async function peekChallengeSend(
 /** Counts a login/step-up send (challenge, cooldown, user caps) and replaces the challenge's code. */
 export async function commitChallengeSend(
   kv: Kv,
-  nonce: string,
-  methodId: string | null,
-  c: SendCommit,
-  expectTenantId: string | null,
-): Promise<SendVerdict> {
-  const found = await sendTarget(kv, nonce, methodId, c.now, expectTenantId);
+  input: ChallengeSendInput & { commit: SendCommit },
+): Promise<ChallengeSendVerdict> {
+  const c = input.commit;
+  const found = await sendTarget(kv, input, c.now);
   if ("status" in found) return found;
   const { key, record, target } = found;
   const sends = record.sends ?? 0;
@@ -164,7 +172,7 @@ export function commitSlotSend(
   channel: "email" | "sms",
   destination: string,
   c: SendCommit,
-): SendVerdict {
+): SlotSendVerdict {
   const locked = lockedNow(kv, c.now);
   if (locked) return locked;
   const prev = kv.get(slotKey(slot)) as OobSlotRecord | undefined;
