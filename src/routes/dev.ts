@@ -13,7 +13,7 @@ import { escapeHtml } from "../domain/message-template.ts";
 import { isDevEnvironment, type AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseQuery } from "../http/validate.ts";
-import type { OutboxMessage } from "../storage/durable-objects/dev-outbox.ts";
+import type { OutboxMessage } from "../objects/dev-outbox.ts";
 
 const outboxQuery = z.object({
   to: z.string().max(320).optional(),

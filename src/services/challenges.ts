@@ -272,7 +272,7 @@ export async function finishFirstFactor(
       eligible > 0 && input.twoFactorTrustId
         ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy }
         : undefined;
-    const v = await guard.startChallenge(init, now, trust, login);
+    const v = await guard.startChallenge({ init, now, trust, login });
     if (v.status === "locked") throw lockedError(v);
     if (v.status === "challenge") {
       const body: Record<string, unknown> = {
@@ -358,7 +358,7 @@ export async function startTwoFactor(
     passkeys: keys,
     signer,
   });
-  const v = await s.guard(ctx.tenant.id, loaded.user.id).startChallenge(init, s.now());
+  const v = await s.guard(ctx.tenant.id, loaded.user.id).startChallenge({ init, now: s.now() });
   if (v.status === "locked") throw lockedError(v);
   if (v.status !== "challenge") throw new Error(`unexpected verdict ${v.status}`);
   const methods = [...toPublicMethods(activeMethods(loaded.methods, ctx.settings)), ...passkeyMethods(keys)];

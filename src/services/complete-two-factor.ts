@@ -6,7 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import { ApiError } from "../errors.ts";
 import { mfaMethods } from "../storage/d1/schema.ts";
-import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
+import { parseTwoFactorId } from "../storage/durable-objects/user-guard-ids.ts";
 import type { ChallengeInit, CompletedMethod } from "../storage/durable-objects/user-guard-types.ts";
 import type { EventInfo } from "../domain/events.ts";
 import type { Services } from "./container.ts";
@@ -62,7 +62,7 @@ export async function completeTwoFactor(
   if (v.status === "check_recovery") {
     const consumed =
       v.tenantId !== undefined && v.userId !== undefined && (await consumeRecoveryCode(s, v.tenantId, v.userId, code));
-    v = await guard.settleRecovery(parsed.nonce, consumed, trustComputer, now, info);
+    v = await guard.settleRecovery({ nonce: parsed.nonce, consumed, trustComputer, now, info });
   }
   switch (v.status) {
     case "completed":

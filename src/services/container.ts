@@ -1,20 +1,25 @@
 /**
- * Wires every dependency in one place (bindings → services). Routes and services never construct
- * clients themselves; tests can replace the clock or RNG through `createApp({ overrides })`.
+ * The composition root: wires every dependency in one place. `buildServices` (bindings → services,
+ * per request) for routes and services; `objectDeps` (bindings → what a Durable Object needs, once
+ * per isolate) for the objects in src/objects/, which build nothing themselves. Tests can replace
+ * the clock or RNG through `createApp({ overrides })`.
  */
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import type { Config } from "../config.ts";
+import { isDevEnvironment, parseConfig, type Config } from "../config.ts";
 import { parseKeyring, randomBytes, type EncryptionKeyring, type RandomBytes } from "../domain/crypto.ts";
 import { utf8 } from "../domain/encoding.ts";
 import { schema } from "../storage/d1/schema.ts";
-import type { UserGuard } from "../storage/durable-objects/user-guard.ts";
-import type { SendLimiter } from "../storage/durable-objects/send-limiter.ts";
-import type { DevOutbox } from "../storage/durable-objects/dev-outbox.ts";
+import type { UserGuard, UserGuardDeps } from "../objects/user-guard.ts";
+import type { SendLimiter } from "../objects/send-limiter.ts";
+import type { DevOutbox } from "../objects/dev-outbox.ts";
 import type { FetchFn } from "../adapters/http.ts";
+import { sendWebhook } from "../adapters/webhook-send.ts";
+import type { WebhookDispatcherDeps } from "../objects/webhook-dispatcher.ts";
 import { buildSenders, type Senders } from "./senders.ts";
-import type { PasskeyChallenge } from "../storage/durable-objects/ceremonies.ts";
+import type { PasskeyChallenge } from "../objects/passkey-challenge.ts";
 import type { OAuthSessions } from "../storage/durable-objects/oauth-sessions.ts";
-import { countingD1, countingStub, startDeferred } from "./instrumentation.ts";
+import { countingD1, countingStub, noteAlarmRun, startDeferred } from "./instrumentation.ts";
+import { eventDeps } from "./event-flush.ts";
 import { failClosed, type ObjectBinding } from "./object-outage.ts";
 
 export type Db = DrizzleD1Database<typeof schema>;
@@ -102,17 +107,22 @@ export type ServiceOverrides = Partial<Pick<Services, "now" | "random">> & {
 
 const keyringCache = new Map<string, EncryptionKeyring>();
 
+function keyringOf(keys: string): EncryptionKeyring {
+  let keyring = keyringCache.get(keys);
+  if (!keyring) {
+    keyring = parseKeyring(keys);
+    keyringCache.set(keys, keyring);
+  }
+  return keyring;
+}
+
 export function buildServices(
   env: Env,
   config: Config,
   defer: (p: Promise<unknown>) => void,
   overrides: ServiceOverrides = {},
 ): Services {
-  let keyring = keyringCache.get(config.ENCRYPTION_KEYS);
-  if (!keyring) {
-    keyring = parseKeyring(config.ENCRYPTION_KEYS);
-    keyringCache.set(config.ENCRYPTION_KEYS, keyring);
-  }
+  const keyring = keyringOf(config.ENCRYPTION_KEYS);
   const instrument = config.BENCH_INSTRUMENTATION === "1";
   // Every stub: the test hook (innermost), the bench counter, then fail-closed mapping of outages (outermost).
   const object = <T extends object>(binding: ObjectBinding, stub: T): T => {
@@ -125,11 +135,7 @@ export function buildServices(
   const d1 = instrument ? countingD1(env.DB) : env.DB;
   const ns = env.USER_GUARD;
   const now = overrides.now ?? (() => Math.floor(Date.now() / 1000));
-  const outbox = () =>
-    object("DEV_OUTBOX", env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox"))) as unknown as Pick<
-      DevOutbox,
-      "add" | "list"
-    >;
+  const outbox = () => object("DEV_OUTBOX", devOutbox(env));
   return {
     db: drizzle(d1, { schema }),
     config,
@@ -181,5 +187,58 @@ export function buildServices(
         env.PASSKEY_CHALLENGE.get(env.PASSKEY_CHALLENGE.idFromName(`passkey-challenge:${challengeHash}`)),
       ) as unknown as Pick<PasskeyChallenge, "put" | "take">,
     defer: instrument ? (p) => defer(startDeferred(p)) : defer,
+  };
+}
+
+function devOutbox(env: Env): Pick<DevOutbox, "add" | "list"> {
+  return env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox")) as unknown as Pick<DevOutbox, "add" | "list">;
+}
+
+/**
+ * The UserGuard's dependencies (src/objects/user-guard.ts), built on its first use in an object and
+ * kept with it: the keyring, and the event flush over D1, the tenant's WebhookDispatcher and the
+ * senders (built from the configuration once, on the first alert).
+ */
+export function userGuardDeps(env: Env): UserGuardDeps {
+  const bench = (env as unknown as Record<string, unknown>).BENCH_INSTRUMENTATION === "1";
+  let senders: Senders | null | undefined;
+  return {
+    keyring: keyringOf(env.ENCRYPTION_KEYS),
+    flush: eventDeps({
+      db: drizzle(env.DB, { schema }),
+      senders: () => {
+        if (senders !== undefined) return senders;
+        const parsed = parseConfig(env as unknown as Record<string, unknown>);
+        senders = parsed.ok
+          ? buildSenders(parsed.config, {
+              fetch: (url, init) => fetch(url, init),
+              now: () => Math.floor(Date.now() / 1000),
+              outbox: () => devOutbox(env),
+            })
+          : null;
+        return senders;
+      },
+      webhooks: (tenantId) => env.WEBHOOK_DISPATCHER.get(env.WEBHOOK_DISPATCHER.idFromName(`webhooks:${tenantId}`)),
+    }),
+    timeAlarm: bench
+      ? async (run) => {
+          const start = Date.now();
+          try {
+            await run();
+          } finally {
+            noteAlarmRun(start, Date.now());
+          }
+        }
+      : (run) => run(),
+  };
+}
+
+/** The WebhookDispatcher's dependencies (src/objects/webhook-dispatcher.ts): keyring, D1, the sender under the URL policy. */
+export function webhookDispatcherDeps(env: Env): WebhookDispatcherDeps {
+  const production = !isDevEnvironment(env.ENVIRONMENT);
+  return {
+    keyring: keyringOf(env.ENCRYPTION_KEYS),
+    db: drizzle(env.DB, { schema }),
+    send: (request) => sendWebhook(request, (url, init) => fetch(url, init), { production }),
   };
 }

@@ -9,39 +9,31 @@
  * recipient is logged.
  */
 import { and, eq, inArray } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { renderAlertEmail, renderAlertSms } from "../domain/alert-message.ts";
 import { alertRecipients, type AlertRecipients } from "../domain/alert-recipients.ts";
 import type { EdgeEvent } from "../domain/events.ts";
-import { parseConfig } from "../config.ts";
 import { completeTenantSettings } from "../settings.ts";
-import { events as eventsTable, mfaMethods, schema, tenants, users, webhooks } from "../storage/d1/schema.ts";
+import { events as eventsTable, mfaMethods, type schema, tenants, users, webhooks } from "../storage/d1/schema.ts";
 import { subscribes, type WebhookSettings } from "../domain/webhooks.ts";
 import type { AlertSent, FlushDeps } from "../storage/durable-objects/guard-flush.ts";
 import type { OutboxAlert } from "../storage/durable-objects/guard-events.ts";
-import type { DevOutbox } from "../storage/durable-objects/dev-outbox.ts";
-import { buildSenders, type Senders } from "./senders.ts";
+import type { Senders } from "./senders.ts";
+import type { WebhookDispatcher } from "../objects/webhook-dispatcher.ts";
 
 /** D1 binds at most 100 parameters per statement; an event row has 6. */
 const ROWS_PER_INSERT = 16;
 
-export function eventDepsFromEnv(env: Env): FlushDeps {
-  const db = drizzle(env.DB, { schema });
-  let senders: Senders | null | undefined;
-  const getSenders = (): Senders | null => {
-    if (senders !== undefined) return senders;
-    const parsed = parseConfig(env as unknown as Record<string, unknown>);
-    const outbox = () =>
-      env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("outbox")) as unknown as Pick<DevOutbox, "add" | "list">;
-    senders = parsed.ok
-      ? buildSenders(parsed.config, {
-          fetch: (url, init) => fetch(url, init),
-          now: () => Math.floor(Date.now() / 1000),
-          outbox,
-        })
-      : null;
-    return senders;
-  };
+/**
+ * The flush's I/O over dependencies the composition root built (src/services/container.ts
+ * `objectDeps`): `senders` answers null when the configuration is invalid (alerts then go nowhere).
+ */
+export function eventDeps(deps: {
+  db: Db;
+  senders: () => Senders | null;
+  webhooks: (tenantId: string) => Pick<WebhookDispatcher, "enqueue">;
+}): FlushDeps {
+  const { db } = deps;
   return {
     async storeEvents(list) {
       // One D1 round trip: the inserts and the tenants' webhooks, so a flush of a tenant without a
@@ -71,14 +63,13 @@ export function eventDepsFromEnv(env: Env): FlushDeps {
       );
     },
     async enqueueWebhooks(tenantId, list) {
-      const ns = env.WEBHOOK_DISPATCHER;
-      await ns.get(ns.idFromName(`webhooks:${tenantId}`)).enqueue(list);
+      await deps.webhooks(tenantId).enqueue(list);
     },
-    sendAlert: (event, alert, sent) => sendAlert(db, getSenders(), event, alert, sent),
+    sendAlert: (event, alert, sent) => sendAlert(db, deps.senders(), event, alert, sent),
   };
 }
 
-type Db = ReturnType<typeof drizzle<typeof schema>>;
+type Db = DrizzleD1Database<typeof schema>;
 
 async function sendAlert(
   db: Db,

@@ -17,7 +17,7 @@ import { ApiError } from "../errors.ts";
 import type { TenantSettings } from "../settings.ts";
 import { SEND_WINDOW_SECONDS } from "../settings-delivery.ts";
 import type { SendCommit, SendVerdict } from "../storage/durable-objects/oob-codes.ts";
-import type { LimiterVerdict } from "../storage/durable-objects/send-limiter.ts";
+import type { LimiterVerdict } from "../objects/send-limiter.ts";
 import type { TenantRow } from "../storage/d1/schema.ts";
 import { pickShards, SHARD_RANDOM_BYTES, shardCount, shardLimit } from "../domain/tenant-shards.ts";
 import type { Services } from "./container.ts";

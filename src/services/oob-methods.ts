@@ -30,17 +30,15 @@ export async function enableOobMethod(
   const loaded = await requireUser(s, ctx, userId);
   const now = s.now();
   const check = { slot: enableSlot(channel), codeHash: await otpHash(s, input.code), destination, channel };
-  const v = await s
-    .guard(ctx.tenant.id, userId)
-    .verifyDirect(
-      [],
-      input.code,
-      false,
-      lockoutPolicy(ctx.settings),
-      now,
-      check,
-      eventContext(ctx, loaded, null, input.info),
-    );
+  const v = await s.guard(ctx.tenant.id, userId).verifyDirect({
+    candidates: [],
+    code: input.code,
+    recoveryAllowed: false,
+    policy: lockoutPolicy(ctx.settings),
+    now,
+    oob: check,
+    ev: eventContext(ctx, loaded, null, input.info),
+  });
   if (v.status === "mismatch")
     throw ApiError.field(field, "mismatch", `The [${field}] does not match where the code was sent.`);
   if (v.status !== "verified") throw guardFailure(v);

@@ -14,7 +14,7 @@ import { callingCodeAllowed, canonicalDestination, type Channel } from "../domai
 import { generateNumericCode } from "../domain/otp-code.ts";
 import { ApiError } from "../errors.ts";
 import { tenants } from "../storage/d1/schema.ts";
-import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
+import { parseTwoFactorId } from "../storage/durable-objects/user-guard-ids.ts";
 import { otpHash, tenantContext, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
 import {
@@ -59,9 +59,13 @@ export async function sendChallengeCode(s: Services, input: ChallengeSendInput):
   if (!parsed || !guard) throw ApiError.notFound();
   const now = s.now();
   const methodId = input.methodId ?? null;
-  const peek = await guard.peekChallengeSend(parsed.nonce, methodId, now, input.headerTenantId);
-  if (peek.status !== "target")
-    throw sendRefusal(peek as Exclude<typeof peek, { status: "sent" | "target" }>, methodId !== null);
+  const peek = await guard.peekChallengeSend({
+    nonce: parsed.nonce,
+    methodId,
+    now,
+    expectTenantId: input.headerTenantId,
+  });
+  if (peek.status !== "target") throw sendRefusal(peek, methodId !== null);
   const rows = await s.db.select().from(tenants).where(eq(tenants.id, peek.tenantId)).limit(1);
   if (!rows[0]) throw ApiError.notFound();
   const ctx = tenantContext(rows[0]);
@@ -74,15 +78,15 @@ export async function sendChallengeCode(s: Services, input: ChallengeSendInput):
 
   const code = generateNumericCode(s.random, OOB_CODE_DIGITS);
   const receipts = await takeBuckets(s, ctx.settings, ctx.tenant.id, channel, destination, input.clientIp, now);
-  const v = await guard.commitChallengeSend(
-    parsed.nonce,
+  const v = await guard.commitChallengeSend({
+    nonce: parsed.nonce,
     methodId,
-    sendCommit(ctx.settings, await otpHash(s, code), now),
-    input.headerTenantId,
-  );
+    commit: sendCommit(ctx.settings, await otpHash(s, code), now),
+    expectTenantId: input.headerTenantId,
+  });
   if (v.status !== "sent") {
     await refundBuckets(s, receipts, now);
-    throw sendRefusal(v as Exclude<typeof v, { status: "sent" | "target" }>, methodId !== null);
+    throw sendRefusal(v, methodId !== null);
   }
   await deliverCode(s, {
     tenant: ctx.tenant,
@@ -156,7 +160,7 @@ export async function sendMethodCode(s: Services, ctx: TenantContext, input: Met
     .commitSlotSend(t.slot, t.channel, t.destination, sendCommit(ctx.settings, await otpHash(s, code), now));
   if (v.status !== "sent") {
     await refundBuckets(s, receipts, now);
-    throw sendRefusal(v as Exclude<typeof v, { status: "sent" | "target" }>, true);
+    throw sendRefusal(v, true);
   }
   await deliverCode(s, {
     tenant: ctx.tenant,

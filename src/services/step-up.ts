@@ -70,7 +70,7 @@ export async function requireStepUp(
   const proofKey = hexEncode(await sha256(utf8(verdict.jti)));
   const consumed = await s
     .guard(scope.tenant.id, userId)
-    .consumeStepUpProof(proofKey, verdict.issuedAt, verdict.retainUntil, now);
+    .consumeStepUpProof({ proofKey, issuedAt: verdict.issuedAt, retainUntil: verdict.retainUntil, now });
   // A locked account refuses every proof, as it refuses every code (409, FusionAuth's login-prevented answer).
   if (consumed.status === "locked") throw ApiError.locked(consumed.actions);
   if (consumed.status !== "ok") throw refuse(trustChallenge, "replayed_or_revoked");

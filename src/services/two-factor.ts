@@ -12,7 +12,7 @@ import { buildOtpauthURI, TOTP_SECRET_BYTES } from "../domain/totp.ts";
 import { ApiError } from "../errors.ts";
 import { MAX_TWO_FACTOR_ID_TTL_SECONDS } from "../settings.ts";
 import { mfaMethods, recoveryCodes } from "../storage/d1/schema.ts";
-import { parseTwoFactorId, totpAad } from "../storage/durable-objects/user-guard.ts";
+import { parseTwoFactorId, totpAad } from "../storage/durable-objects/user-guard-ids.ts";
 import type { GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
 import { eventContext, lockoutPolicy, otpHash, type TenantContext } from "./tenant-context.ts";
 import { methodAdded, methodsRemoved, recoveryCodesRegenerated } from "./security-events.ts";
@@ -104,15 +104,14 @@ export async function enableMethod(
   const methodId = generateMethodId(s.random, new Set(loaded.methods.map((m) => m.id)));
   const guard = s.guard(ctx.tenant.id, userId);
   const now = s.now();
-  const v = await guard.verifyDirect(
-    [{ methodId, secret: base64UrlEncode(key) }],
-    input.code,
-    false,
-    lockoutPolicy(ctx.settings),
+  const v = await guard.verifyDirect({
+    candidates: [{ methodId, secret: base64UrlEncode(key) }],
+    code: input.code,
+    recoveryAllowed: false,
+    policy: lockoutPolicy(ctx.settings),
     now,
-    undefined,
-    eventContext(ctx, loaded, null, input.info),
-  );
+    ev: eventContext(ctx, loaded, null, input.info),
+  });
   if (v.status !== "verified") throw guardFailure(v);
 
   const owner = `${ctx.tenant.id}:${userId}`;
@@ -198,17 +197,22 @@ export async function disableMethod(
       ? { slot: disableSlot(target.id), codeHash: await otpHash(s, input.code) }
       : undefined;
   const ev = eventContext(ctx, loaded, null, input.info);
-  let v = await guard.verifyDirect(
+  let v = await guard.verifyDirect({
     candidates,
-    input.code,
-    loaded.unusedRecoveryCodes > 0,
+    code: input.code,
+    recoveryAllowed: loaded.unusedRecoveryCodes > 0,
     policy,
     now,
-    oob && { ...oob, channel: target!.method as "email" | "sms" },
+    oob: oob && { ...oob, channel: target!.method as "email" | "sms" },
     ev,
-  );
+  });
   if (v.status === "check_recovery") {
-    v = await guard.settleDirect(await consumeRecoveryCode(s, ctx.tenant.id, userId, input.code), policy, now, ev);
+    v = await guard.settleDirect({
+      consumed: await consumeRecoveryCode(s, ctx.tenant.id, userId, input.code),
+      policy,
+      now,
+      ev,
+    });
   }
   if (v.status !== "verified") throw guardFailure(v);
 

@@ -85,13 +85,13 @@ export async function verifyChallengePasskey(
   const { nonce, credential, now } = input;
   const read = readChallenge(credential.response.clientDataJSON);
   // An unreadable challenge still costs the challenge an attempt: no stored ceremony matches "-".
-  const v = await guard.takeChallengeCeremony(
+  const v = await guard.takeChallengeCeremony({
     nonce,
-    read?.store === "user" ? await hashOf(read.challenge) : "-",
+    challengeHash: read?.store === "user" ? await hashOf(read.challenge) : "-",
     now,
-    input.expectTenantId,
-    input.info,
-  );
+    expectTenantId: input.expectTenantId,
+    info: input.info,
+  });
   if (v.status !== "check_passkey") {
     if (v.status === "invalid") failed("second_factor", "ceremony_not_found");
     return v;
@@ -121,5 +121,12 @@ export async function verifyChallengePasskey(
       method = { kind: "webauthn", methodId: candidate.id, backupEligible: result.value.backupEligible };
     }
   }
-  return guard.settlePasskey(nonce, ok, method, input.trustComputer, now, input.info);
+  return guard.settlePasskey({
+    nonce,
+    verified: ok,
+    method,
+    trustComputer: input.trustComputer,
+    now,
+    info: input.info,
+  });
 }

@@ -25,7 +25,7 @@ import {
 } from "../domain/webauthn-policy.ts";
 import { ApiError } from "../errors.ts";
 import { passkeys, tenants } from "../storage/d1/schema.ts";
-import { parseTwoFactorId } from "../storage/durable-objects/user-guard.ts";
+import { parseTwoFactorId } from "../storage/durable-objects/user-guard-ids.ts";
 import type { CeremonyRecord } from "../storage/durable-objects/user-guard-types.ts";
 import { finishFirstFactor, type LoginOutcome } from "./challenges.ts";
 import { eventContext, loadApplication, tenantContext, type TenantContext } from "./tenant-context.ts";
@@ -112,7 +112,12 @@ async function startChallengePasskey(s: Services, ctx: TenantContext, twoFactorI
   const guard = parsed && s.guardById(parsed.doId);
   if (!parsed || !guard) throw ApiError.notFound();
   const { challenge, hash } = await freshChallenge(s, "user");
-  const v = await guard.beginChallengeCeremony(parsed.nonce, hash, now, ctx.tenant.id);
+  const v = await guard.beginChallengeCeremony({
+    nonce: parsed.nonce,
+    challengeHash: hash,
+    now,
+    expectTenantId: ctx.tenant.id,
+  });
   if (v.status === "locked") throw ApiError.locked(v.actions);
   if (v.status !== "passkey_options") throw ApiError.notFound();
   const { webauthn } = v;
@@ -215,7 +220,7 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
   // A failure's event names the user (FusionAuth's user JSON); a success needs no event here.
   const loaded = result ? null : await loadUser(s.db, row.tenantId, { by: "id", id: row.userId });
   const ev = loaded ? eventContext(ctx, loaded, record?.applicationId ?? null, input.facts?.info) : undefined;
-  const settled = await guard.settleAssertion(result !== null, now, ev, result ? undefined : reason);
+  const settled = await guard.settleAssertion({ ok: result !== null, now, ev, reason: result ? undefined : reason });
   if (settled.status === "locked") throw ApiError.locked(settled.actions);
   if (!result || !record) throw failed("assertion", reason, detail, { tenantId: row.tenantId, userId: row.userId });
   return { row, ctx, record, result, now };

@@ -35,6 +35,7 @@ const FILES: Record<string, string> = {
   "src/domain/clean.ts": 'import { f } from "./pure.ts";\nexport const g = f;\n',
   "src/domain/pure.ts": "export const f = 1;\n",
   "src/storage/durable-objects/object.ts": 'import { h } from "../../services/two.ts";\nexport const i = h;\n',
+  "src/objects/builder.ts": 'import { h } from "../services/two.ts";\nexport const j = h;\n',
   // A cycle made of type-only imports still counts.
   "src/services/one.ts": 'import type { Y } from "./two.ts";\nexport type X = Y;\n',
   "src/services/two.ts": 'import type { X } from "./one.ts";\nexport type Y = { x?: X };\nexport const h = 1;\n',
@@ -82,6 +83,10 @@ describe("biome.jsonc import rules", () => {
 
   it("src/storage never imports the services", () => {
     expect(findings).toContain("src/storage/durable-objects/object.ts lint/style/noRestrictedImports");
+  });
+
+  it("a Durable Object class never imports the services: the composition root hands it its dependencies", () => {
+    expect(findings).toContain("src/objects/builder.ts lint/style/noRestrictedImports");
   });
 
   it("an import cycle is an error, also when it is made of type-only imports", () => {

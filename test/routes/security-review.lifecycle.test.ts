@@ -119,7 +119,17 @@ describe("item 3: removing a method reaches open challenges", () => {
     ).toBe(200);
     const guard = guardOf(tenantId, u.userId);
     const candidate = { methodId: u.methodId, secret: base64UrlEncode(base32Decode(u.secretBase32)) };
-    expect((await guard.verifyDirect([candidate], removalCode, false, POLICY, clock.now)).status).toBe("invalid");
+    expect(
+      (
+        await guard.verifyDirect({
+          candidates: [candidate],
+          code: removalCode,
+          recoveryAllowed: false,
+          policy: POLICY,
+          now: clock.now,
+        })
+      ).status,
+    ).toBe("invalid");
     clock.now += 3600;
     expect((await call("POST", "/api/two-factor/start", { key, body: { userId: u.userId } })).status).toBe(200);
     const kept = await runInDurableObject(guard, (_: unknown, state: DurableObjectState) =>
@@ -271,7 +281,7 @@ describe("item 8: a recovery code is consumed only when the challenge will accep
       trustComputer: false,
     });
     expect(held.status).toBe("check_recovery");
-    const settled = await guard.settleRecovery(nonce, true, false, clock.now);
+    const settled = await guard.settleRecovery({ nonce, consumed: true, trustComputer: false, now: clock.now });
     expect(settled.status).toBe("completed");
     expect(
       (await call("POST", "/api/two-factor/login", { body: { twoFactorId, code: await totp(u.secretBase32) } })).status,

@@ -10,7 +10,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { buildEvent, type EdgeEvent, type EventType } from "../../src/domain/events.ts";
-import type { WebhookDispatcher } from "../../src/storage/durable-objects/webhook-dispatcher.ts";
+import type { WebhookDispatcher } from "../../src/objects/webhook-dispatcher.ts";
 import { api } from "../helpers.ts";
 
 const LISTENER: string = (env as unknown as { WEBHOOK_LISTENER_URL: string }).WEBHOOK_LISTENER_URL;

@@ -1,5 +1,5 @@
 /** The development mail "provider": stores the message in the DevOutbox Durable Object (GET /dev/outbox). */
-import type { OutboxInput } from "../../storage/durable-objects/dev-outbox.ts";
+import type { OutboxInput } from "../../objects/dev-outbox.ts";
 import type { MailSender } from "./types.ts";
 
 export type OutboxStore = { add(m: OutboxInput): Promise<string> };

@@ -1,7 +1,7 @@
 /**
  * WebAuthn ceremony challenges at rest, for the two objects that hold them: the user's UserGuard
  * (a user was named when the ceremony started) and a PasskeyChallenge of its own (discoverable
- * login, no user yet).
+ * login, no user yet; src/objects/passkey-challenge.ts).
  *
  * A ceremony is stored under the SHA-256 of its challenge, bound to its ceremony type, tenant and
  * user, and lives at most MAX_WEBAUTHN_CHALLENGE_TTL_SECONDS. `takeCeremony` reads and deletes in
@@ -15,11 +15,9 @@
  * window a resubmission finds nothing and is answered like any wrong answer (counted only when it
  * answers a challenge; see settleAssertion in ./user-guard.ts).
  */
-import { DurableObject } from "cloudflare:workers";
 import type { CeremonyRecord } from "./user-guard-types.ts";
 
-const PREFIX = "wc:";
-const USED = "wu:";
+import { CEREMONY_PREFIX as PREFIX, CEREMONY_USED_PREFIX as USED } from "./keys.ts";
 
 /** Longer than any verification takes (signature check, one D1 UPDATE); short next to the 180 s ceremony lifetime. */
 export const IN_FLIGHT_SECONDS = 30;
@@ -56,28 +54,4 @@ export function takeCeremony(
   if (record.expiresAt <= now || record.ceremony !== expect.ceremony) return null;
   if (expect.tenantId !== null && record.tenantId !== expect.tenantId) return null;
   return record;
-}
-
-/**
- * PasskeyChallenge: one object per discoverable-login challenge (`idFromName(sha256(challenge))`).
- * It holds one ceremony and an alarm that erases it at expiry; never an isolate Map or KV, which
- * could not consume atomically.
- */
-export class PasskeyChallenge extends DurableObject<Env> {
-  async put(challengeHash: string, record: CeremonyRecord, now: number): Promise<void> {
-    storeCeremony(this.ctx.storage.kv, challengeHash, record, now);
-    await this.ctx.storage.setAlarm(record.expiresAt * 1000);
-  }
-
-  async take(
-    challengeHash: string,
-    expect: CeremonyExpectation,
-    now: number,
-  ): Promise<CeremonyRecord | "in_flight" | null> {
-    return takeCeremony(this.ctx.storage.kv, challengeHash, expect, now);
-  }
-
-  override async alarm(): Promise<void> {
-    await this.ctx.storage.deleteAll();
-  }
 }

@@ -18,6 +18,7 @@ import {
 } from "../../domain/risk.ts";
 import type { AlertKind } from "../../domain/alert-message.ts";
 import { alertRecipients, type AlertRecipients } from "../../domain/alert-recipients.ts";
+import { ALERT_WINDOW_KEY, HISTORY_KEY, OUTBOX_PREFIX } from "./keys.ts";
 
 type Kv = SyncKvStorage;
 
@@ -51,10 +52,6 @@ export type OutboxEntry = {
   attempts: number;
   sent?: { email?: boolean; sms?: boolean };
 };
-
-const OUTBOX_PREFIX = "e:";
-const ALERT_WINDOW_KEY = "alert-window";
-const HISTORY_KEY = "login-history";
 
 /** Pending events are flushed at least this long after the first one, so a burst travels in one flush. */
 export const FLUSH_DELAY_MS = 2000;

@@ -7,8 +7,17 @@
  * an hour apart; 12 attempts span about 5 h 4 min) and then dropped with a log line; it never touches the lock, the
  * counters or a challenge.
  */
+import { randomBytes } from "../../domain/crypto.ts";
 import type { EdgeEvent } from "../../domain/events.ts";
-import { pendingEvents, type OutboxAlert, type OutboxEntry } from "./guard-events.ts";
+import {
+  FLUSH_DELAY_MS,
+  FLUSH_JITTER_MS,
+  hasPendingEvents,
+  pendingEvents,
+  type OutboxAlert,
+  type OutboxEntry,
+} from "./guard-events.ts";
+import { FLUSH_AT_KEY, STAND_IN_EXPIRES_KEY } from "./keys.ts";
 
 type Kv = SyncKvStorage;
 
@@ -25,6 +34,39 @@ export type FlushDeps = {
   /** Sends an alert on the channels not yet sent; answers what has gone out and whether it is finished. Never throws. */
   sendAlert(event: EdgeEvent, alert: OutboxAlert, sent: AlertSent): Promise<{ sent: AlertSent; done: boolean }>;
 };
+
+/**
+ * After a commit: when events wait and no alarm is pending, one fires 2–5 s later (FLUSH_DELAY_MS +
+ * jitter; once per burst, FLUSH_AT_KEY mirrors it).
+ */
+export async function scheduleFlush(storage: DurableObjectStorage): Promise<void> {
+  const kv = storage.kv;
+  if (kv.get(FLUSH_AT_KEY) !== undefined || !hasPendingEvents(kv)) return;
+  const draw = new DataView(randomBytes(4).buffer).getUint32(0) / 2 ** 32;
+  const at = Date.now() + FLUSH_DELAY_MS + Math.floor(draw * FLUSH_JITTER_MS);
+  kv.put(FLUSH_AT_KEY, at);
+  await storage.setAlarm(at);
+}
+
+/**
+ * The UserGuard's alarm: hands pending events on (`flushOutbox`); a stand-in guard
+ * (STAND_IN_EXPIRES_KEY) whose time has come erases itself instead.
+ */
+export async function runGuardAlarm(storage: DurableObjectStorage, deps: FlushDeps): Promise<void> {
+  const kv = storage.kv;
+  const expiresAt = kv.get(STAND_IN_EXPIRES_KEY) as number | undefined;
+  if (expiresAt !== undefined) {
+    if (expiresAt <= Date.now()) await storage.deleteAll();
+    else await storage.setAlarm(expiresAt);
+    return;
+  }
+  kv.delete(FLUSH_AT_KEY);
+  const again = await flushOutbox(kv, deps);
+  if (again !== null && kv.get(FLUSH_AT_KEY) === undefined) {
+    kv.put(FLUSH_AT_KEY, Date.now() + again);
+    await storage.setAlarm(Date.now() + again);
+  }
+}
 
 /** Attempts per entry before it is dropped (logged). */
 export const MAX_FLUSH_ATTEMPTS = 12;

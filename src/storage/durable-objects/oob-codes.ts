@@ -18,7 +18,10 @@ import { MAX_ATTEMPTS_PER_CHALLENGE } from "../../domain/lockout.ts";
 import { constantTimeEqual } from "../../domain/crypto.ts";
 import { utf8 } from "../../domain/encoding.ts";
 import { EMPTY_WINDOW, takeFromWindow, type WindowState } from "../../domain/send-window.ts";
-import type { ChallengeRecord, OobTarget } from "./user-guard-types.ts";
+import type { ChallengeRecord, Locked, NotFound, OobTarget } from "./user-guard-types.ts";
+import { SENDS_KEY, slotKey } from "./keys.ts";
+import { findChallenge } from "./challenge-store.ts";
+import { lockedNow } from "./lock.ts";
 
 /** NIST SP 800-63B §5.1.3.2: an OOB code is invalid after 10 minutes, whatever a tenant configures. */
 export const OOB_CODE_MAX_TTL_SECONDS = 600;
@@ -37,13 +40,33 @@ export type SendCommit = { codeHash: string; codeTtlSeconds: number; caps: UserS
 
 export type ThrottleScope = "challenge" | "cooldown" | "user";
 
-export type SendVerdict =
+type UnknownMethod = { status: "unknown_method" };
+type Throttled = { status: "throttled"; scope: ThrottleScope; retryAfterSeconds: number };
+/** Where a challenge's code would go, or why it cannot. */
+export type PeekVerdict =
   | { status: "target"; tenantId: string; userId: string; target: OobTarget }
+  | NotFound
+  | UnknownMethod
+  | Locked;
+/** A login/step-up send counted, or why not. */
+export type ChallengeSendVerdict =
   | { status: "sent"; codeExpiresAt: number }
-  | { status: "not_found" }
-  | { status: "unknown_method" }
-  | { status: "locked"; actions: Array<Record<string, unknown>> }
-  | { status: "throttled"; scope: ThrottleScope; retryAfterSeconds: number };
+  | NotFound
+  | UnknownMethod
+  | Locked
+  | Throttled;
+/** An enable/disable send counted, or why not. */
+export type SlotSendVerdict = { status: "sent"; codeExpiresAt: number } | Locked | Throttled;
+export type SendVerdict = PeekVerdict | ChallengeSendVerdict | SlotSendVerdict;
+
+export type ChallengeSendInput = {
+  /** The nonce of the challenge's twoFactorId. */
+  nonce: string;
+  /** The email/SMS method; null = the challenge's only one. */
+  methodId: string | null;
+  /** From X-FusionAuth-TenantId on the anonymous route; a mismatch answers like an unknown id. */
+  expectTenantId: string | null;
+};
 
 /** An enable/disable code at rest. */
 export type OobSlotRecord = {
@@ -58,19 +81,8 @@ export type OobSlotRecord = {
 /** What `verifyDirect` checks besides TOTP and recovery codes: a slot, and for enabling the destination typed now. */
 export type OobCheck = { slot: string; codeHash: string; destination?: string; channel?: "email" | "sms" };
 
-export function slotKey(slot: string): string {
-  return `o:${slot}`;
-}
-
-/** A live challenge record, or null (missing, expired, or another tenant's when a tenant is expected). */
-export function liveRecord(kv: Kv, key: string, now: number, expectTenantId: string | null): ChallengeRecord | null {
-  const record = kv.get(key) as ChallengeRecord | undefined;
-  if (!record || record.expiresAt <= now) return null;
-  return expectTenantId && expectTenantId !== record.tenantId ? null : record;
-}
-
 /** The email/SMS method a send names; without a methodId, the only one there is. */
-export function findTarget(record: ChallengeRecord, methodId: string | null): OobTarget | null {
+function findTarget(record: ChallengeRecord, methodId: string | null): OobTarget | null {
   const targets = record.oob ?? [];
   if (methodId === null) return targets.length === 1 ? targets[0]! : null;
   return targets.find((t) => t.methodId === methodId) ?? null;
@@ -81,9 +93,9 @@ function cooldown(lastSendAt: number | undefined, caps: UserSendCaps, now: numbe
 }
 
 /** Per-user window check (no write). */
-function userThrottle(kv: Kv, caps: UserSendCaps, now: number): SendVerdict | null {
+function userThrottle(kv: Kv, caps: UserSendCaps, now: number): Throttled | null {
   const r = takeFromWindow(
-    (kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW,
+    (kv.get(SENDS_KEY) as WindowState | undefined) ?? EMPTY_WINDOW,
     caps.perUserPerHour,
     caps.windowSeconds,
     now,
@@ -93,9 +105,9 @@ function userThrottle(kv: Kv, caps: UserSendCaps, now: number): SendVerdict | nu
 
 function recordUserSend(kv: Kv, caps: UserSendCaps, now: number): void {
   kv.put(
-    "sends",
+    SENDS_KEY,
     takeFromWindow(
-      (kv.get("sends") as WindowState | undefined) ?? EMPTY_WINDOW,
+      (kv.get(SENDS_KEY) as WindowState | undefined) ?? EMPTY_WINDOW,
       Number.MAX_SAFE_INTEGER,
       caps.windowSeconds,
       now,
@@ -103,14 +115,36 @@ function recordUserSend(kv: Kv, caps: UserSendCaps, now: number): void {
   );
 }
 
-/** Commit phase of a login/step-up send: caps, cooldown, then the new code replaces the old one. */
-export function commitChallengeSend(
+/** The live challenge a send names, its target, or why there is none (unknown id, locked, unknown method). */
+async function sendTarget(
   kv: Kv,
-  key: string,
-  record: ChallengeRecord,
-  target: OobTarget,
-  c: SendCommit,
-): SendVerdict {
+  { nonce, methodId, expectTenantId }: ChallengeSendInput,
+  now: number,
+): Promise<{ key: string; record: ChallengeRecord; target: OobTarget } | NotFound | Locked | UnknownMethod> {
+  const found = await findChallenge(kv, nonce, now, expectTenantId);
+  if (!found) return { status: "not_found" };
+  const locked = lockedNow(kv, now);
+  if (locked) return locked;
+  const target = findTarget(found.record, methodId);
+  return target ? { ...found, target } : { status: "unknown_method" };
+}
+
+/** Where a login/step-up code for `methodId` would go. Read only: the worker checks its other throttles next. */
+export async function peekChallengeSend(kv: Kv, input: ChallengeSendInput & { now: number }): Promise<PeekVerdict> {
+  const found = await sendTarget(kv, input, input.now);
+  if ("status" in found) return found;
+  return { status: "target", tenantId: found.record.tenantId, userId: found.record.userId, target: found.target };
+}
+
+/** Counts a login/step-up send (challenge, cooldown, user caps) and replaces the challenge's code. */
+export async function commitChallengeSend(
+  kv: Kv,
+  input: ChallengeSendInput & { commit: SendCommit },
+): Promise<ChallengeSendVerdict> {
+  const c = input.commit;
+  const found = await sendTarget(kv, input, c.now);
+  if ("status" in found) return found;
+  const { key, record, target } = found;
   const sends = record.sends ?? 0;
   if (sends >= c.caps.perChallenge)
     return { status: "throttled", scope: "challenge", retryAfterSeconds: Math.max(1, record.expiresAt - c.now) };
@@ -131,14 +165,16 @@ export function commitChallengeSend(
   return { status: "sent", codeExpiresAt };
 }
 
-/** Commit phase of an enable/disable send: the slot's cooldown (same destination only), the user cap, then the code. */
+/** Commit phase of an enable/disable send: refused while locked; the slot's cooldown (same destination only), the user cap, then the code. */
 export function commitSlotSend(
   kv: Kv,
   slot: string,
   channel: "email" | "sms",
   destination: string,
   c: SendCommit,
-): SendVerdict {
+): SlotSendVerdict {
+  const locked = lockedNow(kv, c.now);
+  if (locked) return locked;
   const prev = kv.get(slotKey(slot)) as OobSlotRecord | undefined;
   const wait = prev && prev.destination === destination ? cooldown(prev.lastSendAt, c.caps, c.now) : 0;
   if (wait > 0) return { status: "throttled", scope: "cooldown", retryAfterSeconds: wait };
@@ -178,7 +214,7 @@ export function failSlot(kv: Kv, slot: string): void {
   else kv.put(slotKey(slot), { ...rec, attempts: rec.attempts + 1 });
 }
 
-/** Is the challenge's one-time code (start-supplied or sent) still valid? */
-export function challengeCodeLive(record: ChallengeRecord, now: number): boolean {
-  return record.codeExpiresAt === undefined || record.codeExpiresAt === null || record.codeExpiresAt > now;
+/** The removed methods' disable codes die with them. */
+export function dropDisableSlots(kv: Kv, methodIds: string[]): void {
+  for (const id of methodIds) kv.delete(slotKey(`disable:${id}`));
 }

@@ -5,10 +5,9 @@
  * same proof exactly one consumes it. `su-not-before`: proofs issued before the user's last factor
  * change are refused (a step-up is scoped to the factors it was earned with).
  */
-type Kv = SyncKvStorage;
+import { PROOF_NOT_BEFORE_KEY as NOT_BEFORE_KEY, PROOF_PREFIX as PREFIX } from "./keys.ts";
 
-const PREFIX = "su:";
-const NOT_BEFORE_KEY = "su-not-before";
+type Kv = SyncKvStorage;
 
 /** True for the one call that consumes `proofKey`; false for every replay and for a revoked proof. Forgets expired entries. */
 export function consumeProof(kv: Kv, proofKey: string, issuedAt: number, retainUntil: number, now: number): boolean {

@@ -8,13 +8,10 @@ import { base64UrlDecode } from "../../domain/encoding.ts";
 import { matchTOTP } from "../../domain/totp.ts";
 import { totpAad } from "./user-guard-ids.ts";
 import type { TotpCandidate } from "./user-guard-types.ts";
+import { RETIRED_STEP_PREFIX, retiredStepKey, stepKey } from "./keys.ts";
 
 type Kv = SyncKvStorage;
 export type TotpMatch = { methodId: string; step: number };
-
-const stepKey = (methodId: string) => `step:${methodId}`;
-const RETIRED_PREFIX = "step-until:";
-const retiredKey = (methodId: string) => RETIRED_PREFIX + methodId;
 
 /**
  * The async phase's answer: the match, or whether `code` was valid only at steps already accepted
@@ -56,7 +53,7 @@ export function acceptTotpStep(kv: Kv, match: TotpMatch): boolean {
   if (last !== undefined && match.step <= last) return false;
   kv.put(stepKey(match.methodId), match.step);
   // A new method that drew a removed one's id owns the record now: the sweep must not forget it.
-  kv.delete(retiredKey(match.methodId));
+  kv.delete(retiredStepKey(match.methodId));
   return true;
 }
 
@@ -65,14 +62,14 @@ export function acceptTotpStep(kv: Kv, match: TotpMatch): boolean {
  * method before its removal must not accept the code that removed it (RFC 6238 §5.2, one use per step).
  */
 export function retireTotpSteps(kv: Kv, methodIds: string[], until: number): void {
-  for (const id of methodIds) kv.put(retiredKey(id), until);
+  for (const id of methodIds) kv.put(retiredStepKey(id), until);
 }
 
 /** Forgets the steps of removed methods whose retention ended. */
 export function sweepRetiredSteps(kv: Kv, now: number): void {
-  for (const [key, until] of kv.list<number>({ prefix: RETIRED_PREFIX })) {
+  for (const [key, until] of kv.list<number>({ prefix: RETIRED_STEP_PREFIX })) {
     if (until > now) continue;
     kv.delete(key);
-    kv.delete(stepKey(key.slice(RETIRED_PREFIX.length)));
+    kv.delete(stepKey(key.slice(RETIRED_STEP_PREFIX.length)));
   }
 }

@@ -3,6 +3,7 @@ import type { LockoutPolicy } from "../../domain/lockout.ts";
 import type { TrustPolicy } from "../../settings.ts";
 import type { EventInfo } from "../../domain/events.ts";
 import type { LoginSignals, RiskAssessment, RiskLoginPolicy } from "../../domain/risk.ts";
+import type { StoredCredential } from "../../domain/webauthn-policy.ts";
 import type { EventContext } from "./guard-events.ts";
 
 /** A login's risk inputs: the (hashed) device and Cloudflare's location, the policy, and who to report. */
@@ -17,15 +18,9 @@ export type LoginContext = {
 export type TotpCandidate = { methodId: string; secretEnc?: string; secret?: string; owner?: string };
 
 /** A user's passkey as snapshotted into a challenge, so the second-factor path needs no D1 read to verify. */
-export type PasskeyCandidate = {
+export type PasskeyCandidate = StoredCredential & {
   /** The passkey's UUID (its `methodId` in the challenge's `methods`). */
   id: string;
-  credentialId: string;
-  publicKey: string;
-  signCount: number;
-  transports: string[];
-  backupEligible: boolean;
-  userId: string;
   name: string | null;
 };
 
@@ -153,26 +148,63 @@ export type CompletedMethod = {
   lastUsedChanged?: boolean;
 };
 
+/*
+ * Result arms. Each RPC method answers the union of the arms it can produce (e.g. `StartVerdict`);
+ * `GuardVerdict` is all of them, for code that handles any answer.
+ */
+export type Ok = { status: "ok" };
+export type Trusted = { status: "trusted" };
+export type ChallengeStarted = { status: "challenge"; twoFactorId: string };
+export type NotFound = { status: "not_found" };
+export type Invalid = { status: "invalid" };
+export type Locked = { status: "locked"; actions: Array<Record<string, unknown>>; lockedNow?: boolean };
+/** The code looks like a recovery code: consume it in D1, then settle. Challenges name their owner. */
+export type CheckRecovery = { status: "check_recovery"; tenantId?: string; userId?: string };
+/** Enabling email/SMS: the code was sent to another destination than the one given now. */
+export type Mismatch = { status: "mismatch" };
+export type Completed = {
+  status: "completed";
+  challenge: ChallengeRecord;
+  method: CompletedMethod;
+  trust?: { trustId: string; expiration: number };
+};
+export type Verified = { status: "verified"; method: CompletedMethod };
+/** WebAuthn: a ceremony taken (deleted) for verification. */
+export type CeremonyTaken = { status: "ceremony"; record: CeremonyRecord };
+export type InFlight = { status: "in_flight" };
+/** A challenge's passkey options. */
+export type PasskeyOptions = { status: "passkey_options"; passkeys: PasskeyCandidate[]; webauthn: ChallengeWebAuthn };
+/** A challenge's passkey assertion to check in the worker. */
+export type CheckPasskey = { status: "check_passkey"; challenge: ChallengeRecord; ceremony: CeremonyRecord };
+
+/** A failure counted toward the lock: still open, or locked (by this failure when `lockedNow`). */
+export type FailureVerdict = Invalid | Locked;
+export type LockVerdict = Ok | Locked;
+export type StartVerdict = Trusted | ChallengeStarted | Locked;
+/** An answer to a challenge judged inside the object. */
+export type ChallengeVerdict = NotFound | Locked | Invalid | CheckRecovery | Completed;
+/** An answer to a challenge judged in the worker (recovery code, passkey), settled here. */
+export type SettleVerdict = NotFound | Locked | Invalid | Completed;
+/** An answer outside a challenge (enable, disable). */
+export type DirectVerdict = Locked | Invalid | Mismatch | CheckRecovery | Verified;
+export type SettleDirectVerdict = Locked | Invalid | Verified;
+export type AssertionVerdict = Ok | Invalid | Locked;
+export type TakeCeremonyVerdict = CeremonyTaken | InFlight | NotFound | Locked;
+export type BeginCeremonyVerdict = PasskeyOptions | NotFound | Locked;
+export type TakeChallengeCeremonyVerdict = CheckPasskey | NotFound | Invalid | Locked;
+
 export type GuardVerdict =
-  | { status: "ok" }
-  | { status: "trusted" }
-  | { status: "challenge"; twoFactorId: string }
-  | { status: "not_found" }
-  | { status: "invalid" }
-  | { status: "locked"; actions: Array<Record<string, unknown>>; lockedNow?: boolean }
-  /** The code looks like a recovery code: consume it in D1, then settle. Challenges name their owner. */
-  | { status: "check_recovery"; tenantId?: string; userId?: string }
-  /** Enabling email/SMS: the code was sent to another destination than the one given now. */
-  | { status: "mismatch" }
-  | {
-      status: "completed";
-      challenge: ChallengeRecord;
-      method: CompletedMethod;
-      trust?: { trustId: string; expiration: number };
-    }
-  | { status: "verified"; method: CompletedMethod }
-  /** WebAuthn: a ceremony taken (deleted) for verification; a challenge's passkey options; a challenge's passkey to check. */
-  | { status: "ceremony"; record: CeremonyRecord }
-  | { status: "in_flight" }
-  | { status: "passkey_options"; passkeys: PasskeyCandidate[]; webauthn: ChallengeWebAuthn }
-  | { status: "check_passkey"; challenge: ChallengeRecord; ceremony: CeremonyRecord };
+  | Ok
+  | Trusted
+  | ChallengeStarted
+  | NotFound
+  | Invalid
+  | Locked
+  | CheckRecovery
+  | Mismatch
+  | Completed
+  | Verified
+  | CeremonyTaken
+  | InFlight
+  | PasskeyOptions
+  | CheckPasskey;

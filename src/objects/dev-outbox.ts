@@ -7,6 +7,7 @@
  * It holds message bodies, codes included: that is its purpose. Never used in production.
  */
 import { DurableObject } from "cloudflare:workers";
+import { DEV_OUTBOX_PREFIX, DEV_OUTBOX_SEQ_KEY, devOutboxKey } from "../storage/durable-objects/keys.ts";
 
 export const OUTBOX_CAPACITY = 500;
 
@@ -25,17 +26,16 @@ export type OutboxMessage = {
 export type OutboxInput = Omit<OutboxMessage, "id">;
 
 export class DevOutbox extends DurableObject<Env> {
-  private get kv() {
-    return this.ctx.storage.kv;
-  }
+  readonly #kv = this.ctx.storage.kv;
 
   /** Stores one message; the oldest go once OUTBOX_CAPACITY is exceeded. Returns the message id. */
   async add(input: OutboxInput): Promise<string> {
-    const seq = ((this.kv.get("seq") as number | undefined) ?? 0) + 1;
-    const id = `m${String(seq).padStart(12, "0")}`;
-    this.kv.put("seq", seq);
-    this.kv.put(`m:${id}`, { ...input, id } satisfies OutboxMessage);
-    if (seq > OUTBOX_CAPACITY) this.kv.delete(`m:m${String(seq - OUTBOX_CAPACITY).padStart(12, "0")}`);
+    const seq = ((this.#kv.get(DEV_OUTBOX_SEQ_KEY) as number | undefined) ?? 0) + 1;
+    const key = devOutboxKey(seq);
+    const id = key.slice(DEV_OUTBOX_PREFIX.length);
+    this.#kv.put(DEV_OUTBOX_SEQ_KEY, seq);
+    this.#kv.put(key, { ...input, id } satisfies OutboxMessage);
+    if (seq > OUTBOX_CAPACITY) this.#kv.delete(devOutboxKey(seq - OUTBOX_CAPACITY));
     return id;
   }
 
@@ -44,7 +44,7 @@ export class DevOutbox extends DurableObject<Env> {
     const limit = Math.max(1, Math.min(filter.limit ?? 100, OUTBOX_CAPACITY));
     const to = filter.to?.toLowerCase();
     const out: OutboxMessage[] = [];
-    for (const [, m] of this.kv.list<OutboxMessage>({ prefix: "m:", reverse: true })) {
+    for (const [, m] of this.#kv.list<OutboxMessage>({ prefix: DEV_OUTBOX_PREFIX, reverse: true })) {
       if (to && m.to.toLowerCase() !== to) continue;
       out.push(m);
       if (out.length >= limit) break;

@@ -9,19 +9,20 @@
  * windows, when the estimate has decayed to zero anyway.
  */
 import { DurableObject } from "cloudflare:workers";
-import { EMPTY_WINDOW, refundWindow, rollWindow, takeFromWindow, type WindowState } from "../../domain/send-window.ts";
+import { SEND_WINDOW_KEY } from "../storage/durable-objects/keys.ts";
+import { EMPTY_WINDOW, refundWindow, rollWindow, takeFromWindow, type WindowState } from "../domain/send-window.ts";
 
 export type LimiterVerdict = { ok: true; window: number } | { ok: false; retryAfterSeconds: number };
 
 export class SendLimiter extends DurableObject<Env> {
-  private state(): WindowState {
-    return (this.ctx.storage.kv.get("w") as WindowState | undefined) ?? EMPTY_WINDOW;
+  #state(): WindowState {
+    return (this.ctx.storage.kv.get(SEND_WINDOW_KEY) as WindowState | undefined) ?? EMPTY_WINDOW;
   }
 
   /** Takes one send if `limit` allows it within `windowSeconds` ending at `now` (unix seconds). */
   async take(limit: number, windowSeconds: number, now: number): Promise<LimiterVerdict> {
-    const r = takeFromWindow(this.state(), limit, windowSeconds, now);
-    this.ctx.storage.kv.put("w", r.state);
+    const r = takeFromWindow(this.#state(), limit, windowSeconds, now);
+    this.ctx.storage.kv.put(SEND_WINDOW_KEY, r.state);
     if (!r.ok) return { ok: false, retryAfterSeconds: r.retryAfterSeconds };
     await this.ctx.storage.setAlarm(Date.now() + 2 * windowSeconds * 1000);
     return { ok: true, window: r.state.start };
@@ -29,7 +30,10 @@ export class SendLimiter extends DurableObject<Env> {
 
   /** Gives back a send that `take` admitted but that never went out (another throttle refused it). */
   async refund(window: number, windowSeconds: number, now: number): Promise<void> {
-    this.ctx.storage.kv.put("w", refundWindow(rollWindow(this.state(), windowSeconds, now), window, windowSeconds));
+    this.ctx.storage.kv.put(
+      SEND_WINDOW_KEY,
+      refundWindow(rollWindow(this.#state(), windowSeconds, now), window, windowSeconds),
+    );
   }
 
   override async alarm(): Promise<void> {
