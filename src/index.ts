@@ -11,7 +11,7 @@ import { defineWebhookDispatcher } from "./objects/webhook-dispatcher.ts";
 export { SendLimiter } from "./objects/send-limiter.ts";
 export { DevOutbox } from "./objects/dev-outbox.ts";
 export { PasskeyChallenge } from "./objects/passkey-challenge.ts";
-export { OAuthSessions } from "./storage/durable-objects/oauth-sessions.ts";
+export { OAuthSessions } from "./objects/oauth-sessions.ts";
 
 export const UserGuard = defineUserGuard(userGuardDeps);
 export type UserGuard = InstanceType<typeof UserGuard>;

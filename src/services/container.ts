@@ -17,7 +17,7 @@ import { sendWebhook } from "../adapters/webhook-send.ts";
 import type { WebhookDispatcherDeps } from "../objects/webhook-dispatcher.ts";
 import { buildSenders, type Senders } from "./senders.ts";
 import type { PasskeyChallenge } from "../objects/passkey-challenge.ts";
-import type { OAuthSessions } from "../storage/durable-objects/oauth-sessions.ts";
+import type { OAuthSessions } from "../objects/oauth-sessions.ts";
 import { countingD1, countingStub, noteAlarmRun, startDeferred } from "./instrumentation.ts";
 import { eventDeps } from "./event-flush.ts";
 import { failClosed, type ObjectBinding } from "./object-outage.ts";

@@ -63,7 +63,13 @@ describe("UserGuard RPC surface", () => {
       ),
       limiter: await runInDurableObject(env.SEND_LIMITER.get(env.SEND_LIMITER.idFromName("rpc-surface")), exposed),
       outbox: await runInDurableObject(env.DEV_OUTBOX.get(env.DEV_OUTBOX.idFromName("rpc-surface")), exposed),
+      sessions: await runInDurableObject(env.OAUTH_SESSIONS.get(env.OAUTH_SESSIONS.idFromName("rpc-surface")), exposed),
     };
-    expect(surfaces).toEqual({ webhooks: ["enqueue"], limiter: ["refund", "take"], outbox: ["add", "clear", "list"] });
+    expect(surfaces).toEqual({
+      webhooks: ["enqueue"],
+      limiter: ["refund", "take"],
+      outbox: ["add", "clear", "list"],
+      sessions: ["delete", "get", "list", "noteIssued", "put", "revokeAll", "take"],
+    });
   });
 });

@@ -10,7 +10,7 @@
  */
 import { randomBytes, sha256 } from "../../domain/crypto.ts";
 import { base64UrlDecode, base64UrlEncode, hexDecode, hexEncode } from "../../domain/encoding.ts";
-import type { SessionKind, TakeResult } from "../../storage/durable-objects/oauth-sessions.ts";
+import type { SessionKind, TakeResult } from "../../objects/oauth-sessions.ts";
 import type { Services } from "../container.ts";
 
 /** What an authorization code stands for (RFC 6749 §4.1.2, OIDC Core §3.1.2.1). */

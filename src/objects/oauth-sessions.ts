@@ -37,33 +37,33 @@ function key(kind: SessionKind, hash: string): string {
 }
 
 export class OAuthSessions extends DurableObject<Env> {
-  private get kv() {
+  get #kv() {
     return this.ctx.storage.kv;
   }
 
   /** Stores a record (replacing any under the same key) and schedules the sweep. */
   async put<T>(kind: SessionKind, hash: string, value: T, expiresAt: number): Promise<void> {
-    this.kv.put(key(kind, hash), { value, expiresAt } satisfies StoredRecord<T>);
-    await this.scheduleSweep(expiresAt);
+    this.#kv.put(key(kind, hash), { value, expiresAt } satisfies StoredRecord<T>);
+    await this.#scheduleSweep(expiresAt);
   }
 
   /** The live record, or null when absent or expired. Does not consume. */
   async get<T>(kind: SessionKind, hash: string, now: number): Promise<T | null> {
-    const rec = this.kv.get(key(kind, hash)) as StoredRecord<T> | undefined;
+    const rec = this.#kv.get(key(kind, hash)) as StoredRecord<T> | undefined;
     return rec && rec.expiresAt > now ? rec.value : null;
   }
 
   /** Reads and deletes a record in one step, leaving a `used` marker (see the header). */
   async take<T>(kind: SessionKind, hash: string, now: number): Promise<TakeResult<T>> {
     const k = key(kind, hash);
-    const rec = this.kv.get(k) as StoredRecord<T> | undefined;
+    const rec = this.#kv.get(k) as StoredRecord<T> | undefined;
     if (!rec) {
-      const used = this.kv.get(USED + k) as UsedMarker | undefined;
+      const used = this.#kv.get(USED + k) as UsedMarker | undefined;
       return used && used.expiresAt > now ? { status: "replayed", issued: used.issued } : { status: "missing" };
     }
-    this.kv.delete(k);
+    this.#kv.delete(k);
     const expiresAt = Math.max(rec.expiresAt, now + REPLAY_MEMORY_SECONDS);
-    this.kv.put(USED + k, { at: now, expiresAt, issued: [] } satisfies UsedMarker);
+    this.#kv.put(USED + k, { at: now, expiresAt, issued: [] } satisfies UsedMarker);
     if (rec.expiresAt <= now) return { status: "missing" };
     return { status: "ok", value: rec.value };
   }
@@ -71,19 +71,19 @@ export class OAuthSessions extends DurableObject<Env> {
   /** Records what a consumed record's use issued (e.g. a refresh token's hash), for revocation on replay. */
   async noteIssued(kind: SessionKind, hash: string, issued: string): Promise<void> {
     const k = USED + key(kind, hash);
-    const used = this.kv.get(k) as UsedMarker | undefined;
-    if (used) this.kv.put(k, { ...used, issued: [...used.issued, issued] });
+    const used = this.#kv.get(k) as UsedMarker | undefined;
+    if (used) this.#kv.put(k, { ...used, issued: [...used.issued, issued] });
   }
 
   /** Deletes one record; true when it existed. */
   async delete(kind: SessionKind, hash: string): Promise<boolean> {
-    return this.kv.delete(key(kind, hash));
+    return this.#kv.delete(key(kind, hash));
   }
 
   /** Live records of a kind, for lists (the caller decides which fields to show). */
   async list<T>(kind: SessionKind, now: number): Promise<{ hash: string; value: T; expiresAt: number }[]> {
     const out: { hash: string; value: T; expiresAt: number }[] = [];
-    for (const [k, rec] of this.kv.list<StoredRecord<T>>({ prefix: `${kind}:` }))
+    for (const [k, rec] of this.#kv.list<StoredRecord<T>>({ prefix: `${kind}:` }))
       if (rec.expiresAt > now) out.push({ hash: k.slice(kind.length + 1), value: rec.value, expiresAt: rec.expiresAt });
     return out;
   }
@@ -92,14 +92,14 @@ export class OAuthSessions extends DurableObject<Env> {
   async revokeAll(kinds: SessionKind[] = ["code", "refresh", "sso"]): Promise<number> {
     let n = 0;
     for (const kind of kinds)
-      for (const [k] of this.kv.list({ prefix: `${kind}:` })) {
-        this.kv.delete(k);
+      for (const [k] of this.#kv.list({ prefix: `${kind}:` })) {
+        this.#kv.delete(k);
         n++;
       }
     return n;
   }
 
-  private async scheduleSweep(expiresAt: number): Promise<void> {
+  async #scheduleSweep(expiresAt: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     const at = (expiresAt + 1) * 1000;
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
@@ -109,8 +109,8 @@ export class OAuthSessions extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     let next = Number.POSITIVE_INFINITY;
-    for (const [k, rec] of this.kv.list<{ expiresAt: number }>()) {
-      if (rec.expiresAt <= now) this.kv.delete(k);
+    for (const [k, rec] of this.#kv.list<{ expiresAt: number }>()) {
+      if (rec.expiresAt <= now) this.#kv.delete(k);
       else next = Math.min(next, rec.expiresAt);
     }
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm((next + 1) * 1000);
