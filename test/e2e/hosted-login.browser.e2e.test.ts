@@ -543,6 +543,16 @@ describe("hosted login in Chromium, against wrangler dev", () => {
       // A passkey is all this user has: no empty method list with a Continue that leads nowhere.
       expect(await page.locator("button:visible").allTextContents()).toEqual(["Use a passkey"]);
       await capture(page, "passkey");
+
+      // Without JavaScript the button stays hidden (it could do nothing) and the page says why.
+      const noJs = await browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false });
+      const plain = await noJs.newPage();
+      await signIn(plain, newFlow(), u.email);
+      await plain.waitForURL(/\/oauth2\/two-factor-methods\?/);
+      expect(await plain.isVisible("#passkey-button")).toBe(false);
+      expect(await plain.textContent("noscript")).toBe("Passkeys need JavaScript.");
+      await noJs.close();
+
       await page.click("#passkey-button");
       const claims = await finish(page, f, u.id);
       expect(claims.amr).toEqual(expect.arrayContaining(["pwd", "hwk", "mfa"]));
