@@ -121,8 +121,8 @@ describe("hosted login in Chromium, against wrangler dev", () => {
     return r.body;
   }
 
-  async function createUser(): Promise<{ id: string; email: string }> {
-    const email = `browser-${crypto.randomUUID()}@example.com`;
+  async function createUser(name: string): Promise<{ id: string; email: string }> {
+    const email = `${name}@example.com`; // readable in the screenshots; the state is fresh each run;
     const r = await ok("POST", "/api/user", { user: { email, password: PASSWORD } });
     return { id: r.user.id, email };
   }
@@ -131,8 +131,8 @@ describe("hosted login in Chromium, against wrangler dev", () => {
    * A user with an authenticator app. The enrolment code is the previous 30 s step's (inside the ±1 window
    * of RFC 6238 §5.2), so the current step's code is still unused for the login that follows.
    */
-  async function totpUser(): Promise<{ id: string; email: string; secret: string }> {
-    const u = await createUser();
+  async function totpUser(name: string): Promise<{ id: string; email: string; secret: string }> {
+    const u = await createUser(name);
     const offer = await ok("GET", "/api/two-factor/secret");
     await ok("POST", `/api/user/two-factor/${u.id}`, {
       method: "authenticator",
@@ -267,8 +267,8 @@ describe("hosted login in Chromium, against wrangler dev", () => {
   }
 
   /** A new user with an authenticator app, signed in with the password on `page`: now on the code page. */
-  async function atCodePage(page: PageT) {
-    const u = await totpUser();
+  async function atCodePage(page: PageT, name: string) {
+    const u = await totpUser(name);
     const f = newFlow();
     await signIn(page, f, u.email);
     await page.waitForURL(/\/oauth2\/two-factor\?/); // one authenticator: the chooser auto-picks it
@@ -368,7 +368,7 @@ describe("hosted login in Chromium, against wrangler dev", () => {
   it(
     "1. password → TOTP → the app gets a code (login, login error and code pages; logout page)",
     inBrowser("totp", async ({ context, page }) => {
-      const u = await totpUser();
+      const u = await totpUser("ada");
       const f = newFlow();
       await signIn(page, f, u.email, "not the password", "login");
       expect(await page.textContent(".alert.error")).toBe("Invalid login credentials.");
@@ -408,7 +408,7 @@ describe("hosted login in Chromium, against wrangler dev", () => {
   it(
     "2. password → methods chooser → email code read from the dev outbox → the app gets a code",
     inBrowser("email", async ({ page }) => {
-      const u = await createUser();
+      const u = await createUser("grace");
       await ok("POST", "/api/two-factor/send", { userId: u.id, method: "email", email: u.email });
       await ok("POST", `/api/user/two-factor/${u.id}`, {
         method: "email",
@@ -423,7 +423,7 @@ describe("hosted login in Chromium, against wrangler dev", () => {
         .evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
       expect(radios).toHaveLength(2); // the email method and the recovery codes
       expect(radios[1]).toBe("recoveryCode");
-      expect(await page.textContent(`label[for=method-${radios[0]}]`)).toBe(`Email a code to b•••@example.com`);
+      expect(await page.textContent(`label[for=method-${radios[0]}]`)).toBe(`Email a code to g•••@example.com`);
       // Nothing chosen: the page says so.
       await page.click(".button.blue");
       expect(await page.textContent("#methodId-error")).toBe("Select a two-factor method");
@@ -450,7 +450,7 @@ describe("hosted login in Chromium, against wrangler dev", () => {
   it(
     "3. policy Required, nothing enrolled → enrolment: the QR on the page decodes (jsQR) to the manual key's URI → recovery codes → the app",
     inBrowser("enrol", async ({ context, page }) => {
-      const u = await createUser();
+      const u = await createUser("alan");
       const f = newFlow(apps.required);
       await signIn(page, f, u.email);
       await page.waitForURL(/\/oauth2\/two-factor-enable\?/);
@@ -515,7 +515,7 @@ describe("hosted login in Chromium, against wrangler dev", () => {
   it(
     "4. a passkey as the second factor (DevTools virtual authenticator) → the app gets a code",
     inBrowser("passkey", async ({ context, page }) => {
-      const u = await createUser();
+      const u = await createUser("katherine");
       const cdp = await context.newCDPSession(page);
       await cdp.send("WebAuthn.enable");
       const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
@@ -564,7 +564,7 @@ describe("hosted login in Chromium, against wrangler dev", () => {
   it(
     "5. lockout: tooManyAttempts (3) wrong codes on the page → the locked message; the API sees the same lock",
     inBrowser("lockout", async ({ page }) => {
-      const { u } = await atCodePage(page);
+      const { u } = await atCodePage(page, "edsger");
       const good = otpauthTotp(u.secret, Math.floor(Date.now() / 1000));
       const wrong = String((Number(good) + 500_000) % 1_000_000).padStart(6, "0");
       for (let i = 1; i <= 2; i++) {
@@ -596,7 +596,7 @@ describe("hosted login in Chromium, against wrangler dev", () => {
   it(
     '6. "trust this computer" skips the factor next time, and not after a method change',
     inBrowser("trust", async ({ context, page }) => {
-      const { u, f } = await atCodePage(page);
+      const { u, f } = await atCodePage(page, "barbara");
       expect(await page.textContent("label[for=trustComputer]")).toBe("Trust this computer for 30 days");
       await page.check("#trustComputer");
       await page.fill("#code", otpauthTotp(u.secret, Math.floor(Date.now() / 1000)));
@@ -634,7 +634,7 @@ describe("hosted login in Chromium, against wrangler dev", () => {
     inBrowser(
       "error pages",
       async ({ page }) => {
-        const u = await createUser();
+        const u = await createUser("linus");
         // An unregistered redirect_uri: FusionAuth's error page, never a redirect to it.
         const bad = await page.goto(authorizeUrl(newFlow(), { redirect_uri: "https://evil.example/cb" }));
         expect(bad?.status()).toBe(400);
