@@ -28,8 +28,11 @@ input:focus,select:focus,button:focus,a:focus{outline:3px solid var(--primary);o
 .codes{display:grid;grid-template-columns:repeat(auto-fill,minmax(8rem,1fr));gap:.5rem;font-family:ui-monospace,monospace;margin:1rem 0}
 code,.key{font-family:ui-monospace,monospace;word-break:break-all}
 #qrcode svg{display:block;width:100%;max-width:14rem;height:auto;margin:0 auto}
-fieldset{border:0;padding:0;margin:0}
-.radio{display:flex;gap:.5rem;align-items:center;padding:.4rem 0}
+fieldset{border:0;padding:0;margin:0}legend{padding:0}
+.radio{display:flex;gap:.5rem;align-items:center;padding:.4rem 0}.radio label.inline{margin:0}
+input[type=radio],input[type=checkbox]{width:1.15rem;height:1.15rem;margin:0;flex:none}
+pre{white-space:pre-wrap;overflow-wrap:anywhere}
+[hidden]{display:none!important}
 p.links{text-align:center;font-size:.9rem}
 a{color:var(--primary)}
 iframe{display:none}`;
@@ -53,10 +56,12 @@ export function Layout(props: { theme: LoginTheme; heading: string; css: string;
       </head>
       <body>
         <main>
-          <header>
-            {theme.logoURL ? <img src={theme.logoURL} alt={theme.displayName ?? ""} /> : null}
-            {theme.displayName ? <p>{theme.displayName}</p> : null}
-          </header>
+          {theme.logoURL || theme.displayName ? (
+            <header>
+              {theme.logoURL ? <img src={theme.logoURL} alt={theme.displayName ?? ""} /> : null}
+              {theme.displayName ? <p>{theme.displayName}</p> : null}
+            </header>
+          ) : null}
           <h1>{props.heading}</h1>
           {props.children}
         </main>

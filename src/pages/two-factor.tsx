@@ -38,40 +38,44 @@ export function MethodsPage(p: {
   info?: string | null;
   fieldError?: string | null;
 }) {
+  // A user whose only second factor is a passkey has nothing to choose: no empty list and no Continue.
+  const choices = p.methods.length > 0 || p.recoveryCodes > 0 || !p.passkey;
   return (
     <>
       <Alerts error={p.error} info={p.info} />
-      <form id="2fa-form" method="post" action="/oauth2/two-factor-methods">
-        <Hidden fields={p.hidden} />
-        <fieldset aria-describedby={p.fieldError ? "methodId-error" : undefined}>
-          <legend>Select a two-factor method</legend>
-          {p.methods.map((m) => (
-            <div class="radio">
-              <input type="radio" name="methodId" id={`method-${m.id}`} value={m.id} />
-              <label class="inline" for={`method-${m.id}`}>
-                {m.label}
-              </label>
-            </div>
-          ))}
-          {p.recoveryCodes > 0 ? (
-            <div class="radio">
-              <input type="radio" name="methodId" id="method-recoveryCode" value="recoveryCode" />
-              <label class="inline" for="method-recoveryCode">
-                Use one of your {p.recoveryCodes} recovery codes
-              </label>
-            </div>
-          ) : null}
-        </fieldset>
-        <FieldError id="methodId-error" message={p.fieldError} />
-        <button class="blue button" type="submit">
-          Continue
-        </button>
-      </form>
+      {choices ? (
+        <form id="2fa-form" method="post" action="/oauth2/two-factor-methods">
+          <Hidden fields={p.hidden} />
+          <fieldset aria-describedby={p.fieldError ? "methodId-error" : undefined}>
+            <legend>Select a two-factor method</legend>
+            {p.methods.map((m) => (
+              <div class="radio">
+                <input type="radio" name="methodId" id={`method-${m.id}`} value={m.id} />
+                <label class="inline" for={`method-${m.id}`}>
+                  {m.label}
+                </label>
+              </div>
+            ))}
+            {p.recoveryCodes > 0 ? (
+              <div class="radio">
+                <input type="radio" name="methodId" id="method-recoveryCode" value="recoveryCode" />
+                <label class="inline" for="method-recoveryCode">
+                  Use one of your {p.recoveryCodes} recovery codes
+                </label>
+              </div>
+            ) : null}
+          </fieldset>
+          <FieldError id="methodId-error" message={p.fieldError} />
+          <button class="blue button" type="submit">
+            Continue
+          </button>
+        </form>
+      ) : null}
       {p.passkey ? (
         <form id="passkey-form" method="post" action="/oauth2/two-factor-passkey" data-options={p.passkey.options}>
           <Hidden fields={p.hidden} />
           <input type="hidden" name="credential" id="passkey-credential" value="" />
-          <button class="button secondary" type="button" id="passkey-button" hidden>
+          <button class={choices ? "button secondary" : "blue button"} type="button" id="passkey-button" hidden>
             Use a passkey
           </button>
           <noscript>

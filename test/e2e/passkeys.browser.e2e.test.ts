@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
-import { launchChromium } from "../support/browser.ts";
+import { launchChromium, VIRTUAL_AUTHENTICATOR } from "../support/browser.ts";
 
 type NodeFs = { writeFileSync(p: string, data: string): void; mkdirSync(p: string, o: { recursive: true }): void };
 const fs = (await import(/* @vite-ignore */ "node:fs")) as unknown as NodeFs;
@@ -103,16 +103,7 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     page = await context.newPage();
     cdp = await context.newCDPSession(page);
     await cdp.send("WebAuthn.enable");
-    ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    }));
+    ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: VIRTUAL_AUTHENTICATOR }));
     page.on("requestfinished", (req) => {
       const url = new URL(req.url());
       if (!url.pathname.startsWith("/api/")) return;

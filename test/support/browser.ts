@@ -70,3 +70,16 @@ export async function launchChromium(): Promise<Browser> {
   );
   return browser;
 }
+
+/**
+ * DevTools virtual authenticator options (CDP WebAuthn.addVirtualAuthenticator): a platform authenticator
+ * (CTAP2, internal) with resident keys and user verification that answers without a touch.
+ */
+export const VIRTUAL_AUTHENTICATOR = {
+  protocol: "ctap2",
+  transport: "internal",
+  hasResidentKey: true,
+  hasUserVerification: true,
+  isUserVerified: true,
+  automaticPresenceSimulation: true,
+} as const;
