@@ -94,13 +94,31 @@ export type OtpauthURIInput = { issuer: string; account: string; secretBase32: s
  * Label parts are URI-encoded (a colon inside them becomes %3A); the secret is unpadded Base32.
  * The defaults are spelled out because some apps ignore missing parameters inconsistently.
  */
+/**
+ * The Key URI Format forbids a colon inside the label's issuer or account (literal or `%3A`: parsers
+ * split on either), so an issuer such as `https://login.example.com` would be misread. In the label a
+ * URL issuer becomes its host, and any other colon is dropped; the `issuer=` parameter keeps the
+ * issuer exactly (authenticator apps prefer it).
+ */
+function labelPart(s: string, isIssuer: boolean): string {
+  let out = s;
+  if (isIssuer && /^https?:\/\//i.test(s)) {
+    try {
+      out = new URL(s).host;
+    } catch {
+      // not a parsable URL: fall through to dropping colons
+    }
+  }
+  return out.replaceAll(":", "") || "-";
+}
+
 export function buildOtpauthURI({ issuer, account, secretBase32 }: OtpauthURIInput): string {
   if (issuer.length === 0 || account.length === 0)
     throw new TypeError("buildOtpauthURI: issuer and account are required");
   const secret = secretBase32.replace(/=+$/, "").toUpperCase();
   if (!/^[A-Z2-7]+$/.test(secret)) throw new TypeError("buildOtpauthURI: secret must be Base32");
   base32Decode(secret); // throws on a length no Base32 encoder produces
-  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`;
+  const label = `${encodeURIComponent(labelPart(issuer, true))}:${encodeURIComponent(labelPart(account, false))}`;
   const params = `secret=${secret}&issuer=${encodeURIComponent(issuer)}&algorithm=SHA1&digits=${TOTP_DIGITS}&period=${TOTP_PERIOD_SECONDS}`;
   return `otpauth://totp/${label}?${params}`;
 }

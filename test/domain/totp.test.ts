@@ -3,6 +3,7 @@
  * step (replay of the same or an older step is refused, a later step still works), strict
  * 6-ASCII-digit input, and the Key URI shape. All times are fixed; nothing reads the clock.
  */
+import * as OTPAuth from "otpauth";
 import { describe, expect, it, vi } from "vitest";
 import { base32Decode, base32Encode } from "../../src/domain/encoding.ts";
 import { randomBytes } from "../../src/domain/crypto.ts";
@@ -181,13 +182,26 @@ describe("secrets and the otpauth URI", () => {
     const label = uri.pathname.replace(/^\/\/totp\//, "").replace(/^\//, "");
     const [issuerPart, accountPart, ...rest] = label.split(":");
     expect(rest).toEqual([]);
-    expect(decodeURIComponent(issuerPart!)).toBe("Ex:ample & Co");
-    expect(decodeURIComponent(accountPart!)).toBe("a:b?c");
+    // Key URI Format: no colon inside the label's parts, literal or %3A (parsers split on both).
+    expect(decodeURIComponent(issuerPart!)).toBe("Example & Co");
+    expect(decodeURIComponent(accountPart!)).toBe("ab?c");
     expect(uri.searchParams.get("issuer")).toBe("Ex:ample & Co");
     expect(uri.searchParams.get("secret")).toBe("JBSWY3DPEHPK3PXP");
     expect(uri.searchParams.get("algorithm")).toBe("SHA1");
     expect(uri.searchParams.get("digits")).toBe("6");
     expect(uri.searchParams.get("period")).toBe("30");
+  });
+
+  it("a URL issuer reads back unambiguously in an independent parser (otpauth)", () => {
+    const uri = buildOtpauthURI({
+      issuer: "https://login.example.test",
+      account: "ada@example.com",
+      secretBase32: "JBSWY3DPEHPK3PXP",
+    });
+    const parsed = OTPAuth.URI.parse(uri);
+    expect(parsed.label).toBe("ada@example.com");
+    expect(parsed.issuer).toBe("https://login.example.test");
+    expect(new URL(uri).pathname).toContain("login.example.test:ada%40example.com");
   });
 
   it("refuses a secret that is not Base32 and empty labels", () => {
