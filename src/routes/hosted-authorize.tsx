@@ -13,7 +13,7 @@ import { LoginPage } from "../pages/login.tsx";
 import { MessagePage } from "../pages/misc.tsx";
 import { finishFirstFactor, passwordLogin, type LoginOutcome } from "../services/challenges.ts";
 import { issueHostedCode, sealLoginContext, startHostedSession, type Authenticated } from "../services/hosted-login.ts";
-import { readSsoSession, type SsoSession } from "../services/oauth/grants.ts";
+import { endSsoSession, readSsoSession, type SsoSession } from "../services/oauth/grants.ts";
 import { loadUser } from "../services/users.ts";
 import {
   csrfFor,
@@ -33,6 +33,7 @@ import {
   TRUST_COOKIE,
   validated,
   type Validated,
+  hostedError,
 } from "./hosted-http.tsx";
 
 type Ctx = Context<AppEnv>;
@@ -99,6 +100,8 @@ export async function issueForSession(
 
 /** Every factor done: a new SSO session (cookie), then the code. */
 export async function completeLogin(c: Ctx, v: Validated, who: Authenticated): Promise<Response> {
+  // A login replaces any session this browser had (no session outlives the login that superseded it).
+  await endSsoSession(c.var.services, getCookie(c, SSO_COOKIE));
   const started = await startHostedSession(c.var.services, v.client, who);
   setHostedCookie(c, SSO_COOKIE, started.cookie, { maxAge: started.maxAge });
   return issueForSession(c, v, started.session, who.authenticationType);
@@ -165,6 +168,7 @@ async function trySso(c: Ctx, v: Validated): Promise<Response | null> {
 }
 
 export const hostedAuthorizeRoutes = new Hono<AppEnv>();
+hostedAuthorizeRoutes.onError(hostedError);
 
 hostedAuthorizeRoutes.get("/authorize", async (c) => {
   const v = await validated(c, await readParams(c));

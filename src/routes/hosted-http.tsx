@@ -25,6 +25,7 @@ import {
 import { sha256 } from "../domain/crypto.ts";
 import { base64Encode, base64UrlEncode, utf8 } from "../domain/encoding.ts";
 import type { AppEnv } from "../env.ts";
+import { handleError } from "../errors.ts";
 import { Layout, pageCss } from "../pages/layout.tsx";
 import { ErrorPage, FORM_POST_SCRIPT, FormPostPage, MessagePage } from "../pages/misc.tsx";
 import { csrfToken, csrfValid, loadClient, type HostedClient } from "../services/hosted-login.ts";
@@ -265,4 +266,23 @@ export function pageOpts(v: Validated, heading: string, extra: Partial<PageOptio
     ...extra,
     formActions: [cspSource(v.req.redirectUri), ...(extra.formActions ?? [])],
   };
+}
+
+/**
+ * Errors no page handled: the status handleError would give (its body and log line are for the
+ * API), answered as a generic page with the hosted headers. No detail reaches the browser.
+ */
+export async function hostedError(err: unknown, c: Ctx): Promise<Response> {
+  const status = handleError(err, c).status;
+  const busy = status === 429 || status === 503;
+  return renderMessage(
+    c,
+    status,
+    {
+      error: busy
+        ? "The service is busy. Please wait a moment and try again."
+        : "Something went wrong. Please try again.",
+    },
+    null,
+  );
 }

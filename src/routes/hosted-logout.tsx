@@ -34,6 +34,7 @@ import {
   SSO_COOKIE,
   themeOf,
   type Params,
+  hostedError,
 } from "./hosted-http.tsx";
 
 type Ctx = Context<AppEnv>;
@@ -138,6 +139,7 @@ async function logout(c: Ctx, p: Params): Promise<Response> {
 }
 
 export const hostedLogoutRoutes = new Hono<AppEnv>();
+hostedLogoutRoutes.onError(hostedError);
 
 hostedLogoutRoutes.get("/logout", async (c) => logout(c, await readParams(c)));
 hostedLogoutRoutes.post("/logout", async (c) => logout(c, await readParams(c)));

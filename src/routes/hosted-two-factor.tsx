@@ -17,7 +17,7 @@ import { requestFacts } from "../http/request-info.ts";
 import { CodePage, EnablePage, MethodsPage, RecoveryCodesPage, type EnableMethod } from "../pages/two-factor.tsx";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";
 import { openLoginContext, seal, startHostedSession, unseal, type LoginContext } from "../services/hosted-login.ts";
-import { readSsoSession } from "../services/oauth/grants.ts";
+import { endSsoSession, readSsoSession } from "../services/oauth/grants.ts";
 import { enableOobMethod } from "../services/oob-methods.ts";
 import { sendChallengeCode, sendMethodCode } from "../services/oob-send.ts";
 import { activeMethods, configurableMethods } from "../services/tenant-context.ts";
@@ -48,6 +48,7 @@ import {
   validated,
   type Params,
   type Validated,
+  hostedError,
 } from "./hosted-http.tsx";
 
 type Ctx = Context<AppEnv>;
@@ -163,6 +164,7 @@ async function chooseMethod(c: Ctx, m: Mfa, methodId: string, fromChooser: boole
 }
 
 export const hostedTwoFactorRoutes = new Hono<AppEnv>();
+hostedTwoFactorRoutes.onError(hostedError);
 
 hostedTwoFactorRoutes.get("/two-factor-methods", async (c) => {
   const m = await mfaState(c, await readParams(c));
@@ -449,6 +451,7 @@ hostedTwoFactorRoutes.post("/two-factor-enable", async (c) => {
   const codes = Array.isArray(enabled.recoveryCodes) ? (enabled.recoveryCodes as string[]) : [];
   if (codes.length === 0) return completeLogin(c, m.v, who);
   // Start the session now; the recovery codes travel in a sealed, HttpOnly, 5-minute cookie (never a URL).
+  await endSsoSession(s, getCookie(c, SSO_COOKIE));
   const started = await startHostedSession(s, m.v.client, who);
   setHostedCookie(c, SSO_COOKIE, started.cookie, { maxAge: started.maxAge });
   const sealed = await seal(s, "recovery-codes", { sid: started.session.sid, codes }, s.now() + RECOVERY_TTL_SECONDS);
