@@ -102,6 +102,7 @@ export async function issueForSession(
 export async function completeLogin(c: Ctx, v: Validated, who: Authenticated): Promise<Response> {
   // A login replaces any session this browser had (no session outlives the login that superseded it).
   await endSsoSession(c.var.services, getCookie(c, SSO_COOKIE));
+  ensureDeviceCookie(c, requestFacts(c), c.var.services.random);
   const started = await startHostedSession(c.var.services, v.client, who);
   setHostedCookie(c, SSO_COOKIE, started.cookie, { maxAge: started.maxAge });
   return issueForSession(c, v, started.session, who.authenticationType);
@@ -222,7 +223,6 @@ hostedAuthorizeRoutes.post("/authorize", async (c) => {
     throw e;
   }
   if (out.status === 200) {
-    ensureDeviceCookie(c, facts, s.random);
     const user = out.body.user as { id: string };
     return completeLogin(c, v, {
       userId: user.id,

@@ -57,6 +57,7 @@ export const OAUTH_FIELDS = [
 ] as const;
 
 const MAX_PARAM_CHARS = 4096;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** GET: the query; POST: the form body. Only the first string value of each name; oversize values dropped. */
 export async function readParams(c: Ctx): Promise<Params> {
@@ -68,6 +69,8 @@ export async function readParams(c: Ctx): Promise<Params> {
     for (const [k, v] of new URL(c.req.url).searchParams) take(k, v);
     return out;
   }
+  // A login form is a few KiB: anything larger is read as an empty form (and then fails the CSRF check).
+  if (Number(c.req.header("content-length") ?? "0") > MAX_BODY_BYTES) return out;
   const type = c.req.header("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) return out;
   const body = await c.req.parseBody();

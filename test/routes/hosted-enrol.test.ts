@@ -1,13 +1,13 @@
 /** Policy Required with nothing enrolled: enrolment on the pages (TOTP via the page's key, email), recovery codes once; email codes at login. */
 import * as OTPAuth from "otpauth";
 import { describe, expect, it } from "vitest";
-import { call, createUser, nextStep, PASSWORD } from "../support/mfa.ts";
+import { call, createUser, nextStep } from "../support/mfa.ts";
 import { enableOob, lastCode, oobTenant, outbox } from "../support/oob.ts";
 import {
-  authorizePath,
   Browser,
   ISSUER,
   local,
+  password,
   query,
   REDIRECT_URI,
   seedClient,
@@ -15,11 +15,6 @@ import {
   type Page,
 } from "../support/hosted.ts";
 import { clock } from "../support/mfa.ts";
-
-async function password(b: Browser, clientId: string, loginId: string) {
-  const page = await b.get(authorizePath(clientId));
-  return b.submit(page, "login-form", { loginId, password: PASSWORD });
-}
 
 function totpNow(base32: string): string {
   return new OTPAuth.TOTP({

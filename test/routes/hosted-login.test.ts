@@ -71,6 +71,15 @@ describe("GET /oauth2/authorize (login page)", () => {
     ]);
   });
 
+  it("form_post carries errors too, with iss", async () => {
+    const { clientId } = await seedClient();
+    const p = await new Browser().get(authorizePath(clientId, { response_type: "token", response_mode: "form_post" }));
+    expect(p.status).toBe(200);
+    expect(p.html).toContain(`<form method="post" action="${REDIRECT_URI}">`);
+    const f = hiddenFields(p.html);
+    expect([f.error, f.iss, f.state]).toEqual(["unsupported_response_type", ISSUER, "st-123"]);
+  });
+
   it("prompt=none without a session answers login_required to the client", async () => {
     const { clientId } = await seedClient();
     const p = await new Browser().get(authorizePath(clientId, { prompt: "none" }));
@@ -95,6 +104,16 @@ describe("POST /oauth2/authorize", () => {
       expect(r.status).toBe(200);
       expect(r.html).toMatch(/<div class="alert error" role="alert">Invalid login credentials.<\/div>/);
     }
+  });
+
+  it("blank fields re-render with Required, nothing counted", async () => {
+    const { clientId } = await seedClient();
+    const b = new Browser();
+    const r = await b.submit(await loginPage(b, clientId), "login-form", { loginId: "", password: "" });
+    expect(r.status).toBe(200);
+    expect(r.html).toContain('<span class="error" id="loginId-error">Required</span>');
+    expect(r.html).toContain('<span class="error" id="password-error">Required</span>');
+    expect(r.html).toContain('aria-describedby="loginId-error"');
   });
 
   it("refuses a post without the CSRF cookie or with a token for another cookie (403, nothing counted)", async () => {

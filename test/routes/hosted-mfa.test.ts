@@ -6,24 +6,12 @@ import {
   Browser,
   ISSUER,
   local,
+  password,
   query,
   REDIRECT_URI,
   seedClient,
   type Page,
 } from "../support/hosted.ts";
-
-/** Password on the login page; returns the answer (302 somewhere). */
-async function password(
-  b: Browser,
-  clientId: string,
-  loginId: string,
-  pw = PASSWORD,
-  extra: Record<string, string> = {},
-) {
-  const page = await b.get(authorizePath(clientId, extra));
-  expect(page.status).toBe(200);
-  return b.submit(page, "login-form", { loginId, password: pw });
-}
 
 /** Follows same-site 302s until a page (200) or a redirect to the client. */
 async function follow(b: Browser, r: Page): Promise<Page> {
