@@ -176,7 +176,6 @@ export async function renderPage(c: Ctx, body: JSX.Element, o: PageOptions): Pro
     "frame-ancestors 'none'",
     "base-uri 'none'",
     scripts.length ? `script-src ${scripts.join(" ")}` : null,
-    scripts.length && o.scriptSelf ? "connect-src 'self'" : null,
     frames.length ? `frame-src ${frames.join(" ")}` : null,
   ]
     .filter(Boolean)

@@ -1,4 +1,5 @@
 /** The hosted login page: FusionAuth's markup, errors, CSRF, security headers, SSO, prompt, form_post, iss. */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, PASSWORD } from "../support/mfa.ts";
 import {
@@ -193,5 +194,26 @@ describe("POST /oauth2/authorize", () => {
     const p = await b.get(r.location!);
     expect(p.status).toBe(200);
     expect(p.html).toContain("Your account has not been registered for this application.");
+    // prompt=none with the session: the client hears registration_required instead.
+    const none = await b.get(authorizePath(clientId, { prompt: "none" }));
+    expect([query(none.location).get("error"), query(none.location).get("error_reason")]).toEqual([
+      "interaction_required",
+      "registration_required",
+    ]);
+  });
+
+  it("requireRegistration: a registered user gets a code with userState Authenticated", async () => {
+    const { clientId, key, tenantId } = await seedClient({}, { requireRegistration: true });
+    const { email, id } = await createUser(key);
+    const now = Math.floor(Date.now() / 1000);
+    await env.DB.prepare(
+      "INSERT INTO registrations (id, tenant_id, user_id, application_id, roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+      .bind(crypto.randomUUID(), tenantId, id, clientId, "[]", now, now)
+      .run();
+    const b = new Browser();
+    const r = await b.submit(await loginPage(b, clientId), "login-form", { loginId: email, password: PASSWORD });
+    expect(query(r.location).get("code")).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    expect(query(r.location).get("userState")).toBe("Authenticated");
   });
 });
