@@ -118,12 +118,12 @@ async function toSecondFactor(
 ): Promise<Response> {
   const twoFactorId = String(out.body.twoFactorId);
   const s = c.var.services;
+  const enrol = "configurableMethods" in out.body;
   const sealed = await sealLoginContext(
     s,
-    { t: v.client.ctx.tenant.id, u: userId, c: v.client.app.id, f: twoFactorId, a: firstAmr },
+    { t: v.client.ctx.tenant.id, u: userId, c: v.client.app.id, f: twoFactorId, a: firstAmr, e: enrol },
     v.client.ctx.settings.externalIdentifierConfiguration.twoFactorIdTimeToLiveInSeconds,
   );
-  const enrol = "configurableMethods" in out.body;
   const path = enrol ? "/oauth2/two-factor-enable" : "/oauth2/two-factor-methods";
   return redirectTo(
     c,
@@ -136,7 +136,7 @@ async function toSecondFactor(
  * factor the session lacks re-challenges, FusionAuth's handleTwoFactorDuringSSO); null when there is
  * no usable session.
  */
-async function trySso(c: Ctx, v: Validated): Promise<Response | null> {
+export async function trySso(c: Ctx, v: Validated, authenticationType = "PING"): Promise<Response | null> {
   const s = c.var.services;
   const session = await readSsoSession(s, getCookie(c, SSO_COOKIE));
   if (!session || session.tenantId !== v.client.ctx.tenant.id) return null;
@@ -158,7 +158,7 @@ async function trySso(c: Ctx, v: Validated): Promise<Response | null> {
     if (e instanceof ApiError && e.kind === "locked") return null;
     throw e;
   }
-  if (out.status === 200) return issueForSession(c, v, session, "PING");
+  if (out.status === 200) return issueForSession(c, v, session, authenticationType);
   if (v.req.prompt.none)
     return redirectError(c, v, {
       error: "interaction_required",

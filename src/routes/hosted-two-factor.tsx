@@ -29,7 +29,7 @@ import type { CredentialJSON } from "../domain/webauthn-policy.ts";
 import { decodeJwt } from "jose";
 import { assertionCredential } from "./webauthn.ts";
 import { buildOtpauthURI } from "../domain/totp.ts";
-import { completeLogin, issueForSession, toLogin } from "./hosted-authorize.tsx";
+import { completeLogin, toLogin, trySso } from "./hosted-authorize.tsx";
 import {
   clearHostedCookie,
   csrfFor,
@@ -377,8 +377,20 @@ async function enablePage(
   );
 }
 
+/**
+ * Enrolment state: the challenge must be an enrolment one and the user must still have no method.
+ * Otherwise a password alone (a challenge the user cannot answer) could add the caller's own
+ * authenticator to the account and pass every later challenge with it.
+ */
+async function enrolState(c: Ctx, params: Params): Promise<Mfa | Response> {
+  const m = await mfaState(c, params);
+  if (m instanceof Response) return m;
+  if (!m.lc.e || activeMethods(m.loaded.methods, m.v.client.ctx.settings).length > 0) return toLogin(c, m.v, "timeout");
+  return m;
+}
+
 hostedTwoFactorRoutes.get("/two-factor-enable", async (c) => {
-  const m = await mfaState(c, await readParams(c));
+  const m = await enrolState(c, await readParams(c));
   if (m instanceof Response) return m;
   return enablePage(c, m, { method: m.v.params.method });
 });
@@ -386,7 +398,7 @@ hostedTwoFactorRoutes.get("/two-factor-enable", async (c) => {
 hostedTwoFactorRoutes.post("/two-factor-enable", async (c) => {
   const params = await readParams(c);
   if (!(await csrfOk(c, params))) return refuseCsrf(c, null, params);
-  const m = await mfaState(c, params);
+  const m = await enrolState(c, params);
   if (m instanceof Response) return m;
   const s = c.var.services;
   const ctx = m.v.client.ctx;
@@ -467,7 +479,8 @@ hostedTwoFactorRoutes.get("/two-factor-enable-complete", async (c) => {
   const held = await unseal<{ sid: string; codes: string[] }>(s, "recovery-codes", getCookie(c, RECOVERY_COOKIE));
   clearHostedCookie(c, RECOVERY_COOKIE, RECOVERY_PATH);
   if (!session || session.tenantId !== v.client.ctx.tenant.id) return toLogin(c, v, "enable_failed");
-  if (!held || held.sid !== session.sid) return issueForSession(c, v, session, session.authenticationType);
+  // Without codes to show (already shown, or none): on as a returning SSO visit, with its MFA check.
+  if (!held || held.sid !== session.sid) return (await trySso(c, v, "PASSWORD")) ?? toLogin(c, v, "enable_failed");
   return renderPage(
     c,
     <RecoveryCodesPage hidden={[...oauthFields(v.params), [CSRF_FIELD, await csrfFor(c)]]} codes={held.codes} />,
@@ -480,7 +493,6 @@ hostedTwoFactorRoutes.post("/two-factor-enable-complete", async (c) => {
   if (!(await csrfOk(c, params))) return refuseCsrf(c, null, params);
   const v = await validated(c, params);
   if (v instanceof Response) return v;
-  const session = await readSsoSession(c.var.services, getCookie(c, SSO_COOKIE));
-  if (!session || session.tenantId !== v.client.ctx.tenant.id) return toLogin(c, v, "enable_failed");
-  return issueForSession(c, v, session, session.authenticationType);
+  // "Done": the session enrolment started; the same check as a returning SSO visit (this app's MFA rule).
+  return (await trySso(c, v, "PASSWORD")) ?? toLogin(c, v, "enable_failed");
 });

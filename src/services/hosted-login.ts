@@ -83,7 +83,15 @@ export async function unseal<T>(s: Services, purpose: string, sealed: string | u
  * client the twoFactorId belongs to, and the first factor's RFC 8176 `amr`. Binding the twoFactorId
  * to the client means a challenge started for one application cannot finish a login into another.
  */
-export type LoginContext = { t: string; u: string; c: string; f: string; a: string[] };
+export type LoginContext = {
+  t: string;
+  u: string;
+  c: string;
+  f: string;
+  a: string[];
+  /** An enrolment challenge (policy Required, nothing enrolled): only then may the pages add a method. */
+  e: boolean;
+};
 
 export function sealLoginContext(s: Services, lc: LoginContext, ttlSeconds: number): Promise<string> {
   return seal(s, "login-context", lc, s.now() + ttlSeconds);
