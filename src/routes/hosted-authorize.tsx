@@ -121,7 +121,15 @@ async function toSecondFactor(
   const enrol = "configurableMethods" in out.body;
   const sealed = await sealLoginContext(
     s,
-    { t: v.client.ctx.tenant.id, u: userId, c: v.client.app.id, f: twoFactorId, a: firstAmr, e: enrol },
+    {
+      t: v.client.ctx.tenant.id,
+      u: userId,
+      c: v.client.app.id,
+      f: twoFactorId,
+      a: firstAmr,
+      e: enrol,
+      b: await csrfFor(c),
+    },
     v.client.ctx.settings.externalIdentifierConfiguration.twoFactorIdTimeToLiveInSeconds,
   );
   const path = enrol ? "/oauth2/two-factor-enable" : "/oauth2/two-factor-methods";

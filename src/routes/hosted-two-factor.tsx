@@ -67,7 +67,8 @@ async function mfaState(c: Ctx, params: Params): Promise<Mfa | Response> {
     clientId: v.client.app.id,
     twoFactorId: params.twoFactorId,
   });
-  if (!lc || lc.t !== v.client.ctx.tenant.id) return toLogin(c, v, "timeout");
+  // Bound to this browser (its CSRF cookie) and to the client's tenant.
+  if (!lc || lc.t !== v.client.ctx.tenant.id || lc.b !== (await csrfFor(c))) return toLogin(c, v, "timeout");
   const loaded = await loadUser(s.db, lc.t, { by: "id", id: lc.u });
   if (!loaded) return toLogin(c, v, "timeout");
   return { v, lc, loaded };

@@ -91,6 +91,8 @@ export type LoginContext = {
   a: string[];
   /** An enrolment challenge (policy Required, nothing enrolled): only then may the pages add a method. */
   e: boolean;
+  /** The browser's CSRF token when the challenge started: a leaked page URL is useless in another browser. */
+  b: string;
 };
 
 export function sealLoginContext(s: Services, lc: LoginContext, ttlSeconds: number): Promise<string> {

@@ -160,6 +160,17 @@ describe("TOTP through the pages", () => {
     expect(shown.html).toContain("You did not complete the two-factor challenge in time.");
   });
 
+  it("a second-factor page URL is useless in another browser (the context is bound to the CSRF cookie)", async () => {
+    const { clientId, key } = await seedClient();
+    const u = await enrolledUser(key);
+    const b = new Browser();
+    const r = await password(b, clientId, u.email);
+    const elsewhere = await new Browser().get(`${local(r.location)}&selectMethod=true`);
+    expect(elsewhere.status).toBe(302);
+    expect(query(elsewhere.location).get("notice")).toBe("timeout");
+    expect((await b.get(`${local(r.location)}&selectMethod=true`)).status).toBe(200);
+  });
+
   it("a tampered or foreign oauth_context is refused like a timeout", async () => {
     const { clientId, key } = await seedClient();
     const u = await enrolledUser(key);
