@@ -55,6 +55,7 @@ type Ctx = Context<AppEnv>;
 type Mfa = { v: Validated; lc: LoginContext; loaded: LoadedUser };
 
 const RECOVERY_COOKIE = "edgemfa.rc";
+const RATE_LIMITED = "A code was sent recently. Please wait before requesting another one.";
 const RECOVERY_PATH = "/oauth2/two-factor-enable-complete";
 const RECOVERY_TTL_SECONDS = 300;
 
@@ -138,7 +139,7 @@ async function sendCode(c: Ctx, m: Mfa, methodId: string): Promise<string | "tim
     if (!(e instanceof ApiError)) throw e;
     if (e.kind === "not_found") return "timeout";
     if (e.kind === "locked") return "locked";
-    if (e.kind === "rate_limited") return "A code was sent a moment ago. Please wait before requesting another one.";
+    if (e.kind === "rate_limited") return RATE_LIMITED;
     return "The code could not be sent. Please try another option.";
   }
 }
@@ -155,13 +156,9 @@ async function chooseMethod(c: Ctx, m: Mfa, methodId: string, fromChooser: boole
     if (refused && fromChooser) return methodsPage(c, m, { error: refused });
     sent = refused === null;
   }
-  return redirectTo(
-    c,
-    pagePath("/oauth2/two-factor", [...mfaFields(m), ["methodId", methodId], ...(sent ? [["sent", "true"]] : [])] as [
-      string,
-      string,
-    ][]),
-  );
+  const fields: [string, string][] = [...mfaFields(m), ["methodId", methodId]];
+  if (sent) fields.push(["sent", "true"]);
+  return redirectTo(c, pagePath("/oauth2/two-factor", fields));
 }
 
 export const hostedTwoFactorRoutes = new Hono<AppEnv>();
@@ -421,9 +418,7 @@ hostedTwoFactorRoutes.post("/two-factor-enable", async (c) => {
       if (e.kind === "locked") return toLogin(c, m.v, "locked");
       return enablePage(c, m, form, {
         error:
-          e.kind === "rate_limited"
-            ? "A code was sent a moment ago. Please wait before requesting another one."
-            : "The code could not be sent. Check the address and try again.",
+          e.kind === "rate_limited" ? RATE_LIMITED : "The code could not be sent. Check the address and try again.",
       });
     }
     return enablePage(c, m, form, { info: "Code successfully sent" });
