@@ -2,7 +2,7 @@
 import * as OTPAuth from "otpauth";
 import { describe, expect, it } from "vitest";
 import { call, createUser, nextStep } from "../support/mfa.ts";
-import { enableOob, lastCode, oobTenant, outbox } from "../support/oob.ts";
+import { enableOob, lastCode, oobTenant, outbox, uniquePhone } from "../support/oob.ts";
 import {
   Browser,
   ISSUER,
@@ -93,6 +93,23 @@ describe("enrolment at login (policy Required, nothing enrolled)", () => {
     expect(sent.status).toBe(200);
     expect(sent.html).toContain("Code successfully sent");
     const ok = await b.submit(sent, "enable-two-factor-form", { code: await lastCode(email) });
+    expect(ok.status).toBe(302);
+    expect(local(ok.location).startsWith("/oauth2/two-factor-enable-complete?")).toBe(true);
+  });
+});
+
+describe("SMS enrolment", () => {
+  it("choose SMS, enter a number (#mobilePhone), send, enable with the texted code", async () => {
+    const { clientId, key } = await seedClient(oobTenant({ loginPolicy: "Required" }));
+    const { email } = await createUser(key);
+    const phone = uniquePhone();
+    const b = new Browser();
+    const r = await password(b, clientId, email);
+    const smsPage = await b.get(`${local(r.location)}&method=sms`);
+    expect(smsPage.html).toContain('<input id="mobilePhone" name="mobilePhone" type="tel"');
+    const sent = await b.submit(smsPage, "send-two-factor-form", { mobilePhone: phone });
+    expect(sent.html).toContain("Code successfully sent");
+    const ok = await b.submit(sent, "enable-two-factor-form", { code: await lastCode(phone) });
     expect(ok.status).toBe(302);
     expect(local(ok.location).startsWith("/oauth2/two-factor-enable-complete?")).toBe(true);
   });
