@@ -13,7 +13,7 @@ import { LoginPage } from "../pages/login.tsx";
 import { MessagePage } from "../pages/misc.tsx";
 import { finishFirstFactor, passwordLogin, type LoginOutcome } from "../services/challenges.ts";
 import { issueHostedCode, sealLoginContext, startHostedSession, type Authenticated } from "../services/hosted-login.ts";
-import { readSsoSession, type SsoSession } from "../services/oauth/grants.ts";
+import { endSsoSession, readSsoSession, type SsoSession } from "../services/oauth/grants.ts";
 import { loadUser } from "../services/users.ts";
 import {
   csrfFor,
@@ -33,6 +33,7 @@ import {
   TRUST_COOKIE,
   validated,
   type Validated,
+  hostedError,
 } from "./hosted-http.tsx";
 
 type Ctx = Context<AppEnv>;
@@ -99,6 +100,9 @@ export async function issueForSession(
 
 /** Every factor done: a new SSO session (cookie), then the code. */
 export async function completeLogin(c: Ctx, v: Validated, who: Authenticated): Promise<Response> {
+  // A login replaces any session this browser had (no session outlives the login that superseded it).
+  await endSsoSession(c.var.services, getCookie(c, SSO_COOKIE));
+  ensureDeviceCookie(c, requestFacts(c), c.var.services.random);
   const started = await startHostedSession(c.var.services, v.client, who);
   setHostedCookie(c, SSO_COOKIE, started.cookie, { maxAge: started.maxAge });
   return issueForSession(c, v, started.session, who.authenticationType);
@@ -114,12 +118,20 @@ async function toSecondFactor(
 ): Promise<Response> {
   const twoFactorId = String(out.body.twoFactorId);
   const s = c.var.services;
+  const enrol = "configurableMethods" in out.body;
   const sealed = await sealLoginContext(
     s,
-    { t: v.client.ctx.tenant.id, u: userId, c: v.client.app.id, f: twoFactorId, a: firstAmr },
+    {
+      t: v.client.ctx.tenant.id,
+      u: userId,
+      c: v.client.app.id,
+      f: twoFactorId,
+      a: firstAmr,
+      e: enrol,
+      b: await csrfFor(c),
+    },
     v.client.ctx.settings.externalIdentifierConfiguration.twoFactorIdTimeToLiveInSeconds,
   );
-  const enrol = "configurableMethods" in out.body;
   const path = enrol ? "/oauth2/two-factor-enable" : "/oauth2/two-factor-methods";
   return redirectTo(
     c,
@@ -132,7 +144,7 @@ async function toSecondFactor(
  * factor the session lacks re-challenges, FusionAuth's handleTwoFactorDuringSSO); null when there is
  * no usable session.
  */
-async function trySso(c: Ctx, v: Validated): Promise<Response | null> {
+export async function trySso(c: Ctx, v: Validated, authenticationType = "PING"): Promise<Response | null> {
   const s = c.var.services;
   const session = await readSsoSession(s, getCookie(c, SSO_COOKIE));
   if (!session || session.tenantId !== v.client.ctx.tenant.id) return null;
@@ -154,7 +166,7 @@ async function trySso(c: Ctx, v: Validated): Promise<Response | null> {
     if (e instanceof ApiError && e.kind === "locked") return null;
     throw e;
   }
-  if (out.status === 200) return issueForSession(c, v, session, "PING");
+  if (out.status === 200) return issueForSession(c, v, session, authenticationType);
   if (v.req.prompt.none)
     return redirectError(c, v, {
       error: "interaction_required",
@@ -165,6 +177,7 @@ async function trySso(c: Ctx, v: Validated): Promise<Response | null> {
 }
 
 export const hostedAuthorizeRoutes = new Hono<AppEnv>();
+hostedAuthorizeRoutes.onError(hostedError);
 
 hostedAuthorizeRoutes.get("/authorize", async (c) => {
   const v = await validated(c, await readParams(c));
@@ -218,7 +231,6 @@ hostedAuthorizeRoutes.post("/authorize", async (c) => {
     throw e;
   }
   if (out.status === 200) {
-    ensureDeviceCookie(c, facts, s.random);
     const user = out.body.user as { id: string };
     return completeLogin(c, v, {
       userId: user.id,

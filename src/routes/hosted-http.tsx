@@ -25,6 +25,7 @@ import {
 import { sha256 } from "../domain/crypto.ts";
 import { base64Encode, base64UrlEncode, utf8 } from "../domain/encoding.ts";
 import type { AppEnv } from "../env.ts";
+import { handleError } from "../errors.ts";
 import { Layout, pageCss } from "../pages/layout.tsx";
 import { ErrorPage, FORM_POST_SCRIPT, FormPostPage, MessagePage } from "../pages/misc.tsx";
 import { csrfToken, csrfValid, loadClient, type HostedClient } from "../services/hosted-login.ts";
@@ -56,6 +57,7 @@ export const OAUTH_FIELDS = [
 ] as const;
 
 const MAX_PARAM_CHARS = 4096;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** GET: the query; POST: the form body. Only the first string value of each name; oversize values dropped. */
 export async function readParams(c: Ctx): Promise<Params> {
@@ -67,6 +69,8 @@ export async function readParams(c: Ctx): Promise<Params> {
     for (const [k, v] of new URL(c.req.url).searchParams) take(k, v);
     return out;
   }
+  // A login form is a few KiB: anything larger is read as an empty form (and then fails the CSRF check).
+  if (Number(c.req.header("content-length") ?? "0") > MAX_BODY_BYTES) return out;
   const type = c.req.header("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) return out;
   const body = await c.req.parseBody();
@@ -172,7 +176,6 @@ export async function renderPage(c: Ctx, body: JSX.Element, o: PageOptions): Pro
     "frame-ancestors 'none'",
     "base-uri 'none'",
     scripts.length ? `script-src ${scripts.join(" ")}` : null,
-    scripts.length && o.scriptSelf ? "connect-src 'self'" : null,
     frames.length ? `frame-src ${frames.join(" ")}` : null,
   ]
     .filter(Boolean)
@@ -265,4 +268,23 @@ export function pageOpts(v: Validated, heading: string, extra: Partial<PageOptio
     ...extra,
     formActions: [cspSource(v.req.redirectUri), ...(extra.formActions ?? [])],
   };
+}
+
+/**
+ * Errors no page handled: the status handleError would give (its body and log line are for the
+ * API), answered as a generic page with the hosted headers. No detail reaches the browser.
+ */
+export async function hostedError(err: unknown, c: Ctx): Promise<Response> {
+  const status = handleError(err, c).status;
+  const busy = status === 429 || status === 503;
+  return renderMessage(
+    c,
+    status,
+    {
+      error: busy
+        ? "The service is busy. Please wait a moment and try again."
+        : "Something went wrong. Please try again.",
+    },
+    null,
+  );
 }

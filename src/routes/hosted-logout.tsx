@@ -9,8 +9,7 @@
  */
 import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { and, eq, ne } from "drizzle-orm";
-import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
+import { decodeJwt } from "jose";
 import {
   appendQuery,
   isRegisteredRedirectUri,
@@ -19,11 +18,8 @@ import {
 } from "../domain/authorize-request.ts";
 import type { AppEnv } from "../env.ts";
 import { LogoutPage } from "../pages/misc.tsx";
-import { loadClient, type HostedClient } from "../services/hosted-login.ts";
+import { loadClient, otherLogoutUrls, verifyIdTokenHint } from "../services/hosted-login.ts";
 import { endSsoSession, readSsoSession } from "../services/oauth/grants.ts";
-import { tenantJwks } from "../services/signing-keys.ts";
-import { completeApplicationSettings } from "../settings.ts";
-import { applications } from "../storage/d1/schema.ts";
 import {
   clearHostedCookie,
   cspSource,
@@ -34,6 +30,7 @@ import {
   SSO_COOKIE,
   themeOf,
   type Params,
+  hostedError,
 } from "./hosted-http.tsx";
 
 type Ctx = Context<AppEnv>;
@@ -43,35 +40,6 @@ const invalidHint = (description: string): OAuthError => ({
   error_reason: "invalid_id_token_hint",
   error_description: description,
 });
-
-/**
- * The id_token_hint's claims when the tenant's keys signed it for `client` (an expired token is
- * still a good hint: OIDC RP-Initiated Logout §2). Null when it is not.
- */
-async function verifyHint(c: Ctx, client: HostedClient, hint: string): Promise<Record<string, unknown> | null> {
-  let claims: Record<string, unknown>;
-  try {
-    claims = decodeJwt(hint);
-  } catch {
-    return null;
-  }
-  const s = c.var.services;
-  const jwks = createLocalJWKSet(
-    (await tenantJwks(s, client.ctx.tenant.id)) as unknown as Parameters<typeof createLocalJWKSet>[0],
-  );
-  const exp = typeof claims.exp === "number" ? claims.exp : null;
-  try {
-    const { payload } = await jwtVerify(hint, jwks, {
-      issuer: client.ctx.settings.issuer,
-      audience: client.app.id,
-      ...(exp !== null ? { currentDate: new Date(Math.min(s.now(), exp - 1) * 1000) } : {}),
-    });
-    if (payload.tid !== undefined && payload.tid !== client.ctx.tenant.id) return null;
-    return payload as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
 
 async function logout(c: Ctx, p: Params): Promise<Response> {
   const s = c.var.services;
@@ -99,7 +67,7 @@ async function logout(c: Ctx, p: Params): Promise<Response> {
       null,
     );
   if (hint) {
-    const claims = await verifyHint(c, client, hint);
+    const claims = await verifyIdTokenHint(s, client, hint);
     if (!claims) return renderError(c, invalidHint("The [aud] and/or [tid] claims are invalid."), client);
   }
   const o = client.settings.oauthConfiguration;
@@ -118,17 +86,9 @@ async function logout(c: Ctx, p: Params): Promise<Response> {
   const target = p.state !== undefined ? appendQuery(base, [["state", p.state]]) : base;
   if (o.logoutBehavior === "RedirectOnly") return redirectTo(c, target);
 
-  // Front-channel logout of the tenant's other applications (OIDC Front-Channel Logout §4: iss, sid).
-  const others = await s.db
-    .select({ settings: applications.settings })
-    .from(applications)
-    .where(and(eq(applications.tenantId, client.ctx.tenant.id), ne(applications.id, client.app.id)));
   const frontChannel: [string, string][] = [["iss", client.ctx.settings.issuer]];
   if (session) frontChannel.push(["sid", session.sid]);
-  const iframes = others
-    .map((a) => completeApplicationSettings(a.settings).oauthConfiguration.logoutURL)
-    .filter((u): u is string => !!u)
-    .map((u) => appendQuery(u, frontChannel));
+  const iframes = (await otherLogoutUrls(s, client)).map((u) => appendQuery(u, frontChannel));
   return renderPage(c, <LogoutPage target={target} iframes={iframes} />, {
     heading: "Logging out",
     theme: themeOf(client),
@@ -138,6 +98,7 @@ async function logout(c: Ctx, p: Params): Promise<Response> {
 }
 
 export const hostedLogoutRoutes = new Hono<AppEnv>();
+hostedLogoutRoutes.onError(hostedError);
 
 hostedLogoutRoutes.get("/logout", async (c) => logout(c, await readParams(c)));
 hostedLogoutRoutes.post("/logout", async (c) => logout(c, await readParams(c)));

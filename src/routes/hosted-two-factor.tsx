@@ -17,7 +17,7 @@ import { requestFacts } from "../http/request-info.ts";
 import { CodePage, EnablePage, MethodsPage, RecoveryCodesPage, type EnableMethod } from "../pages/two-factor.tsx";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";
 import { openLoginContext, seal, startHostedSession, unseal, type LoginContext } from "../services/hosted-login.ts";
-import { readSsoSession } from "../services/oauth/grants.ts";
+import { endSsoSession, readSsoSession } from "../services/oauth/grants.ts";
 import { enableOobMethod } from "../services/oob-methods.ts";
 import { sendChallengeCode, sendMethodCode } from "../services/oob-send.ts";
 import { activeMethods, configurableMethods } from "../services/tenant-context.ts";
@@ -29,7 +29,7 @@ import type { CredentialJSON } from "../domain/webauthn-policy.ts";
 import { decodeJwt } from "jose";
 import { assertionCredential } from "./webauthn.ts";
 import { buildOtpauthURI } from "../domain/totp.ts";
-import { completeLogin, issueForSession, toLogin } from "./hosted-authorize.tsx";
+import { completeLogin, toLogin, trySso } from "./hosted-authorize.tsx";
 import {
   clearHostedCookie,
   csrfFor,
@@ -48,12 +48,14 @@ import {
   validated,
   type Params,
   type Validated,
+  hostedError,
 } from "./hosted-http.tsx";
 
 type Ctx = Context<AppEnv>;
 type Mfa = { v: Validated; lc: LoginContext; loaded: LoadedUser };
 
 const RECOVERY_COOKIE = "edgemfa.rc";
+const RATE_LIMITED = "A code was sent recently. Please wait before requesting another one.";
 const RECOVERY_PATH = "/oauth2/two-factor-enable-complete";
 const RECOVERY_TTL_SECONDS = 300;
 
@@ -66,7 +68,8 @@ async function mfaState(c: Ctx, params: Params): Promise<Mfa | Response> {
     clientId: v.client.app.id,
     twoFactorId: params.twoFactorId,
   });
-  if (!lc || lc.t !== v.client.ctx.tenant.id) return toLogin(c, v, "timeout");
+  // Bound to this browser (its CSRF cookie) and to the client's tenant.
+  if (!lc || lc.t !== v.client.ctx.tenant.id || lc.b !== (await csrfFor(c))) return toLogin(c, v, "timeout");
   const loaded = await loadUser(s.db, lc.t, { by: "id", id: lc.u });
   if (!loaded) return toLogin(c, v, "timeout");
   return { v, lc, loaded };
@@ -136,7 +139,7 @@ async function sendCode(c: Ctx, m: Mfa, methodId: string): Promise<string | "tim
     if (!(e instanceof ApiError)) throw e;
     if (e.kind === "not_found") return "timeout";
     if (e.kind === "locked") return "locked";
-    if (e.kind === "rate_limited") return "A code was sent a moment ago. Please wait before requesting another one.";
+    if (e.kind === "rate_limited") return RATE_LIMITED;
     return "The code could not be sent. Please try another option.";
   }
 }
@@ -153,16 +156,13 @@ async function chooseMethod(c: Ctx, m: Mfa, methodId: string, fromChooser: boole
     if (refused && fromChooser) return methodsPage(c, m, { error: refused });
     sent = refused === null;
   }
-  return redirectTo(
-    c,
-    pagePath("/oauth2/two-factor", [...mfaFields(m), ["methodId", methodId], ...(sent ? [["sent", "true"]] : [])] as [
-      string,
-      string,
-    ][]),
-  );
+  const fields: [string, string][] = [...mfaFields(m), ["methodId", methodId]];
+  if (sent) fields.push(["sent", "true"]);
+  return redirectTo(c, pagePath("/oauth2/two-factor", fields));
 }
 
 export const hostedTwoFactorRoutes = new Hono<AppEnv>();
+hostedTwoFactorRoutes.onError(hostedError);
 
 hostedTwoFactorRoutes.get("/two-factor-methods", async (c) => {
   const m = await mfaState(c, await readParams(c));
@@ -375,8 +375,20 @@ async function enablePage(
   );
 }
 
+/**
+ * Enrolment state: the challenge must be an enrolment one and the user must still have no method.
+ * Otherwise a password alone (a challenge the user cannot answer) could add the caller's own
+ * authenticator to the account and pass every later challenge with it.
+ */
+async function enrolState(c: Ctx, params: Params): Promise<Mfa | Response> {
+  const m = await mfaState(c, params);
+  if (m instanceof Response) return m;
+  if (!m.lc.e || activeMethods(m.loaded.methods, m.v.client.ctx.settings).length > 0) return toLogin(c, m.v, "timeout");
+  return m;
+}
+
 hostedTwoFactorRoutes.get("/two-factor-enable", async (c) => {
-  const m = await mfaState(c, await readParams(c));
+  const m = await enrolState(c, await readParams(c));
   if (m instanceof Response) return m;
   return enablePage(c, m, { method: m.v.params.method });
 });
@@ -384,7 +396,7 @@ hostedTwoFactorRoutes.get("/two-factor-enable", async (c) => {
 hostedTwoFactorRoutes.post("/two-factor-enable", async (c) => {
   const params = await readParams(c);
   if (!(await csrfOk(c, params))) return refuseCsrf(c, null, params);
-  const m = await mfaState(c, params);
+  const m = await enrolState(c, params);
   if (m instanceof Response) return m;
   const s = c.var.services;
   const ctx = m.v.client.ctx;
@@ -406,9 +418,7 @@ hostedTwoFactorRoutes.post("/two-factor-enable", async (c) => {
       if (e.kind === "locked") return toLogin(c, m.v, "locked");
       return enablePage(c, m, form, {
         error:
-          e.kind === "rate_limited"
-            ? "A code was sent a moment ago. Please wait before requesting another one."
-            : "The code could not be sent. Check the address and try again.",
+          e.kind === "rate_limited" ? RATE_LIMITED : "The code could not be sent. Check the address and try again.",
       });
     }
     return enablePage(c, m, form, { info: "Code successfully sent" });
@@ -449,6 +459,7 @@ hostedTwoFactorRoutes.post("/two-factor-enable", async (c) => {
   const codes = Array.isArray(enabled.recoveryCodes) ? (enabled.recoveryCodes as string[]) : [];
   if (codes.length === 0) return completeLogin(c, m.v, who);
   // Start the session now; the recovery codes travel in a sealed, HttpOnly, 5-minute cookie (never a URL).
+  await endSsoSession(s, getCookie(c, SSO_COOKIE));
   const started = await startHostedSession(s, m.v.client, who);
   setHostedCookie(c, SSO_COOKIE, started.cookie, { maxAge: started.maxAge });
   const sealed = await seal(s, "recovery-codes", { sid: started.session.sid, codes }, s.now() + RECOVERY_TTL_SECONDS);
@@ -464,7 +475,8 @@ hostedTwoFactorRoutes.get("/two-factor-enable-complete", async (c) => {
   const held = await unseal<{ sid: string; codes: string[] }>(s, "recovery-codes", getCookie(c, RECOVERY_COOKIE));
   clearHostedCookie(c, RECOVERY_COOKIE, RECOVERY_PATH);
   if (!session || session.tenantId !== v.client.ctx.tenant.id) return toLogin(c, v, "enable_failed");
-  if (!held || held.sid !== session.sid) return issueForSession(c, v, session, session.authenticationType);
+  // Without codes to show (already shown, or none): on as a returning SSO visit, with its MFA check.
+  if (!held || held.sid !== session.sid) return (await trySso(c, v, "PASSWORD")) ?? toLogin(c, v, "enable_failed");
   return renderPage(
     c,
     <RecoveryCodesPage hidden={[...oauthFields(v.params), [CSRF_FIELD, await csrfFor(c)]]} codes={held.codes} />,
@@ -477,7 +489,6 @@ hostedTwoFactorRoutes.post("/two-factor-enable-complete", async (c) => {
   if (!(await csrfOk(c, params))) return refuseCsrf(c, null, params);
   const v = await validated(c, params);
   if (v instanceof Response) return v;
-  const session = await readSsoSession(c.var.services, getCookie(c, SSO_COOKIE));
-  if (!session || session.tenantId !== v.client.ctx.tenant.id) return toLogin(c, v, "enable_failed");
-  return issueForSession(c, v, session, session.authenticationType);
+  // "Done": the session enrolment started; the same check as a returning SSO visit (this app's MFA rule).
+  return (await trySso(c, v, "PASSWORD")) ?? toLogin(c, v, "enable_failed");
 });

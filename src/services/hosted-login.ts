@@ -6,7 +6,8 @@
  * The pages are stateless apart from cookies and the OAuth parameters they carry (as FusionAuth's);
  * the one server-side secret they carry is the twoFactorId, which the UserGuard owns.
  */
-import { eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
+import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { constantTimeEqual, decryptSecret, encryptSecret, hmacSHA256 } from "../domain/crypto.ts";
 import { base64UrlEncode, utf8 } from "../domain/encoding.ts";
 import type { AuthorizeClient, AuthorizeRequest } from "../domain/authorize-request.ts";
@@ -15,6 +16,7 @@ import { applications, tenants, type ApplicationRow } from "../storage/d1/schema
 import type { Services } from "./container.ts";
 import { issueAuthorizationCode, startSsoSession, type SsoSession } from "./oauth/grants.ts";
 import { findRegistration } from "./registrations.ts";
+import { tenantJwks } from "./signing-keys.ts";
 import { tenantContext, type TenantContext } from "./tenant-context.ts";
 
 /** FusionAuth's default authorization code lifetime (authorizationGrantIdTimeToLiveInSeconds). */
@@ -81,7 +83,17 @@ export async function unseal<T>(s: Services, purpose: string, sealed: string | u
  * client the twoFactorId belongs to, and the first factor's RFC 8176 `amr`. Binding the twoFactorId
  * to the client means a challenge started for one application cannot finish a login into another.
  */
-export type LoginContext = { t: string; u: string; c: string; f: string; a: string[] };
+export type LoginContext = {
+  t: string;
+  u: string;
+  c: string;
+  f: string;
+  a: string[];
+  /** An enrolment challenge (policy Required, nothing enrolled): only then may the pages add a method. */
+  e: boolean;
+  /** The browser's CSRF token when the challenge started: a leaked page URL is useless in another browser. */
+  b: string;
+};
 
 export function sealLoginContext(s: Services, lc: LoginContext, ttlSeconds: number): Promise<string> {
   return seal(s, "login-context", lc, s.now() + ttlSeconds);
@@ -171,4 +183,49 @@ export async function issueHostedCode(
     AUTHORIZATION_CODE_TTL_SECONDS,
   );
   return { kind: "code", code, userState: reg ? "Authenticated" : "AuthenticatedNotRegistered" };
+}
+
+// ---- Logout ---------------------------------------------------------------------------------------
+
+/**
+ * The id_token_hint's claims when one of the tenant's published keys signed it for `client`
+ * (OIDC RP-Initiated Logout 1.0 §2: an expired token is still a good hint); null otherwise.
+ */
+export async function verifyIdTokenHint(
+  s: Services,
+  client: HostedClient,
+  hint: string,
+): Promise<Record<string, unknown> | null> {
+  let exp: number | null;
+  try {
+    const claims = decodeJwt(hint);
+    exp = typeof claims.exp === "number" ? claims.exp : null;
+  } catch {
+    return null;
+  }
+  const jwks = createLocalJWKSet(
+    (await tenantJwks(s, client.ctx.tenant.id)) as unknown as Parameters<typeof createLocalJWKSet>[0],
+  );
+  try {
+    const { payload } = await jwtVerify(hint, jwks, {
+      issuer: client.ctx.settings.issuer,
+      audience: client.app.id,
+      ...(exp !== null ? { currentDate: new Date(Math.min(s.now(), exp - 1) * 1000) } : {}),
+    });
+    if (payload.tid !== undefined && payload.tid !== client.ctx.tenant.id) return null;
+    return payload as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** The logoutURL of every other application of the client's tenant (front-channel logout). */
+export async function otherLogoutUrls(s: Services, client: HostedClient): Promise<string[]> {
+  const others = await s.db
+    .select({ settings: applications.settings })
+    .from(applications)
+    .where(and(eq(applications.tenantId, client.ctx.tenant.id), ne(applications.id, client.app.id)));
+  return others
+    .map((a) => completeApplicationSettings(a.settings).oauthConfiguration.logoutURL)
+    .filter((u): u is string => !!u);
 }

@@ -1,13 +1,13 @@
 /** Policy Required with nothing enrolled: enrolment on the pages (TOTP via the page's key, email), recovery codes once; email codes at login. */
 import * as OTPAuth from "otpauth";
 import { describe, expect, it } from "vitest";
-import { call, createUser, nextStep, PASSWORD } from "../support/mfa.ts";
-import { enableOob, lastCode, oobTenant, outbox } from "../support/oob.ts";
+import { call, createUser, nextStep } from "../support/mfa.ts";
+import { enableOob, lastCode, oobTenant, outbox, uniquePhone } from "../support/oob.ts";
 import {
-  authorizePath,
   Browser,
   ISSUER,
   local,
+  password,
   query,
   REDIRECT_URI,
   seedClient,
@@ -15,11 +15,6 @@ import {
   type Page,
 } from "../support/hosted.ts";
 import { clock } from "../support/mfa.ts";
-
-async function password(b: Browser, clientId: string, loginId: string) {
-  const page = await b.get(authorizePath(clientId));
-  return b.submit(page, "login-form", { loginId, password: PASSWORD });
-}
 
 function totpNow(base32: string): string {
   return new OTPAuth.TOTP({
@@ -98,6 +93,23 @@ describe("enrolment at login (policy Required, nothing enrolled)", () => {
     expect(sent.status).toBe(200);
     expect(sent.html).toContain("Code successfully sent");
     const ok = await b.submit(sent, "enable-two-factor-form", { code: await lastCode(email) });
+    expect(ok.status).toBe(302);
+    expect(local(ok.location).startsWith("/oauth2/two-factor-enable-complete?")).toBe(true);
+  });
+});
+
+describe("SMS enrolment", () => {
+  it("choose SMS, enter a number (#mobilePhone), send, enable with the texted code", async () => {
+    const { clientId, key } = await seedClient(oobTenant({ loginPolicy: "Required" }));
+    const { email } = await createUser(key);
+    const phone = uniquePhone();
+    const b = new Browser();
+    const r = await password(b, clientId, email);
+    const smsPage = await b.get(`${local(r.location)}&method=sms`);
+    expect(smsPage.html).toContain('<input id="mobilePhone" name="mobilePhone" type="tel"');
+    const sent = await b.submit(smsPage, "send-two-factor-form", { mobilePhone: phone });
+    expect(sent.html).toContain("Code successfully sent");
+    const ok = await b.submit(sent, "enable-two-factor-form", { code: await lastCode(phone) });
     expect(ok.status).toBe(302);
     expect(local(ok.location).startsWith("/oauth2/two-factor-enable-complete?")).toBe(true);
   });

@@ -1,4 +1,5 @@
 /** The hosted login page: FusionAuth's markup, errors, CSRF, security headers, SSO, prompt, form_post, iss. */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, PASSWORD } from "../support/mfa.ts";
 import {
@@ -71,6 +72,15 @@ describe("GET /oauth2/authorize (login page)", () => {
     ]);
   });
 
+  it("form_post carries errors too, with iss", async () => {
+    const { clientId } = await seedClient();
+    const p = await new Browser().get(authorizePath(clientId, { response_type: "token", response_mode: "form_post" }));
+    expect(p.status).toBe(200);
+    expect(p.html).toContain(`<form method="post" action="${REDIRECT_URI}">`);
+    const f = hiddenFields(p.html);
+    expect([f.error, f.iss, f.state]).toEqual(["unsupported_response_type", ISSUER, "st-123"]);
+  });
+
   it("prompt=none without a session answers login_required to the client", async () => {
     const { clientId } = await seedClient();
     const p = await new Browser().get(authorizePath(clientId, { prompt: "none" }));
@@ -95,6 +105,16 @@ describe("POST /oauth2/authorize", () => {
       expect(r.status).toBe(200);
       expect(r.html).toMatch(/<div class="alert error" role="alert">Invalid login credentials.<\/div>/);
     }
+  });
+
+  it("blank fields re-render with Required, nothing counted", async () => {
+    const { clientId } = await seedClient();
+    const b = new Browser();
+    const r = await b.submit(await loginPage(b, clientId), "login-form", { loginId: "", password: "" });
+    expect(r.status).toBe(200);
+    expect(r.html).toContain('<span class="error" id="loginId-error">Required</span>');
+    expect(r.html).toContain('<span class="error" id="password-error">Required</span>');
+    expect(r.html).toContain('aria-describedby="loginId-error"');
   });
 
   it("refuses a post without the CSRF cookie or with a token for another cookie (403, nothing counted)", async () => {
@@ -174,5 +194,26 @@ describe("POST /oauth2/authorize", () => {
     const p = await b.get(r.location!);
     expect(p.status).toBe(200);
     expect(p.html).toContain("Your account has not been registered for this application.");
+    // prompt=none with the session: the client hears registration_required instead.
+    const none = await b.get(authorizePath(clientId, { prompt: "none" }));
+    expect([query(none.location).get("error"), query(none.location).get("error_reason")]).toEqual([
+      "interaction_required",
+      "registration_required",
+    ]);
+  });
+
+  it("requireRegistration: a registered user gets a code with userState Authenticated", async () => {
+    const { clientId, key, tenantId } = await seedClient({}, { requireRegistration: true });
+    const { email, id } = await createUser(key);
+    const now = Math.floor(Date.now() / 1000);
+    await env.DB.prepare(
+      "INSERT INTO registrations (id, tenant_id, user_id, application_id, roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+      .bind(crypto.randomUUID(), tenantId, id, clientId, "[]", now, now)
+      .run();
+    const b = new Browser();
+    const r = await b.submit(await loginPage(b, clientId), "login-form", { loginId: email, password: PASSWORD });
+    expect(query(r.location).get("code")).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    expect(query(r.location).get("userState")).toBe("Authenticated");
   });
 });

@@ -6,24 +6,12 @@ import {
   Browser,
   ISSUER,
   local,
+  password,
   query,
   REDIRECT_URI,
   seedClient,
   type Page,
 } from "../support/hosted.ts";
-
-/** Password on the login page; returns the answer (302 somewhere). */
-async function password(
-  b: Browser,
-  clientId: string,
-  loginId: string,
-  pw = PASSWORD,
-  extra: Record<string, string> = {},
-) {
-  const page = await b.get(authorizePath(clientId, extra));
-  expect(page.status).toBe(200);
-  return b.submit(page, "login-form", { loginId, password: pw });
-}
 
 /** Follows same-site 302s until a page (200) or a redirect to the client. */
 async function follow(b: Browser, r: Page): Promise<Page> {
@@ -170,6 +158,17 @@ describe("TOTP through the pages", () => {
     expect(late.status).toBe(302);
     const shown = await b.get(late.location!);
     expect(shown.html).toContain("You did not complete the two-factor challenge in time.");
+  });
+
+  it("a second-factor page URL is useless in another browser (the context is bound to the CSRF cookie)", async () => {
+    const { clientId, key } = await seedClient();
+    const u = await enrolledUser(key);
+    const b = new Browser();
+    const r = await password(b, clientId, u.email);
+    const elsewhere = await new Browser().get(`${local(r.location)}&selectMethod=true`);
+    expect(elsewhere.status).toBe(302);
+    expect(query(elsewhere.location).get("notice")).toBe("timeout");
+    expect((await b.get(`${local(r.location)}&selectMethod=true`)).status).toBe(200);
   });
 
   it("a tampered or foreign oauth_context is refused like a timeout", async () => {

@@ -4,7 +4,7 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { app, call, seedApplication, seedTenant } from "./mfa.ts";
+import { app, call, PASSWORD, seedApplication, seedTenant } from "./mfa.ts";
 
 export const ORIGIN = "http://edge-mfa.test";
 export const REDIRECT_URI = "https://app.example/callback";
@@ -121,6 +121,19 @@ export function authorizePath(clientId: string, extra: Record<string, string> = 
     ...extra,
   });
   return `/oauth2/authorize?${q}`;
+}
+
+/** The login page of a fresh authorize request, submitted with `loginId` and `password`. */
+export async function password(
+  b: Browser,
+  clientId: string,
+  loginId: string,
+  pw = PASSWORD,
+  extra: Record<string, string> = {},
+) {
+  const page = await b.get(authorizePath(clientId, extra));
+  if (page.status !== 200) throw new Error(`login page: ${page.status}`);
+  return b.submit(page, "login-form", { loginId, password: pw });
 }
 
 export { call };
