@@ -1,5 +1,5 @@
 /**
- * POST /api/login: 200 token, 242 two-factor challenge, 404 bad credentials (no enumeration), 409 locked
+ * POST /api/login: 200 token (202 when not registered for the `applicationId`), 242 two-factor challenge, 404 bad credentials (no enumeration), 409 locked
  * (to the right password, or on the failure that sets the lock; src/services/challenges.ts passwordLogin).
  */
 import { Hono } from "hono";
@@ -38,7 +38,7 @@ loginRoutes.post("/", async (c) => {
     facts,
   });
   // Only after a completed login: nothing is set on a 242 (no cookie before the second factor).
-  if (out.status === 200) ensureDeviceCookie(c, facts, c.var.services.random);
+  if (out.status !== 242) ensureDeviceCookie(c, facts, c.var.services.random);
   return c.json(out.body, out.status as 200);
 });
 
@@ -52,6 +52,11 @@ registerRoute({
   body: loginRequest,
   responses: {
     200: { description: "Authenticated (no second factor due, or a valid device trust).", schema: loginResponse },
+    202: {
+      description:
+        "Authenticated, but not registered for the `applicationId`: same body; the token has no applicationId or roles claims.",
+      schema: loginResponse,
+    },
     242: {
       description: "Credentials accepted; complete the challenge with /api/two-factor/login.",
       schema: twoFactorChallenge,

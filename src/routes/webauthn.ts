@@ -285,6 +285,7 @@ registerRoute({
   body: assertionRequest,
   responses: {
     200: { description: "Authenticated.", schema: loginResponse },
+    202: { description: "Authenticated, but not registered for the application.", schema: loginResponse },
     242: {
       description: "Passkey without user verification and the login policy asks for another factor.",
       schema: twoFactorChallenge,

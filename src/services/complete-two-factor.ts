@@ -33,7 +33,12 @@ export async function completeTwoFactor(
   s: Services,
   input: CompleteInput,
   headerTenantId: string | null,
-): Promise<{ body: Record<string, unknown>; trust: { id: string; maxAgeSeconds: number } | null }> {
+): Promise<{
+  /** 202: completed, but the user is not registered for the challenge's application (FusionAuth's Login API). */
+  status: 200 | 202;
+  body: Record<string, unknown>;
+  trust: { id: string; maxAgeSeconds: number } | null;
+}> {
   const parsed = parseTwoFactorId(input.twoFactorId);
   const guard = parsed && s.guardById(parsed.doId);
   if (!parsed || !guard) throw ApiError.notFound();
@@ -101,6 +106,7 @@ export async function completeTwoFactor(
         email: typeof challenge.user.email === "string" ? challenge.user.email : undefined,
         // A challenge started before signing keys existed carries none: the one D1 read left on this path.
         signer: challenge.token.signer ?? (await tenantSigner(s, challenge.tenantId)),
+        ...(challenge.token.roles ? { roles: challenge.token.roles } : {}),
       }),
     );
   }
@@ -113,7 +119,11 @@ export async function completeTwoFactor(
     trustChallenge: challenge.trustChallenge,
   });
   if (trust) body.twoFactorTrustId = trust.trustId;
-  return { body, trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null };
+  return {
+    status: challenge.applicationId && !challenge.token.roles ? 202 : 200,
+    body,
+    trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null,
+  };
 }
 
 function amrFor(challenge: ChallengeInit, method: CompletedMethod): string[] {

@@ -29,6 +29,11 @@ export type TokenInput = {
   email?: string;
   /** The tenant's (or the application's) signing key. */
   signer: SignerRef;
+  /**
+   * The user's roles in `applicationId` when registered for it; absent when not registered (or no
+   * application): then the token carries neither `applicationId` nor `roles`, as FusionAuth's.
+   */
+  roles?: string[];
 };
 
 export async function mintAccessToken(
@@ -48,7 +53,10 @@ export async function mintAccessToken(
     jti: crypto.randomUUID(),
     aud: t.applicationId ?? t.tenantId,
   };
-  if (t.applicationId) payload.applicationId = t.applicationId;
+  if (t.applicationId && t.roles) {
+    payload.applicationId = t.applicationId;
+    payload.roles = t.roles;
+  }
   if (t.authenticationType) payload.authenticationType = t.authenticationType;
   if (t.email) payload.email = t.email;
   return { token: await signJwt(s, t.signer, payload), tokenExpirationInstant: exp * 1000 };
