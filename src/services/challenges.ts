@@ -17,7 +17,7 @@ import { keyedHash } from "./hashing.ts";
 import { oobTargets } from "./oob-slots.ts";
 import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } from "./passkeys.ts";
 import { mintAccessToken } from "./tokens.ts";
-import { accessTokenSigner, type SignerRef } from "./signing-keys.ts";
+import { accessTokenSigner, trustTokenSigner, type SignerRef } from "./signing-keys.ts";
 import { findRegistration } from "./registrations.ts";
 import {
   loadUser,
@@ -56,6 +56,8 @@ function challengeInit(
     passkeys: PasskeyRow[];
     enrolment?: boolean;
     signer: SignerRef;
+    /** The trust-token key (`trustTokenSigner`); carried only when it is not `signer`. */
+    trustSigner: SignerRef;
     authenticationType?: string;
     /** The user's registration for `app` (null: not registered, or no application). */
     registration: RegistrationRow | null;
@@ -91,6 +93,7 @@ function challengeInit(
       trustTokenTtlSeconds: settings.externalIdentifierConfiguration.trustTokenTimeToLiveInSeconds,
       // Resolved here (the start may read D1) so the completion signs without one.
       signer: extra.signer,
+      ...(extra.trustSigner.id !== extra.signer.id ? { trustSigner: extra.trustSigner } : {}),
       ...(extra.authenticationType ? { authenticationType: extra.authenticationType } : {}),
       ...(extra.registration ? { roles: extra.registration.roles } : {}),
     },
@@ -246,6 +249,8 @@ export async function finishFirstFactor(
   // Read alongside the risk hashing; a locked account simply drops them.
   const signer = accessTokenSigner(s, ctx.tenant.id, app);
   signer.catch(() => {});
+  const trustSigner = signer.then((access) => trustTokenSigner(s, ctx.tenant.id, access));
+  trustSigner.catch(() => {});
   const registration = app ? findRegistration(s, ctx.tenant.id, loaded.user.id, app.id) : Promise.resolve(null);
   registration.catch(() => {});
   /** 200 (202 when not registered for the application): the login completes here (no second factor due, or a device trust stands in for it). */
@@ -276,6 +281,7 @@ export async function finishFirstFactor(
       passkeys: keys,
       enrolment: eligible === 0,
       signer: await signer,
+      trustSigner: await trustSigner,
       authenticationType,
       registration: await registration,
     });
@@ -348,7 +354,7 @@ export async function startTwoFactor(
       : null;
   if (!lookup) throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId].");
   const tenantId = "tenant" in tenant ? tenant.tenant.id : tenant.tenantId;
-  const [[loaded, ctx], [app, signer, byId]] = await Promise.all([
+  const [[loaded, ctx], [app, [signer, trustSigner], byId]] = await Promise.all([
     "tenant" in tenant
       ? loadUser(s.db, tenantId, lookup).then((u) => [u, tenant] as const)
       : loadUserCheckingKey(s.db, tenantId, lookup, tenant.keyDigest).then(({ loaded, tenant: row }) => {
@@ -361,7 +367,9 @@ export async function startTwoFactor(
         [
           a,
           ...(await Promise.all([
-            accessTokenSigner(s, tenantId, a),
+            accessTokenSigner(s, tenantId, a).then(
+              async (access) => [access, await trustTokenSigner(s, tenantId, access)] as const,
+            ),
             a && input.userId ? findRegistration(s, tenantId, input.userId, a.id) : null,
           ])),
         ] as const,
@@ -377,6 +385,7 @@ export async function startTwoFactor(
     codeHash: await otpHash(s, code),
     passkeys: keys,
     signer,
+    trustSigner,
     registration,
   });
   const v = await s.guard(ctx.tenant.id, loaded.user.id).startChallenge(init, s.now());

@@ -14,7 +14,7 @@ import { passkeyAMR, type CredentialJSON } from "../domain/webauthn-policy.ts";
 import { verifyChallengePasskey } from "./webauthn-challenge.ts";
 import { consumeRecoveryCode } from "./recovery-codes.ts";
 import { mintAccessToken, mintTrustToken } from "./tokens.ts";
-import { tenantSigner } from "./signing-keys.ts";
+import { tenantSigner, trustTokenSigner, type SignerRef } from "./signing-keys.ts";
 
 import { lockedError, otpHash } from "./tenant-context.ts";
 
@@ -115,8 +115,10 @@ export async function completeTwoFactor(
     tenantId: challenge.tenantId,
     userId: challenge.userId,
     applicationId: challenge.applicationId,
+    issuer: challenge.token.issuer,
     ttlSeconds: challenge.token.trustTokenTtlSeconds,
     trustChallenge: challenge.trustChallenge,
+    signer: await trustSignerOf(s, challenge),
   });
   if (trust) body.twoFactorTrustId = trust.trustId;
   return {
@@ -124,6 +126,13 @@ export async function completeTwoFactor(
     body,
     trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null,
   };
+}
+
+/** The trust-token key that travels with the challenge; a challenge started before it did reads the tenant's. */
+function trustSignerOf(s: Services, challenge: ChallengeInit): Promise<SignerRef> {
+  const { signer, trustSigner } = challenge.token;
+  if (trustSigner) return Promise.resolve(trustSigner);
+  return signer ? trustTokenSigner(s, challenge.tenantId, signer) : tenantSigner(s, challenge.tenantId);
 }
 
 function amrFor(challenge: ChallengeInit, method: CompletedMethod): string[] {
