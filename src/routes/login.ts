@@ -10,7 +10,7 @@ import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { parseBody } from "../http/validate.ts";
 import { ensureDeviceCookie, eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
-import { passwordLogin } from "../services/challenges.ts";
+import { loginStatus, passwordLogin } from "../services/challenges.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import { loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
@@ -38,8 +38,8 @@ loginRoutes.post("/", async (c) => {
     facts,
   });
   // Only after a completed login: nothing is set on a 242 (no cookie before the second factor).
-  if (out.status !== 242) ensureDeviceCookie(c, facts, c.var.services.random);
-  return c.json(out.body, out.status as 200);
+  if (out.status === 200) ensureDeviceCookie(c, facts, c.var.services.random);
+  return c.json(out.body, loginStatus(out) as 200);
 });
 
 const tags = ["Login"];

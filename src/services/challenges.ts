@@ -158,8 +158,16 @@ async function loginContext(
  * the second), and whether it was already multi-factor (a user-verified passkey: no challenge).
  */
 export type FirstFactor = { amr: string[]; passkey: boolean; multiFactor?: boolean };
-/** 202: authenticated, but not registered for the request's application (FusionAuth's Login API). */
-export type LoginOutcome = { status: 200 | 202 | 242; body: Record<string, unknown> };
+/**
+ * `notRegistered`: a completed login (200) naming an application the user is not registered for;
+ * the Login API answers it 202 (`loginStatus`), the hosted login applies `requireRegistration`.
+ */
+export type LoginOutcome = { status: 200 | 242; body: Record<string, unknown>; notRegistered?: true };
+
+/** The Login API's status for an outcome: 202 for a completed login without a registration for its application (FusionAuth). */
+export function loginStatus(out: LoginOutcome): 200 | 202 | 242 {
+  return out.status === 200 && out.notRegistered ? 202 : out.status;
+}
 
 /**
  * POST /api/login. Wrong password and unknown user answer the same 404 after the same work: a
@@ -253,11 +261,12 @@ export async function finishFirstFactor(
   trustSigner.catch(() => {});
   const registration = app ? findRegistration(s, ctx.tenant.id, loaded.user.id, app.id) : Promise.resolve(null);
   registration.catch(() => {});
-  /** 200 (202 when not registered for the application): the login completes here (no second factor due, or a device trust stands in for it). */
+  /** 200: the login completes here (no second factor due, or a device trust stands in for it). */
   const signedIn = async (): Promise<LoginOutcome> => {
     const reg = await registration;
     return {
-      status: app && !reg ? 202 : 200,
+      status: 200,
+      ...(app && !reg ? { notRegistered: true as const } : {}),
       body: await loginBody(
         s,
         ctx.tenant.id,

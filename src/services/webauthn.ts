@@ -250,7 +250,7 @@ export async function passkeyLogin(
     first,
     now,
   );
-  if (out.status !== 242 && record.state) out.body.state = record.state;
+  if (out.status === 200 && record.state) out.body.state = record.state;
   return out;
 }
 
