@@ -115,7 +115,6 @@ export async function completeTwoFactor(
     tenantId: challenge.tenantId,
     userId: challenge.userId,
     applicationId: challenge.applicationId,
-    issuer: challenge.token.issuer,
     ttlSeconds: challenge.token.trustTokenTtlSeconds,
     trustChallenge: challenge.trustChallenge,
     signer: await trustSignerOf(s, challenge),

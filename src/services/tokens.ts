@@ -71,9 +71,10 @@ const TRUST_TOKEN_ALGORITHMS = ["RS256", "ES256"];
  * FusionAuth's trustToken: proof, valid for trustTokenTimeToLiveInSeconds, that this user just
  * completed a second factor. A JWS by one of the tenant's asymmetric keys (verifiable with its JWKS),
  * header `typ: "trust+jwt"`; bound to the trustChallenge given to /api/two-factor/start by
- * `tch` = base64url(SHA-256(trustChallenge)), which the application can recompute. No `aud`: the
- * application it was issued to is `azp` (OIDC Core §2), so an application checking an access token's
- * `aud` never takes a trust token for one (RFC 8725 §3.12).
+ * `tch` = base64url(SHA-256(trustChallenge)), which the application can recompute. Besides the
+ * type, the validation rules are mutually exclusive with an access token's (RFC 8725 §3.12): no `aud`
+ * (the application it was issued to is `azp`, OIDC Core §2) and no `iss` (the tenant is `tid`), so a
+ * verifier that checks an access token's `aud` or `iss` never takes a trust token for one.
  */
 export async function mintTrustToken(
   s: Services,
@@ -81,7 +82,6 @@ export async function mintTrustToken(
     tenantId: string;
     userId: string;
     applicationId: string | null;
-    issuer: string;
     ttlSeconds: number;
     trustChallenge: string | null;
     /** An asymmetric key of the tenant (`trustTokenSigner`). */
@@ -90,7 +90,6 @@ export async function mintTrustToken(
 ): Promise<string> {
   const now = s.now();
   const payload: Record<string, unknown> = {
-    iss: input.issuer,
     sub: input.userId,
     tid: input.tenantId,
     iat: now,
