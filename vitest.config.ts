@@ -17,7 +17,6 @@ declare module "vitest" {
 const TEST_SECRETS = {
   ENVIRONMENT: "test",
   BOOTSTRAP_API_KEY: "test-only-bootstrap-key-0123456789abcdefghijkl",
-  JWT_SIGNING_KEY: "test-only-jwt-signing-key-0123456789abcdefghij",
   ENCRYPTION_KEYS: "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
   HASH_PEPPER: "test-only-hash-pepper-0123456789abcdefghijklmn",
 };

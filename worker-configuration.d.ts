@@ -5,7 +5,6 @@ interface __BaseEnv_Env {
 	DB: D1Database;
 	ENVIRONMENT: "production";
 	BOOTSTRAP_API_KEY: string;
-	JWT_SIGNING_KEY: string;
 	ENCRYPTION_KEYS: string;
 	HASH_PEPPER: string;
 	USER_GUARD: DurableObjectNamespace<import("./src/index").UserGuard>;
@@ -27,7 +26,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "BOOTSTRAP_API_KEY" | "JWT_SIGNING_KEY" | "ENCRYPTION_KEYS" | "HASH_PEPPER">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "BOOTSTRAP_API_KEY" | "ENCRYPTION_KEYS" | "HASH_PEPPER">> {}
 }
 declare module "*.txt" {
 	const value: string;

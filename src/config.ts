@@ -24,8 +24,6 @@ export const configSchema = z
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
     /** Superuser key for bootstrapping tenants and keys. High entropy, compared by SHA-256 digest. */
     BOOTSTRAP_API_KEY: z.string().min(32, "BOOTSTRAP_API_KEY must be at least 32 characters"),
-    /** HS256 key for the JWTs minted after login; ≥ 256 bits. */
-    JWT_SIGNING_KEY: z.string().min(32, "JWT_SIGNING_KEY must be at least 32 characters"),
     /** AES-256-GCM keyring for TOTP secrets at rest: `kid:base64key[,kid:base64key…]`, first = current. */
     ENCRYPTION_KEYS: z
       .string()

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const binDir = join(root, "node_modules", ".bin");
-const SECRET_NAMES = ["BOOTSTRAP_API_KEY", "JWT_SIGNING_KEY", "ENCRYPTION_KEYS", "HASH_PEPPER"];
+const SECRET_NAMES = ["BOOTSTRAP_API_KEY", "ENCRYPTION_KEYS", "HASH_PEPPER"];
 
 /** Names assigned (uncommented `NAME=`) in a dotenv-style text such as .dev.vars. */
 export function assignedNames(text) {
@@ -94,7 +94,6 @@ export function runWrangler(args) {
 export function randomSecrets() {
   return {
     BOOTSTRAP_API_KEY: randomBytes(32).toString("base64url"),
-    JWT_SIGNING_KEY: randomBytes(32).toString("base64url"),
     ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
     HASH_PEPPER: randomBytes(32).toString("base64url"),
   };

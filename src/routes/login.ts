@@ -1,5 +1,5 @@
 /**
- * POST /api/login: 200 token, 242 two-factor challenge, 404 bad credentials (no enumeration), 409 locked
+ * POST /api/login: 200 token (202 when not registered for the `applicationId`), 242 two-factor challenge, 404 bad credentials (no enumeration), 409 locked
  * (to the right password, or on the failure that sets the lock; src/services/challenges.ts passwordLogin).
  */
 import { Hono } from "hono";
@@ -10,7 +10,7 @@ import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
 import { parseBody } from "../http/validate.ts";
 import { ensureDeviceCookie, eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
-import { passwordLogin } from "../services/challenges.ts";
+import { loginStatus, passwordLogin } from "../services/challenges.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import { loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
@@ -39,7 +39,7 @@ loginRoutes.post("/", async (c) => {
   });
   // Only after a completed login: nothing is set on a 242 (no cookie before the second factor).
   if (out.status === 200) ensureDeviceCookie(c, facts, c.var.services.random);
-  return c.json(out.body, out.status as 200);
+  return c.json(out.body, loginStatus(out) as 200);
 });
 
 const tags = ["Login"];
@@ -52,6 +52,11 @@ registerRoute({
   body: loginRequest,
   responses: {
     200: { description: "Authenticated (no second factor due, or a valid device trust).", schema: loginResponse },
+    202: {
+      description:
+        "Authenticated, but not registered for the `applicationId`: same body; the token has no applicationId or roles claims.",
+      schema: loginResponse,
+    },
     242: {
       description: "Credentials accepted; complete the challenge with /api/two-factor/login.",
       schema: twoFactorChallenge,

@@ -175,15 +175,17 @@ registerRoute({
   responses: { 200: one, 404: missing },
 });
 for (const method of ["put", "patch"] as const)
-  registerRoute({
-    method,
-    path: idPath,
-    summary: method === "put" ? "Replace a registration's roles, data and username" : "Merge into a registration",
-    tags,
-    auth: "apiKey",
-    body: updateRequest,
-    responses: { 200: one, 400: invalid, 404: missing },
-  });
+  for (const path of [idPath, "/api/user/registration/:userId"])
+    registerRoute({
+      method,
+      path,
+      summary: method === "put" ? "Replace a registration's roles, data and username" : "Merge into a registration",
+      description: path === idPath ? undefined : "The application is the body's `registration.applicationId`.",
+      tags,
+      auth: "apiKey",
+      body: updateRequest,
+      responses: { 200: one, 400: invalid, 404: missing },
+    });
 registerRoute({
   method: "delete",
   path: idPath,

@@ -68,6 +68,8 @@ export const userJson = z
     insertInstant: z.number(),
     lastUpdateInstant: z.number(),
     twoFactor: z.object({ methods: z.array(methodJson) }),
+    /** The user's registrations (FusionAuth's `registrations[]`), when there are any. */
+    registrations: z.array(z.record(z.string(), z.unknown())).optional(),
   })
   .meta({ id: "User" });
 

@@ -104,7 +104,7 @@ twoFactorRoutes.post("/login", async (c) => {
       sameSite: "Lax",
       maxAge: out.trust.maxAgeSeconds,
     });
-  return c.json(out.body);
+  return c.json(out.body, out.status);
 });
 
 async function status(c: Context<AppEnv>, input: z.infer<typeof statusRequest>) {
@@ -171,6 +171,11 @@ registerRoute({
   body: twoFactorLoginRequest,
   responses: {
     200: { description: "Completed.", schema: loginResponse },
+    202: {
+      description:
+        "Completed, but the user is not registered for the challenge's application: the token has no applicationId or roles.",
+      schema: loginResponse,
+    },
     400: invalid,
     404: { description: "Unknown or expired twoFactorId (empty)." },
     409: locked,

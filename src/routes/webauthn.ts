@@ -20,6 +20,7 @@ import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/st
 import { eventInfoSchema, requestFacts, tenantHeader } from "../http/request-info.ts";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import { passkeyAssert, passkeyLogin, startAuthentication } from "../services/webauthn.ts";
+import { loginStatus } from "../services/challenges.ts";
 import { completeRegistration, startRegistration } from "../services/passkey-registration.ts";
 import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 
@@ -140,7 +141,7 @@ webAuthnRoutes.post("/login", async (c) => {
     { ...body, twoFactorTrustId, facts: requestFacts(c, body), clientIp: clientIp(c) },
     tenantHeader(c),
   );
-  return c.json(out.body, out.status as 200);
+  return c.json(out.body, loginStatus(out) as 200);
 });
 
 webAuthnRoutes.post("/assert", async (c) => {
@@ -285,6 +286,7 @@ registerRoute({
   body: assertionRequest,
   responses: {
     200: { description: "Authenticated.", schema: loginResponse },
+    202: { description: "Authenticated, but not registered for the application.", schema: loginResponse },
     242: {
       description: "Passkey without user verification and the login policy asks for another factor.",
       schema: twoFactorChallenge,

@@ -7,7 +7,7 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from "../domain/password.ts";
 import { generateNumericCode } from "../domain/otp-code.ts";
 import { ApiError } from "../errors.ts";
 import { completeApplicationSettings, type LoginPolicy, type TenantSettings, type TrustPolicy } from "../settings.ts";
-import type { ApplicationRow } from "../storage/d1/schema.ts";
+import type { ApplicationRow, RegistrationRow } from "../storage/d1/schema.ts";
 import type { ChallengeInit, GuardVerdict, LoginContext } from "../storage/durable-objects/user-guard-types.ts";
 import type { EventContext } from "../storage/durable-objects/guard-events.ts";
 import type { RequestFacts } from "../http/request-info.ts";
@@ -17,7 +17,8 @@ import { keyedHash } from "./hashing.ts";
 import { oobTargets } from "./oob-slots.ts";
 import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } from "./passkeys.ts";
 import { mintAccessToken } from "./tokens.ts";
-import { accessTokenSigner, type SignerRef } from "./signing-keys.ts";
+import { accessTokenSigner, trustTokenSigner, type SignerRef } from "./signing-keys.ts";
+import { findRegistration } from "./registrations.ts";
 import {
   loadUser,
   loadUserCheckingKey,
@@ -55,7 +56,11 @@ function challengeInit(
     passkeys: PasskeyRow[];
     enrolment?: boolean;
     signer: SignerRef;
+    /** The trust-token key (`trustTokenSigner`); carried only when it is not `signer`. */
+    trustSigner: SignerRef;
     authenticationType?: string;
+    /** The user's registration for `app` (null: not registered, or no application). */
+    registration: RegistrationRow | null;
   },
 ): ChallengeInit {
   const { settings } = ctx;
@@ -88,7 +93,9 @@ function challengeInit(
       trustTokenTtlSeconds: settings.externalIdentifierConfiguration.trustTokenTimeToLiveInSeconds,
       // Resolved here (the start may read D1) so the completion signs without one.
       signer: extra.signer,
+      ...(extra.trustSigner.id !== extra.signer.id ? { trustSigner: extra.trustSigner } : {}),
       ...(extra.authenticationType ? { authenticationType: extra.authenticationType } : {}),
+      ...(extra.registration ? { roles: extra.registration.roles } : {}),
     },
     oob: oobTargets(methods),
     policy: lockoutPolicy(settings),
@@ -151,7 +158,16 @@ async function loginContext(
  * the second), and whether it was already multi-factor (a user-verified passkey: no challenge).
  */
 export type FirstFactor = { amr: string[]; passkey: boolean; multiFactor?: boolean };
-export type LoginOutcome = { status: 200 | 242; body: Record<string, unknown> };
+/**
+ * `notRegistered`: a completed login (200) naming an application the user is not registered for;
+ * the Login API answers it 202 (`loginStatus`), the hosted login applies `requireRegistration`.
+ */
+export type LoginOutcome = { status: 200 | 242; body: Record<string, unknown>; notRegistered?: true };
+
+/** The Login API's status for an outcome: 202 for a completed login without a registration for its application (FusionAuth). */
+export function loginStatus(out: LoginOutcome): 200 | 202 | 242 {
+  return out.status === 200 && out.notRegistered ? 202 : out.status;
+}
 
 /**
  * POST /api/login. Wrong password and unknown user answer the same 404 after the same work: a
@@ -238,23 +254,31 @@ export async function finishFirstFactor(
   const { policy, trustPolicy, methods, keys, eligible, due } = secondFactorPlan(ctx.settings, loaded, app, first);
   const ev = eventContext(ctx, loaded, app?.id ?? null, input.facts?.info);
   const authenticationType = first.passkey ? "WEBAUTHN" : "PASSWORD";
-  // Read alongside the risk hashing; a locked account simply drops it.
+  // Read alongside the risk hashing; a locked account simply drops them.
   const signer = accessTokenSigner(s, ctx.tenant.id, app);
   signer.catch(() => {});
+  const trustSigner = signer.then((access) => trustTokenSigner(s, ctx.tenant.id, access));
+  trustSigner.catch(() => {});
+  const registration = app ? findRegistration(s, ctx.tenant.id, loaded.user.id, app.id) : Promise.resolve(null);
+  registration.catch(() => {});
   /** 200: the login completes here (no second factor due, or a device trust stands in for it). */
-  const signedIn = async (): Promise<LoginOutcome> => ({
-    status: 200,
-    body: await loginBody(
-      s,
-      ctx.tenant.id,
-      loaded,
-      app?.id ?? null,
-      ctx.settings,
-      { amr: first.amr, authenticationType, signer: await signer },
-      now,
-      input.noJWT,
-    ),
-  });
+  const signedIn = async (): Promise<LoginOutcome> => {
+    const reg = await registration;
+    return {
+      status: 200,
+      ...(app && !reg ? { notRegistered: true as const } : {}),
+      body: await loginBody(
+        s,
+        ctx.tenant.id,
+        loaded,
+        app?.id ?? null,
+        ctx.settings,
+        { amr: first.amr, authenticationType, signer: await signer, ...(reg ? { roles: reg.roles } : {}) },
+        now,
+        input.noJWT,
+      ),
+    };
+  };
   const login = await loginContext(s, ev, input.facts, policy, authenticationType);
 
   if (due) {
@@ -266,7 +290,9 @@ export async function finishFirstFactor(
       passkeys: keys,
       enrolment: eligible === 0,
       signer: await signer,
+      trustSigner: await trustSigner,
       authenticationType,
+      registration: await registration,
     });
     const trust =
       eligible > 0 && input.twoFactorTrustId
@@ -296,7 +322,7 @@ async function loginBody(
   loaded: LoadedUser,
   applicationId: string | null,
   settings: TenantSettings,
-  auth: { amr: string[]; authenticationType: string; signer: SignerRef },
+  auth: { amr: string[]; authenticationType: string; signer: SignerRef; roles?: string[] },
   now: number,
   noJWT?: boolean,
 ) {
@@ -337,18 +363,29 @@ export async function startTwoFactor(
       : null;
   if (!lookup) throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId].");
   const tenantId = "tenant" in tenant ? tenant.tenant.id : tenant.tenantId;
-  const [[loaded, ctx], [app, signer]] = await Promise.all([
+  const [[loaded, ctx], [app, [signer, trustSigner], byId]] = await Promise.all([
     "tenant" in tenant
       ? loadUser(s.db, tenantId, lookup).then((u) => [u, tenant] as const)
       : loadUserCheckingKey(s.db, tenantId, lookup, tenant.keyDigest).then(({ loaded, tenant: row }) => {
           if (!row) throw ApiError.unauthorized();
           return [loaded, tenantContext(row)] as const;
         }),
+    // With a userId, the registration is read beside the signing key; with a loginId, once the user is known.
     loadApplication(s, tenantId, input.applicationId).then(
-      async (a) => [a, await accessTokenSigner(s, tenantId, a)] as const,
+      async (a) =>
+        [
+          a,
+          ...(await Promise.all([
+            accessTokenSigner(s, tenantId, a).then(
+              async (access) => [access, await trustTokenSigner(s, tenantId, access)] as const,
+            ),
+            a && input.userId ? findRegistration(s, tenantId, input.userId, a.id) : null,
+          ])),
+        ] as const,
     ),
   ]);
   if (!loaded) throw ApiError.notFound();
+  const registration = !app ? null : input.userId ? byId : await findRegistration(s, tenantId, loaded.user.id, app.id);
   const code = input.code ?? generateNumericCode(s.random, 6);
   const keys = secondFactorPasskeys(loaded, ctx.settings);
   const init = challengeInit(ctx, loaded, app, "step_up", {
@@ -357,6 +394,8 @@ export async function startTwoFactor(
     codeHash: await otpHash(s, code),
     passkeys: keys,
     signer,
+    trustSigner,
+    registration,
   });
   const v = await s.guard(ctx.tenant.id, loaded.user.id).startChallenge({ init, now: s.now() });
   if (v.status === "locked") throw lockedError(v);

@@ -14,7 +14,7 @@ import { passkeyAMR, type CredentialJSON } from "../domain/webauthn-policy.ts";
 import { verifyChallengePasskey } from "./webauthn-challenge.ts";
 import { consumeRecoveryCode } from "./recovery-codes.ts";
 import { mintAccessToken, mintTrustToken } from "./tokens.ts";
-import { tenantSigner } from "./signing-keys.ts";
+import { tenantSigner, trustTokenSigner, type SignerRef } from "./signing-keys.ts";
 
 import { lockedError, otpHash } from "./tenant-context.ts";
 
@@ -33,7 +33,12 @@ export async function completeTwoFactor(
   s: Services,
   input: CompleteInput,
   headerTenantId: string | null,
-): Promise<{ body: Record<string, unknown>; trust: { id: string; maxAgeSeconds: number } | null }> {
+): Promise<{
+  /** 202: completed, but the user is not registered for the challenge's application (FusionAuth's Login API). */
+  status: 200 | 202;
+  body: Record<string, unknown>;
+  trust: { id: string; maxAgeSeconds: number } | null;
+}> {
   const parsed = parseTwoFactorId(input.twoFactorId);
   const guard = parsed && s.guardById(parsed.doId);
   if (!parsed || !guard) throw ApiError.notFound();
@@ -101,6 +106,7 @@ export async function completeTwoFactor(
         email: typeof challenge.user.email === "string" ? challenge.user.email : undefined,
         // A challenge started before signing keys existed carries none: the one D1 read left on this path.
         signer: challenge.token.signer ?? (await tenantSigner(s, challenge.tenantId)),
+        ...(challenge.token.roles ? { roles: challenge.token.roles } : {}),
       }),
     );
   }
@@ -111,9 +117,21 @@ export async function completeTwoFactor(
     applicationId: challenge.applicationId,
     ttlSeconds: challenge.token.trustTokenTtlSeconds,
     trustChallenge: challenge.trustChallenge,
+    signer: await trustSignerOf(s, challenge),
   });
   if (trust) body.twoFactorTrustId = trust.trustId;
-  return { body, trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null };
+  return {
+    status: challenge.applicationId && !challenge.token.roles ? 202 : 200,
+    body,
+    trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null,
+  };
+}
+
+/** The trust-token key that travels with the challenge; a challenge started before it did reads the tenant's. */
+function trustSignerOf(s: Services, challenge: ChallengeInit): Promise<SignerRef> {
+  const { signer, trustSigner } = challenge.token;
+  if (trustSigner) return Promise.resolve(trustSigner);
+  return signer ? trustTokenSigner(s, challenge.tenantId, signer) : tenantSigner(s, challenge.tenantId);
 }
 
 function amrFor(challenge: ChallengeInit, method: CompletedMethod): string[] {

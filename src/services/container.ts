@@ -32,7 +32,6 @@ export type Services = {
   random: RandomBytes;
   keyring: EncryptionKeyring;
   pepper: Uint8Array;
-  jwtKey: string;
   /** The user's Durable Object: one per (tenant, user). */
   guard: (tenantId: string, userId: string) => GuardApi;
   /** The Durable Object named inside a twoFactorId; null when the id is not one of ours. */
@@ -143,7 +142,6 @@ export function buildServices(
     random: overrides.random ?? randomBytes,
     keyring,
     pepper: utf8(config.HASH_PEPPER),
-    jwtKey: config.JWT_SIGNING_KEY,
     guard: (tenantId, userId) =>
       object("USER_GUARD", ns.get(ns.idFromName(`${tenantId}:${userId}`))) as unknown as GuardApi,
     guardById: (hexId) => {

@@ -214,8 +214,25 @@ function openKey(s: Services, ref: SignerRef): Promise<SigningMaterial> {
   return opened;
 }
 
-/** A compact JWS (RFC 7515 §7.1) with header `{alg, typ: "JWT", kid}`. */
-export async function signJwt(s: Services, ref: SignerRef, payload: Record<string, unknown>): Promise<string> {
+/**
+ * A compact JWS (RFC 7515 §7.1) with header `{alg, typ, kid}`; `typ` is "JWT" unless another kind of
+ * token is explicitly typed (RFC 8725 §3.11), e.g. the trust token's "trust+jwt".
+ */
+export async function signJwt(
+  s: Services,
+  ref: SignerRef,
+  payload: Record<string, unknown>,
+  opts: { typ?: string } = {},
+): Promise<string> {
   const key = await openKey(s, ref);
-  return new SignJWT(payload).setProtectedHeader({ alg: ref.alg, typ: "JWT", kid: ref.kid }).sign(key);
+  return new SignJWT(payload).setProtectedHeader({ alg: ref.alg, typ: opts.typ ?? "JWT", kid: ref.kid }).sign(key);
+}
+
+/**
+ * The key for trust tokens, which applications verify with the tenant's JWKS: the access-token key
+ * when it is asymmetric (published), else (an application signing with an HMAC key) the tenant's
+ * signing key.
+ */
+export function trustTokenSigner(s: Services, tenantId: string, accessSigner: SignerRef): Promise<SignerRef> {
+  return accessSigner.alg === "HS256" ? tenantSigner(s, tenantId) : Promise.resolve(accessSigner);
 }

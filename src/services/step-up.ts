@@ -57,13 +57,13 @@ export async function requireStepUp(
   if (loaded.methods.length === 0 && loaded.passkeys.length === 0) return;
   const trustChallenge = stepUpChallenge(actions);
   if (!token) throw refuse(trustChallenge, "missing");
-  const claims = await verifyTrustToken(s, token);
+  const claims = await verifyTrustToken(s, scope.tenant.id, token);
   if (!claims) throw refuse(trustChallenge, "invalid");
   const now = s.now();
   const userId = loaded.user.id;
   const verdict = judgeStepUpProof(
     claims,
-    { tenantId: scope.tenant.id, userId, challengeHash: await trustChallengeHash(s, trustChallenge) },
+    { tenantId: scope.tenant.id, userId, challengeHash: await trustChallengeHash(trustChallenge) },
     now,
   );
   if (!verdict.ok) throw refuse(trustChallenge, verdict.reason);

@@ -12,6 +12,7 @@ import {
   enrolledUser,
   loginFor242,
   PASSWORD,
+  registerUser,
   seedApplication,
   seedTenant,
   totp,
@@ -116,7 +117,8 @@ describe("access tokens verify against the tenant's JWKS", () => {
   it("POST /api/login with an application: aud and applicationId are the application id", async () => {
     const { key, tenantId } = await seedTenant();
     const appId = await seedApplication(tenantId);
-    const { email } = await createUser(key);
+    const { id, email } = await createUser(key);
+    await registerUser(key, id, appId);
     const { payload } = await verifyWithJwks(
       await passwordToken(key, email, { applicationId: appId }),
       tenantId,
@@ -130,6 +132,7 @@ describe("access tokens verify against the tenant's JWKS", () => {
     const es = await generateKey(key, "ES256");
     const appId = await seedApplication(tenantId);
     const u = await enrolledUser(key);
+    await registerUser(key, u.userId, appId);
     const twoFactorId = await loginFor242(key, u.email, { applicationId: appId });
     const done = await call("POST", "/api/two-factor/login", {
       body: { twoFactorId, code: await totp(u.secretBase32) },
@@ -181,6 +184,7 @@ describe("access tokens verify against the tenant's JWKS", () => {
     expect(app.jwtConfiguration).toMatchObject({ enabled: true, accessTokenKeyId: appKey.id });
     const disabled = (await mk({ enabled: false, accessTokenKeyId: appKey.id })).body.application;
     const u = await enrolledUser(key);
+    await registerUser(key, u.userId, app.id);
     const twoFactorId = await loginFor242(key, u.email, { applicationId: app.id });
     const done = await call("POST", "/api/two-factor/login", {
       body: { twoFactorId, code: await totp(u.secretBase32) },
@@ -189,7 +193,8 @@ describe("access tokens verify against the tenant's JWKS", () => {
       alg: "ES256",
       kid: appKey.kid,
     });
-    const { email } = await createUser(key);
+    const { id, email } = await createUser(key);
+    for (const a of [app.id, disabled.id]) await registerUser(key, id, a);
     expect(
       (await verifyWithJwks(await passwordToken(key, email, { applicationId: app.id }), tenantId, app.id)).header.kid,
     ).toBe(appKey.kid);

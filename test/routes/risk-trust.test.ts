@@ -13,6 +13,7 @@ import {
   enrolledUser,
   nextStep,
   PASSWORD,
+  registerUser,
   seedApplication,
   seedTenant,
   totp,
@@ -56,6 +57,7 @@ async function setup(loginPolicy: string, trustPolicy = "Any") {
   const { key, tenantId } = await seedTenant({ multiFactorConfiguration: { loginPolicy } });
   const appId = await seedApplication(tenantId, { multiFactorConfiguration: { trustPolicy } });
   const u = await enrolledUser(key);
+  await registerUser(key, u.userId, appId);
   return { key, tenantId, appId, u };
 }
 
@@ -252,6 +254,7 @@ describe("trust lifetime", () => {
       externalIdentifierConfiguration: { twoFactorTrustIdTimeToLiveInSeconds: 3600 },
     });
     const u = await enrolledUser(key);
+    await registerUser(key, u.userId, appId);
     const appTrust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A }, appId);
     const tenantTrust = await earnTrust(key, u, { cf: BERLIN, device: DEVICE_A });
     const list = (await call("GET", `/api/user/two-factor/trust/${u.userId}`, { key })).body.trusts as Array<{

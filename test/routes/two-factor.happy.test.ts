@@ -7,6 +7,7 @@ import {
   enrolledUser,
   loginFor242,
   PASSWORD,
+  registerUser,
   seedApplication,
   seedTenant,
   totp,
@@ -82,6 +83,7 @@ describe("login with a second factor", () => {
     const { key, tenantId } = await seedTenant();
     const appId = await seedApplication(tenantId);
     const u = await enrolledUser(key);
+    await registerUser(key, u.userId, appId);
     const r = await call("POST", "/api/login", {
       key,
       body: { loginId: u.email, password: PASSWORD, applicationId: appId },
@@ -147,6 +149,7 @@ describe("login with a second factor", () => {
     const { key, tenantId } = await seedTenant();
     const appId = await seedApplication(tenantId, { multiFactorConfiguration: { loginPolicy: "Disabled" } });
     const u = await enrolledUser(key);
+    await registerUser(key, u.userId, appId);
     const r = await call("POST", "/api/login", {
       key,
       body: { loginId: u.email, password: PASSWORD, applicationId: appId },
@@ -301,6 +304,7 @@ describe("device trust", () => {
     const appB = await seedApplication(tenantId, { multiFactorConfiguration: { trustPolicy: "This" } });
     const appNone = await seedApplication(tenantId, { multiFactorConfiguration: { trustPolicy: "None" } });
     const u = await enrolledUser(key);
+    for (const a of [appA, appB, appNone]) await registerUser(key, u.userId, a);
     const done = await call("POST", "/api/two-factor/login", {
       body: {
         twoFactorId: await loginFor242(key, u.email, { applicationId: appA }),

@@ -163,3 +163,20 @@ export function decodeJwt(token: string): Record<string, any> {
   const part = token.split(".")[1]!;
   return JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")));
 }
+
+/**
+ * Registers the user for the application (FusionAuth answers a login naming an application the user
+ * is not registered for with 202, so tests that expect 200 with an `applicationId` register first).
+ */
+export async function registerUser(
+  key: string,
+  userId: string,
+  applicationId: string,
+  roles?: string[],
+): Promise<void> {
+  const r = await call("POST", `/api/user/registration/${userId}`, {
+    key,
+    body: { registration: { applicationId, ...(roles ? { roles } : {}) } },
+  });
+  if (r.status !== 200) throw new Error(`registerUser: ${r.status} ${r.text}`);
+}

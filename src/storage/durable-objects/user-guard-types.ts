@@ -93,6 +93,13 @@ export type ChallengeInit = {
     authenticationType?: string;
     /** The access-token key, resolved when the challenge starts (absent only in challenges started before keys existed). */
     signer?: SignerRef;
+    /** The trust-token key when it is not `signer` (an application signing access tokens with an HMAC key). */
+    trustSigner?: SignerRef;
+    /**
+     * The user's roles in `applicationId`, read when the challenge starts; absent when the user is
+     * not registered for it (completion answers 202, the token has no `applicationId`/`roles`).
+     */
+    roles?: string[];
   };
   /** The tenant's lockout policy, so the anonymous completion needs no D1 read. */
   policy: LockoutPolicy;
