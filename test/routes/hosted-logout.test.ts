@@ -1,6 +1,6 @@
 /** /oauth2/logout: ends the SSO session; post_logout_redirect_uri / logoutURL / `/`; state; id_token_hint; RedirectOnly vs AllApplications; /oauth2/error. */
 import { describe, expect, it } from "vitest";
-import { call, clock, createUser, PASSWORD, seedApplication } from "../support/mfa.ts";
+import { call, clock, createUser, PASSWORD, registerUser, seedApplication } from "../support/mfa.ts";
 import { authorizePath, Browser, REDIRECT_URI, seedClient } from "../support/hosted.ts";
 
 async function signedIn(clientId: string, key: string) {
@@ -65,7 +65,8 @@ describe("/oauth2/logout", () => {
       {},
       { logoutBehavior: "RedirectOnly", logoutURL: "https://app.example/bye" },
     );
-    const { email } = await createUser(key);
+    const { id, email } = await createUser(key);
+    await registerUser(key, id, clientId); // registered: 200 (an unregistered login answers 202, FusionAuth's Login API)
     const login = await call("POST", "/api/login", {
       key,
       body: { loginId: email, password: PASSWORD, applicationId: clientId },
