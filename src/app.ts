@@ -29,6 +29,7 @@ import { discoveryRoutes } from "./routes/oauth-discovery.ts";
 import { hostedAuthorizeRoutes } from "./routes/hosted-authorize.tsx";
 import { hostedTwoFactorRoutes } from "./routes/hosted-two-factor.tsx";
 import { hostedLogoutRoutes } from "./routes/hosted-logout.tsx";
+import { auditLogRoutes } from "./routes/audit-log.ts";
 
 /** `bench` mounts the benchmark routes (/__bench/*); index.ts passes BENCH_INSTRUMENTATION=1. */
 export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean } = {}) {
@@ -70,6 +71,7 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
   app.route("/api/event", eventRoutes);
   app.route("/api/webhook", webhookRoutes);
   app.route("/api/key", keyRoutes);
+  app.route("/api/system/audit-log", auditLogRoutes);
   app.route("/", jwksRoutes);
   app.route("/api/application", oauthClientRoutes);
   app.route("/oauth2", oauthTokenRoutes);
