@@ -27,6 +27,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureAdmin, ensureAdminApplication } from "./lib/admin-setup.mjs";
 import { apiCall, expectOk, seedExample } from "./lib/dev-example.mjs";
 import { assignedNames, writeDevConfig } from "./lib/wrangler-dev.mjs";
 
@@ -38,6 +39,9 @@ const examplePath = join(root, ".dev.vars.example");
 const seedPath = join(root, ".dev-seed.json");
 // What examples/express-mfa needs, including the client secret that is shown only once (gitignored).
 const exampleAppFile = join(root, ".dev-example.json");
+// The dev admin's one-time password, kept so a re-run prints it again (gitignored).
+const adminFile = join(root, ".dev-admin.json");
+const DEV_ADMIN_EMAIL = "admin@example.com";
 const exampleUrl = process.env.EXAMPLE_URL ?? "http://localhost:3000";
 const host = "127.0.0.1";
 const port = Number(process.env.PORT ?? 8787);
@@ -279,7 +283,20 @@ async function seed(bootstrapKey) {
     file: exampleAppFile,
     log,
   });
-  return { ...result, example };
+  return { ...result, example, admin: await seedAdmin(bootstrapKey) };
+}
+
+/** The admin console's system tenant, admin application and a global admin (idempotent). */
+async function seedAdmin(bootstrapKey) {
+  const adminApi = (method, path, opts = {}) => api(method, path, { ...opts, key: bootstrapKey });
+  for (const origin of [baseUrl, `http://localhost:${port}`]) await ensureAdminApplication(adminApi, origin);
+  const { password } = await ensureAdmin(adminApi, { email: DEV_ADMIN_EMAIL });
+  if (password) {
+    writeFileSync(adminFile, `${JSON.stringify({ email: DEV_ADMIN_EMAIL, password }, null, 2)}\n`, { mode: 0o600 });
+    log(`created admin ${DEV_ADMIN_EMAIL}`);
+  }
+  const kept = existsSync(adminFile) ? JSON.parse(readFileSync(adminFile, "utf8")) : {};
+  return { email: DEV_ADMIN_EMAIL, password: kept.password ?? "(set earlier; .dev-admin.json is gone)" };
 }
 
 function banner(s) {
@@ -297,6 +314,8 @@ function banner(s) {
     ["Hosted login", s.example.hostedLoginUrl],
     ["Dev user", `${s.example.devUser.email} / ${s.example.devUser.password}`],
     ["Example app", `npm run example (another terminal), then open ${s.example.exampleUrl}/`],
+    ["Admin console", `${s.baseUrl}/admin  (enrol an authenticator at first sign-in)`],
+    ["Admin", `${s.admin.email} / ${s.admin.password}  (kept in .dev-admin.json)`],
   ];
   const line = "─".repeat(78);
   console.log(`\n\x1b[32m${line}\n edge-mfa dev server is up\n${line}\x1b[0m`);

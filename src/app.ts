@@ -29,6 +29,8 @@ import { discoveryRoutes } from "./routes/oauth-discovery.ts";
 import { hostedAuthorizeRoutes } from "./routes/hosted-authorize.tsx";
 import { hostedTwoFactorRoutes } from "./routes/hosted-two-factor.tsx";
 import { hostedLogoutRoutes } from "./routes/hosted-logout.tsx";
+import { auditLogRoutes } from "./routes/audit-log.ts";
+import { adminRoutes } from "./routes/admin.tsx";
 
 /** `bench` mounts the benchmark routes (/__bench/*); index.ts passes BENCH_INSTRUMENTATION=1. */
 export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean } = {}) {
@@ -70,6 +72,7 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
   app.route("/api/event", eventRoutes);
   app.route("/api/webhook", webhookRoutes);
   app.route("/api/key", keyRoutes);
+  app.route("/api/system/audit-log", auditLogRoutes);
   app.route("/", jwksRoutes);
   app.route("/api/application", oauthClientRoutes);
   app.route("/oauth2", oauthTokenRoutes);
@@ -79,6 +82,7 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
   app.route("/oauth2", hostedAuthorizeRoutes);
   app.route("/oauth2", hostedTwoFactorRoutes);
   app.route("/oauth2", hostedLogoutRoutes);
+  app.route("/admin", adminRoutes);
   // Development and tests only: the page answers 404 in production.
   app.route("/dev/passkeys", webAuthnDevRoutes);
 

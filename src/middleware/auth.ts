@@ -39,14 +39,15 @@ export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
     method: "GET",
     path: /^\/(([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/)?\.well-known\/openid-configuration|\.well-known\/openid-configuration\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i,
   },
-  // The hosted login pages (FusionAuth serves /oauth2/* to browsers without a key).
+  // The hosted login pages (FusionAuth serves /oauth2/* to browsers without a key) and the admin
+  // console /admin/* (its own session: src/routes/admin.tsx).
   {
     method: "GET",
-    path: /^\/oauth2\/(authorize|two-factor|two-factor-methods|two-factor-enable|two-factor-enable-complete|authorized-not-registered|logout|error|passkey\.js)$/,
+    path: /^\/(oauth2\/(authorize|two-factor|two-factor-methods|two-factor-enable|two-factor-enable-complete|authorized-not-registered|logout|error|passkey\.js)|admin(\/[\w.-]+)*)$/,
   },
   {
     method: "POST",
-    path: /^\/oauth2\/(authorize|two-factor|two-factor-methods|two-factor-enable|two-factor-enable-complete|two-factor-passkey|logout)$/,
+    path: /^\/(oauth2\/(authorize|two-factor|two-factor-methods|two-factor-enable|two-factor-enable-complete|two-factor-passkey|logout)|admin(\/[\w.-]+)*)$/,
   },
 ];
 

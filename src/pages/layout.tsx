@@ -17,7 +17,7 @@ header{text-align:center;margin-bottom:1rem}header img{max-width:100%;max-height
 h1{font-size:1.35rem;margin:.25rem 0 1rem}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 label.inline{display:flex;gap:.5rem;align-items:center;font-weight:400}
-input[type=text],input[type=password],input[type=email],input[type=tel],select{width:100%;padding:.6rem;font-size:1rem;border:1px solid #8a939d;border-radius:4px}
+input[type=text],input[type=password],input[type=email],input[type=tel],input[type=number],input[type=url],input[type=search],textarea,select{width:100%;padding:.6rem;font-size:1rem;border:1px solid #8a939d;border-radius:4px}
 input:focus,select:focus,button:focus,a:focus{outline:3px solid var(--primary);outline-offset:2px}
 .button{display:inline-block;width:100%;margin-top:1rem;padding:.7rem;border:0;border-radius:4px;font-size:1rem;cursor:pointer;text-align:center;text-decoration:none}
 .button.blue{background:var(--primary);color:#fff}

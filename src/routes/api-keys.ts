@@ -13,25 +13,19 @@
  * FusionAuth restrictions this service cannot enforce (endpoint permissions, expiry, IP ACLs) are
  * refused with a 400 rather than silently dropped, so nobody receives a broader key than asked for.
  */
-import { and, eq, type SQL } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import * as z from "zod";
-import { base64UrlEncode } from "../domain/encoding.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody } from "../http/validate.ts";
 import { refuseChosenIdFromTenantKey } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
-import { keyedHash } from "../services/hashing.ts";
+import { apiChange } from "../http/change-context.ts";
+import { createApiKey, deleteApiKey, listApiKeys, visibleKeys, type ApiKeyRow } from "../services/admin/api-keys.ts";
 import { apiKeys } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
-import { constraintViolation } from "../storage/d1/results.ts";
 
 type Ctx = Context<AppEnv>;
-type ApiKeyRow = typeof apiKeys.$inferSelect;
-
-/** Generated keys: 256 bits from the CSPRNG, base64url (43 characters). */
-const GENERATED_KEY_BYTES = 32;
 
 const unsupported = z.never().nullish().meta({ description: "Not supported; must be absent." });
 
@@ -77,26 +71,10 @@ function toApiKeyJson(k: ApiKeyRow) {
   return { id: k.id, tenantId: k.tenantId, metaData: { attributes }, insertInstant: k.createdAt * 1000 };
 }
 
-/** Rows the caller may see: everything for an all-tenants key, its own tenant's keys otherwise. */
-function visible(c: Ctx, id?: string): SQL | undefined {
-  const own = c.var.auth.keyTenantId;
-  const scope = own === null ? undefined : eq(apiKeys.tenantId, own);
-  return id === undefined ? scope : and(eq(apiKeys.id, id), scope);
-}
-
 function pathKeyId(c: Ctx): string {
   const id = c.req.param("keyId") ?? "";
   if (!uuid.safeParse(id).success) throw ApiError.notFound();
   return id;
-}
-
-function constraintError(err: unknown): ApiError | null {
-  const v = constraintViolation(err);
-  if (!v) return null;
-  if (/key_hash/i.test(v.message))
-    return ApiError.field("apiKey.key", "duplicate", "This [apiKey.key] is already in use.");
-  if (v.kind === "unique") return ApiError.field("apiKey.id", "duplicate", "An API key with this id already exists.");
-  return ApiError.field("apiKey.tenantId", "invalid", "The value of [apiKey.tenantId] is invalid.");
 }
 
 async function createKey(c: Ctx, id: string, chosenId = false) {
@@ -107,27 +85,12 @@ async function createKey(c: Ctx, id: string, chosenId = false) {
   if (own !== null && tenantId !== own) throw ApiError.unauthorized();
   if (chosenId) refuseChosenIdFromTenantKey(c, "keyId");
 
-  const { db, pepper, random, now, config } = c.var.services;
-  const key = apiKey.key ?? base64UrlEncode(random(GENERATED_KEY_BYTES));
-  const keyHash = await keyedHash(pepper, "api-key", key);
-  // A stored copy of the bootstrap key would shadow it (the key table is consulted first) and demote it to this key's scope.
-  if (keyHash === (await keyedHash(pepper, "api-key", config.BOOTSTRAP_API_KEY))) {
-    throw ApiError.field("apiKey.key", "duplicate", "This [apiKey.key] is already in use.");
-  }
-  const t = now();
-  const row: ApiKeyRow = {
+  const { row, key } = await createApiKey(c.var.services, apiChange(c), {
     id,
     tenantId,
-    keyHash,
+    key: apiKey.key,
     description: apiKey.metaData?.attributes?.description ?? null,
-    createdAt: t,
-    updatedAt: t,
-  };
-  try {
-    await db.insert(apiKeys).values(row);
-  } catch (err) {
-    throw constraintError(err) ?? err;
-  }
+  });
   c.header("Cache-Control", "no-store");
   return c.json({ apiKey: { ...toApiKeyJson(row), key } });
 }
@@ -142,7 +105,7 @@ apiKeyRoutes.post("/:keyId", (c) => {
 });
 
 apiKeyRoutes.get("/", async (c) => {
-  const rows = await c.var.services.db.select().from(apiKeys).where(visible(c)).orderBy(apiKeys.createdAt, apiKeys.id);
+  const rows = await listApiKeys(c.var.services, c.var.auth.keyTenantId);
   return c.json({ apiKeys: rows.map(toApiKeyJson) });
 });
 
@@ -150,14 +113,14 @@ apiKeyRoutes.get("/:keyId", async (c) => {
   const [row] = await c.var.services.db
     .select()
     .from(apiKeys)
-    .where(visible(c, pathKeyId(c)));
+    .where(visibleKeys(c.var.auth.keyTenantId, pathKeyId(c)));
   if (!row) throw ApiError.notFound();
   return c.json({ apiKey: toApiKeyJson(row) });
 });
 
 apiKeyRoutes.delete("/:keyId", async (c) => {
-  const res = await c.var.services.db.delete(apiKeys).where(visible(c, pathKeyId(c)));
-  if (res.meta.changes === 0) throw ApiError.notFound();
+  if (!(await deleteApiKey(c.var.services, apiChange(c), c.var.auth.keyTenantId, pathKeyId(c))))
+    throw ApiError.notFound();
   return c.body(null, 200);
 });
 

@@ -4,7 +4,6 @@
  * couple of seconds after the decision they describe (the outbox alarm), so a just-finished login
  * may not be listed yet.
  */
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import * as z from "zod";
 import { EVENT_TYPES } from "../domain/events.ts";
@@ -12,7 +11,7 @@ import type { AppEnv } from "../env.ts";
 import { parseQuery } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { INVALID_REQUEST, registerRoute } from "../openapi.ts";
-import { events } from "../storage/d1/schema.ts";
+import { listEvents } from "../services/admin/events.ts";
 import { uuid } from "./schemas.ts";
 
 const eventQuery = z.object({
@@ -27,18 +26,8 @@ export const eventRoutes = new Hono<AppEnv>();
 
 eventRoutes.get("/", async (c) => {
   const q = parseQuery(c, eventQuery);
-  const tenantId = requireTenant(c);
-  const where: SQL[] = [eq(events.tenantId, tenantId)];
-  if (q.userId) where.push(eq(events.userId, q.userId));
-  if (q.type) where.push(eq(events.type, q.type));
-  if (q.before) where.push(lt(events.createInstant, q.before));
-  const rows = await c.var.services.db
-    .select({ payload: events.payload })
-    .from(events)
-    .where(and(...where))
-    .orderBy(desc(events.createInstant))
-    .limit(q.limit);
-  return c.json({ events: rows.map((r) => ({ event: r.payload })) });
+  const rows = await listEvents(c.var.services, requireTenant(c), q);
+  return c.json({ events: rows.map((event) => ({ event })) });
 });
 
 registerRoute({

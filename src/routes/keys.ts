@@ -11,7 +11,7 @@
  * the signer (or a fresh default key on next need). Deleting a key withdraws it from the JWKS, so
  * tokens it signed stop verifying.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
@@ -20,10 +20,11 @@ import { parseBody } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
 import { publicTenant } from "../services/public-tenant.ts";
-import { KEY_ALGORITHMS, newSigningKey, RSA_LENGTHS, tenantJwks } from "../services/signing-keys.ts";
+import { apiChange } from "../http/change-context.ts";
+import { deleteSigningKey, generateSigningKey, listSigningKeys } from "../services/admin/signing-keys.ts";
+import { KEY_ALGORITHMS, RSA_LENGTHS, tenantJwks } from "../services/signing-keys.ts";
 import { signingKeys, type SigningKeyRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
-import { constraintViolation } from "../storage/d1/results.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -92,22 +93,12 @@ async function generate(c: Ctx, id: string) {
   const tenantId = requireTenant(c);
   const { key } = await parseBody(c, keyRequest);
   const length = checkedLength(key.algorithm, key.length);
-  const row = await newSigningKey(c.var.services, {
+  const row = await generateSigningKey(c.var.services, apiChange(c), tenantId, {
     id,
-    tenantId,
     name: key.name,
     algorithm: key.algorithm,
-    ...(length ? { length } : {}),
+    length,
   });
-  try {
-    await c.var.services.db.insert(signingKeys).values(row);
-  } catch (err) {
-    const v = constraintViolation(err);
-    if (v?.kind === "unique" && /signing_keys\.name/i.test(v.message))
-      throw ApiError.field("key.name", "duplicate", "A key with this [key.name] already exists.");
-    if (v?.kind === "unique") throw ApiError.field("keyId", "duplicate", "A key with this id already exists.");
-    throw err;
-  }
   return c.json({ key: toKeyJson(row) });
 }
 
@@ -121,11 +112,7 @@ keyRoutes.post("/generate/:keyId", (c) => {
 });
 
 keyRoutes.get("/", async (c) => {
-  const rows = await c.var.services.db
-    .select()
-    .from(signingKeys)
-    .where(eq(signingKeys.tenantId, requireTenant(c)))
-    .orderBy(signingKeys.createdAt, sql`rowid`);
+  const rows = await listSigningKeys(c.var.services, requireTenant(c));
   return c.json({ keys: rows.map(toKeyJson) });
 });
 
@@ -139,10 +126,8 @@ keyRoutes.get("/:keyId", async (c) => {
 });
 
 keyRoutes.delete("/:keyId", async (c) => {
-  const res = await c.var.services.db
-    .delete(signingKeys)
-    .where(and(eq(signingKeys.id, pathKeyId(c)), eq(signingKeys.tenantId, requireTenant(c))));
-  if (res.meta.changes === 0) throw ApiError.notFound();
+  if (!(await deleteSigningKey(c.var.services, apiChange(c), requireTenant(c), pathKeyId(c))))
+    throw ApiError.notFound();
   return c.body(null, 200);
 });
 

@@ -11,7 +11,8 @@ import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { registerRoute } from "../openapi.ts";
-import { rotateClientSecret } from "../services/oauth/client.ts";
+import { apiChange } from "../http/change-context.ts";
+import { rotateApplicationSecret } from "../services/admin/tenants.ts";
 import { completeApplicationSettings } from "../settings.ts";
 import { applications } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
@@ -46,7 +47,7 @@ oauthClientRoutes.get("/:applicationId/oauth-configuration", async (c) => {
 oauthClientRoutes.post("/:applicationId/oauth-configuration/client-secret", async (c) => {
   const tenantId = requireTenant(c);
   const id = applicationId(c);
-  const secret = await rotateClientSecret(c.var.services, tenantId, id);
+  const secret = await rotateApplicationSecret(c.var.services, apiChange(c), tenantId, id);
   if (!secret) throw ApiError.notFound();
   c.header("Cache-Control", "no-store");
   return c.json({ oauthConfiguration: { clientId: id, clientSecret: secret } });

@@ -14,7 +14,6 @@
  * Tenant names are not unique: a uniqueness check would let a tenant-scoped key probe other
  * tenants' names by renaming its own.
  */
-import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
@@ -29,11 +28,10 @@ import {
   completeTenantSettings,
   tenantSettingsSchema,
 } from "../settings.ts";
-import { DEFAULT_KEY_NAME, isTenantKey, newSigningKey } from "../services/signing-keys.ts";
-import { newClientSecret } from "../services/oauth/client.ts";
-import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../storage/d1/schema.ts";
+import { apiChange } from "../http/change-context.ts";
+import * as tenantService from "../services/admin/tenants.ts";
+import type { ApplicationRow, TenantRow } from "../storage/d1/schema.ts";
 import { uuid } from "./schemas.ts";
-import { constraintViolation } from "../storage/d1/results.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -100,12 +98,6 @@ function pathId(c: Ctx, param: string): string {
   return id;
 }
 
-function duplicateId(err: unknown, field: string): ApiError | null {
-  return constraintViolation(err)?.kind === "unique"
-    ? ApiError.field(field, "duplicate", `An object with this [${field}] already exists.`)
-    : null;
-}
-
 // ---------------------------------------------------------------- tenants
 
 export const tenantRoutes = new Hono<AppEnv>();
@@ -120,7 +112,7 @@ async function visibleTenant(c: Ctx): Promise<TenantRow> {
   const id = pathId(c, "tenantId");
   const own = c.var.auth.keyTenantId;
   if (own !== null && own !== id) throw ApiError.notFound();
-  const [row] = await c.var.services.db.select().from(tenants).where(eq(tenants.id, id));
+  const row = await tenantService.loadTenant(c.var.services, id);
   if (!row) throw ApiError.notFound();
   return row;
 }
@@ -129,22 +121,7 @@ async function createTenant(c: Ctx, id: string) {
   requireGlobalKey(c);
   const { tenant } = await parseBody(c, tenantRequest);
   const { name: tenantName, ...settings } = tenant;
-  const { db, now } = c.var.services;
-  const t = now();
-  const row: TenantRow = { id, name: tenantName, settings, createdAt: t, updatedAt: t };
-  // Every tenant signs its tokens with its own key from the start (RS256 2048, what FusionAuth's example apps verify by kid).
-  const key = await newSigningKey(c.var.services, {
-    id: crypto.randomUUID(),
-    tenantId: id,
-    name: DEFAULT_KEY_NAME,
-    algorithm: "RS256",
-    length: 2048,
-  });
-  try {
-    await db.batch([db.insert(tenants).values(row), db.insert(signingKeys).values(key)]);
-  } catch (err) {
-    throw duplicateId(err, "tenantId") ?? err;
-  }
+  const row = await tenantService.createTenant(c.var.services, apiChange(c), { id, name: tenantName, settings });
   return c.json({ tenant: toTenantJson(row) });
 }
 
@@ -157,7 +134,7 @@ tenantRoutes.post("/:tenantId", (c) => {
 
 tenantRoutes.get("/", async (c) => {
   requireGlobalKey(c);
-  const rows = await c.var.services.db.select().from(tenants).orderBy(tenants.createdAt, tenants.id);
+  const rows = await tenantService.listTenants(c.var.services);
   return c.json({ tenants: rows.map(toTenantJson) });
 });
 
@@ -168,8 +145,7 @@ for (const mode of ["put", "patch"] as const) {
     const cur = await visibleTenant(c);
     const next = await parseUpdate(c, mode, "tenant", tenantFields, { name: cur.name, ...cur.settings });
     const { name: tenantName, ...settings } = next;
-    const row: TenantRow = { ...cur, name: tenantName, settings, updatedAt: c.var.services.now() };
-    await c.var.services.db.update(tenants).set(row).where(eq(tenants.id, cur.id));
+    const row = await tenantService.updateTenant(c.var.services, apiChange(c), cur, { name: tenantName, settings });
     return c.json({ tenant: toTenantJson(row) });
   });
 }
@@ -177,10 +153,8 @@ for (const mode of ["put", "patch"] as const) {
 tenantRoutes.delete("/:tenantId", async (c) => {
   requireGlobalKey(c);
   const id = pathId(c, "tenantId");
-  // Applications, API keys and users (with their methods and recovery codes) cascade in D1;
-  // D1 counts those cascaded rows in `changes` too.
-  const res = await c.var.services.db.delete(tenants).where(eq(tenants.id, id));
-  if (res.meta.changes === 0) throw ApiError.notFound();
+  // Applications, API keys and users (with their methods and recovery codes) cascade in D1.
+  if (!(await tenantService.deleteTenant(c.var.services, apiChange(c), id))) throw ApiError.notFound();
   return c.body(null, 200);
 });
 
@@ -191,72 +165,21 @@ export const applicationRoutes = new Hono<AppEnv>();
 async function visibleApplication(c: Ctx): Promise<ApplicationRow> {
   const tenantId = requireTenant(c);
   const id = pathId(c, "applicationId");
-  const [row] = await c.var.services.db
-    .select()
-    .from(applications)
-    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
+  const row = await tenantService.loadApplication(c.var.services, tenantId, id);
   if (!row) throw ApiError.notFound();
   return row;
-}
-
-/** `jwtConfiguration.accessTokenKeyId` must name one of the application's tenant's keys. */
-async function checkKeyReference(
-  c: Ctx,
-  tenantId: string,
-  settings: { jwtConfiguration?: { accessTokenKeyId?: string | null } },
-): Promise<void> {
-  const keyId = settings.jwtConfiguration?.accessTokenKeyId;
-  if (keyId && !(await isTenantKey(c.var.services, tenantId, keyId))) {
-    throw ApiError.field(
-      "application.jwtConfiguration.accessTokenKeyId",
-      "invalid",
-      "The [application.jwtConfiguration.accessTokenKeyId] must name one of the tenant's keys.",
-    );
-  }
-}
-
-/**
- * Role names are unique within the application (registrations refer to roles by name); a role
- * stored without an id gets one here, so the id a client reads back stays the role's.
- */
-function withRoleIds<T extends { roles?: Array<{ id?: string; name: string }> }>(settings: T): T {
-  if (!settings.roles) return settings;
-  const seen = new Set<string>();
-  for (const role of settings.roles) {
-    if (seen.has(role.name))
-      throw ApiError.field(
-        "application.roles",
-        "duplicate",
-        `The role name [${role.name}] is given twice; role names are unique within an application.`,
-      );
-    seen.add(role.name);
-  }
-  return { ...settings, roles: settings.roles.map((r) => ({ ...r, id: r.id?.toLowerCase() ?? crypto.randomUUID() })) };
 }
 
 async function createApplication(c: Ctx, id: string) {
   const tenantId = requireTenant(c);
   const { application } = await parseBody(c, applicationRequest);
-  const { name: appName, ...parsed } = application;
-  const settings = withRoleIds(parsed);
-  await checkKeyReference(c, tenantId, settings);
-  const t = c.var.services.now();
-  const secret = await newClientSecret(c.var.services, id);
-  const row: ApplicationRow = {
+  const { name: appName, ...settings } = application;
+  const { row, clientSecret } = await tenantService.createApplication(c.var.services, apiChange(c), tenantId, {
     id,
-    tenantId,
     name: appName,
     settings,
-    clientSecretHash: secret.hash,
-    createdAt: t,
-    updatedAt: t,
-  };
-  try {
-    await c.var.services.db.insert(applications).values(row);
-  } catch (err) {
-    throw duplicateId(err, "applicationId") ?? err;
-  }
-  return c.json({ application: toApplicationJson(row, secret.secret) });
+  });
+  return c.json({ application: toApplicationJson(row, clientSecret) });
 }
 
 applicationRoutes.post("/", (c) => createApplication(c, crypto.randomUUID()));
@@ -270,11 +193,7 @@ applicationRoutes.post("/:applicationId", (c) => {
 
 applicationRoutes.get("/", async (c) => {
   const tenantId = requireTenant(c);
-  const rows = await c.var.services.db
-    .select()
-    .from(applications)
-    .where(eq(applications.tenantId, tenantId))
-    .orderBy(applications.createdAt, applications.id);
+  const rows = await tenantService.listApplications(c.var.services, tenantId);
   return c.json({ applications: rows.map((r) => toApplicationJson(r)) });
 });
 
@@ -286,14 +205,8 @@ for (const mode of ["put", "patch"] as const) {
   applicationRoutes[mode]("/:applicationId", async (c) => {
     const cur = await visibleApplication(c);
     const next = await parseUpdate(c, mode, "application", applicationFields, { name: cur.name, ...cur.settings });
-    const { name: appName, ...parsed } = next;
-    const settings = withRoleIds(parsed);
-    await checkKeyReference(c, cur.tenantId, settings);
-    const row: ApplicationRow = { ...cur, name: appName, settings, updatedAt: c.var.services.now() };
-    await c.var.services.db
-      .update(applications)
-      .set(row)
-      .where(and(eq(applications.tenantId, cur.tenantId), eq(applications.id, cur.id)));
+    const { name: appName, ...settings } = next;
+    const row = await tenantService.updateApplication(c.var.services, apiChange(c), cur, { name: appName, settings });
     return c.json({ application: toApplicationJson(row) });
   });
 }
@@ -301,10 +214,7 @@ for (const mode of ["put", "patch"] as const) {
 applicationRoutes.delete("/:applicationId", async (c) => {
   const tenantId = requireTenant(c);
   const id = pathId(c, "applicationId");
-  const res = await c.var.services.db
-    .delete(applications)
-    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
-  if (res.meta.changes === 0) throw ApiError.notFound();
+  if (!(await tenantService.deleteApplication(c.var.services, apiChange(c), tenantId, id))) throw ApiError.notFound();
   return c.body(null, 200);
 });
 

@@ -11,18 +11,25 @@
  * `Cache-Control: no-store`), never in GET/PUT/PATCH answers or logs; rotating kills the old secret
  * at once, pending retries included (the dispatcher reads the secret at send time).
  */
-import { and, count, desc, eq, sql } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import * as z from "zod";
-import { webhookUrlProblem } from "../domain/ssrf.ts";
-import { isDevEnvironment, type AppEnv } from "../env.ts";
+import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseUpdate } from "../http/merge.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
-import { newWebhookSecret } from "../domain/webhooks.ts";
-import { webhookDeliveries, webhooks } from "../storage/d1/schema.ts";
+import { apiChange } from "../http/change-context.ts";
+import {
+  checkedWebhookUrl,
+  createWebhook,
+  deleteWebhook,
+  listDeliveries,
+  listWebhooks,
+  loadWebhook,
+  rotateWebhookSecret,
+  updateWebhook,
+} from "../services/admin/webhooks.ts";
 import { uuid } from "./schemas.ts";
 import {
   deliveryJson,
@@ -39,37 +46,15 @@ import {
   type WebhookFields,
   type WebhookRow,
 } from "./webhook-schemas.ts";
-import { constraintViolation } from "../storage/d1/results.ts";
 
 type Ctx = Context<AppEnv>;
-
-/** Each endpoint costs a fetch per event; a handful per tenant covers every real integration. */
-export const MAX_WEBHOOKS_PER_TENANT = 10;
-
-/**
- * The webhook URL policy (src/domain/ssrf.ts): https to a public host in production; http and local
- * listeners only while ENVIRONMENT is development or test. No userinfo.
- */
-function checkedUrl(c: Ctx, raw: string): string {
-  const problem = webhookUrlProblem(raw, { production: !isDevEnvironment(c.var.config.ENVIRONMENT) });
-  if (problem === "target") {
-    throw ApiError.field(
-      "webhook.url",
-      "invalid",
-      "The [webhook.url] must not point at a loopback, private, link-local or internal address.",
-    );
-  }
-  if (problem !== null)
-    throw ApiError.field("webhook.url", "invalid", "The [webhook.url] must be an https:// URL without credentials.");
-  return new URL(raw).href;
-}
 
 /** Checks what zod cannot know (the URL policy, the tenant) and returns the row's url and settings. */
 function toStored(c: Ctx, tenantId: string, w: WebhookFields) {
   if (w.tenantIds && (w.tenantIds.length !== 1 || w.tenantIds[0]!.toLowerCase() !== tenantId)) {
     throw ApiError.field("webhook.tenantIds", "invalid", "The [webhook.tenantIds] may only name the request's tenant.");
   }
-  return { url: checkedUrl(c, w.url), settings: toSettings(w) };
+  return { url: checkedWebhookUrl(c.var.services, w.url), settings: toSettings(w) };
 }
 
 function pathWebhookId(c: Ctx): string {
@@ -80,10 +65,7 @@ function pathWebhookId(c: Ctx): string {
 
 async function ownWebhook(c: Ctx): Promise<WebhookRow> {
   const tenantId = requireTenant(c);
-  const [row] = await c.var.services.db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.id, pathWebhookId(c)), eq(webhooks.tenantId, tenantId)));
+  const row = await loadWebhook(c.var.services, tenantId, pathWebhookId(c));
   if (!row) throw ApiError.notFound();
   return row;
 }
@@ -92,44 +74,25 @@ function withSecret(row: WebhookRow, secret: string) {
   return { webhook: { ...toWebhookJson(row), signatureConfiguration: { enabled: true as const, secret } } };
 }
 
-async function createWebhook(c: Ctx, id: string) {
+async function create(c: Ctx, id: string) {
   const tenantId = requireTenant(c);
   const { url, settings } = toStored(c, tenantId, (await parseBody(c, webhookRequest)).webhook);
-  const { db, keyring, random, now } = c.var.services;
-  // Count-then-insert can overshoot by a concurrent create or two; the cap bounds cost, not security.
-  const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(webhooks).where(eq(webhooks.tenantId, tenantId));
-  if (n >= MAX_WEBHOOKS_PER_TENANT)
-    throw ApiError.general("[LimitExceeded]", `A tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks.`);
-  const { secret, secretEnc } = await newWebhookSecret(keyring, random, id, tenantId);
-  const t = now();
-  const row: WebhookRow = { id, tenantId, url, secretEnc, settings, createdAt: t, updatedAt: t };
-  try {
-    await db.insert(webhooks).values(row);
-  } catch (err) {
-    if (constraintViolation(err)?.kind === "unique") {
-      throw ApiError.field("webhook.id", "duplicate", "A webhook with this id already exists.");
-    }
-    throw err;
-  }
+  const { row, secret } = await createWebhook(c.var.services, apiChange(c), tenantId, { id, url, settings });
   c.header("Cache-Control", "no-store");
   return c.json(withSecret(row, secret));
 }
 
 export const webhookRoutes = new Hono<AppEnv>();
 
-webhookRoutes.post("/", (c) => createWebhook(c, crypto.randomUUID()));
+webhookRoutes.post("/", (c) => create(c, crypto.randomUUID()));
 webhookRoutes.post("/:webhookId", (c) => {
   const id = c.req.param("webhookId");
   if (!uuid.safeParse(id).success) throw ApiError.field("webhookId", "invalid", "The webhookId must be a UUID.");
-  return createWebhook(c, id.toLowerCase());
+  return create(c, id.toLowerCase());
 });
 
 webhookRoutes.get("/", async (c) => {
-  const rows = await c.var.services.db
-    .select()
-    .from(webhooks)
-    .where(eq(webhooks.tenantId, requireTenant(c)))
-    .orderBy(webhooks.createdAt, webhooks.id);
+  const rows = await listWebhooks(c.var.services, requireTenant(c));
   return c.json({ webhooks: rows.map(toWebhookJson) });
 });
 
@@ -140,47 +103,29 @@ for (const mode of ["put", "patch"] as const) {
     const cur = await ownWebhook(c);
     const fields = await parseUpdate(c, mode, "webhook", webhookFields, mergeBase(cur));
     const { url, settings } = toStored(c, cur.tenantId, fields);
-    const updatedAt = c.var.services.now();
-    await c.var.services.db
-      .update(webhooks)
-      .set({ url, settings, updatedAt })
-      .where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId)));
-    return c.json({ webhook: toWebhookJson({ ...cur, url, settings, updatedAt }) });
+    const row = await updateWebhook(c.var.services, apiChange(c), cur, { url, settings });
+    return c.json({ webhook: toWebhookJson(row) });
   });
 }
 
 webhookRoutes.delete("/:webhookId", async (c) => {
   const tenantId = requireTenant(c);
   // The delivery log cascades; the dispatcher drops queued tasks of a webhook it can no longer find.
-  const res = await c.var.services.db
-    .delete(webhooks)
-    .where(and(eq(webhooks.id, pathWebhookId(c)), eq(webhooks.tenantId, tenantId)));
-  if (res.meta.changes === 0) throw ApiError.notFound();
+  if (!(await deleteWebhook(c.var.services, apiChange(c), tenantId, pathWebhookId(c)))) throw ApiError.notFound();
   return c.body(null, 200);
 });
 
 webhookRoutes.post("/:webhookId/secret", async (c) => {
   const cur = await ownWebhook(c);
-  const { db, keyring, random, now } = c.var.services;
-  const { secret, secretEnc } = await newWebhookSecret(keyring, random, cur.id, cur.tenantId);
-  const updatedAt = now();
-  await db
-    .update(webhooks)
-    .set({ secretEnc, updatedAt })
-    .where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId)));
+  const { row, secret } = await rotateWebhookSecret(c.var.services, apiChange(c), cur);
   c.header("Cache-Control", "no-store");
-  return c.json(withSecret({ ...cur, updatedAt }, secret));
+  return c.json(withSecret(row, secret));
 });
 
 webhookRoutes.get("/:webhookId/delivery", async (c) => {
   const { limit } = parseQuery(c, deliveryQuery);
   const hook = await ownWebhook(c);
-  const rows = await c.var.services.db
-    .select()
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.tenantId, hook.tenantId), eq(webhookDeliveries.webhookId, hook.id)))
-    .orderBy(desc(webhookDeliveries.createdAt), desc(sql`rowid`))
-    .limit(limit);
+  const rows = await listDeliveries(c.var.services, hook, limit);
   return c.json({ deliveries: rows.map(toDeliveryJson) });
 });
 

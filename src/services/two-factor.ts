@@ -22,6 +22,7 @@ import { generateNumericCode } from "../domain/otp-code.ts";
 import { disableSlot } from "./oob-slots.ts";
 import { consumeRecoveryCode, newRecoveryCodeSet } from "./recovery-codes.ts";
 import { loadUser, toUserJson, type LoadedUser } from "./users.ts";
+import type { auditInsert } from "./audit.ts";
 
 /** GET /api/two-factor/secret: 160 random bits, as Base64 (`secret`) and Base32 (`secretBase32Encoded`). */
 export function offerSecret(s: Services, issuer: string, account?: string) {
@@ -218,22 +219,43 @@ export async function disableMethod(
 
   const removeAll = v.method.kind === "recovery";
   if (!removeAll && !target) throw ApiError.field("methodId", "blank", "You must specify [methodId].");
-  const remaining = removeAll ? [] : loaded.methods.filter((m) => m.id !== target!.id);
-  const removed = removeAll ? loaded.methods.map((m) => m.id) : [target!.id];
+  await removeMethods(s, ctx, loaded, removeAll ? loaded.methods.map((m) => m.id) : [target!.id], input.info);
+}
+
+/**
+ * Removes the given methods of a loaded user (recovery codes go with the last one), tells the user's
+ * Durable Object, and records `user.two-factor.remove`. `audit` is added to the same D1 batch (the
+ * admin console's removal, which needs no code from the user).
+ */
+export async function removeMethods(
+  s: Services,
+  ctx: TenantContext,
+  loaded: LoadedUser,
+  removed: string[],
+  info?: EventInfo,
+  audit?: ReturnType<typeof auditInsert>,
+): Promise<void> {
+  const userId = loaded.user.id;
+  const remaining = loaded.methods.filter((m) => !removed.includes(m.id));
   const statements = [
     removed.length
       ? s.db.delete(mfaMethods).where(and(eq(mfaMethods.userId, userId), inArray(mfaMethods.id, removed)))
       : null,
     // Recovery codes belong to MFA as a whole: they go when the last method goes.
     remaining.length === 0 ? s.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)) : null,
+    audit ?? null,
   ].filter((x) => x !== null);
   if (statements.length)
     await s.db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
-  await guard.removeMethods(removed, { now, retainStepsSeconds: MAX_TWO_FACTOR_ID_TTL_SECONDS });
+  const now = s.now();
+  await s
+    .guard(ctx.tenant.id, userId)
+    .removeMethods(removed, { now, retainStepsSeconds: MAX_TWO_FACTOR_ID_TTL_SECONDS });
   const gone = loaded.methods
     .filter((m) => removed.includes(m.id))
     .map((m) => ({ id: m.id, method: m.method, name: m.name }));
-  await methodsRemoved(s, { tenantId: ctx.tenant.id, userId, info: input.info, user: ev.user }, gone);
+  const user = toUserJson(loaded.user, loaded.methods);
+  await methodsRemoved(s, { tenantId: ctx.tenant.id, userId, info, user }, gone);
 }
 
 /** POST /api/user/two-factor/recovery-code/{userId}: a new set of 10; the old set dies in the same batch. */

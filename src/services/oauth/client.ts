@@ -4,7 +4,7 @@
  * (HMAC-SHA-256 under the server pepper, purpose "client-secret"): a stolen D1 copy cannot
  * authenticate as the client. Verification compares hashes in constant time (ASVS 5.0 11.2.4).
  */
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { constantTimeEqual, drawRandomBytes } from "../../domain/crypto.ts";
 import { base64UrlEncode, utf8 } from "../../domain/encoding.ts";
 import { applications, type ApplicationRow } from "../../storage/d1/schema.ts";
@@ -38,16 +38,6 @@ export async function verifyClientSecret(s: Services, app: ApplicationRow, candi
     match = match || (stored !== null && equal);
   }
   return match;
-}
-
-/** Replaces the application's secret; returns the new one (shown once). Null when the application is not in the tenant. */
-export async function rotateClientSecret(s: Services, tenantId: string, applicationId: string): Promise<string | null> {
-  const { secret, hash } = await newClientSecret(s, applicationId);
-  const res = await s.db
-    .update(applications)
-    .set({ clientSecretHash: hash, updatedAt: s.now() })
-    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, applicationId)));
-  return res.meta.changes === 0 ? null : secret;
 }
 
 /** An application by id in any tenant (a client id names its tenant), or null. */

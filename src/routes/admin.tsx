@@ -1,0 +1,536 @@
+/**
+ * The admin console at /admin (issue 14): server-rendered pages (hono/jsx, the hosted pages'
+ * layout, CSP and security headers) over the same services the API uses, each action audited with
+ * source "console". Sign-in, session and CSRF: src/routes/admin-auth.tsx.
+ *
+ * Tenant scoping: every tenant page resolves its tenant through `managedTenant`, which answers the
+ * same 404 page for a tenant the admin may not manage as for a missing one; users, applications,
+ * webhooks, keys and API keys are then loaded inside that tenant only.
+ */
+import { Hono, type Context } from "hono";
+import type { Child } from "hono/jsx";
+import * as z from "zod";
+import { ApiError } from "../errors.ts";
+import { deepMerge } from "../http/merge.ts";
+import { isLocked } from "../domain/lockout.ts";
+import { EVENT_TYPES } from "../domain/events.ts";
+import { AdminPage, ShownOnce } from "../pages/admin/components.tsx";
+import {
+  ApiKeysPage,
+  ApplicationsPage,
+  AuditPage,
+  EventsPage,
+  KeysPage,
+  TenantForm,
+  TenantList,
+  UserPage,
+  UserSearch,
+  WebhooksPage,
+} from "../pages/admin/pages.tsx";
+import { MessagePage } from "../pages/misc.tsx";
+import { createApiKey, deleteApiKey, listApiKeys } from "../services/admin/api-keys.ts";
+import { searchAuditLog } from "../services/admin/audit-log.ts";
+import { mayManage } from "../services/admin/console.ts";
+import { listEvents } from "../services/admin/events.ts";
+import { generateSigningKey, listSigningKeys } from "../services/admin/signing-keys.ts";
+import {
+  listApplications,
+  listTenants,
+  loadApplication,
+  loadTenant,
+  rotateApplicationSecret,
+  updateApplication,
+  updateTenant,
+} from "../services/admin/tenants.ts";
+import {
+  adminDeletePasskey,
+  adminRegenerateRecoveryCodes,
+  adminRemoveMethod,
+  adminRevokeTrusts,
+  adminUnlock,
+  requireTenantUser,
+  searchUsers,
+} from "../services/admin/users.ts";
+import {
+  checkedWebhookUrl,
+  createWebhook,
+  deleteWebhook,
+  listDeliveries,
+  listWebhooks,
+  loadWebhook,
+  rotateWebhookSecret,
+} from "../services/admin/webhooks.ts";
+import {
+  applicationSettingsSchema,
+  completeApplicationSettings,
+  completeTenantSettings,
+  tenantSettingsSchema,
+} from "../settings.ts";
+import type { TenantRow } from "../storage/d1/schema.ts";
+import type { AppEnv } from "../env.ts";
+import { callback, consoleChange, logout, requireAdmin, startLogin, type AdminEnv } from "./admin-auth.tsx";
+import { renderPage } from "./hosted-http.tsx";
+
+type Ctx = Context<AdminEnv>;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const adminRoutes = new Hono<AdminEnv>();
+
+adminRoutes.get("/login", (c) => startLogin(c));
+adminRoutes.get("/callback", (c) => callback(c));
+adminRoutes.get("/signed-out", (c) =>
+  renderPage(
+    c as unknown as Context<AppEnv>,
+    <MessagePage info="You are signed out." link={{ href: "/admin", text: "Sign in" }} />,
+    {
+      heading: "Signed out",
+    },
+  ),
+);
+adminRoutes.use("*", requireAdmin());
+adminRoutes.post("/logout", (c) => logout(c));
+
+function page(
+  c: Ctx,
+  heading: string,
+  tenant: TenantRow | null,
+  current: string,
+  body: Child,
+  notice: { error?: string | null; info?: string | null } = {},
+  status = 200,
+) {
+  const a = c.var.admin;
+  return renderPage(
+    c as unknown as Context<AppEnv>,
+    <AdminPage
+      nav={{ tenantId: tenant?.id ?? null, tenantName: tenant?.name, current, csrf: c.var.csrf, email: a.email }}
+      {...notice}
+    >
+      {body}
+    </AdminPage>,
+    { heading, status },
+  );
+}
+
+class NotVisible extends Error {}
+
+/** The path's tenant if this admin may manage it; otherwise the same 404 as a missing tenant. */
+async function managedTenant(c: Ctx): Promise<TenantRow> {
+  const id = (c.req.param("tenantId") ?? "").toLowerCase();
+  if (!UUID.test(id) || !mayManage(c.var.admin.scope, id)) throw new NotVisible();
+  const t = await loadTenant(c.var.services, id);
+  if (!t) throw new NotVisible();
+  return t;
+}
+
+function pathId(c: Ctx, name: string): string {
+  const id = (c.req.param(name) ?? "").toLowerCase();
+  if (!/^[0-9a-z_-]{1,64}$/i.test(id)) throw new NotVisible();
+  return id;
+}
+
+adminRoutes.onError((err, c) => {
+  if (err instanceof NotVisible || (err instanceof ApiError && err.kind === "not_found"))
+    return page(c, "Not found", null, "", <p>There is nothing here, or it is not yours to manage.</p>, {}, 404);
+  throw err;
+});
+
+/** The message of a refused change, for the page (the API's field errors, flattened). */
+function refusal(err: unknown): string {
+  if (err instanceof ApiError && err.kind === "validation") {
+    const body = err.body as {
+      fieldErrors?: Record<string, Array<{ message: string }>>;
+      generalErrors?: Array<{ message: string }>;
+    };
+    const msgs = [
+      ...Object.entries(body.fieldErrors ?? {}).map(([k, v]) => `${k}: ${v.map((e) => e.message).join(" ")}`),
+      ...(body.generalErrors ?? []).map((e) => e.message),
+    ];
+    return `Not saved. ${msgs.join("; ")}`;
+  }
+  throw err;
+}
+
+adminRoutes.get("/", async (c) => {
+  const scope = c.var.admin.scope;
+  const all = await listTenants(c.var.services);
+  const tenants = all.filter((t) => mayManage(scope, t.id));
+  return page(c, scope.kind === "global" ? "Tenants" : "Your tenant", null, "", <TenantList tenants={tenants} />);
+});
+
+adminRoutes.get("/tenants/:tenantId", async (c) =>
+  c.redirect(`/admin/tenants/${(await managedTenant(c)).id}/settings`, 302),
+);
+
+// ---- Tenant settings ------------------------------------------------------------------------------
+
+const num = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : Number(v));
+const on = (v: string | undefined) => v === "true";
+
+async function tenantSettings(c: Ctx, t: TenantRow, notice: { error?: string | null; info?: string | null } = {}) {
+  return page(
+    c,
+    `Tenant ${t.name}`,
+    t,
+    "settings",
+    <TenantForm tenant={t} settings={completeTenantSettings(t.settings)} csrf={c.var.csrf} />,
+    notice,
+    notice.error ? 400 : 200,
+  );
+}
+
+adminRoutes.get("/tenants/:tenantId/settings", async (c) => tenantSettings(c, await managedTenant(c)));
+
+adminRoutes.post("/tenants/:tenantId/settings", async (c) => {
+  const t = await managedTenant(c);
+  const p = c.var.params;
+  const codes = (p.allowedCallingCodes ?? "").split(/[\s,]+/).filter(Boolean);
+  const patch = {
+    name: p.name,
+    multiFactorConfiguration: {
+      loginPolicy: p.loginPolicy,
+      authenticator: { enabled: on(p.authenticator) },
+      email: { enabled: on(p.email) },
+      sms: { enabled: on(p.sms), allowedCallingCodes: codes.length ? codes : null },
+    },
+    webAuthnConfiguration: { enabled: on(p.passkeys) },
+    externalIdentifierConfiguration: {
+      twoFactorIdTimeToLiveInSeconds: num(p.twoFactorIdTTL),
+      twoFactorTrustIdTimeToLiveInSeconds: num(p.trustTTL),
+    },
+    failedAuthenticationConfiguration: {
+      tooManyAttempts: num(p.tooManyAttempts),
+      resetCountInSeconds: num(p.resetCountInSeconds),
+      actionDuration: num(p.actionDuration),
+      actionDurationUnit: p.actionDurationUnit,
+    },
+    alertConfiguration: {
+      enabled: on(p.alertsEnabled),
+      sms: on(p.alertsSms),
+      failedAttempts: num(p.alertFailedAttempts),
+      windowInSeconds: num(p.alertWindow),
+    },
+  };
+  const merged = deepMerge({ name: t.name, ...t.settings }, JSON.parse(JSON.stringify(patch)));
+  const parsed = tenantSettingsSchema.extend({ name: z.string().trim().min(1).max(191) }).safeParse(merged);
+  if (!parsed.success)
+    return tenantSettings(c, t, {
+      error: `Not saved. ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    });
+  const { name, ...settings } = parsed.data;
+  const row = await updateTenant(c.var.services, consoleChange(c), t, { name, settings });
+  return tenantSettings(c, row, { info: "Saved." });
+});
+
+// ---- Applications ---------------------------------------------------------------------------------
+
+async function applicationsPage(
+  c: Ctx,
+  t: TenantRow,
+  notice: { error?: string | null; info?: string | null } = {},
+  shown?: string,
+) {
+  const apps = (await listApplications(c.var.services, t.id)).map((a) => {
+    const st = completeApplicationSettings(a.settings);
+    return {
+      id: a.id,
+      name: a.name,
+      loginPolicy: st.multiFactorConfiguration.loginPolicy,
+      trustPolicy: st.multiFactorConfiguration.trustPolicy,
+      redirects: st.oauthConfiguration.authorizedRedirectURLs,
+    };
+  });
+  return page(
+    c,
+    "Applications",
+    t,
+    "applications",
+    <>
+      {shown ? <ShownOnce label="New client secret" value={shown} /> : null}
+      <ApplicationsPage tenantId={t.id} apps={apps} csrf={c.var.csrf} />
+    </>,
+    notice,
+  );
+}
+
+adminRoutes.get("/tenants/:tenantId/applications", async (c) => applicationsPage(c, await managedTenant(c)));
+
+adminRoutes.post("/tenants/:tenantId/applications/:applicationId", async (c) => {
+  const t = await managedTenant(c);
+  const cur = await loadApplication(c.var.services, t.id, pathId(c, "applicationId"));
+  if (!cur) throw new NotVisible();
+  const p = c.var.params;
+  const redirects = (p.redirects ?? "")
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const merged = {
+    name: cur.name,
+    ...cur.settings,
+    multiFactorConfiguration: {
+      ...((cur.settings.multiFactorConfiguration as object) ?? {}),
+      loginPolicy: p.loginPolicy === "Tenant" ? null : p.loginPolicy,
+      trustPolicy: p.trustPolicy,
+    },
+    oauthConfiguration: { ...((cur.settings.oauthConfiguration as object) ?? {}), authorizedRedirectURLs: redirects },
+  };
+  const parsed = applicationSettingsSchema.extend({ name: z.string() }).safeParse(merged);
+  if (!parsed.success)
+    return applicationsPage(c, t, {
+      error: `Not saved. ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    });
+  const { name, ...settings } = parsed.data;
+  try {
+    await updateApplication(c.var.services, consoleChange(c), cur, { name, settings });
+  } catch (err) {
+    return applicationsPage(c, t, { error: refusal(err) });
+  }
+  return applicationsPage(c, t, { info: `Saved ${name}.` });
+});
+
+adminRoutes.post("/tenants/:tenantId/applications/:applicationId/client-secret", async (c) => {
+  const t = await managedTenant(c);
+  const secret = await rotateApplicationSecret(c.var.services, consoleChange(c), t.id, pathId(c, "applicationId"));
+  if (!secret) throw new NotVisible();
+  return applicationsPage(c, t, {}, secret);
+});
+
+// ---- Users ----------------------------------------------------------------------------------------
+
+adminRoutes.get("/tenants/:tenantId/users", async (c) => {
+  const t = await managedTenant(c);
+  const q = (c.req.query("q") ?? "").slice(0, 256);
+  const users = await searchUsers(c.var.services, t.id, q);
+  return page(c, "Users", t, "users", <UserSearch tenantId={t.id} q={q} users={users} />);
+});
+
+async function userPage(
+  c: Ctx,
+  t: TenantRow,
+  userId: string,
+  notice: { error?: string | null; info?: string | null } = {},
+  codes?: string[],
+) {
+  const s = c.var.services;
+  const loaded = await requireTenantUser(s, t.id, userId);
+  const guard = s.guard(t.id, userId);
+  const [lock, trusts] = await Promise.all([guard.lockState(), guard.listTrusts(s.now())]);
+  const u = loaded.user;
+  const detail = {
+    id: u.id,
+    label: u.email ?? u.username ?? u.id,
+    methods: loaded.methods.map((m) => ({
+      id: m.id,
+      method: m.method,
+      detail: m.email ?? m.mobilePhone ?? m.name ?? "",
+    })),
+    recoveryCodes: loaded.unusedRecoveryCodes,
+    locked: isLocked(lock, s.now()),
+    trustedDevices: trusts.length,
+    passkeys: loaded.passkeys.map((k) => ({ id: k.id, name: k.displayName ?? k.id })),
+  };
+  return page(
+    c,
+    `User ${detail.label}`,
+    t,
+    "users",
+    <>
+      {codes ? <ShownOnce label="New recovery codes" value={codes.join(" ")} /> : null}
+      <UserPage tenantId={t.id} u={detail} csrf={c.var.csrf} />
+    </>,
+    notice,
+  );
+}
+
+adminRoutes.get("/tenants/:tenantId/users/:userId", async (c) =>
+  userPage(c, await managedTenant(c), pathId(c, "userId")),
+);
+
+adminRoutes.post("/tenants/:tenantId/users/:userId/methods/:methodId/remove", async (c) => {
+  const t = await managedTenant(c);
+  const userId = pathId(c, "userId");
+  await adminRemoveMethod(c.var.services, consoleChange(c), t, userId, c.req.param("methodId") ?? "");
+  return userPage(c, t, userId, { info: "Method removed." });
+});
+
+adminRoutes.post("/tenants/:tenantId/users/:userId/recovery-codes", async (c) => {
+  const t = await managedTenant(c);
+  const userId = pathId(c, "userId");
+  const codes = await adminRegenerateRecoveryCodes(c.var.services, consoleChange(c), t, userId);
+  return userPage(c, t, userId, {}, codes);
+});
+
+adminRoutes.post("/tenants/:tenantId/users/:userId/unlock", async (c) => {
+  const t = await managedTenant(c);
+  const userId = pathId(c, "userId");
+  await adminUnlock(c.var.services, consoleChange(c), t.id, userId);
+  return userPage(c, t, userId, { info: "Unlocked." });
+});
+
+adminRoutes.post("/tenants/:tenantId/users/:userId/trust/revoke", async (c) => {
+  const t = await managedTenant(c);
+  const userId = pathId(c, "userId");
+  await adminRevokeTrusts(c.var.services, consoleChange(c), t.id, userId);
+  return userPage(c, t, userId, { info: "Trusted devices revoked." });
+});
+
+adminRoutes.post("/tenants/:tenantId/users/:userId/passkeys/:passkeyId/delete", async (c) => {
+  const t = await managedTenant(c);
+  const userId = pathId(c, "userId");
+  await adminDeletePasskey(c.var.services, consoleChange(c), t.id, userId, c.req.param("passkeyId") ?? "");
+  return userPage(c, t, userId, { info: "Passkey deleted." });
+});
+
+// ---- Events, audit ----------------------------------------------------------------------------------
+
+adminRoutes.get("/tenants/:tenantId/events", async (c) => {
+  const t = await managedTenant(c);
+  const userId = c.req.query("userId") ?? "";
+  const type = c.req.query("type") ?? "";
+  const events = await listEvents(c.var.services, t.id, {
+    userId: UUID.test(userId) ? userId : undefined,
+    type: type || undefined,
+    limit: 50,
+  });
+  return page(c, "Events", t, "events", <EventsPage tenantId={t.id} userId={userId} type={type} events={events} />);
+});
+
+adminRoutes.get("/tenants/:tenantId/audit", async (c) => {
+  const t = await managedTenant(c);
+  const { rows, total } = await searchAuditLog(c.var.services, t.id, { startRow: 0, numberOfResults: 100 });
+  return page(c, "Audit log", t, "audit", <AuditPage rows={rows} total={total} />);
+});
+
+// ---- Webhooks -------------------------------------------------------------------------------------
+
+async function webhooksPage(
+  c: Ctx,
+  t: TenantRow,
+  notice: { error?: string | null; info?: string | null } = {},
+  secret?: string,
+) {
+  const s = c.var.services;
+  const hooks = await Promise.all(
+    (await listWebhooks(s, t.id)).map(async (h) => ({
+      id: h.id,
+      url: h.url,
+      deliveries: (await listDeliveries(s, h, 10)).map((d) => ({ event: d.eventType, status: d.status })),
+    })),
+  );
+  return page(
+    c,
+    "Webhooks",
+    t,
+    "webhooks",
+    <>
+      {secret ? <ShownOnce label="Signing secret" value={secret} /> : null}
+      <WebhooksPage tenantId={t.id} hooks={hooks} csrf={c.var.csrf} />
+    </>,
+    notice,
+  );
+}
+
+adminRoutes.get("/tenants/:tenantId/webhooks", async (c) => webhooksPage(c, await managedTenant(c)));
+
+adminRoutes.post("/tenants/:tenantId/webhooks", async (c) => {
+  const t = await managedTenant(c);
+  const p = c.var.params;
+  try {
+    const url = checkedWebhookUrl(c.var.services, p.url ?? "");
+    const event = EVENT_TYPES.find((e) => e === p.event) ?? "user.login.success";
+    const { secret } = await createWebhook(c.var.services, consoleChange(c), t.id, {
+      id: crypto.randomUUID(),
+      url,
+      settings: {
+        eventsEnabled: { [event]: true },
+        connectTimeout: 1000,
+        readTimeout: 2000,
+        headers: {},
+      },
+    });
+    return webhooksPage(c, t, {}, secret);
+  } catch (err) {
+    return webhooksPage(c, t, { error: refusal(err) });
+  }
+});
+
+adminRoutes.post("/tenants/:tenantId/webhooks/:webhookId/secret", async (c) => {
+  const t = await managedTenant(c);
+  const hook = await loadWebhook(c.var.services, t.id, pathId(c, "webhookId"));
+  if (!hook) throw new NotVisible();
+  const { secret } = await rotateWebhookSecret(c.var.services, consoleChange(c), hook);
+  return webhooksPage(c, t, {}, secret);
+});
+
+adminRoutes.post("/tenants/:tenantId/webhooks/:webhookId/delete", async (c) => {
+  const t = await managedTenant(c);
+  if (!(await deleteWebhook(c.var.services, consoleChange(c), t.id, pathId(c, "webhookId")))) throw new NotVisible();
+  return webhooksPage(c, t, { info: "Webhook deleted." });
+});
+
+// ---- API keys, signing keys -----------------------------------------------------------------------
+
+async function apiKeysPage(
+  c: Ctx,
+  t: TenantRow,
+  notice: { error?: string | null; info?: string | null } = {},
+  key?: string,
+) {
+  const keys = (await listApiKeys(c.var.services, t.id)).map((k) => ({ id: k.id, description: k.description }));
+  return page(
+    c,
+    "API keys",
+    t,
+    "api-keys",
+    <>
+      {key ? <ShownOnce label="New API key" value={key} /> : null}
+      <ApiKeysPage tenantId={t.id} keys={keys} csrf={c.var.csrf} />
+    </>,
+    notice,
+  );
+}
+
+adminRoutes.get("/tenants/:tenantId/api-keys", async (c) => apiKeysPage(c, await managedTenant(c)));
+
+adminRoutes.post("/tenants/:tenantId/api-keys", async (c) => {
+  const t = await managedTenant(c);
+  const description = (c.var.params.description ?? "").trim().slice(0, 255) || null;
+  const { key } = await createApiKey(c.var.services, consoleChange(c), {
+    id: crypto.randomUUID(),
+    tenantId: t.id,
+    description,
+  });
+  return apiKeysPage(c, t, {}, key);
+});
+
+adminRoutes.post("/tenants/:tenantId/api-keys/:keyId/revoke", async (c) => {
+  const t = await managedTenant(c);
+  if (!(await deleteApiKey(c.var.services, consoleChange(c), t.id, pathId(c, "keyId")))) throw new NotVisible();
+  return apiKeysPage(c, t, { info: "API key revoked." });
+});
+
+async function keysPage(c: Ctx, t: TenantRow, notice: { error?: string | null; info?: string | null } = {}) {
+  const keys = (await listSigningKeys(c.var.services, t.id)).map((k) => ({
+    id: k.id,
+    name: k.name,
+    algorithm: k.algorithm,
+    kid: k.kid,
+  }));
+  return page(c, "Signing keys", t, "keys", <KeysPage tenantId={t.id} keys={keys} csrf={c.var.csrf} />, notice);
+}
+
+adminRoutes.get("/tenants/:tenantId/keys", async (c) => keysPage(c, await managedTenant(c)));
+
+adminRoutes.post("/tenants/:tenantId/keys", async (c) => {
+  const t = await managedTenant(c);
+  const p = c.var.params;
+  const name = (p.name ?? "").trim().slice(0, 191);
+  const algorithm = p.algorithm === "ES256" ? "ES256" : "RS256";
+  if (!name) return keysPage(c, t, { error: "Not saved. A name is required." });
+  try {
+    await generateSigningKey(c.var.services, consoleChange(c), t.id, { id: crypto.randomUUID(), name, algorithm });
+  } catch (err) {
+    return keysPage(c, t, { error: refusal(err) });
+  }
+  return keysPage(c, t, { info: `Generated ${name}.` });
+});

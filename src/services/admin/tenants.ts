@@ -1,0 +1,275 @@
+/**
+ * Tenant and application changes (create, update, delete, client-secret rotation), shared by the
+ * API (src/routes/tenants.ts, oauth-client.ts) and the admin console. Each change and its audit row
+ * go to D1 in one batch (atomic), with the object before and after (secrets redacted by audit.ts).
+ * Callers have already checked that the actor may see the tenant; these functions do not re-check.
+ */
+import { and, eq } from "drizzle-orm";
+import { ApiError } from "../../errors.ts";
+import { constraintViolation } from "../../storage/d1/results.ts";
+import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../../storage/d1/schema.ts";
+import { auditInsert } from "../audit.ts";
+import type { Services } from "../container.ts";
+import { newClientSecret } from "../oauth/client.ts";
+import { DEFAULT_KEY_NAME, isTenantKey, newSigningKey } from "../signing-keys.ts";
+import type { ChangeContext } from "./context.ts";
+
+function duplicateId(err: unknown, field: string): ApiError | null {
+  return constraintViolation(err)?.kind === "unique"
+    ? ApiError.field(field, "duplicate", `An object with this [${field}] already exists.`)
+    : null;
+}
+
+/** Validated application settings (`applicationSettingsSchema`), as far as this module reads them. */
+export type ApplicationSettingsValue = Record<string, unknown> & {
+  jwtConfiguration?: { accessTokenKeyId?: string | null | undefined } | undefined;
+  roles?: Array<{ id?: string | undefined; name: string }> | undefined;
+};
+
+const tenantValue = (t: TenantRow) => ({ id: t.id, name: t.name, ...t.settings });
+const applicationValue = (a: ApplicationRow) => ({ id: a.id, tenantId: a.tenantId, name: a.name, ...a.settings });
+
+export async function loadTenant(s: Services, id: string): Promise<TenantRow | null> {
+  const [row] = await s.db.select().from(tenants).where(eq(tenants.id, id));
+  return row ?? null;
+}
+
+export function listTenants(s: Services): Promise<TenantRow[]> {
+  return s.db.select().from(tenants).orderBy(tenants.createdAt, tenants.id);
+}
+
+export function listApplications(s: Services, tenantId: string): Promise<ApplicationRow[]> {
+  return s.db
+    .select()
+    .from(applications)
+    .where(eq(applications.tenantId, tenantId))
+    .orderBy(applications.createdAt, applications.id);
+}
+
+export async function createTenant(
+  s: Services,
+  ctx: ChangeContext,
+  input: { id: string; name: string; settings: TenantRow["settings"] },
+): Promise<TenantRow> {
+  const t = s.now();
+  const row: TenantRow = { id: input.id, name: input.name, settings: input.settings, createdAt: t, updatedAt: t };
+  // Every tenant signs its tokens with its own key from the start (RS256 2048, what FusionAuth's example apps verify by kid).
+  const key = await newSigningKey(s, {
+    id: crypto.randomUUID(),
+    tenantId: row.id,
+    name: DEFAULT_KEY_NAME,
+    algorithm: "RS256",
+    length: 2048,
+  });
+  try {
+    await s.db.batch([
+      s.db.insert(tenants).values(row),
+      s.db.insert(signingKeys).values(key),
+      auditInsert(s, {
+        ...ctx,
+        tenantId: row.id,
+        action: "tenant.create",
+        targetId: row.id,
+        message: `Created tenant [${row.name}]`,
+        newValue: tenantValue(row),
+      }),
+    ]);
+  } catch (err) {
+    throw duplicateId(err, "tenantId") ?? err;
+  }
+  return row;
+}
+
+export async function updateTenant(
+  s: Services,
+  ctx: ChangeContext,
+  cur: TenantRow,
+  next: { name: string; settings: TenantRow["settings"] },
+): Promise<TenantRow> {
+  const row: TenantRow = { ...cur, name: next.name, settings: next.settings, updatedAt: s.now() };
+  await s.db.batch([
+    s.db.update(tenants).set(row).where(eq(tenants.id, cur.id)),
+    auditInsert(s, {
+      ...ctx,
+      tenantId: cur.id,
+      action: "tenant.update",
+      targetId: cur.id,
+      message: `Updated tenant [${row.name}]`,
+      oldValue: tenantValue(cur),
+      newValue: tenantValue(row),
+    }),
+  ]);
+  return row;
+}
+
+/** Deletes the tenant (applications, keys, users cascade in D1); false when it does not exist. */
+export async function deleteTenant(s: Services, ctx: ChangeContext, id: string): Promise<boolean> {
+  const cur = await loadTenant(s, id);
+  if (!cur) return false;
+  const [res] = await s.db.batch([
+    s.db.delete(tenants).where(eq(tenants.id, id)),
+    auditInsert(s, {
+      ...ctx,
+      tenantId: id,
+      action: "tenant.delete",
+      targetId: id,
+      message: `Deleted tenant [${cur.name}]`,
+      oldValue: tenantValue(cur),
+    }),
+  ]);
+  return res.meta.changes > 0;
+}
+
+export async function loadApplication(s: Services, tenantId: string, id: string): Promise<ApplicationRow | null> {
+  const [row] = await s.db
+    .select()
+    .from(applications)
+    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
+  return row ?? null;
+}
+
+/** `jwtConfiguration.accessTokenKeyId` must name one of the application's tenant's keys. */
+async function checkKeyReference(s: Services, tenantId: string, settings: ApplicationSettingsValue): Promise<void> {
+  const keyId = settings.jwtConfiguration?.accessTokenKeyId;
+  if (keyId && !(await isTenantKey(s, tenantId, keyId))) {
+    throw ApiError.field(
+      "application.jwtConfiguration.accessTokenKeyId",
+      "invalid",
+      "The [application.jwtConfiguration.accessTokenKeyId] must name one of the tenant's keys.",
+    );
+  }
+}
+
+/**
+ * Role names are unique within the application (registrations refer to roles by name); a role
+ * stored without an id gets one here, so the id a client reads back stays the role's.
+ */
+function withRoleIds<T extends ApplicationSettingsValue>(settings: T): T {
+  if (!settings.roles) return settings;
+  const seen = new Set<string>();
+  for (const role of settings.roles) {
+    if (seen.has(role.name))
+      throw ApiError.field(
+        "application.roles",
+        "duplicate",
+        `The role name [${role.name}] is given twice; role names are unique within an application.`,
+      );
+    seen.add(role.name);
+  }
+  return { ...settings, roles: settings.roles.map((r) => ({ ...r, id: r.id?.toLowerCase() ?? crypto.randomUUID() })) };
+}
+
+/** Creates an application; returns it with its client secret (to be shown once). */
+export async function createApplication(
+  s: Services,
+  ctx: ChangeContext,
+  tenantId: string,
+  input: { id: string; name: string; settings: ApplicationSettingsValue },
+): Promise<{ row: ApplicationRow; clientSecret: string }> {
+  const settings = withRoleIds(input.settings);
+  await checkKeyReference(s, tenantId, settings);
+  const t = s.now();
+  const secret = await newClientSecret(s, input.id);
+  const row: ApplicationRow = {
+    id: input.id,
+    tenantId,
+    name: input.name,
+    settings,
+    clientSecretHash: secret.hash,
+    createdAt: t,
+    updatedAt: t,
+  };
+  try {
+    await s.db.batch([
+      s.db.insert(applications).values(row),
+      auditInsert(s, {
+        ...ctx,
+        tenantId,
+        action: "application.create",
+        targetId: row.id,
+        message: `Created application [${row.name}]`,
+        newValue: applicationValue(row),
+      }),
+    ]);
+  } catch (err) {
+    throw duplicateId(err, "applicationId") ?? err;
+  }
+  return { row, clientSecret: secret.secret };
+}
+
+export async function updateApplication(
+  s: Services,
+  ctx: ChangeContext,
+  cur: ApplicationRow,
+  next: { name: string; settings: ApplicationSettingsValue },
+): Promise<ApplicationRow> {
+  const settings = withRoleIds(next.settings);
+  await checkKeyReference(s, cur.tenantId, settings);
+  const row: ApplicationRow = { ...cur, name: next.name, settings, updatedAt: s.now() };
+  await s.db.batch([
+    s.db
+      .update(applications)
+      .set(row)
+      .where(and(eq(applications.tenantId, cur.tenantId), eq(applications.id, cur.id))),
+    auditInsert(s, {
+      ...ctx,
+      tenantId: cur.tenantId,
+      action: "application.update",
+      targetId: cur.id,
+      message: `Updated application [${row.name}]`,
+      oldValue: applicationValue(cur),
+      newValue: applicationValue(row),
+    }),
+  ]);
+  return row;
+}
+
+export async function deleteApplication(
+  s: Services,
+  ctx: ChangeContext,
+  tenantId: string,
+  id: string,
+): Promise<boolean> {
+  const cur = await loadApplication(s, tenantId, id);
+  if (!cur) return false;
+  const [res] = await s.db.batch([
+    s.db.delete(applications).where(and(eq(applications.tenantId, tenantId), eq(applications.id, id))),
+    auditInsert(s, {
+      ...ctx,
+      tenantId,
+      action: "application.delete",
+      targetId: id,
+      message: `Deleted application [${cur.name}]`,
+      oldValue: applicationValue(cur),
+    }),
+  ]);
+  return res.meta.changes > 0;
+}
+
+/** Replaces the application's client secret; returns the new one (shown once), or null when not in the tenant. */
+export async function rotateApplicationSecret(
+  s: Services,
+  ctx: ChangeContext,
+  tenantId: string,
+  id: string,
+): Promise<string | null> {
+  const cur = await loadApplication(s, tenantId, id);
+  if (!cur) return null;
+  const { secret, hash } = await newClientSecret(s, id);
+  const [res] = await s.db.batch([
+    s.db
+      .update(applications)
+      .set({ clientSecretHash: hash, updatedAt: s.now() })
+      .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id))),
+    auditInsert(s, {
+      ...ctx,
+      tenantId,
+      action: "application.client-secret.rotate",
+      targetId: id,
+      message: `Rotated the client secret of application [${cur.name}]`,
+      oldValue: { clientSecret: "previous" },
+      newValue: { clientSecret: "new" },
+    }),
+  ]);
+  return res.meta.changes === 0 ? null : secret;
+}
