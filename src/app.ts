@@ -29,6 +29,7 @@ import { discoveryRoutes } from "./routes/oauth-discovery.ts";
 import { hostedAuthorizeRoutes } from "./routes/hosted-authorize.tsx";
 import { hostedTwoFactorRoutes } from "./routes/hosted-two-factor.tsx";
 import { hostedLogoutRoutes } from "./routes/hosted-logout.tsx";
+import { accountRoutes } from "./routes/account.tsx";
 
 /** `bench` mounts the benchmark routes (/__bench/*); index.ts passes BENCH_INSTRUMENTATION=1. */
 export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean } = {}) {
@@ -79,6 +80,7 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
   app.route("/oauth2", hostedAuthorizeRoutes);
   app.route("/oauth2", hostedTwoFactorRoutes);
   app.route("/oauth2", hostedLogoutRoutes);
+  app.route("/account", accountRoutes);
   // Development and tests only: the page answers 404 in production.
   app.route("/dev/passkeys", webAuthnDevRoutes);
 

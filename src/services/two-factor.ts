@@ -214,8 +214,26 @@ export async function disableMethod(
 
   const removeAll = v.method.kind === "recovery";
   if (!removeAll && !target) throw ApiError.field("methodId", "blank", "You must specify [methodId].");
-  const remaining = removeAll ? [] : loaded.methods.filter((m) => m.id !== target!.id);
-  const removed = removeAll ? loaded.methods.map((m) => m.id) : [target!.id];
+  await removeMethods(s, ctx, loaded, removeAll ? loaded.methods.map((m) => m.id) : [target!.id], input.info);
+}
+
+/**
+ * Removes verified-for-removal methods: the rows, the recovery codes with the last method, the
+ * Durable Object's state for them, and the removal event. The caller has proved the right to remove
+ * (a method's own code or a recovery code for the API, a step-up proof for the account pages).
+ */
+export async function removeMethods(
+  s: Services,
+  ctx: TenantContext,
+  loaded: LoadedUser,
+  removed: string[],
+  info?: EventInfo,
+): Promise<void> {
+  const userId = loaded.user.id;
+  const guard = s.guard(ctx.tenant.id, userId);
+  const now = s.now();
+  const ev = eventContext(ctx, loaded, null, info);
+  const remaining = loaded.methods.filter((m) => !removed.includes(m.id));
   const statements = [
     removed.length
       ? s.db.delete(mfaMethods).where(and(eq(mfaMethods.userId, userId), inArray(mfaMethods.id, removed)))
@@ -229,7 +247,7 @@ export async function disableMethod(
   const gone = loaded.methods
     .filter((m) => removed.includes(m.id))
     .map((m) => ({ id: m.id, method: m.method, name: m.name }));
-  await methodsRemoved(s, { tenantId: ctx.tenant.id, userId, info: input.info, user: ev.user }, gone);
+  await methodsRemoved(s, { tenantId: ctx.tenant.id, userId, info, user: ev.user }, gone);
 }
 
 /** POST /api/user/two-factor/recovery-code/{userId}: a new set of 10; the old set dies in the same batch. */
