@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
-import { launchChromium } from "../support/browser.ts";
+import { addVirtualAuthenticator, launchChromium, localWebAuthn } from "../support/browser.ts";
 
 type NodeFs = { writeFileSync(p: string, data: string): void; mkdirSync(p: string, o: { recursive: true }): void };
 const fs = (await import(/* @vite-ignore */ "node:fs")) as unknown as NodeFs;
@@ -79,20 +79,11 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     server = await startWranglerDev({ prefix: "edge-mfa-browser-", environment: "test" });
     // WebAuthn needs a secure context and a domain RP id: http://localhost qualifies, 127.0.0.1 does not.
     origin = server.baseUrl.replace("127.0.0.1", "localhost");
-    const on = { enabled: true };
     const tenant = (
       await http("POST", "/api/tenant", {
         tenant: {
           name: "Browser tenant",
-          webAuthnConfiguration: {
-            enabled: true,
-            relyingPartyId: "localhost",
-            relyingPartyName: "edge-mfa browser test",
-            allowedOrigins: [origin],
-            bootstrapWorkflow: on,
-            reauthenticationWorkflow: on,
-            secondFactorWorkflow: on,
-          },
+          webAuthnConfiguration: localWebAuthn(origin, "edge-mfa browser test"),
         },
       })
     ).tenant;
@@ -101,18 +92,7 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     browser = await launchChromium();
     const context = await browser.newContext();
     page = await context.newPage();
-    cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    }));
+    ({ cdp, authenticatorId } = await addVirtualAuthenticator(context, page));
     page.on("requestfinished", (req) => {
       const url = new URL(req.url());
       if (!url.pathname.startsWith("/api/")) return;

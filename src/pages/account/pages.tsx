@@ -18,8 +18,13 @@ ul.items .meta{color:#4a525a;font-size:.9rem}
 .actions a,.actions button,button.small{display:inline-block;width:auto;margin:0;padding:.4rem .8rem;font-size:.95rem;border-radius:4px;border:0;cursor:pointer;text-decoration:none;background:#e8eaed;color:#1b1f24}
 .actions .danger,button.danger{background:#8a1c1c;color:#fff}
 form.inline{display:inline}
-nav.top{display:flex;justify-content:space-between;font-size:.9rem;margin-bottom:.5rem}
-.muted{color:#4a525a}`;
+nav.top{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.25rem 1rem;font-size:.9rem;margin-bottom:.5rem}
+nav.top a{white-space:nowrap}
+.muted{color:#4a525a;overflow-wrap:anywhere}
+ul.items>li.passkey{display:block}
+.row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+.row input{flex:1 1 10rem;width:auto}
+.row .meta{flex:1 1 auto}`;
 
 /** The labelled `name="code"` input with its error. */
 function CodeField(p: { label: string; error?: string | null; numeric?: boolean }) {
@@ -403,18 +408,20 @@ export function PasskeysPage(p: {
       {p.passkeys.length === 0 ? <p>You have no passkeys.</p> : null}
       <ul class="items" id="passkeys">
         {p.passkeys.map((k) => (
-          <li data-passkey-id={k.id}>
+          <li class="passkey" data-passkey-id={k.id}>
             <form class="rename-form" method="post" action="/account/passkey-rename">
               <Hidden fields={[csrf, ["id", k.id]]} />
               <label for={`name-${k.id}`}>Name</label>
-              <input id={`name-${k.id}`} name="name" type="text" value={k.name} maxlength={100} />
-              <span class="meta">{k.detail}</span>
-              <span class="actions">
-                <button type="submit">Rename</button>
+              <span class="row">
+                <input id={`name-${k.id}`} name="name" type="text" value={k.name} maxlength={100} />
+                <button class="small" type="submit">
+                  Rename
+                </button>
               </span>
             </form>
-            <form class="delete-form" method="post" action="/account/passkey-delete">
+            <form class="delete-form row" method="post" action="/account/passkey-delete">
               <Hidden fields={[csrf, ["id", k.id]]} />
+              <span class="meta">{k.detail}</span>
               <button class="small danger" type="submit" aria-label={`Delete passkey ${k.name}`}>
                 Delete
               </button>
