@@ -764,7 +764,7 @@ async function passkeysPage(
       info={opts.info}
     />,
     "Passkeys",
-    { status: opts.status ?? 200, scriptSelf: true },
+    { status: opts.status ?? 200, scriptSelf: Boolean(opts.creation) },
   );
 }
 

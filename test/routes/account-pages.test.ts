@@ -76,14 +76,29 @@ describe("/account sign-in", () => {
     const login = await b.get(local(toAuthorize.location));
     const back = await b.submit(login, "login-form", { loginId: email, password: PASSWORD });
     expect(local(back.location)).toMatch(/^\/account\/callback\?code=/);
+    // The built-in client has no secret: its code cannot be redeemed by anyone.
+    const code = new URL(back.location!).searchParams.get("code")!;
+    const redirectUri = new URL(toAuthorize.location!, "http://x").searchParams.get("redirect_uri")!;
+    const clientId = new URL(toAuthorize.location!, "http://x").searchParams.get("client_id")!;
+    const token = await b.request("POST", "/oauth2/token", {
+      grant_type: "authorization_code",
+      code,
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      code_verifier: "x".repeat(43),
+    });
+    expect(token.status).toBe(401);
     const landed = await b.get(local(back.location));
     expect(local(landed.location)).toBe("/account/recovery-codes");
     // No tenant named and no session: nothing to sign in to.
     expect((await new Browser().get("/account/login")).status).toBe(400);
-    // An absolute return path is ignored (only relative /account paths).
-    const evil = await new Browser().get(`/account/login?tenantId=${tenantId}&return=https://evil.example/`);
-    const state = new URL(evil.location!, "http://x").searchParams.get("state");
-    expect(state).toBeTruthy();
+    // An absolute return path is ignored (only fixed relative /account paths): the session is reused, back to /account.
+    const evil = await b.get(
+      `/account/login?tenantId=${tenantId}&return=${encodeURIComponent("https://evil.example/")}`,
+    );
+    const reused = await b.get(local(evil.location));
+    expect(local(reused.location)).toMatch(/^\/account\/callback\?code=/);
+    expect((await b.get(local(reused.location))).location).toBe("/account");
   });
 
   it("a POST without a session is refused, not redirected", async () => {
