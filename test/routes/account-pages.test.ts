@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { flushEvents } from "../support/events.ts";
 import { Browser, formHtml, hiddenFields, ISSUER, local, textOf, type Page } from "../support/hosted.ts";
 import { call, clock, createUser, enrolledUser, nextStep, PASSWORD, seedTenant, totp } from "../support/mfa.ts";
-import { enableOob, oobTenant } from "../support/oob.ts";
+import { enableOob, lastCode, oobTenant } from "../support/oob.ts";
 
 /** Follows same-site redirects (GET) until a page or a redirect elsewhere. */
 async function follow(b: Browser, r: Page): Promise<Page> {
@@ -150,6 +150,28 @@ describe("/account overview and changes", () => {
     expect(user.body.user.twoFactor.methods).toHaveLength(1);
     expect(user.body.user.twoFactor.methods[0].name).toBe("Phone");
     expect((await b.get("/account")).html).not.toContain(codes[0]);
+  });
+
+  it("adds email with a code from the dev outbox; a second method needs the step-up first", async () => {
+    const { tenantId, key } = await seedTenant({ issuer: ISSUER, ...oobTenant() });
+    const { id, email } = await createUser(key);
+    const b = new Browser();
+    await signIn(b, tenantId, email);
+    const page = await b.get("/account/email");
+    expect(page.status).toBe(200);
+    const sent = await b.submit(page, "send-form", { email });
+    expect(sent.html).toContain("Code sent.");
+    const done = await b.submit(sent, "enable-form", { code: await lastCode(email) });
+    expect(done.status).toBe(200);
+    expect([...done.html.matchAll(/<div class="code">/g)]).toHaveLength(10);
+    const user = await call("GET", `/api/user/${id}`, { key });
+    expect(user.body.user.twoFactor.methods.map((m: { method: string }) => m.method)).toEqual(["email"]);
+    // Now the user has a factor: adding another asks for the step-up before showing anything.
+    const sms = await b.get("/account/sms");
+    expect(local(sms.location)).toBe(`/account/confirm?action=add&next=${encodeURIComponent("/account/sms")}`);
+    await flushEvents(tenantId, id);
+    const added = await call("GET", `/api/event?userId=${id}&type=user.two-factor.method.add`, { key });
+    expect(added.body.events).toHaveLength(1);
   });
 
   it("removing a method needs a fresh step-up, and the proof is single use under parallel submissions", async () => {
