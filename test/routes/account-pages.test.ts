@@ -174,6 +174,35 @@ describe("/account overview and changes", () => {
     expect(added.body.events).toHaveLength(1);
   });
 
+  it("a step-up answered with a code sent to the user's email method", async () => {
+    const { tenantId, key } = await seedTenant({ issuer: ISSUER, ...oobTenant() });
+    const { id, email } = await createUser(key);
+    const { methodId } = await enableOob(key, id, "email", email);
+    const b = new Browser();
+    const login = await follow(b, await b.get(`/account?tenantId=${tenantId}`));
+    let page = await follow(b, await b.submit(login, "login-form", { loginId: email, password: PASSWORD }));
+    if (page.html.includes('action="/oauth2/two-factor-methods"'))
+      page = await follow(b, await b.submit(page, "2fa-form", { methodId }));
+    page = await follow(b, await b.submit(page, "2fa-form", { code: await lastCode(email) }));
+    expect(page.html).toContain("<title>Security | Account</title>");
+    clock.now += 120; // past the send cooldown of the login's code
+
+    const removePage = await b.get(`/account/remove?methodId=${methodId}`);
+    const refused = await b.submit(removePage, "remove-form");
+    const confirm = await b.get(local(refused.location));
+    const send = /<form method="post" action="\/account\/confirm" class="send-form">([\s\S]*?)<\/form>/.exec(
+      confirm.html,
+    )![1]!;
+    const sent = await b.request("POST", "/account/confirm", hiddenFields(send));
+    expect(sent.html).toContain("Code sent.");
+    const back = await b.submit(sent, "confirm-form", { code: await lastCode(email) });
+    expect(local(back.location)).toBe(`/account/remove?methodId=${methodId}`);
+    const removed = await b.submit(removePage, "remove-form");
+    expect(local(removed.location)).toBe("/account?done=removed");
+    const user = await call("GET", `/api/user/${id}`, { key });
+    expect(user.body.user.twoFactor?.methods ?? []).toHaveLength(0);
+  });
+
   it("removing a method needs a fresh step-up, and the proof is single use under parallel submissions", async () => {
     const { tenantId, key } = await seedTenant({ issuer: ISSUER, ...oobTenant() });
     const u = await enrolledUser(key);
