@@ -12,7 +12,8 @@ import * as OTPAuth from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
 import { buildOtpauthURI } from "../../src/domain/totp.ts";
-import { addVirtualAuthenticator, launchChromium, localWebAuthn } from "../support/browser.ts";
+import { launchChromium, VIRTUAL_AUTHENTICATOR } from "../support/browser.ts";
+import { localWebAuthn } from "../support/webauthn-browser.ts";
 
 type NodeFs = { mkdirSync(p: string, o: { recursive: true }): void; readFileSync(p: string, e: "utf8"): string };
 const fs = (await import(/* @vite-ignore */ `node:${"fs"}`)) as unknown as NodeFs;
@@ -118,7 +119,9 @@ describe("/account in Chromium against wrangler dev", () => {
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
     page = await context.newPage();
-    ({ cdp, authenticatorId } = await addVirtualAuthenticator(context, page));
+    cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: VIRTUAL_AUTHENTICATOR }));
   }, 180_000);
 
   afterAll(async () => {

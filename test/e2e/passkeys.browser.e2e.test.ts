@@ -11,9 +11,10 @@
  * test/fixtures/webauthn/chromium-virtual-authenticator.json (replayed by
  * test/domain/webauthn-fixtures.test.ts).
  */
+import { localWebAuthn } from "../support/webauthn-browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
-import { addVirtualAuthenticator, launchChromium, localWebAuthn } from "../support/browser.ts";
+import { launchChromium, VIRTUAL_AUTHENTICATOR } from "../support/browser.ts";
 
 type NodeFs = { writeFileSync(p: string, data: string): void; mkdirSync(p: string, o: { recursive: true }): void };
 const fs = (await import(/* @vite-ignore */ "node:fs")) as unknown as NodeFs;
@@ -92,7 +93,9 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     browser = await launchChromium();
     const context = await browser.newContext();
     page = await context.newPage();
-    ({ cdp, authenticatorId } = await addVirtualAuthenticator(context, page));
+    cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: VIRTUAL_AUTHENTICATOR }));
     page.on("requestfinished", (req) => {
       const url = new URL(req.url());
       if (!url.pathname.startsWith("/api/")) return;

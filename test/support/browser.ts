@@ -71,36 +71,15 @@ export async function launchChromium(): Promise<Browser> {
   return browser;
 }
 
-/** A tenant's `webAuthnConfiguration` for a local run: RP id localhost, the page's origin, every workflow on. */
-export function localWebAuthn(origin: string, relyingPartyName: string): Record<string, unknown> {
-  const on = { enabled: true };
-  return {
-    enabled: true,
-    relyingPartyId: "localhost",
-    relyingPartyName,
-    allowedOrigins: [origin],
-    bootstrapWorkflow: on,
-    reauthenticationWorkflow: on,
-    secondFactorWorkflow: on,
-  };
-}
-
-/** A DevTools virtual authenticator on `page` (CTAP2, internal, resident keys, user verified, presence simulated). */
-export async function addVirtualAuthenticator(
-  context: import("playwright-core").BrowserContext,
-  page: import("playwright-core").Page,
-): Promise<{ cdp: import("playwright-core").CDPSession; authenticatorId: string }> {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
+/**
+ * DevTools virtual authenticator options (CDP WebAuthn.addVirtualAuthenticator): a platform authenticator
+ * (CTAP2, internal) with resident keys and user verification that answers without a touch.
+ */
+export const VIRTUAL_AUTHENTICATOR = {
+  protocol: "ctap2",
+  transport: "internal",
+  hasResidentKey: true,
+  hasUserVerification: true,
+  isUserVerified: true,
+  automaticPresenceSimulation: true,
+} as const;
