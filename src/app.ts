@@ -31,6 +31,7 @@ import { hostedTwoFactorRoutes } from "./routes/hosted-two-factor.tsx";
 import { hostedLogoutRoutes } from "./routes/hosted-logout.tsx";
 import { auditLogRoutes } from "./routes/audit-log.ts";
 import { adminRoutes } from "./routes/admin.tsx";
+import { accountRoutes } from "./routes/account.tsx";
 
 /** `bench` mounts the benchmark routes (/__bench/*); index.ts passes BENCH_INSTRUMENTATION=1. */
 export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean } = {}) {
@@ -83,6 +84,7 @@ export function createApp(opts: { overrides?: ServiceOverrides; bench?: boolean 
   app.route("/oauth2", hostedTwoFactorRoutes);
   app.route("/oauth2", hostedLogoutRoutes);
   app.route("/admin", adminRoutes);
+  app.route("/account", accountRoutes);
   // Development and tests only: the page answers 404 in production.
   app.route("/dev/passkeys", webAuthnDevRoutes);
 

@@ -15,6 +15,7 @@ import { constantTimeEqual } from "./crypto.ts";
 export const STEP_UP_ACTIONS = [
   "mfa:add-method",
   "mfa:regenerate-recovery-codes",
+  "mfa:remove-method",
   "passkey:register",
   "passkey:delete",
   "user:change-email",

@@ -49,6 +49,9 @@ export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
     method: "POST",
     path: /^\/(oauth2\/(authorize|two-factor|two-factor-methods|two-factor-enable|two-factor-enable-complete|two-factor-passkey|logout)|admin(\/[\w.-]+)*)$/,
   },
+  // The self-service account pages (src/routes/account.tsx): the hosted-login SSO session, never a key.
+  { method: "GET", path: /^\/account(\/[a-z-]+(\.js)?)?$/ },
+  { method: "POST", path: /^\/account\/[a-z-]+$/ },
 ];
 
 /**

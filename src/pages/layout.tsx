@@ -42,7 +42,15 @@ export function pageCss(theme: LoginTheme): string {
   return `:root{--primary:${theme.primaryColor};--bg:${theme.backgroundColor}}\n${BASE_CSS}`;
 }
 
-export function Layout(props: { theme: LoginTheme; heading: string; css: string; head?: Child; children?: Child }) {
+export function Layout(props: {
+  theme: LoginTheme;
+  heading: string;
+  css: string;
+  head?: Child;
+  children?: Child;
+  /** The document title; FusionAuth's "Login | FusionAuth" unless a page names itself. */
+  title?: string;
+}) {
   const { theme } = props;
   return (
     <html lang="en">
@@ -50,7 +58,7 @@ export function Layout(props: { theme: LoginTheme; heading: string; css: string;
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
-        <title>Login | FusionAuth</title>
+        <title>{props.title ?? "Login | FusionAuth"}</title>
         <style dangerouslySetInnerHTML={{ __html: props.css }} />
         {props.head}
       </head>

@@ -121,6 +121,26 @@ export function CodePage(p: {
   );
 }
 
+/** The authenticator's QR code (a server-rendered SVG) and its key for manual entry. */
+export function QrKey(p: { qrSvg: string; secretBase32: string }) {
+  return (
+    <>
+      <div
+        id="qrcode"
+        role="img"
+        aria-label="QR code for your authenticator app"
+        dangerouslySetInnerHTML={{ __html: p.qrSvg }}
+      />
+      <p>
+        Key:{" "}
+        <code id="manual-key" class="key">
+          {p.secretBase32}
+        </code>
+      </p>
+    </>
+  );
+}
+
 export type EnableMethod = "authenticator" | "email" | "sms";
 
 export function EnablePage(p: {
@@ -169,18 +189,7 @@ export function EnablePage(p: {
             Open your authentication app and scan the QR code, or enter the key below. Then enter the code the app
             shows.
           </p>
-          <div
-            id="qrcode"
-            role="img"
-            aria-label="QR code for your authenticator app"
-            dangerouslySetInnerHTML={{ __html: p.qrSvg ?? "" }}
-          />
-          <p>
-            Key:{" "}
-            <code id="manual-key" class="key">
-              {p.secretBase32}
-            </code>
-          </p>
+          <QrKey qrSvg={p.qrSvg ?? ""} secretBase32={p.secretBase32 ?? ""} />
         </fieldset>
       ) : (
         <form id="send-two-factor-form" method="post" action="/oauth2/two-factor-enable">

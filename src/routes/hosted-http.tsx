@@ -107,12 +107,12 @@ export function clearHostedCookie(c: Ctx, name: string, path = "/") {
   deleteCookie(c, name, { path, httpOnly: true, secure: !isLocalhost(c), sameSite: "Lax" });
 }
 
-/** The CSRF token for this browser's forms; sets the cookie on first use. */
-export async function csrfFor(c: Ctx): Promise<string> {
+/** The CSRF token for this browser's forms; sets the cookie (scoped to `path`) on first use. */
+export async function csrfFor(c: Ctx, path = "/oauth2"): Promise<string> {
   let cookie = getCookie(c, CSRF_COOKIE);
   if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) {
     cookie = base64UrlEncode(c.var.services.random(32));
-    setHostedCookie(c, CSRF_COOKIE, cookie, { path: "/oauth2" });
+    setHostedCookie(c, CSRF_COOKIE, cookie, { path });
   }
   return csrfToken(c.var.services, cookie);
 }
@@ -150,6 +150,10 @@ export type PageOptions = {
   scriptSelf?: boolean;
   frames?: (string | null)[];
   head?: JSX.Element;
+  /** The document title (default FusionAuth's "Login | FusionAuth"). */
+  title?: string;
+  /** Rules appended to the page stylesheet (still one inline style, allowed by its hash). */
+  extraCss?: string;
 };
 
 /** Security headers on every hosted response (pages and redirects). */
@@ -163,7 +167,7 @@ export function hostedHeaders(c: Ctx): void {
 
 export async function renderPage(c: Ctx, body: JSX.Element, o: PageOptions): Promise<Response> {
   const theme = o.theme ?? DEFAULT_THEME;
-  const css = pageCss(theme);
+  const css = pageCss(theme) + (o.extraCss ?? "");
   const logo = theme.logoURL ? cspSource(theme.logoURL) : null;
   const forms = ["'self'", ...new Set((o.formActions ?? []).filter((x): x is string => !!x))];
   const scripts = [...(o.scriptSelf ? ["'self'"] : []), ...(await Promise.all((o.inlineScripts ?? []).map(cspHash)))];
@@ -181,7 +185,7 @@ export async function renderPage(c: Ctx, body: JSX.Element, o: PageOptions): Pro
     .filter(Boolean)
     .join("; ");
   const doc = (
-    <Layout theme={theme} heading={o.heading} css={css} head={o.head}>
+    <Layout theme={theme} heading={o.heading} css={css} head={o.head} title={o.title}>
       {body}
     </Layout>
   );

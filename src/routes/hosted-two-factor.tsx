@@ -325,7 +325,7 @@ hostedTwoFactorRoutes.post("/two-factor", async (c) => {
 
 // ---- Enrolment at login ------------------------------------------------------------------------
 
-function qrSvg(uri: string): string {
+export function qrSvg(uri: string): string {
   const qr = qrcode(0, "M");
   qr.addData(uri, "Byte");
   qr.make();

@@ -13,7 +13,13 @@ import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenant, requireTenantRow } from "../middleware/auth.ts";
 import { errorsSchema, registerRoute } from "../openapi.ts";
 import { tenantContext } from "../services/tenant-context.ts";
-import { deleteCredentials, getCredential, listCredentials, toCredentialJson } from "../services/passkeys.ts";
+import {
+  deleteCredentials,
+  deletePasskey,
+  getCredential,
+  listCredentials,
+  toCredentialJson,
+} from "../services/passkeys.ts";
 import { loadUser } from "../services/users.ts";
 import { methodsRemoved } from "../services/security-events.ts";
 import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
@@ -52,7 +58,7 @@ export const assertionCredential = z
   .meta({ id: "WebAuthnAssertion" });
 
 /** An attestation (`PublicKeyCredential.toJSON()` of navigator.credentials.create); `transports` also accepted beside `response`. */
-const registrationCredential = z.object({
+export const registrationCredential = z.object({
   ...credentialBase,
   transports: z.array(z.string().max(32)).max(8).optional(),
   response: z.object({
@@ -206,10 +212,7 @@ webAuthnRoutes.delete("/:id", async (c) => {
     "passkey:delete",
     c.req.header(TRUST_TOKEN_HEADER),
   );
-  if ((await deleteCredentials(c.var.services, tenantId, { id })) !== 1) throw ApiError.notFound();
-  await methodsRemoved(c.var.services, { tenantId, userId: row.userId, info: requestFacts(c).info }, [
-    { id: row.id, method: "webauthn", name: row.name },
-  ]);
+  if (!(await deletePasskey(c.var.services, row, requestFacts(c).info))) throw ApiError.notFound();
   return c.body(null, 200);
 });
 

@@ -12,6 +12,8 @@ import type { ChallengeWebAuthn, PasskeyCandidate } from "../storage/durable-obj
 import type { Services } from "./container.ts";
 import type { LoadedUser, PasskeyRow } from "./users.ts";
 import { rowsChanged } from "../storage/d1/results.ts";
+import type { EventInfo } from "../domain/events.ts";
+import { methodsRemoved } from "./security-events.ts";
 
 /** FusionAuth's WebAuthnCredential; `publicKey` is the COSE key (base64url), plus the backup flags. */
 export function toCredentialJson(r: PasskeyRow): Record<string, unknown> {
@@ -146,4 +148,28 @@ export async function deleteCredentials(
       : and(eq(passkeys.tenantId, tenantId), eq(passkeys.userId, by.userId));
   const res = await s.db.delete(passkeys).where(where);
   return rowsChanged(res);
+}
+
+/** Deletes one passkey the caller found (its tenant checked) and raises the removal event; false when already gone. */
+export async function deletePasskey(s: Services, row: PasskeyRow, info?: EventInfo): Promise<boolean> {
+  if ((await deleteCredentials(s, row.tenantId, { id: row.id })) !== 1) return false;
+  await methodsRemoved(s, { tenantId: row.tenantId, userId: row.userId, info }, [
+    { id: row.id, method: "webauthn", name: row.name },
+  ]);
+  return true;
+}
+
+/** Renames one of the user's passkeys (the label shown in lists); false when the user has no such passkey. */
+export async function renamePasskey(
+  s: Services,
+  tenantId: string,
+  userId: string,
+  id: string,
+  name: string,
+): Promise<boolean> {
+  const res = await s.db
+    .update(passkeys)
+    .set({ name })
+    .where(and(eq(passkeys.tenantId, tenantId), eq(passkeys.userId, userId), eq(passkeys.id, id)));
+  return rowsChanged(res) === 1;
 }

@@ -46,14 +46,23 @@ function refuse(trustChallenge: string, reason: string): ApiError {
 }
 
 /** Throws 400 `[TrustTokenRequired]` unless `token` is a valid, unused proof for `actions` on `loaded`; consumes it. */
-export async function requireStepUp(
+export async function requireStepUp(...args: Parameters<typeof requireFreshStepUp>): Promise<void> {
+  if (!stepUpRequired(args[1].settings)) return;
+  await requireFreshStepUp(...args);
+}
+
+/**
+ * The same proof check whatever the tenant's `stepUp` setting: for callers that always ask (the
+ * self-service account pages). A user without a second factor has nothing to step up with and passes.
+ */
+export async function requireFreshStepUp(
   s: Services,
   scope: StepUpScope,
   loaded: LoadedUser,
   actions: StepUpAction[],
   token: string | null | undefined,
 ): Promise<void> {
-  if (!stepUpRequired(scope.settings) || actions.length === 0) return;
+  if (actions.length === 0) return;
   if (loaded.methods.length === 0 && loaded.passkeys.length === 0) return;
   const trustChallenge = stepUpChallenge(actions);
   if (!token) throw refuse(trustChallenge, "missing");

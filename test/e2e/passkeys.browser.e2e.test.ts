@@ -11,6 +11,7 @@
  * test/fixtures/webauthn/chromium-virtual-authenticator.json (replayed by
  * test/domain/webauthn-fixtures.test.ts).
  */
+import { localWebAuthn } from "../support/webauthn-browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
 import { launchChromium, VIRTUAL_AUTHENTICATOR } from "../support/browser.ts";
@@ -79,20 +80,11 @@ describe("passkeys in Chromium with a virtual authenticator, against wrangler de
     server = await startWranglerDev({ prefix: "edge-mfa-browser-", environment: "test" });
     // WebAuthn needs a secure context and a domain RP id: http://localhost qualifies, 127.0.0.1 does not.
     origin = server.baseUrl.replace("127.0.0.1", "localhost");
-    const on = { enabled: true };
     const tenant = (
       await http("POST", "/api/tenant", {
         tenant: {
           name: "Browser tenant",
-          webAuthnConfiguration: {
-            enabled: true,
-            relyingPartyId: "localhost",
-            relyingPartyName: "edge-mfa browser test",
-            allowedOrigins: [origin],
-            bootstrapWorkflow: on,
-            reauthenticationWorkflow: on,
-            secondFactorWorkflow: on,
-          },
+          webAuthnConfiguration: localWebAuthn(origin, "edge-mfa browser test"),
         },
       })
     ).tenant;

@@ -88,6 +88,8 @@ describe("the public list", () => {
     ["GET", `/${crypto.randomUUID()}/.well-known/openid-configuration`], // OIDC discovery
     ["GET", "/oauth2/authorize"], // FusionAuth: the hosted login pages are browser pages (issue 13)
     ["POST", "/oauth2/authorize"],
+    ["GET", "/account"], // the self-service account pages: the hosted-login session, never a key (issue 14)
+    ["POST", "/account/remove"],
   ] as const;
 
   it("is exactly FusionAuth's anonymous endpoints and the discovery routes", () => {
