@@ -11,6 +11,10 @@
  * Budget: the size measured on 2026-12-05 after `import * as z from "zod"` (1,460.87 KiB, gzip 299.46 KiB;
  * `import { z }` had pulled in zod's locales: 2,021.86 / 377.00) plus 10 %. A change that needs more
  * raises the numbers here on purpose, in the same commit, saying why.
+ * Raised 2026-12-06 for the hosted login, the OAuth endpoints, the admin console and the account pages
+ * (issues 13 and 14): measured 1,860.76 KiB, gzip 395.30 KiB (+400 / +96 KiB: our own routes, pages and
+ * services ≈ 60 %, qrcode-generator 47 KiB raw); new budget = that + 10 %. Workers' limit is 3 MiB gzip
+ * on the free plan, 10 MiB paid.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -22,7 +26,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const binDir = join(root, "node_modules", ".bin");
 const outdir = join(root, ".wrangler", "dry-run");
 /** Upper bounds for the upload, KiB (measured size + 10 %). */
-const BUDGET_KIB = { raw: 1607, gzip: 329 };
+const BUDGET_KIB = { raw: 2047, gzip: 435 };
 
 rmSync(outdir, { recursive: true, force: true });
 const child = spawn(join(binDir, "wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
