@@ -5,22 +5,15 @@
  * under `permanent_bounces` is not a success. No idempotency key. The service is in beta and has no
  * published OpenAPI document here, so the error mapping follows the documented statuses only.
  */
-import {
-  failure,
-  field,
-  is2xx,
-  kindOfStatus,
-  postWithRetries,
-  trimBase,
-  type HttpAnswer,
-  type SendOutcome,
-} from "../http.ts";
+import { failure, field, is2xx, kindOfStatus, postWithRetries, type HttpAnswer, type SendOutcome } from "../http.ts";
+import { bearerJson, providerUrl } from "../provider.ts";
 import type { HttpMailOptions, MailSender } from "./types.ts";
 
 export const CLOUDFLARE_API = "https://api.cloudflare.com";
 
 export function createCloudflareSender(o: HttpMailOptions & { accountId: string }): MailSender {
-  const url = `${trimBase(o.baseUrl ?? CLOUDFLARE_API)}/client/v4/accounts/${encodeURIComponent(o.accountId)}/email/sending/send`;
+  const path = `/client/v4/accounts/${encodeURIComponent(o.accountId)}/email/sending/send`;
+  const url = providerUrl(o.baseUrl, CLOUDFLARE_API, path);
   return {
     provider: "cloudflare",
     send(msg, { idempotencyKey }) {
@@ -31,7 +24,7 @@ export function createCloudflareSender(o: HttpMailOptions & { accountId: string 
         text: msg.text,
         ...(msg.html ? { html: msg.html } : {}),
       };
-      const headers = { authorization: `Bearer ${o.apiKey}`, "content-type": "application/json" };
+      const headers = bearerJson(o.apiKey);
       const accept = (a: HttpAnswer): SendOutcome | null => {
         if (!is2xx(a) || field(a.body, "success") !== true) return null;
         const bounced = field(field(a.body, "result"), "permanent_bounces");

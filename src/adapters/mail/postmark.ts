@@ -3,13 +3,14 @@
  * 422 `{ErrorCode, Message}` with Postmark's API error codes; 401 for a bad token. No idempotency
  * key: a retried timeout may deliver the same code twice (harmless: same code, counted once).
  */
-import { failure, field, kindOfStatus, postWithRetries, trimBase, type HttpAnswer, type SendOutcome } from "../http.ts";
+import { failure, field, kindOfStatus, postWithRetries, type HttpAnswer, type SendOutcome } from "../http.ts";
+import { acceptIdField, providerUrl } from "../provider.ts";
 import type { HttpMailOptions, MailSender } from "./types.ts";
 
 export const POSTMARK_API = "https://api.postmarkapp.com";
 
 export function createPostmarkSender(o: HttpMailOptions): MailSender {
-  const url = `${trimBase(o.baseUrl ?? POSTMARK_API)}/email`;
+  const url = providerUrl(o.baseUrl, POSTMARK_API, "/email");
   return {
     provider: "postmark",
     send(msg) {
@@ -26,15 +27,14 @@ export function createPostmarkSender(o: HttpMailOptions): MailSender {
         accept: "application/json",
         "content-type": "application/json",
       };
-      const accept = (a: HttpAnswer): SendOutcome | null => {
-        if (a.status !== 200 || (field(a.body, "ErrorCode") ?? 0) !== 0) return null;
-        const id = field(a.body, "MessageID");
-        return { ok: true, id: typeof id === "string" ? id : "postmark" };
-      };
+      const accept = acceptIdField("MessageID", "postmark", isPostmarkSuccess);
       return postWithRetries(o, url, headers, JSON.stringify(body), accept, mapPostmarkError);
     },
   };
 }
+
+/** Postmark answers 200 with `ErrorCode: 0` (or none) on success. */
+const isPostmarkSuccess = (a: HttpAnswer) => a.status === 200 && (field(a.body, "ErrorCode") ?? 0) === 0;
 
 /** Postmark API error codes (postmarkapp.com/developer/api/overview#error-codes). */
 export function mapPostmarkError(a: HttpAnswer | null): SendOutcome {

@@ -3,22 +3,14 @@
  * of one send carries the same `Idempotency-Key`, so Resend delivers it at most once (24 h window).
  * Answers: 200 `{id}`; errors `{statusCode, name, message}` (Resend's OpenAPI document).
  */
-import {
-  failure,
-  field,
-  is2xx,
-  kindOfStatus,
-  postWithRetries,
-  trimBase,
-  type HttpAnswer,
-  type SendOutcome,
-} from "../http.ts";
+import { failure, field, kindOfStatus, postWithRetries, type HttpAnswer, type SendOutcome } from "../http.ts";
+import { acceptIdField, bearerJson, providerUrl } from "../provider.ts";
 import type { HttpMailOptions, MailSender } from "./types.ts";
 
 export const RESEND_API = "https://api.resend.com";
 
 export function createResendSender(o: HttpMailOptions): MailSender {
-  const url = `${trimBase(o.baseUrl ?? RESEND_API)}/emails`;
+  const url = providerUrl(o.baseUrl, RESEND_API, "/emails");
   return {
     provider: "resend",
     send(msg, { idempotencyKey }) {
@@ -29,16 +21,8 @@ export function createResendSender(o: HttpMailOptions): MailSender {
         text: msg.text,
         ...(msg.html ? { html: msg.html } : {}),
       };
-      const headers = {
-        authorization: `Bearer ${o.apiKey}`,
-        "content-type": "application/json",
-        "idempotency-key": idempotencyKey.slice(0, 256),
-      };
-      const accept = (a: HttpAnswer): SendOutcome | null => {
-        if (!is2xx(a)) return null;
-        const id = field(a.body, "id");
-        return { ok: true, id: typeof id === "string" ? id : idempotencyKey };
-      };
+      const headers = { ...bearerJson(o.apiKey), "idempotency-key": idempotencyKey.slice(0, 256) };
+      const accept = acceptIdField("id", idempotencyKey);
       return postWithRetries(o, url, headers, JSON.stringify(body), accept, mapResendError);
     },
   };

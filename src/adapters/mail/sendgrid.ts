@@ -4,22 +4,14 @@
  * errors `{errors: [{message, field, help}]}`. SendGrid drops suppressed recipients after a 202,
  * so `suppressed` never comes back synchronously. No idempotency key.
  */
-import {
-  failure,
-  field,
-  is2xx,
-  kindOfStatus,
-  postWithRetries,
-  trimBase,
-  type HttpAnswer,
-  type SendOutcome,
-} from "../http.ts";
+import { failure, field, is2xx, kindOfStatus, postWithRetries, type HttpAnswer, type SendOutcome } from "../http.ts";
+import { bearerJson, providerUrl } from "../provider.ts";
 import type { HttpMailOptions, MailSender } from "./types.ts";
 
 export const SENDGRID_API = "https://api.sendgrid.com";
 
 export function createSendGridSender(o: HttpMailOptions): MailSender {
-  const url = `${trimBase(o.baseUrl ?? SENDGRID_API)}/v3/mail/send`;
+  const url = providerUrl(o.baseUrl, SENDGRID_API, "/v3/mail/send");
   return {
     provider: "sendgrid",
     send(msg, { idempotencyKey }) {
@@ -33,7 +25,7 @@ export function createSendGridSender(o: HttpMailOptions): MailSender {
         subject: msg.subject,
         content,
       };
-      const headers = { authorization: `Bearer ${o.apiKey}`, "content-type": "application/json" };
+      const headers = bearerJson(o.apiKey);
       const accept = (a: HttpAnswer): SendOutcome | null =>
         is2xx(a) ? { ok: true, id: a.headers.get("x-message-id") ?? idempotencyKey } : null;
       return postWithRetries(o, url, headers, JSON.stringify(body), accept, mapSendGridError);

@@ -11,14 +11,13 @@
 import {
   failure,
   field,
-  is2xx,
   kindOfStatus,
   postWithRetries,
-  trimBase,
   type HttpAnswer,
   type SendOutcome,
   type TransportOptions,
 } from "../http.ts";
+import { acceptIdField, providerUrl } from "../provider.ts";
 import type { SmsSender } from "./types.ts";
 
 export const TWILIO_API = "https://api.twilio.com";
@@ -34,7 +33,11 @@ export type TwilioOptions = TransportOptions & {
 };
 
 export function createTwilioSender(o: TwilioOptions): SmsSender {
-  const url = `${trimBase(o.baseUrl ?? TWILIO_API)}/2010-04-01/Accounts/${encodeURIComponent(o.accountSid)}/Messages.json`;
+  const url = providerUrl(
+    o.baseUrl,
+    TWILIO_API,
+    `/2010-04-01/Accounts/${encodeURIComponent(o.accountSid)}/Messages.json`,
+  );
   const authorization = `Basic ${btoa(`${o.username}:${o.password}`)}`;
   return {
     provider: "twilio",
@@ -52,12 +55,7 @@ export function createTwilioSender(o: TwilioOptions): SmsSender {
         "content-type": "application/x-www-form-urlencoded",
         accept: "application/json",
       };
-      const accept = (a: HttpAnswer): SendOutcome | null => {
-        if (!is2xx(a)) return null;
-        const sid = field(a.body, "sid");
-        return { ok: true, id: typeof sid === "string" ? sid : "twilio" };
-      };
-      return postWithRetries(o, url, headers, form.toString(), accept, mapTwilioError);
+      return postWithRetries(o, url, headers, form.toString(), acceptIdField("sid", "twilio"), mapTwilioError);
     },
   };
 }
