@@ -33,14 +33,19 @@ export function destinationField(channel: Channel): "email" | "mobilePhone" {
   return channel === "email" ? "email" : "mobilePhone";
 }
 
+/** Who and where one send goes: what its throttles are keyed on. `clientIp` is null for an API-key caller. */
+export type SendScope = {
+  settings: TenantSettings;
+  tenantId: string;
+  channel: Channel;
+  destination: string;
+  clientIp: string | null;
+};
+
 /** The SendLimiter buckets of one send. The IP bucket only for anonymous requests (an API-key caller is the tenant's server). */
 async function bucketsFor(
   s: Services,
-  settings: TenantSettings,
-  tenantId: string,
-  channel: Channel,
-  destination: string,
-  clientIp: string | null,
+  { settings, tenantId, channel, destination, clientIp }: SendScope,
 ): Promise<Bucket[]> {
   const limits = settings.multiFactorConfiguration.sendLimits;
   // Destination buckets are named by a keyed hash: object names never carry a phone number or an address.
@@ -83,16 +88,9 @@ export function rateLimited(scope: string, retryAfterSeconds: number): ApiError 
 }
 
 /** Takes one send from each bucket, all or nothing: when one refuses, the others are given back. */
-export async function takeBuckets(
-  s: Services,
-  settings: TenantSettings,
-  tenantId: string,
-  channel: Channel,
-  destination: string,
-  clientIp: string | null,
-  now: number,
-): Promise<Receipt[]> {
-  const buckets = await bucketsFor(s, settings, tenantId, channel, destination, clientIp);
+export async function takeBuckets(s: Services, scope: SendScope, now: number): Promise<Receipt[]> {
+  const { tenantId, channel } = scope;
+  const buckets = await bucketsFor(s, scope);
   const taken = await Promise.all(buckets.map((b) => takeOne(s, b, now)));
   const verdicts: LimiterVerdict[] = taken.map((t) => t.v);
   // A receipt names the object that admitted the send (for the tenant: the shard), so a refund goes back there.

@@ -77,7 +77,11 @@ export async function sendChallengeCode(s: Services, input: ChallengeSendInput):
   requireSender(s, channel);
 
   const code = generateNumericCode(s.random, OOB_CODE_DIGITS);
-  const receipts = await takeBuckets(s, ctx.settings, ctx.tenant.id, channel, destination, input.clientIp, now);
+  const receipts = await takeBuckets(
+    s,
+    { settings: ctx.settings, tenantId: ctx.tenant.id, channel, destination, clientIp: input.clientIp },
+    now,
+  );
   const v = await guard.commitChallengeSend({
     nonce: parsed.nonce,
     methodId,
@@ -154,7 +158,11 @@ export async function sendMethodCode(s: Services, ctx: TenantContext, input: Met
 
   const now = s.now();
   const code = generateNumericCode(s.random, OOB_CODE_DIGITS);
-  const receipts = await takeBuckets(s, ctx.settings, ctx.tenant.id, t.channel, t.destination, null, now);
+  const receipts = await takeBuckets(
+    s,
+    { settings: ctx.settings, tenantId: ctx.tenant.id, channel: t.channel, destination: t.destination, clientIp: null },
+    now,
+  );
   const v = await s
     .guard(ctx.tenant.id, input.userId)
     .commitSlotSend(t.slot, t.channel, t.destination, sendCommit(ctx.settings, await otpHash(s, code), now));
