@@ -10,6 +10,9 @@
  *
  * Pure: no I/O, no clock, no randomness (challenges are passed in). It never decides about
  * storage; the caller consumes the challenge before calling in and persists the counter after.
+ *
+ * Over 300 lines on purpose: it is the one place the library's security-relevant defaults are pinned, so
+ * registration and assertion policy are reviewed together rather than split across modules.
  */
 import {
   generateAuthenticationOptions,
