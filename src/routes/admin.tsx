@@ -32,7 +32,8 @@ import { createApiKey, deleteApiKey, listApiKeys } from "../services/admin/api-k
 import { searchAuditLog } from "../services/admin/audit-log.ts";
 import { mayManage } from "../services/admin/console.ts";
 import { listEvents } from "../services/admin/events.ts";
-import { generateSigningKey, listSigningKeys } from "../services/admin/signing-keys.ts";
+import { deleteSigningKey, generateSigningKey, listSigningKeys } from "../services/admin/signing-keys.ts";
+import { currentTenantKeyId } from "../services/signing-keys.ts";
 import {
   listApplications,
   listTenants,
@@ -510,13 +511,19 @@ adminRoutes.post("/tenants/:tenantId/api-keys/:keyId/revoke", async (c) => {
 });
 
 async function keysPage(c: Ctx, t: TenantRow, notice: { error?: string | null; info?: string | null } = {}) {
-  const keys = (await listSigningKeys(c.var.services, t.id)).map((k) => ({
-    id: k.id,
-    name: k.name,
-    algorithm: k.algorithm,
-    kid: k.kid,
-  }));
-  return page(c, "Signing keys", t, "keys", <KeysPage tenantId={t.id} keys={keys} csrf={c.var.csrf} />, notice);
+  const [rows, signingKeyId] = await Promise.all([
+    listSigningKeys(c.var.services, t.id),
+    currentTenantKeyId(c.var.services, t.id),
+  ]);
+  const keys = rows.map((k) => ({ id: k.id, name: k.name, algorithm: k.algorithm, kid: k.kid }));
+  return page(
+    c,
+    "Signing keys",
+    t,
+    "keys",
+    <KeysPage tenantId={t.id} keys={keys} signingKeyId={signingKeyId} csrf={c.var.csrf} />,
+    notice,
+  );
 }
 
 adminRoutes.get("/tenants/:tenantId/keys", async (c) => keysPage(c, await managedTenant(c)));
@@ -533,4 +540,10 @@ adminRoutes.post("/tenants/:tenantId/keys", async (c) => {
     return keysPage(c, t, { error: refusal(err) });
   }
   return keysPage(c, t, { info: `Generated ${name}.` });
+});
+
+adminRoutes.post("/tenants/:tenantId/keys/:keyId/delete", async (c) => {
+  const t = await managedTenant(c);
+  if (!(await deleteSigningKey(c.var.services, consoleChange(c), t.id, pathId(c, "keyId")))) throw new NotVisible();
+  return keysPage(c, t, { info: "Key deleted." });
 });

@@ -259,17 +259,27 @@ export function ApiKeysPage(p: {
 export function KeysPage(p: {
   tenantId: string;
   keys: Array<{ id: string; name: string; algorithm: string; kid: string }>;
+  /** The key that signs the tenant's tokens (applications may name another one). */
+  signingKeyId: string | null;
   csrf: string;
 }) {
   return (
     <>
       <ul>
         {p.keys.map((k) => (
-          <li>
+          <li id={`key-${k.id}`}>
             {k.name} ({k.algorithm}) <code>{k.kid}</code>
+            {k.id === p.signingKeyId ? <strong> Signs this tenant's tokens</strong> : null}
+            <Post
+              action={`/admin/tenants/${p.tenantId}/keys/${k.id}/delete`}
+              csrf={p.csrf}
+              label={`Delete ${k.name}`}
+              secondary
+            />
           </li>
         ))}
       </ul>
+      <p>Deleting a key withdraws it from the JWKS at once: tokens it signed stop verifying.</p>
       <h2>Generate a key</h2>
       <Post action={`/admin/tenants/${p.tenantId}/keys`} csrf={p.csrf} label="Generate">
         <Text name="name" label="Name" />

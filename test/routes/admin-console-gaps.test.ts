@@ -1,0 +1,65 @@
+/**
+ * The admin console's gaps closed after its first release (issue 14): key deletion and the current
+ * signer, an application's signing keys, webhook editing, before/after in the audit page and the
+ * tenant's message templates. Each action goes through the pages (session, CSRF) and is audited
+ * with source "console".
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureAdminApplication } from "../../scripts/lib/admin-setup.mjs";
+import { admin, api, csrfOf, signIn } from "../support/admin-console.ts";
+import { Browser, ORIGIN } from "../support/hosted.ts";
+import { call, seedTenant } from "../support/mfa.ts";
+
+beforeAll(async () => {
+  await ensureAdminApplication(api, ORIGIN);
+});
+
+async function consoleFor() {
+  const a = await admin();
+  const b = new Browser();
+  const home = await signIn(b, a);
+  return { a, b, csrf: csrfOf(home.html) };
+}
+
+const newKey = async (key: string, name: string) => {
+  const r = await call("POST", "/api/key/generate", { key, body: { key: { algorithm: "ES256", name } } });
+  expect(r.status).toBe(200);
+  return r.body.key.id as string;
+};
+
+const lastConsoleEntry = async (key: string, userId: string) => {
+  const log = await call("GET", `/api/system/audit-log?userId=${userId}&numberOfResults=1`, { key });
+  return log.body.auditLogs[0];
+};
+
+const SIGNS = "Signs this tenant&#39;s tokens";
+const keyItem = (html: string, id: string) => new RegExp(`<li id="key-${id}">([^]*?)</li>`).exec(html)?.[1] ?? "";
+
+describe("console gaps", () => {
+  it("keys: marks the key that signs and deletes a key through the API's service, audited", async () => {
+    const T = await seedTenant();
+    const older = await newKey(T.key, "older");
+    const newer = await newKey(T.key, "newer");
+    const { a, b, csrf } = await consoleFor();
+    const page = await b.get(`/admin/tenants/${T.tenantId}/keys`);
+    expect(keyItem(page.html, newer)).toContain(SIGNS);
+    expect(keyItem(page.html, older)).not.toContain(SIGNS);
+    const del = await b.request("POST", `/admin/tenants/${T.tenantId}/keys/${newer}/delete`, { csrf_token: csrf });
+    expect(del.status).toBe(200);
+    expect(del.html).toContain("Key deleted.");
+    expect(keyItem(del.html, older)).toContain(SIGNS);
+    expect(del.html).not.toContain(`id="key-${newer}"`);
+    expect((await call("GET", `/api/key/${newer}`, { key: T.key })).status).toBe(404);
+    expect(await lastConsoleEntry(T.key, a.userId)).toMatchObject({
+      data: { action: "key.delete", source: "console" },
+      oldValue: { id: newer, name: "newer" },
+      newValue: null,
+    });
+    // Another tenant's key id is not found.
+    const O = await seedTenant();
+    const foreign = await newKey(O.key, "foreign");
+    const r = await b.request("POST", `/admin/tenants/${T.tenantId}/keys/${foreign}/delete`, { csrf_token: csrf });
+    expect(r.status).toBe(404);
+    expect((await call("GET", `/api/key/${foreign}`, { key: O.key })).status).toBe(200);
+  });
+});
