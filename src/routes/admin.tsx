@@ -239,8 +239,10 @@ async function applicationsPage(
       loginPolicy: st.multiFactorConfiguration.loginPolicy,
       trustPolicy: st.multiFactorConfiguration.trustPolicy,
       redirects: st.oauthConfiguration.authorizedRedirectURLs,
+      jwt: st.jwtConfiguration,
     };
   });
+  const keys = (await listSigningKeys(c.var.services, t.id)).map((k) => ({ id: k.id, name: k.name }));
   return page(
     c,
     "Applications",
@@ -248,7 +250,7 @@ async function applicationsPage(
     "applications",
     <>
       {shown ? <ShownOnce label="New client secret" value={shown} /> : null}
-      <ApplicationsPage tenantId={t.id} apps={apps} csrf={c.var.csrf} />
+      <ApplicationsPage tenantId={t.id} apps={apps} keys={keys} csrf={c.var.csrf} />
     </>,
     notice,
   );
@@ -274,6 +276,17 @@ adminRoutes.post("/tenants/:tenantId/applications/:applicationId", async (c) => 
       trustPolicy: p.trustPolicy,
     },
     oauthConfiguration: { ...((cur.settings.oauthConfiguration as object) ?? {}), authorizedRedirectURLs: redirects },
+    // The key ids are checked by updateApplication (the tenant's own keys only), as for the API.
+    ...(p.accessTokenKeyId === undefined && p.idTokenKeyId === undefined
+      ? {}
+      : {
+          jwtConfiguration: {
+            ...((cur.settings.jwtConfiguration as object) ?? {}),
+            enabled: on(p.jwtEnabled),
+            accessTokenKeyId: p.accessTokenKeyId || null,
+            idTokenKeyId: p.idTokenKeyId || null,
+          },
+        }),
   };
   const parsed = applicationSettingsSchema.extend({ name: z.string() }).safeParse(merged);
   if (!parsed.success)

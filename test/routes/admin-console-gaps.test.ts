@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ensureAdminApplication } from "../../scripts/lib/admin-setup.mjs";
 import { admin, api, csrfOf, signIn } from "../support/admin-console.ts";
 import { Browser, ORIGIN } from "../support/hosted.ts";
-import { call, seedTenant } from "../support/mfa.ts";
+import { call, seedApplication, seedTenant } from "../support/mfa.ts";
 
 beforeAll(async () => {
   await ensureAdminApplication(api, ORIGIN);
@@ -61,5 +61,50 @@ describe("console gaps", () => {
     const r = await b.request("POST", `/admin/tenants/${T.tenantId}/keys/${foreign}/delete`, { csrf_token: csrf });
     expect(r.status).toBe(404);
     expect((await call("GET", `/api/key/${foreign}`, { key: O.key })).status).toBe(200);
+  });
+
+  it("applications: chooses the access-token and id-token keys among the tenant's own, audited; a foreign key is refused", async () => {
+    const T = await seedTenant();
+    const own = await newKey(T.key, "app-signer");
+    const O = await seedTenant();
+    const foreign = await newKey(O.key, "foreign");
+    const appId = await seedApplication(T.tenantId, {
+      oauthConfiguration: { authorizedRedirectURLs: ["https://app.example/callback"] },
+    });
+    const { a, b, csrf } = await consoleFor();
+    const page = await b.get(`/admin/tenants/${T.tenantId}/applications`);
+    expect(page.html).toContain(`<label for="accessTokenKeyId-${appId}">`);
+    expect(page.html).toContain(`<option value="${own}">app-signer`);
+    expect(page.html).not.toContain(foreign);
+    const form = {
+      csrf_token: csrf,
+      loginPolicy: "Tenant",
+      trustPolicy: "Any",
+      redirects: "https://app.example/callback",
+      jwtEnabled: "true",
+      accessTokenKeyId: own,
+      idTokenKeyId: own,
+    };
+    const path = `/admin/tenants/${T.tenantId}/applications/${appId}`;
+    const saved = await b.request("POST", path, form);
+    expect(saved.status).toBe(200);
+    expect(saved.html).toContain("Saved app.");
+    const got = await call("GET", `/api/application/${appId}`, { key: T.key });
+    expect(got.body.application.jwtConfiguration).toMatchObject({
+      enabled: true,
+      accessTokenKeyId: own,
+      idTokenKeyId: own,
+    });
+    expect(await lastConsoleEntry(T.key, a.userId)).toMatchObject({
+      data: { action: "application.update", source: "console" },
+      // audit.ts redacts key-named fields, key ids included.
+      newValue: { jwtConfiguration: { enabled: true, accessTokenKeyId: "[redacted]", idTokenKeyId: "[redacted]" } },
+    });
+    for (const field of ["accessTokenKeyId", "idTokenKeyId"]) {
+      const refused = await b.request("POST", path, { ...form, [field]: foreign });
+      expect(refused.html, field).toContain("Not saved.");
+      const after = await call("GET", `/api/application/${appId}`, { key: T.key });
+      expect(after.body.application.jwtConfiguration[field], field).toBe(own);
+    }
   });
 });

@@ -72,9 +72,46 @@ export type AppView = {
   loginPolicy: string | null;
   trustPolicy: string;
   redirects: string[];
+  jwt: { enabled: boolean; accessTokenKeyId: string | null; idTokenKeyId: string | null };
 };
 
-export function ApplicationsPage(p: { tenantId: string; apps: AppView[]; csrf: string }) {
+const KEY_FIELDS = [
+  ["accessTokenKeyId", "Access-token key"],
+  ["idTokenKeyId", "Id-token key"],
+] as const;
+
+/** A select of the tenant's keys ("" = the tenant's signing key); ids are per application. */
+function KeyChoice(p: {
+  field: string;
+  appId: string;
+  label: string;
+  value: string | null;
+  keys: Array<{ id: string; name: string }>;
+}) {
+  const id = `${p.field}-${p.appId}`;
+  return (
+    <>
+      <label for={id}>{p.label}</label>
+      <select id={id} name={p.field}>
+        <option value="" selected={!p.value}>
+          The tenant's signing key
+        </option>
+        {p.keys.map((k) => (
+          <option value={k.id} selected={k.id === p.value}>
+            {k.name}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+export function ApplicationsPage(p: {
+  tenantId: string;
+  apps: AppView[];
+  keys: Array<{ id: string; name: string }>;
+  csrf: string;
+}) {
   return (
     <>
       {p.apps.map((a) => (
@@ -95,6 +132,13 @@ export function ApplicationsPage(p: { tenantId: string; apps: AppView[]; csrf: s
             <textarea id={`redirects-${a.id}`} name="redirects" rows={3}>
               {a.redirects.join("\n")}
             </textarea>
+            <label class="inline" for={`jwtEnabled-${a.id}`}>
+              <input id={`jwtEnabled-${a.id}`} name="jwtEnabled" type="checkbox" value="true" checked={a.jwt.enabled} />{" "}
+              Sign this application's tokens with the keys below
+            </label>
+            {KEY_FIELDS.map(([field, label]) => (
+              <KeyChoice field={field} appId={a.id} label={label} value={a.jwt[field]} keys={p.keys} />
+            ))}
           </Post>
           <Post
             action={`/admin/tenants/${p.tenantId}/applications/${a.id}/client-secret`}
