@@ -14,6 +14,7 @@ import { ApiError } from "../errors.ts";
 import { deepMerge } from "../http/merge.ts";
 import { isLocked } from "../domain/lockout.ts";
 import { EVENT_TYPES } from "../domain/events.ts";
+import type { WebhookSettings } from "../domain/webhooks.ts";
 import { AdminPage, ShownOnce } from "../pages/admin/components.tsx";
 import {
   ApiKeysPage,
@@ -60,7 +61,9 @@ import {
   listWebhooks,
   loadWebhook,
   rotateWebhookSecret,
+  updateWebhook,
 } from "../services/admin/webhooks.ts";
+import { mergeBase, toSettings, webhookFields } from "./webhook-schemas.ts";
 import {
   applicationSettingsSchema,
   completeApplicationSettings,
@@ -428,6 +431,10 @@ async function webhooksPage(
     (await listWebhooks(s, t.id)).map(async (h) => ({
       id: h.id,
       url: h.url,
+      description: (h.settings as WebhookSettings).description ?? "",
+      events: Object.entries((h.settings as WebhookSettings).eventsEnabled)
+        .filter(([, v]) => v)
+        .map(([k]) => k),
       deliveries: (await listDeliveries(s, h, 10)).map((d) => ({ event: d.eventType, status: d.status })),
     })),
   );
@@ -466,6 +473,31 @@ adminRoutes.post("/tenants/:tenantId/webhooks", async (c) => {
   } catch (err) {
     return webhooksPage(c, t, { error: refusal(err) });
   }
+});
+
+/** Edits URL, description and events; validated as a PUT of /api/webhook/{id} (same schema, URL policy, service). */
+adminRoutes.post("/tenants/:tenantId/webhooks/:webhookId", async (c) => {
+  const t = await managedTenant(c);
+  const cur = await loadWebhook(c.var.services, t.id, pathId(c, "webhookId"));
+  if (!cur) throw new NotVisible();
+  const p = c.var.params;
+  const parsed = webhookFields.safeParse({
+    ...mergeBase(cur),
+    url: p.url ?? "",
+    description: p.description ?? "",
+    eventsEnabled: Object.fromEntries(EVENT_TYPES.filter((e) => on(p[`event.${e}`])).map((e) => [e, true])),
+  });
+  if (!parsed.success)
+    return webhooksPage(c, t, {
+      error: `Not saved. ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    });
+  try {
+    const url = checkedWebhookUrl(c.var.services, parsed.data.url);
+    await updateWebhook(c.var.services, consoleChange(c), cur, { url, settings: toSettings(parsed.data) });
+  } catch (err) {
+    return webhooksPage(c, t, { error: refusal(err) });
+  }
+  return webhooksPage(c, t, { info: "Webhook saved." });
 });
 
 adminRoutes.post("/tenants/:tenantId/webhooks/:webhookId/secret", async (c) => {

@@ -107,4 +107,43 @@ describe("console gaps", () => {
       expect(after.body.application.jwtConfiguration[field], field).toBe(own);
     }
   });
+
+  it("webhooks: edits URL, events and description through the API's updateWebhook, audited; a bad URL is refused", async () => {
+    const T = await seedTenant();
+    const created = await call("POST", "/api/webhook", {
+      key: T.key,
+      body: { webhook: { url: "https://hooks.example.com/old", eventsEnabled: { "user.login.success": true } } },
+    });
+    expect(created.status).toBe(200);
+    const id = created.body.webhook.id as string;
+    const { a, b, csrf } = await consoleFor();
+    const page = await b.get(`/admin/tenants/${T.tenantId}/webhooks`);
+    expect(page.html).toContain(`<label for="url-${id}">`);
+    const path = `/admin/tenants/${T.tenantId}/webhooks/${id}`;
+    const saved = await b.request("POST", path, {
+      csrf_token: csrf,
+      url: "https://hooks.example.com/new",
+      description: "Edited in the console",
+      "event.user.login.failed": "true",
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.html).toContain("Webhook saved.");
+    const got = await call("GET", `/api/webhook/${id}`, { key: T.key });
+    expect(got.body.webhook).toMatchObject({
+      url: "https://hooks.example.com/new",
+      description: "Edited in the console",
+      eventsEnabled: { "user.login.failed": true },
+    });
+    expect(got.body.webhook.eventsEnabled["user.login.success"]).not.toBe(true);
+    expect(await lastConsoleEntry(T.key, a.userId)).toMatchObject({
+      data: { action: "webhook.update", source: "console" },
+      oldValue: { url: "https://hooks.example.com/old" },
+      newValue: { url: "https://hooks.example.com/new", description: "Edited in the console" },
+    });
+    const refused = await b.request("POST", path, { csrf_token: csrf, url: "ftp://hooks.example.com/x" });
+    expect(refused.html).toContain("Not saved.");
+    expect((await call("GET", `/api/webhook/${id}`, { key: T.key })).body.webhook.url).toBe(
+      "https://hooks.example.com/new",
+    );
+  });
 });

@@ -245,7 +245,41 @@ export function EventsPage(p: { tenantId: string; userId: string; type: string; 
   );
 }
 
-export type HookView = { id: string; url: string; deliveries: Array<{ event: string; status: string }> };
+export type HookView = {
+  id: string;
+  url: string;
+  description: string;
+  events: string[];
+  deliveries: Array<{ event: string; status: string }>;
+};
+
+/** The edit form of one webhook: URL, description and the subscribed events (checkboxes). */
+function HookForm(p: { action: string; h: HookView; csrf: string }) {
+  const id = p.h.id;
+  return (
+    <Post action={p.action} csrf={p.csrf} label="Save">
+      <label for={`url-${id}`}>URL (https)</label>
+      <input id={`url-${id}`} name="url" type="url" value={p.h.url} />
+      <label for={`description-${id}`}>Description</label>
+      <input id={`description-${id}`} name="description" type="text" value={p.h.description} />
+      <fieldset>
+        <legend>Events</legend>
+        {EVENT_TYPES.map((e) => (
+          <label class="inline" for={`event-${id}-${e}`}>
+            <input
+              id={`event-${id}-${e}`}
+              name={`event.${e}`}
+              type="checkbox"
+              value="true"
+              checked={p.h.events.includes(e)}
+            />{" "}
+            {e}
+          </label>
+        ))}
+      </fieldset>
+    </Post>
+  );
+}
 
 export function WebhooksPage(p: { tenantId: string; hooks: HookView[]; csrf: string }) {
   const base = `/admin/tenants/${p.tenantId}/webhooks`;
@@ -263,6 +297,7 @@ export function WebhooksPage(p: { tenantId: string; hooks: HookView[]; csrf: str
               </li>
             ))}
           </ul>
+          <HookForm action={`${base}/${h.id}`} h={h} csrf={p.csrf} />
           <Post action={`${base}/${h.id}/secret`} csrf={p.csrf} label="Rotate secret" secondary />
           <Post action={`${base}/${h.id}/delete`} csrf={p.csrf} label="Delete" secondary />
         </section>
