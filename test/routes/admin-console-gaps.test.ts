@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureAdminApplication } from "../../scripts/lib/admin-setup.mjs";
 import { admin, api, csrfOf, signIn } from "../support/admin-console.ts";
-import { Browser, ORIGIN } from "../support/hosted.ts";
+import { Browser, ORIGIN, unescapeHtml } from "../support/hosted.ts";
 import { call, seedApplication, seedTenant } from "../support/mfa.ts";
 
 beforeAll(async () => {
@@ -145,5 +145,26 @@ describe("console gaps", () => {
     expect((await call("GET", `/api/webhook/${id}`, { key: T.key })).body.webhook.url).toBe(
       "https://hooks.example.com/new",
     );
+  });
+
+  it("audit log page: shows each entry's changed fields before and after, redacted as stored", async () => {
+    const T = await seedTenant();
+    const before = `Before ${crypto.randomUUID()}`;
+    const after = `After ${crypto.randomUUID()}`;
+    for (const name of [before, after]) {
+      const r = await call("PATCH", `/api/tenant/${T.tenantId}`, { key: T.key, body: { tenant: { name } } });
+      expect(r.status).toBe(200);
+    }
+    const appId = await seedApplication(T.tenantId);
+    const { b, csrf } = await consoleFor();
+    await b.request("POST", `/admin/tenants/${T.tenantId}/applications/${appId}/client-secret`, { csrf_token: csrf });
+    const page = await b.get(`/admin/tenants/${T.tenantId}/audit`);
+    const text = unescapeHtml(page.html.replace(/<[^>]+>/g, " ")).replace(/\s+/g, " ");
+    expect(text).toContain(`name "${before}" → "${after}"`);
+    expect(page.html).toContain("<details");
+    // The client secret was redacted when stored; the page shows no more than the row holds.
+    const log = await call("GET", "/api/system/audit-log?numberOfResults=1", { key: T.key });
+    expect(JSON.stringify(log.body.auditLogs[0])).toContain("[redacted]");
+    expect(text).toContain("[redacted]");
   });
 });

@@ -2,6 +2,7 @@
  * The admin console's page bodies (inside the hosted pages' layout). Data comes from the route;
  * every form posts with the session's CSRF token; secrets are shown once by `ShownOnce`.
  */
+import { auditChanges } from "../../domain/audit-diff.ts";
 import { EVENT_TYPES } from "../../domain/events.ts";
 import { loginPolicySchema, trustPolicySchema, type TenantSettings } from "../../settings.ts";
 import type { AuditRow, TenantRow } from "../../storage/d1/schema.ts";
@@ -378,9 +379,38 @@ export function AuditPage(p: { rows: AuditRow[]; total: number }) {
             {when(r.insertInstant)} <strong>{r.message}</strong> by {String(r.data.actorEmail ?? r.insertUser)} (
             {String(r.data.source)}
             {r.data.ipAddress ? `, ${String(r.data.ipAddress)}` : ""})
+            <AuditChanges oldValue={r.oldValue} newValue={r.newValue} />
           </li>
         ))}
       </ul>
     </>
+  );
+}
+
+/** The changed fields of one audit entry, folded (works without JavaScript). */
+function AuditChanges(p: { oldValue: unknown; newValue: unknown }) {
+  const changes = auditChanges(p.oldValue, p.newValue);
+  if (changes.length === 0) return null;
+  return (
+    <details>
+      <summary>
+        {changes.length} changed field{changes.length === 1 ? "" : "s"}
+      </summary>
+      <ul>
+        {changes.map((ch) => (
+          <li>
+            {/* code breaks anywhere (layout CSS): long JSON stays inside 320 px */}
+            <code>{ch.path}</code>{" "}
+            <del>
+              <code>{ch.before ?? "(none)"}</code>
+            </del>{" "}
+            →{" "}
+            <ins>
+              <code>{ch.after ?? "(none)"}</code>
+            </ins>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
