@@ -14,6 +14,7 @@ import { ApiError } from "../errors.ts";
 import { deepMerge } from "../http/merge.ts";
 import { isLocked } from "../domain/lockout.ts";
 import { EVENT_TYPES } from "../domain/events.ts";
+import { DEFAULT_EMAIL_TEMPLATE, DEFAULT_SMS_TEMPLATE } from "../domain/message-template.ts";
 import type { WebhookSettings } from "../domain/webhooks.ts";
 import { AdminPage, ShownOnce } from "../pages/admin/components.tsx";
 import {
@@ -183,6 +184,28 @@ async function tenantSettings(c: Ctx, t: TenantRow, notice: { error?: string | n
   );
 }
 
+/** Browsers post textarea line breaks as CRLF (HTML §4.10.11); templates store LF. */
+const lf = (v: string) => v.replace(/\r\n?/g, "\n");
+
+/**
+ * The posted templates (left alone when the form has no template fields). A template equal to the
+ * default is stored as none (null deletes it in the merge), so later default changes reach it.
+ */
+function postedEmailTemplate(p: Record<string, string | undefined>) {
+  if (p.emailSubject === undefined || p.emailText === undefined) return {};
+  const html = lf(p.emailHtml ?? "").trim() ? lf(p.emailHtml ?? "") : null;
+  const tpl = { subject: p.emailSubject, text: lf(p.emailText), html };
+  const d = DEFAULT_EMAIL_TEMPLATE;
+  const same = tpl.subject === d.subject && tpl.text === d.text && tpl.html === (d.html ?? null);
+  return { template: same ? null : tpl };
+}
+
+function postedSmsTemplate(p: Record<string, string | undefined>) {
+  if (p.smsText === undefined) return {};
+  const text = lf(p.smsText);
+  return { template: text === DEFAULT_SMS_TEMPLATE.text ? null : { text } };
+}
+
 adminRoutes.get("/tenants/:tenantId/settings", async (c) => tenantSettings(c, await managedTenant(c)));
 
 adminRoutes.post("/tenants/:tenantId/settings", async (c) => {
@@ -194,8 +217,8 @@ adminRoutes.post("/tenants/:tenantId/settings", async (c) => {
     multiFactorConfiguration: {
       loginPolicy: p.loginPolicy,
       authenticator: { enabled: on(p.authenticator) },
-      email: { enabled: on(p.email) },
-      sms: { enabled: on(p.sms), allowedCallingCodes: codes.length ? codes : null },
+      email: { enabled: on(p.email), ...postedEmailTemplate(p) },
+      sms: { enabled: on(p.sms), allowedCallingCodes: codes.length ? codes : null, ...postedSmsTemplate(p) },
     },
     webAuthnConfiguration: { enabled: on(p.passkeys) },
     externalIdentifierConfiguration: {

@@ -167,4 +167,36 @@ describe("console gaps", () => {
     expect(JSON.stringify(log.body.auditLogs[0])).toContain("[redacted]");
     expect(text).toContain("[redacted]");
   });
+
+  it("tenants: edits the email and SMS message templates, validated by the tenant API's schema, audited", async () => {
+    const T = await seedTenant();
+    const { a, b } = await consoleFor();
+    const page = await b.get(`/admin/tenants/${T.tenantId}/settings`);
+    for (const field of ["emailSubject", "emailText", "emailHtml", "smsText"])
+      expect(page.html, field).toMatch(
+        new RegExp(`<label for="${field}">[^<]+</label><(textarea|input) id="${field}"`),
+      );
+    expect(page.html).toContain("is your {{tenantName}} verification code"); // the default SMS text
+    const refused = await b.submit(page, "tenant-form", { smsText: "No placeholder here" });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain("must contain the {{code}} placeholder");
+    const saved = await b.submit(page, "tenant-form", {
+      emailSubject: "Sign-in code",
+      emailText: "Your code: {{code}}\r\nBye",
+      emailHtml: "",
+      smsText: "Code {{code}}",
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.html).toContain("Saved.");
+    const t = await call("GET", `/api/tenant/${T.tenantId}`, { key: T.key });
+    expect(t.body.tenant.multiFactorConfiguration.email.template).toMatchObject({
+      subject: "Sign-in code",
+      text: "Your code: {{code}}\nBye",
+    });
+    expect(t.body.tenant.multiFactorConfiguration.sms.template).toEqual({ text: "Code {{code}}" });
+    expect(await lastConsoleEntry(T.key, a.userId)).toMatchObject({
+      data: { action: "tenant.update", source: "console" },
+      newValue: { multiFactorConfiguration: { sms: { template: { text: "Code {{code}}" } } } },
+    });
+  });
 });

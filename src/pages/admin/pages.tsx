@@ -6,7 +6,7 @@ import { auditChanges } from "../../domain/audit-diff.ts";
 import { EVENT_TYPES } from "../../domain/events.ts";
 import { loginPolicySchema, trustPolicySchema, type TenantSettings } from "../../settings.ts";
 import type { AuditRow, TenantRow } from "../../storage/d1/schema.ts";
-import { Check, Post, Select, Text } from "./components.tsx";
+import { Check, Post, Select, Text, TextArea } from "./components.tsx";
 
 const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
 
@@ -63,6 +63,15 @@ export function TenantForm(p: { tenant: TenantRow; settings: TenantSettings; csr
       <Check name="alertsSms" label="Also by SMS" checked={a.sms} />
       <Text name="alertFailedAttempts" label="Failed attempts before an alert" type="number" value={a.failedAttempts} />
       <Text name="alertWindow" label="Alert window (seconds)" type="number" value={a.windowInSeconds} />
+      <h2>Message templates</h2>
+      <p>
+        Placeholders: {"{{code}}"} (required), {"{{minutes}}"}, {"{{tenantName}}"}. The defaults are shown when none is
+        set.
+      </p>
+      <Text name="emailSubject" label="Email subject" value={m.email.template.subject} />
+      <TextArea name="emailText" label="Email text" value={m.email.template.text} rows={6} />
+      <TextArea name="emailHtml" label="Email HTML (empty = text only)" value={m.email.template.html ?? ""} rows={6} />
+      <TextArea name="smsText" label="SMS text" value={m.sms.template.text} rows={3} />
     </Post>
   );
 }
