@@ -14,6 +14,8 @@ import { ApiError } from "../errors.ts";
 import { deepMerge } from "../http/merge.ts";
 import { isLocked } from "../domain/lockout.ts";
 import { EVENT_TYPES } from "../domain/events.ts";
+import { DEFAULT_EMAIL_TEMPLATE, DEFAULT_SMS_TEMPLATE } from "../domain/message-template.ts";
+import type { WebhookSettings } from "../domain/webhooks.ts";
 import { AdminPage, ShownOnce } from "../pages/admin/components.tsx";
 import {
   ApiKeysPage,
@@ -32,7 +34,8 @@ import { createApiKey, deleteApiKey, listApiKeys } from "../services/admin/api-k
 import { searchAuditLog } from "../services/admin/audit-log.ts";
 import { mayManage } from "../services/admin/console.ts";
 import { listEvents } from "../services/admin/events.ts";
-import { generateSigningKey, listSigningKeys } from "../services/admin/signing-keys.ts";
+import { deleteSigningKey, generateSigningKey, listSigningKeys } from "../services/admin/signing-keys.ts";
+import { currentTenantKeyId } from "../services/signing-keys.ts";
 import {
   listApplications,
   listTenants,
@@ -59,7 +62,9 @@ import {
   listWebhooks,
   loadWebhook,
   rotateWebhookSecret,
+  updateWebhook,
 } from "../services/admin/webhooks.ts";
+import { mergeBase, toSettings, webhookFields } from "./webhook-schemas.ts";
 import {
   applicationSettingsSchema,
   completeApplicationSettings,
@@ -179,6 +184,28 @@ async function tenantSettings(c: Ctx, t: TenantRow, notice: { error?: string | n
   );
 }
 
+/** Browsers post textarea line breaks as CRLF (HTML §4.10.11); templates store LF. */
+const lf = (v: string) => v.replace(/\r\n?/g, "\n");
+
+/**
+ * The posted templates (left alone when the form has no template fields). A template equal to the
+ * default is stored as none (null deletes it in the merge), so later default changes reach it.
+ */
+function postedEmailTemplate(p: Record<string, string | undefined>) {
+  if (p.emailSubject === undefined || p.emailText === undefined) return {};
+  const html = lf(p.emailHtml ?? "").trim() ? lf(p.emailHtml ?? "") : null;
+  const tpl = { subject: p.emailSubject, text: lf(p.emailText), html };
+  const d = DEFAULT_EMAIL_TEMPLATE;
+  const same = tpl.subject === d.subject && tpl.text === d.text && tpl.html === (d.html ?? null);
+  return { template: same ? null : tpl };
+}
+
+function postedSmsTemplate(p: Record<string, string | undefined>) {
+  if (p.smsText === undefined) return {};
+  const text = lf(p.smsText);
+  return { template: text === DEFAULT_SMS_TEMPLATE.text ? null : { text } };
+}
+
 adminRoutes.get("/tenants/:tenantId/settings", async (c) => tenantSettings(c, await managedTenant(c)));
 
 adminRoutes.post("/tenants/:tenantId/settings", async (c) => {
@@ -190,8 +217,8 @@ adminRoutes.post("/tenants/:tenantId/settings", async (c) => {
     multiFactorConfiguration: {
       loginPolicy: p.loginPolicy,
       authenticator: { enabled: on(p.authenticator) },
-      email: { enabled: on(p.email) },
-      sms: { enabled: on(p.sms), allowedCallingCodes: codes.length ? codes : null },
+      email: { enabled: on(p.email), ...postedEmailTemplate(p) },
+      sms: { enabled: on(p.sms), allowedCallingCodes: codes.length ? codes : null, ...postedSmsTemplate(p) },
     },
     webAuthnConfiguration: { enabled: on(p.passkeys) },
     externalIdentifierConfiguration: {
@@ -238,8 +265,10 @@ async function applicationsPage(
       loginPolicy: st.multiFactorConfiguration.loginPolicy,
       trustPolicy: st.multiFactorConfiguration.trustPolicy,
       redirects: st.oauthConfiguration.authorizedRedirectURLs,
+      jwt: st.jwtConfiguration,
     };
   });
+  const keys = (await listSigningKeys(c.var.services, t.id)).map((k) => ({ id: k.id, name: k.name }));
   return page(
     c,
     "Applications",
@@ -247,7 +276,7 @@ async function applicationsPage(
     "applications",
     <>
       {shown ? <ShownOnce label="New client secret" value={shown} /> : null}
-      <ApplicationsPage tenantId={t.id} apps={apps} csrf={c.var.csrf} />
+      <ApplicationsPage tenantId={t.id} apps={apps} keys={keys} csrf={c.var.csrf} />
     </>,
     notice,
   );
@@ -273,6 +302,17 @@ adminRoutes.post("/tenants/:tenantId/applications/:applicationId", async (c) => 
       trustPolicy: p.trustPolicy,
     },
     oauthConfiguration: { ...((cur.settings.oauthConfiguration as object) ?? {}), authorizedRedirectURLs: redirects },
+    // The key ids are checked by updateApplication (the tenant's own keys only), as for the API.
+    ...(p.accessTokenKeyId === undefined && p.idTokenKeyId === undefined
+      ? {}
+      : {
+          jwtConfiguration: {
+            ...((cur.settings.jwtConfiguration as object) ?? {}),
+            enabled: on(p.jwtEnabled),
+            accessTokenKeyId: p.accessTokenKeyId || null,
+            idTokenKeyId: p.idTokenKeyId || null,
+          },
+        }),
   };
   const parsed = applicationSettingsSchema.extend({ name: z.string() }).safeParse(merged);
   if (!parsed.success)
@@ -414,6 +454,10 @@ async function webhooksPage(
     (await listWebhooks(s, t.id)).map(async (h) => ({
       id: h.id,
       url: h.url,
+      description: (h.settings as WebhookSettings).description ?? "",
+      events: Object.entries((h.settings as WebhookSettings).eventsEnabled)
+        .filter(([, v]) => v)
+        .map(([k]) => k),
       deliveries: (await listDeliveries(s, h, 10)).map((d) => ({ event: d.eventType, status: d.status })),
     })),
   );
@@ -452,6 +496,31 @@ adminRoutes.post("/tenants/:tenantId/webhooks", async (c) => {
   } catch (err) {
     return webhooksPage(c, t, { error: refusal(err) });
   }
+});
+
+/** Edits URL, description and events; validated as a PUT of /api/webhook/{id} (same schema, URL policy, service). */
+adminRoutes.post("/tenants/:tenantId/webhooks/:webhookId", async (c) => {
+  const t = await managedTenant(c);
+  const cur = await loadWebhook(c.var.services, t.id, pathId(c, "webhookId"));
+  if (!cur) throw new NotVisible();
+  const p = c.var.params;
+  const parsed = webhookFields.safeParse({
+    ...mergeBase(cur),
+    url: p.url ?? "",
+    description: p.description ?? "",
+    eventsEnabled: Object.fromEntries(EVENT_TYPES.filter((e) => on(p[`event.${e}`])).map((e) => [e, true])),
+  });
+  if (!parsed.success)
+    return webhooksPage(c, t, {
+      error: `Not saved. ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    });
+  try {
+    const url = checkedWebhookUrl(c.var.services, parsed.data.url);
+    await updateWebhook(c.var.services, consoleChange(c), cur, { url, settings: toSettings(parsed.data) });
+  } catch (err) {
+    return webhooksPage(c, t, { error: refusal(err) });
+  }
+  return webhooksPage(c, t, { info: "Webhook saved." });
 });
 
 adminRoutes.post("/tenants/:tenantId/webhooks/:webhookId/secret", async (c) => {
@@ -510,13 +579,19 @@ adminRoutes.post("/tenants/:tenantId/api-keys/:keyId/revoke", async (c) => {
 });
 
 async function keysPage(c: Ctx, t: TenantRow, notice: { error?: string | null; info?: string | null } = {}) {
-  const keys = (await listSigningKeys(c.var.services, t.id)).map((k) => ({
-    id: k.id,
-    name: k.name,
-    algorithm: k.algorithm,
-    kid: k.kid,
-  }));
-  return page(c, "Signing keys", t, "keys", <KeysPage tenantId={t.id} keys={keys} csrf={c.var.csrf} />, notice);
+  const [rows, signingKeyId] = await Promise.all([
+    listSigningKeys(c.var.services, t.id),
+    currentTenantKeyId(c.var.services, t.id),
+  ]);
+  const keys = rows.map((k) => ({ id: k.id, name: k.name, algorithm: k.algorithm, kid: k.kid }));
+  return page(
+    c,
+    "Signing keys",
+    t,
+    "keys",
+    <KeysPage tenantId={t.id} keys={keys} signingKeyId={signingKeyId} csrf={c.var.csrf} />,
+    notice,
+  );
 }
 
 adminRoutes.get("/tenants/:tenantId/keys", async (c) => keysPage(c, await managedTenant(c)));
@@ -533,4 +608,10 @@ adminRoutes.post("/tenants/:tenantId/keys", async (c) => {
     return keysPage(c, t, { error: refusal(err) });
   }
   return keysPage(c, t, { info: `Generated ${name}.` });
+});
+
+adminRoutes.post("/tenants/:tenantId/keys/:keyId/delete", async (c) => {
+  const t = await managedTenant(c);
+  if (!(await deleteSigningKey(c.var.services, consoleChange(c), t.id, pathId(c, "keyId")))) throw new NotVisible();
+  return keysPage(c, t, { info: "Key deleted." });
 });

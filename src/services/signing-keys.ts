@@ -110,6 +110,11 @@ async function newestAsymmetric(s: Services, tenantId: string): Promise<SigningK
   return row;
 }
 
+/** The id of the key that signs the tenant's tokens now (none yet: null; the first use creates one). */
+export async function currentTenantKeyId(s: Services, tenantId: string): Promise<string | null> {
+  return (await newestAsymmetric(s, tenantId))?.id ?? null;
+}
+
 /**
  * The key that signs the tenant's access tokens. A tenant created before keys existed (or seeded
  * straight into D1) gets an RS256 2048-bit key here; two racing first requests collide on the

@@ -70,6 +70,17 @@ export function Text(p: { name: string; label: string; value?: string | number |
   );
 }
 
+export function TextArea(p: { name: string; label: string; value: string; rows?: number }) {
+  return (
+    <>
+      <label for={p.name}>{p.label}</label>
+      <textarea id={p.name} name={p.name} rows={p.rows ?? 4}>
+        {p.value}
+      </textarea>
+    </>
+  );
+}
+
 export function Check(p: { name: string; label: string; checked: boolean }) {
   return (
     <label class="inline" for={p.name}>

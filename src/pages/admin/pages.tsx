@@ -2,10 +2,11 @@
  * The admin console's page bodies (inside the hosted pages' layout). Data comes from the route;
  * every form posts with the session's CSRF token; secrets are shown once by `ShownOnce`.
  */
+import { auditChanges } from "../../domain/audit-diff.ts";
 import { EVENT_TYPES } from "../../domain/events.ts";
 import { loginPolicySchema, trustPolicySchema, type TenantSettings } from "../../settings.ts";
 import type { AuditRow, TenantRow } from "../../storage/d1/schema.ts";
-import { Check, Post, Select, Text } from "./components.tsx";
+import { Check, Post, Select, Text, TextArea } from "./components.tsx";
 
 const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
 
@@ -62,6 +63,15 @@ export function TenantForm(p: { tenant: TenantRow; settings: TenantSettings; csr
       <Check name="alertsSms" label="Also by SMS" checked={a.sms} />
       <Text name="alertFailedAttempts" label="Failed attempts before an alert" type="number" value={a.failedAttempts} />
       <Text name="alertWindow" label="Alert window (seconds)" type="number" value={a.windowInSeconds} />
+      <h2>Message templates</h2>
+      <p>
+        Placeholders: {"{{code}}"} (required), {"{{minutes}}"}, {"{{tenantName}}"}. The defaults are shown when none is
+        set.
+      </p>
+      <Text name="emailSubject" label="Email subject" value={m.email.template.subject} />
+      <TextArea name="emailText" label="Email text" value={m.email.template.text} rows={6} />
+      <TextArea name="emailHtml" label="Email HTML (empty = text only)" value={m.email.template.html ?? ""} rows={6} />
+      <TextArea name="smsText" label="SMS text" value={m.sms.template.text} rows={3} />
     </Post>
   );
 }
@@ -72,9 +82,46 @@ export type AppView = {
   loginPolicy: string | null;
   trustPolicy: string;
   redirects: string[];
+  jwt: { enabled: boolean; accessTokenKeyId: string | null; idTokenKeyId: string | null };
 };
 
-export function ApplicationsPage(p: { tenantId: string; apps: AppView[]; csrf: string }) {
+const KEY_FIELDS = [
+  ["accessTokenKeyId", "Access-token key"],
+  ["idTokenKeyId", "Id-token key"],
+] as const;
+
+/** A select of the tenant's keys ("" = the tenant's signing key); ids are per application. */
+function KeyChoice(p: {
+  field: string;
+  appId: string;
+  label: string;
+  value: string | null;
+  keys: Array<{ id: string; name: string }>;
+}) {
+  const id = `${p.field}-${p.appId}`;
+  return (
+    <>
+      <label for={id}>{p.label}</label>
+      <select id={id} name={p.field}>
+        <option value="" selected={!p.value}>
+          The tenant's signing key
+        </option>
+        {p.keys.map((k) => (
+          <option value={k.id} selected={k.id === p.value}>
+            {k.name}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+export function ApplicationsPage(p: {
+  tenantId: string;
+  apps: AppView[];
+  keys: Array<{ id: string; name: string }>;
+  csrf: string;
+}) {
   return (
     <>
       {p.apps.map((a) => (
@@ -95,6 +142,13 @@ export function ApplicationsPage(p: { tenantId: string; apps: AppView[]; csrf: s
             <textarea id={`redirects-${a.id}`} name="redirects" rows={3}>
               {a.redirects.join("\n")}
             </textarea>
+            <label class="inline" for={`jwtEnabled-${a.id}`}>
+              <input id={`jwtEnabled-${a.id}`} name="jwtEnabled" type="checkbox" value="true" checked={a.jwt.enabled} />{" "}
+              Sign this application's tokens with the keys below
+            </label>
+            {KEY_FIELDS.map(([field, label]) => (
+              <KeyChoice field={field} appId={a.id} label={label} value={a.jwt[field]} keys={p.keys} />
+            ))}
           </Post>
           <Post
             action={`/admin/tenants/${p.tenantId}/applications/${a.id}/client-secret`}
@@ -201,7 +255,41 @@ export function EventsPage(p: { tenantId: string; userId: string; type: string; 
   );
 }
 
-export type HookView = { id: string; url: string; deliveries: Array<{ event: string; status: string }> };
+export type HookView = {
+  id: string;
+  url: string;
+  description: string;
+  events: string[];
+  deliveries: Array<{ event: string; status: string }>;
+};
+
+/** The edit form of one webhook: URL, description and the subscribed events (checkboxes). */
+function HookForm(p: { action: string; h: HookView; csrf: string }) {
+  const id = p.h.id;
+  return (
+    <Post action={p.action} csrf={p.csrf} label="Save">
+      <label for={`url-${id}`}>URL (https)</label>
+      <input id={`url-${id}`} name="url" type="url" value={p.h.url} />
+      <label for={`description-${id}`}>Description</label>
+      <input id={`description-${id}`} name="description" type="text" value={p.h.description} />
+      <fieldset>
+        <legend>Events</legend>
+        {EVENT_TYPES.map((e) => (
+          <label class="inline" for={`event-${id}-${e}`}>
+            <input
+              id={`event-${id}-${e}`}
+              name={`event.${e}`}
+              type="checkbox"
+              value="true"
+              checked={p.h.events.includes(e)}
+            />{" "}
+            {e}
+          </label>
+        ))}
+      </fieldset>
+    </Post>
+  );
+}
 
 export function WebhooksPage(p: { tenantId: string; hooks: HookView[]; csrf: string }) {
   const base = `/admin/tenants/${p.tenantId}/webhooks`;
@@ -219,6 +307,7 @@ export function WebhooksPage(p: { tenantId: string; hooks: HookView[]; csrf: str
               </li>
             ))}
           </ul>
+          <HookForm action={`${base}/${h.id}`} h={h} csrf={p.csrf} />
           <Post action={`${base}/${h.id}/secret`} csrf={p.csrf} label="Rotate secret" secondary />
           <Post action={`${base}/${h.id}/delete`} csrf={p.csrf} label="Delete" secondary />
         </section>
@@ -259,17 +348,27 @@ export function ApiKeysPage(p: {
 export function KeysPage(p: {
   tenantId: string;
   keys: Array<{ id: string; name: string; algorithm: string; kid: string }>;
+  /** The key that signs the tenant's tokens (applications may name another one). */
+  signingKeyId: string | null;
   csrf: string;
 }) {
   return (
     <>
       <ul>
         {p.keys.map((k) => (
-          <li>
+          <li id={`key-${k.id}`}>
             {k.name} ({k.algorithm}) <code>{k.kid}</code>
+            {k.id === p.signingKeyId ? <strong> Signs this tenant's tokens</strong> : null}
+            <Post
+              action={`/admin/tenants/${p.tenantId}/keys/${k.id}/delete`}
+              csrf={p.csrf}
+              label={`Delete ${k.name}`}
+              secondary
+            />
           </li>
         ))}
       </ul>
+      <p>Deleting a key withdraws it from the JWKS at once: tokens it signed stop verifying.</p>
       <h2>Generate a key</h2>
       <Post action={`/admin/tenants/${p.tenantId}/keys`} csrf={p.csrf} label="Generate">
         <Text name="name" label="Name" />
@@ -289,9 +388,38 @@ export function AuditPage(p: { rows: AuditRow[]; total: number }) {
             {when(r.insertInstant)} <strong>{r.message}</strong> by {String(r.data.actorEmail ?? r.insertUser)} (
             {String(r.data.source)}
             {r.data.ipAddress ? `, ${String(r.data.ipAddress)}` : ""})
+            <AuditChanges oldValue={r.oldValue} newValue={r.newValue} />
           </li>
         ))}
       </ul>
     </>
+  );
+}
+
+/** The changed fields of one audit entry, folded (works without JavaScript). */
+function AuditChanges(p: { oldValue: unknown; newValue: unknown }) {
+  const changes = auditChanges(p.oldValue, p.newValue);
+  if (changes.length === 0) return null;
+  return (
+    <details>
+      <summary>
+        {changes.length} changed field{changes.length === 1 ? "" : "s"}
+      </summary>
+      <ul>
+        {changes.map((ch) => (
+          <li>
+            {/* code breaks anywhere (layout CSS): long JSON stays inside 320 px */}
+            <code>{ch.path}</code>{" "}
+            <del>
+              <code>{ch.before ?? "(none)"}</code>
+            </del>{" "}
+            →{" "}
+            <ins>
+              <code>{ch.after ?? "(none)"}</code>
+            </ins>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

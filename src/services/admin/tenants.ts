@@ -22,7 +22,9 @@ function duplicateId(err: unknown, field: string): ApiError | null {
 
 /** Validated application settings (`applicationSettingsSchema`), as far as this module reads them. */
 export type ApplicationSettingsValue = Record<string, unknown> & {
-  jwtConfiguration?: { accessTokenKeyId?: string | null | undefined } | undefined;
+  jwtConfiguration?:
+    | { accessTokenKeyId?: string | null | undefined; idTokenKeyId?: string | null | undefined }
+    | undefined;
   roles?: Array<{ id?: string | undefined; name: string }> | undefined;
 };
 
@@ -128,15 +130,17 @@ export async function loadApplication(s: Services, tenantId: string, id: string)
   return row ?? null;
 }
 
-/** `jwtConfiguration.accessTokenKeyId` must name one of the application's tenant's keys. */
+/** `jwtConfiguration.accessTokenKeyId` and `idTokenKeyId` must name keys of the application's tenant. */
 async function checkKeyReference(s: Services, tenantId: string, settings: ApplicationSettingsValue): Promise<void> {
-  const keyId = settings.jwtConfiguration?.accessTokenKeyId;
-  if (keyId && !(await isTenantKey(s, tenantId, keyId))) {
-    throw ApiError.field(
-      "application.jwtConfiguration.accessTokenKeyId",
-      "invalid",
-      "The [application.jwtConfiguration.accessTokenKeyId] must name one of the tenant's keys.",
-    );
+  for (const field of ["accessTokenKeyId", "idTokenKeyId"] as const) {
+    const keyId = settings.jwtConfiguration?.[field];
+    if (keyId && !(await isTenantKey(s, tenantId, keyId))) {
+      throw ApiError.field(
+        `application.jwtConfiguration.${field}`,
+        "invalid",
+        `The [application.jwtConfiguration.${field}] must name one of the tenant's keys.`,
+      );
+    }
   }
 }
 
