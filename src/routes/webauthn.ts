@@ -11,7 +11,7 @@ import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenant, requireTenantRow } from "../middleware/auth.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { errorsSchema, registerRoute, UNKNOWN_USER } from "../openapi.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import {
   deleteCredentials,
@@ -251,7 +251,7 @@ registerRoute({
   responses: {
     200: { description: "PublicKeyCredentialCreationOptions (JSON form).", schema: optionsJson },
     400: invalid,
-    404: { description: "Unknown user (empty)." },
+    404: UNKNOWN_USER,
   },
 });
 registerRoute({
@@ -323,7 +323,7 @@ registerRoute({
   responses: {
     200: { description: "The credentials.", schema: z.object({ credentials: z.array(credentialJson) }) },
     400: invalid,
-    404: { description: "Unknown user (empty)." },
+    404: UNKNOWN_USER,
   },
 });
 registerRoute({
@@ -337,7 +337,7 @@ registerRoute({
   responses: {
     200: { description: "Deleted (empty body)." },
     400: invalid,
-    404: { description: "Unknown user (empty)." },
+    404: UNKNOWN_USER,
   },
 });
 registerRoute({
