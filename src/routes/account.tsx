@@ -91,7 +91,7 @@ import {
   type PageOptions,
   type Params,
 } from "./hosted-http.tsx";
-import { qrSvg } from "./hosted-two-factor.tsx";
+import { qrSvg } from "./hosted-two-factor-enable.tsx";
 import { assertionCredential, registrationCredential } from "./webauthn.ts";
 
 type Ctx = Context<AppEnv>;
