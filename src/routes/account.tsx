@@ -58,7 +58,7 @@ import {
   tenantFor,
   type AccountSession,
 } from "../services/account.ts";
-import { startTwoFactor } from "../services/challenges.ts";
+import { startTwoFactor } from "../services/two-factor-start.ts";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";
 import { seal, unseal } from "../services/hosted-login.ts";
 import { consumeAuthorizationCode } from "../services/oauth/grants.ts";

@@ -11,7 +11,7 @@ import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { ensureDeviceCookie, eventInfoSchema, requestFacts, tenantHeader } from "../http/request-info.ts";
 import { confirmKeyInRoute, requireTenantRow } from "../middleware/auth.ts";
-import { startTwoFactor } from "../services/challenges.ts";
+import { startTwoFactor } from "../services/two-factor-start.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";
 import { trustStatus } from "../services/trust.ts";
