@@ -71,6 +71,10 @@ export const lockedResponse = z
 /** Response docs shared by many routes. */
 export const INVALID_REQUEST: ResponseDoc = { description: "Invalid request.", schema: errorsSchema };
 export const ACCOUNT_LOCKED: ResponseDoc = { description: "The account is locked.", schema: lockedResponse };
+export const UNKNOWN_USER: ResponseDoc = { description: "Unknown user (empty)." };
+export const WRONG_CODE: ResponseDoc = { description: "Wrong code (empty)." };
+/** What a route that checks one of the user's codes answers besides its 200. */
+export const CODE_CHECK_RESPONSES = { 400: INVALID_REQUEST, 404: UNKNOWN_USER, 409: ACCOUNT_LOCKED, 421: WRONG_CODE };
 
 const routes = new Map<string, RouteDoc>();
 let cached: Record<string, unknown> | undefined;

@@ -58,7 +58,7 @@ import {
   tenantFor,
   type AccountSession,
 } from "../services/account.ts";
-import { startTwoFactor } from "../services/challenges.ts";
+import { startTwoFactor } from "../services/two-factor-start.ts";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";
 import { seal, unseal } from "../services/hosted-login.ts";
 import { consumeAuthorizationCode } from "../services/oauth/grants.ts";
@@ -91,7 +91,7 @@ import {
   type PageOptions,
   type Params,
 } from "./hosted-http.tsx";
-import { qrSvg } from "./hosted-two-factor.tsx";
+import { qrSvg } from "./hosted-two-factor-enable.tsx";
 import { assertionCredential, registrationCredential } from "./webauthn.ts";
 
 type Ctx = Context<AppEnv>;

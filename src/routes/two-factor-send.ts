@@ -7,7 +7,7 @@ import { Hono, type Context } from "hono";
 import * as z from "zod";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import type { AppEnv } from "../env.ts";
-import { ACCOUNT_LOCKED, errorsSchema, registerRoute } from "../openapi.ts";
+import { ACCOUNT_LOCKED, errorsSchema, registerRoute, UNKNOWN_USER } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody } from "../http/validate.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
@@ -87,7 +87,7 @@ registerRoute({
   tags,
   auth: "apiKey",
   body: methodSendRequest,
-  responses: { ...sendResponses, 404: { description: "Unknown user (empty)." } },
+  responses: { ...sendResponses, 404: UNKNOWN_USER },
 });
 registerRoute({
   method: "post",

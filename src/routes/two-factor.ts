@@ -6,12 +6,12 @@ import { Hono, type Context } from "hono";
 import { setCookie } from "hono/cookie";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
-import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
+import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute, UNKNOWN_USER, WRONG_CODE } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { ensureDeviceCookie, eventInfoSchema, requestFacts, tenantHeader } from "../http/request-info.ts";
 import { confirmKeyInRoute, requireTenantRow } from "../middleware/auth.ts";
-import { startTwoFactor } from "../services/challenges.ts";
+import { startTwoFactor } from "../services/two-factor-start.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";
 import { trustStatus } from "../services/trust.ts";
@@ -130,8 +130,6 @@ for (const path of ["/status", "/status/:twoFactorTrustId"]) {
 }
 
 const tags = ["Two-factor"];
-const invalid = INVALID_REQUEST;
-const locked = ACCOUNT_LOCKED;
 registerRoute({
   method: "get",
   path: "/api/two-factor/secret",
@@ -157,9 +155,9 @@ registerRoute({
       description: "Challenge started.",
       schema: z.object({ code: z.string(), twoFactorId: z.string(), methods: z.array(challengeMethodJson).optional() }),
     },
-    400: invalid,
-    404: { description: "Unknown user (empty)." },
-    409: locked,
+    400: INVALID_REQUEST,
+    404: UNKNOWN_USER,
+    409: ACCOUNT_LOCKED,
   },
 });
 registerRoute({
@@ -176,10 +174,10 @@ registerRoute({
         "Completed, but the user is not registered for the challenge's application: the token has no applicationId or roles.",
       schema: loginResponse,
     },
-    400: invalid,
+    400: INVALID_REQUEST,
     404: { description: "Unknown or expired twoFactorId (empty)." },
-    409: locked,
-    421: { description: "Wrong code (empty)." },
+    409: ACCOUNT_LOCKED,
+    421: WRONG_CODE,
   },
 });
 const statusResponses = {
@@ -188,8 +186,8 @@ const statusResponses = {
     schema: z.object({ trusts: z.array(z.record(z.string(), z.unknown())), twoFactorTrustId: z.string().optional() }),
   },
   242: { description: "A challenge would be required." },
-  400: invalid,
-  404: { description: "Unknown user (empty)." },
+  400: INVALID_REQUEST,
+  404: UNKNOWN_USER,
 };
 registerRoute({
   method: "post",

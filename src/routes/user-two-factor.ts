@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
-import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
+import { INVALID_REQUEST, registerRoute, UNKNOWN_USER, CODE_CHECK_RESPONSES } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery, readJsonBody, validateObject } from "../http/validate.ts";
 import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
@@ -93,8 +93,6 @@ recoveryCodeRoutes.get("/:userId", async (c) => {
 });
 
 const tags = ["Two-factor"];
-const invalid = INVALID_REQUEST;
-const locked = ACCOUNT_LOCKED;
 registerRoute({
   method: "post",
   path: "/api/user/two-factor/:userId",
@@ -109,10 +107,7 @@ registerRoute({
         "Enabled; `recoveryCodes` (shown once) when it is the first method, `code` when a twoFactorId was given.",
       schema: z.object({ recoveryCodes: z.array(z.string()).optional(), code: z.string().optional() }),
     },
-    400: invalid,
-    404: { description: "Unknown user (empty)." },
-    409: locked,
-    421: { description: "Wrong code (empty)." },
+    ...CODE_CHECK_RESPONSES,
   },
 });
 registerRoute({
@@ -124,10 +119,7 @@ registerRoute({
   query: disableRequest,
   responses: {
     200: { description: "Removed (empty body)." },
-    400: invalid,
-    404: { description: "Unknown user (empty)." },
-    409: locked,
-    421: { description: "Wrong code (empty)." },
+    ...CODE_CHECK_RESPONSES,
   },
 });
 registerRoute({
@@ -139,8 +131,8 @@ registerRoute({
   auth: "apiKey",
   responses: {
     200: { description: "New codes; the old set is dead.", schema: z.object({ recoveryCodes: z.array(z.string()) }) },
-    400: invalid,
-    404: { description: "Unknown user (empty)." },
+    400: INVALID_REQUEST,
+    404: UNKNOWN_USER,
   },
 });
 registerRoute({
@@ -154,6 +146,6 @@ registerRoute({
       description: "Always an empty list plus the count.",
       schema: z.object({ recoveryCodes: z.array(z.string()).max(0), remainingRecoveryCodes: z.number() }),
     },
-    404: { description: "Unknown user (empty)." },
+    404: UNKNOWN_USER,
   },
 });

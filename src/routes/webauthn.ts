@@ -11,7 +11,7 @@ import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody, parseQuery } from "../http/validate.ts";
 import { requireTenant, requireTenantRow } from "../middleware/auth.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { errorsSchema, registerRoute, UNKNOWN_USER } from "../openapi.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import {
   deleteCredentials,
@@ -23,85 +23,21 @@ import {
 import { loadUser } from "../services/users.ts";
 import { methodsRemoved } from "../services/security-events.ts";
 import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
-import { eventInfoSchema, requestFacts, tenantHeader } from "../http/request-info.ts";
+import { requestFacts, tenantHeader } from "../http/request-info.ts";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import { passkeyAssert, passkeyLogin, startAuthentication } from "../services/webauthn.ts";
 import { loginStatus } from "../services/challenges.ts";
 import { completeRegistration, startRegistration } from "../services/passkey-registration.ts";
 import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
+import {
+  registerStartRequest,
+  registerCompleteRequest,
+  startRequest,
+  assertionRequest,
+  userQuery,
+} from "./webauthn-schemas.ts";
 
-const b64url = z
-  .string()
-  .max(16_384)
-  .regex(/^[A-Za-z0-9_-]*$/, "must be base64url");
-const credentialId = b64url.min(1).max(1_400);
-
-const credentialBase = {
-  id: credentialId,
-  rawId: credentialId.optional(),
-  type: z.literal("public-key"),
-  authenticatorAttachment: z.string().max(32).nullish(),
-  clientExtensionResults: z.record(z.string(), z.unknown()).optional(),
-};
-
-/** An assertion (`PublicKeyCredential.toJSON()` of navigator.credentials.get). */
-export const assertionCredential = z
-  .object({
-    ...credentialBase,
-    response: z.object({
-      clientDataJSON: b64url.min(1),
-      authenticatorData: b64url.min(1),
-      signature: b64url.min(1),
-      userHandle: b64url.nullish(),
-    }),
-  })
-  .meta({ id: "WebAuthnAssertion" });
-
-/** An attestation (`PublicKeyCredential.toJSON()` of navigator.credentials.create); `transports` also accepted beside `response`. */
-export const registrationCredential = z.object({
-  ...credentialBase,
-  transports: z.array(z.string().max(32)).max(8).optional(),
-  response: z.object({
-    clientDataJSON: b64url.min(1),
-    attestationObject: b64url.min(1),
-    transports: z.array(z.string().max(32)).max(8).optional(),
-  }),
-});
-
-const claimed = { origin: z.string().max(255).optional(), rpId: z.string().max(253).optional() };
-
-const registerStartRequest = z.object({
-  userId: uuid,
-  displayName: z.string().trim().min(1).max(255),
-  name: z.string().max(255).optional(),
-  userAgent: z.string().max(512).optional(),
-  workflow: z.enum(["bootstrap", "general", "reauthentication"]),
-});
-const registerCompleteRequest = z.object({ userId: uuid, ...claimed, credential: registrationCredential });
-const startRequest = z.object({
-  applicationId: uuid.optional(),
-  userId: uuid.optional(),
-  loginId: z.string().trim().min(1).max(254).optional(),
-  loginIdTypes: z.array(z.string().max(32)).max(4).optional(),
-  credentialId: credentialId.optional(),
-  state: z.record(z.string(), z.unknown()).optional(),
-  workflow: z.enum(["bootstrap", "reauthentication"]).optional(),
-  twoFactorId: z.string().min(1).max(128).optional().meta({
-    description:
-      "Extension: options for a passkey answering this challenge (second factor or step-up); complete with POST /api/two-factor/login {twoFactorId, webauthn}.",
-  }),
-});
-const assertionRequest = z.object({
-  ...claimed,
-  credential: assertionCredential,
-  twoFactorTrustId: z.string().max(128).optional(),
-  applicationId: uuid.optional(),
-  ipAddress: z.string().max(64).optional(),
-  metaData: z.record(z.string(), z.unknown()).optional(),
-  eventInfo: eventInfoSchema.optional(),
-  noJWT: z.boolean().optional(),
-});
-const userQuery = z.object({ userId: uuid });
+export { assertionCredential, registrationCredential } from "./webauthn-schemas.ts";
 
 export const webAuthnRoutes = new Hono<AppEnv>();
 
@@ -251,7 +187,7 @@ registerRoute({
   responses: {
     200: { description: "PublicKeyCredentialCreationOptions (JSON form).", schema: optionsJson },
     400: invalid,
-    404: { description: "Unknown user (empty)." },
+    404: UNKNOWN_USER,
   },
 });
 registerRoute({
@@ -323,7 +259,7 @@ registerRoute({
   responses: {
     200: { description: "The credentials.", schema: z.object({ credentials: z.array(credentialJson) }) },
     400: invalid,
-    404: { description: "Unknown user (empty)." },
+    404: UNKNOWN_USER,
   },
 });
 registerRoute({
@@ -337,7 +273,7 @@ registerRoute({
   responses: {
     200: { description: "Deleted (empty body)." },
     400: invalid,
-    404: { description: "Unknown user (empty)." },
+    404: UNKNOWN_USER,
   },
 });
 registerRoute({

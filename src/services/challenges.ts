@@ -1,35 +1,26 @@
 /**
- * Login and challenges: password login (200 / 242 / 404 / 409) and /api/two-factor/start (step-up).
+ * Login: password login (200 / 242 / 404 / 409) and the second-factor decision after any first factor.
+ * The step-up start (/api/two-factor/start) is in ./two-factor-start.ts, the challenge snapshot in ./challenge-init.ts.
  * Completion (/api/two-factor/login) is in ./complete-two-factor.ts; what every challenge path shares
  * (tenant settings, lockout policy, the locked answer) in ./tenant-context.ts.
  */
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../domain/password.ts";
-import { generateNumericCode } from "../domain/otp-code.ts";
 import { ApiError } from "../errors.ts";
 import { completeApplicationSettings, type LoginPolicy, type TenantSettings, type TrustPolicy } from "../settings.ts";
-import type { ApplicationRow, RegistrationRow } from "../storage/d1/schema.ts";
-import type { ChallengeInit, GuardVerdict, LoginContext } from "../storage/durable-objects/user-guard-types.ts";
+import type { ApplicationRow } from "../storage/d1/schema.ts";
+import type { GuardVerdict, LoginContext } from "../storage/durable-objects/user-guard-types.ts";
 import type { EventContext } from "../storage/durable-objects/guard-events.ts";
 import type { RequestFacts } from "../http/request-info.ts";
 import type { RiskLoginPolicy } from "../domain/risk.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
-import { oobTargets } from "./oob-slots.ts";
-import { challengeWebAuthn, passkeyMethods, secondFactorPasskeys, toCandidate } from "./passkeys.ts";
+import { passkeyMethods, secondFactorPasskeys } from "./passkeys.ts";
 import { mintAccessToken } from "./tokens.ts";
 import { accessTokenSigner, trustTokenSigner, type SignerRef } from "./signing-keys.ts";
 import { findRegistration } from "./registrations.ts";
-import {
-  loadUser,
-  loadUserCheckingKey,
-  toPublicMethods,
-  toUserJson,
-  type LoadedUser,
-  type MethodRow,
-  type PasskeyRow,
-  type UserLookup,
-} from "./users.ts";
+import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow } from "./users.ts";
 
+import { challengeInit } from "./challenge-init.ts";
 import {
   activeMethods,
   configurableMethods,
@@ -37,73 +28,8 @@ import {
   loadApplication,
   lockedError,
   lockoutPolicy,
-  otpHash,
-  tenantContext,
   type TenantContext,
-  type UnconfirmedKey,
 } from "./tenant-context.ts";
-
-function challengeInit(
-  ctx: TenantContext,
-  loaded: LoadedUser,
-  app: ApplicationRow | null,
-  purpose: ChallengeInit["purpose"],
-  extra: {
-    state: Record<string, unknown> | null;
-    trustChallenge: string | null;
-    codeHash: string | null;
-    firstFactor?: string[];
-    passkeys: PasskeyRow[];
-    enrolment?: boolean;
-    signer: SignerRef;
-    /** The trust-token key (`trustTokenSigner`); carried only when it is not `signer`. */
-    trustSigner: SignerRef;
-    authenticationType?: string;
-    /** The user's registration for `app` (null: not registered, or no application). */
-    registration: RegistrationRow | null;
-  },
-): ChallengeInit {
-  const { settings } = ctx;
-  const methods = activeMethods(loaded.methods, settings);
-  const owner = `${ctx.tenant.id}:${loaded.user.id}`;
-  const applicationId = app?.id ?? null;
-  return {
-    tenantId: ctx.tenant.id,
-    userId: loaded.user.id,
-    applicationId,
-    purpose,
-    enrolment: purpose === "login" && extra.enrolment === true,
-    ttlSeconds: settings.externalIdentifierConfiguration.twoFactorIdTimeToLiveInSeconds,
-    state: extra.state,
-    trustChallenge: extra.trustChallenge,
-    codeHash: extra.codeHash,
-    totp: methods
-      .filter((m) => m.method === "authenticator" && m.secretEnc)
-      .map((m) => ({ methodId: m.id, secretEnc: m.secretEnc!, owner })),
-    recoveryAvailable: loaded.unusedRecoveryCodes > 0,
-    user: toUserJson(loaded.user, loaded.methods),
-    token: {
-      issuer: settings.issuer,
-      ttlSeconds: settings.jwtConfiguration.timeToLiveInSeconds,
-      // The application's lifetime wins over the tenant's (FusionAuth's externalIdentifierConfiguration on both).
-      trustTtlSeconds:
-        completeApplicationSettings(app?.settings).externalIdentifierConfiguration
-          .twoFactorTrustIdTimeToLiveInSeconds ??
-        settings.externalIdentifierConfiguration.twoFactorTrustIdTimeToLiveInSeconds,
-      trustTokenTtlSeconds: settings.externalIdentifierConfiguration.trustTokenTimeToLiveInSeconds,
-      // Resolved here (the start may read D1) so the completion signs without one.
-      signer: extra.signer,
-      ...(extra.trustSigner.id !== extra.signer.id ? { trustSigner: extra.trustSigner } : {}),
-      ...(extra.authenticationType ? { authenticationType: extra.authenticationType } : {}),
-      ...(extra.registration ? { roles: extra.registration.roles } : {}),
-    },
-    oob: oobTargets(methods),
-    policy: lockoutPolicy(settings),
-    passkeys: extra.passkeys.map(toCandidate),
-    webauthn: extra.passkeys.length ? challengeWebAuthn(settings) : null,
-    firstFactor: extra.firstFactor,
-  };
-}
 
 export type LoginInput = {
   loginId: string;
@@ -339,67 +265,4 @@ async function loginBody(
     email: loaded.user.email ?? undefined,
   });
   return { ...token, user };
-}
-
-export type StartInput = {
-  userId?: string;
-  loginId?: string;
-  applicationId?: string;
-  code?: string;
-  state?: Record<string, unknown>;
-  trustChallenge?: string;
-};
-
-/** POST /api/two-factor/start: a challenge for step-up or a custom flow; returns the code (API-key gated). */
-export async function startTwoFactor(
-  s: Services,
-  tenant: TenantContext | UnconfirmedKey,
-  input: StartInput,
-): Promise<{ code: string; twoFactorId: string; methods?: unknown[] }> {
-  const lookup: UserLookup | null = input.userId
-    ? { by: "id", id: input.userId }
-    : input.loginId
-      ? { by: "loginId", loginId: input.loginId }
-      : null;
-  if (!lookup) throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId].");
-  const tenantId = "tenant" in tenant ? tenant.tenant.id : tenant.tenantId;
-  const [[loaded, ctx], [app, [signer, trustSigner], byId]] = await Promise.all([
-    "tenant" in tenant
-      ? loadUser(s.db, tenantId, lookup).then((u) => [u, tenant] as const)
-      : loadUserCheckingKey(s.db, tenantId, lookup, tenant.keyDigest).then(({ loaded, tenant: row }) => {
-          if (!row) throw ApiError.unauthorized();
-          return [loaded, tenantContext(row)] as const;
-        }),
-    // With a userId, the registration is read beside the signing key; with a loginId, once the user is known.
-    loadApplication(s, tenantId, input.applicationId).then(
-      async (a) =>
-        [
-          a,
-          ...(await Promise.all([
-            accessTokenSigner(s, tenantId, a).then(
-              async (access) => [access, await trustTokenSigner(s, tenantId, access)] as const,
-            ),
-            a && input.userId ? findRegistration(s, tenantId, input.userId, a.id) : null,
-          ])),
-        ] as const,
-    ),
-  ]);
-  if (!loaded) throw ApiError.notFound();
-  const registration = !app ? null : input.userId ? byId : await findRegistration(s, tenantId, loaded.user.id, app.id);
-  const code = input.code ?? generateNumericCode(s.random, 6);
-  const keys = secondFactorPasskeys(loaded, ctx.settings);
-  const init = challengeInit(ctx, loaded, app, "step_up", {
-    state: input.state ?? null,
-    trustChallenge: input.trustChallenge ?? null,
-    codeHash: await otpHash(s, code),
-    passkeys: keys,
-    signer,
-    trustSigner,
-    registration,
-  });
-  const v = await s.guard(ctx.tenant.id, loaded.user.id).startChallenge({ init, now: s.now() });
-  if (v.status === "locked") throw lockedError(v);
-  if (v.status !== "challenge") throw new Error(`unexpected verdict ${v.status}`);
-  const methods = [...toPublicMethods(activeMethods(loaded.methods, ctx.settings)), ...passkeyMethods(keys)];
-  return methods.length ? { code, twoFactorId: v.twoFactorId, methods } : { code, twoFactorId: v.twoFactorId };
 }

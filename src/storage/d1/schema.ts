@@ -5,6 +5,9 @@
  *
  * Secrets at rest: API keys and recovery codes are keyed hashes (hex), TOTP secrets, webhook secrets
  * and signing keys AES-GCM ciphertext (`v1.<kid>.<iv>.<ct>`), passwords versioned PBKDF2 strings.
+ *
+ * Over 300 lines on purpose: declarative table definitions, one per table, read top to bottom like the
+ * migrations they generate; splitting them would only scatter the foreign keys across files.
  */
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
