@@ -8,39 +8,30 @@
  * webhooks, keys and API keys are then loaded inside that tenant only.
  */
 import { Hono, type Context } from "hono";
-import type { Child } from "hono/jsx";
 import * as z from "zod";
 import { ApiError } from "../errors.ts";
 import { deepMerge } from "../http/merge.ts";
 import { isLocked } from "../domain/lockout.ts";
-import { EVENT_TYPES } from "../domain/events.ts";
 import { DEFAULT_EMAIL_TEMPLATE, DEFAULT_SMS_TEMPLATE } from "../domain/message-template.ts";
-import type { WebhookSettings } from "../domain/webhooks.ts";
-import { AdminPage, ShownOnce } from "../pages/admin/components.tsx";
+import { ShownOnce } from "../pages/admin/components.tsx";
 import {
-  ApiKeysPage,
   ApplicationsPage,
   AuditPage,
   EventsPage,
-  KeysPage,
   TenantForm,
   TenantList,
   UserPage,
   UserSearch,
-  WebhooksPage,
 } from "../pages/admin/pages.tsx";
 import { MessagePage } from "../pages/misc.tsx";
-import { createApiKey, deleteApiKey, listApiKeys } from "../services/admin/api-keys.ts";
 import { searchAuditLog } from "../services/admin/audit-log.ts";
 import { mayManage } from "../services/admin/console.ts";
 import { listEvents } from "../services/admin/events.ts";
-import { deleteSigningKey, generateSigningKey, listSigningKeys } from "../services/admin/signing-keys.ts";
-import { currentTenantKeyId } from "../services/signing-keys.ts";
+import { listSigningKeys } from "../services/admin/signing-keys.ts";
 import {
   listApplications,
   listTenants,
   loadApplication,
-  loadTenant,
   rotateApplicationSecret,
   updateApplication,
   updateTenant,
@@ -55,17 +46,6 @@ import {
   searchUsers,
 } from "../services/admin/users.ts";
 import {
-  checkedWebhookUrl,
-  createWebhook,
-  deleteWebhook,
-  listDeliveries,
-  listWebhooks,
-  loadWebhook,
-  rotateWebhookSecret,
-  updateWebhook,
-} from "../services/admin/webhooks.ts";
-import { mergeBase, toSettings, webhookFields } from "./webhook-schemas.ts";
-import {
   applicationSettingsSchema,
   completeApplicationSettings,
   completeTenantSettings,
@@ -75,9 +55,8 @@ import type { TenantRow } from "../storage/d1/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { callback, consoleChange, logout, requireAdmin, startLogin, type AdminEnv } from "./admin-auth.tsx";
 import { renderPage } from "./hosted-http.tsx";
-
-type Ctx = Context<AdminEnv>;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { managedTenant, NotVisible, on, page, pathId, refusal, UUID, type Ctx } from "./admin-pages-shared.tsx";
+import { integrationRoutes } from "./admin-integrations.tsx";
 
 export const adminRoutes = new Hono<AdminEnv>();
 
@@ -95,45 +74,6 @@ adminRoutes.get("/signed-out", (c) =>
 adminRoutes.use("*", requireAdmin());
 adminRoutes.post("/logout", (c) => logout(c));
 
-function page(
-  c: Ctx,
-  heading: string,
-  tenant: TenantRow | null,
-  current: string,
-  body: Child,
-  notice: { error?: string | null; info?: string | null } = {},
-  status = 200,
-) {
-  const a = c.var.admin;
-  return renderPage(
-    c as unknown as Context<AppEnv>,
-    <AdminPage
-      nav={{ tenantId: tenant?.id ?? null, tenantName: tenant?.name, current, csrf: c.var.csrf, email: a.email }}
-      {...notice}
-    >
-      {body}
-    </AdminPage>,
-    { heading, status },
-  );
-}
-
-class NotVisible extends Error {}
-
-/** The path's tenant if this admin may manage it; otherwise the same 404 as a missing tenant. */
-async function managedTenant(c: Ctx): Promise<TenantRow> {
-  const id = (c.req.param("tenantId") ?? "").toLowerCase();
-  if (!UUID.test(id) || !mayManage(c.var.admin.scope, id)) throw new NotVisible();
-  const t = await loadTenant(c.var.services, id);
-  if (!t) throw new NotVisible();
-  return t;
-}
-
-function pathId(c: Ctx, name: string): string {
-  const id = (c.req.param(name) ?? "").toLowerCase();
-  if (!/^[0-9a-z_-]{1,64}$/i.test(id)) throw new NotVisible();
-  return id;
-}
-
 adminRoutes.onError((err, c) => {
   if (err instanceof NotVisible || (err instanceof ApiError && err.kind === "not_found"))
     return page(c, "Not found", null, "", <p>There is nothing here, or it is not yours to manage.</p>, {}, 404);
@@ -141,21 +81,6 @@ adminRoutes.onError((err, c) => {
 });
 
 /** The message of a refused change, for the page (the API's field errors, flattened). */
-function refusal(err: unknown): string {
-  if (err instanceof ApiError && err.kind === "validation") {
-    const body = err.body as {
-      fieldErrors?: Record<string, Array<{ message: string }>>;
-      generalErrors?: Array<{ message: string }>;
-    };
-    const msgs = [
-      ...Object.entries(body.fieldErrors ?? {}).map(([k, v]) => `${k}: ${v.map((e) => e.message).join(" ")}`),
-      ...(body.generalErrors ?? []).map((e) => e.message),
-    ];
-    return `Not saved. ${msgs.join("; ")}`;
-  }
-  throw err;
-}
-
 adminRoutes.get("/", async (c) => {
   const scope = c.var.admin.scope;
   const all = await listTenants(c.var.services);
@@ -170,7 +95,6 @@ adminRoutes.get("/tenants/:tenantId", async (c) =>
 // ---- Tenant settings ------------------------------------------------------------------------------
 
 const num = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : Number(v));
-const on = (v: string | undefined) => v === "true";
 
 async function tenantSettings(c: Ctx, t: TenantRow, notice: { error?: string | null; info?: string | null } = {}) {
   return page(
@@ -441,177 +365,5 @@ adminRoutes.get("/tenants/:tenantId/audit", async (c) => {
   return page(c, "Audit log", t, "audit", <AuditPage rows={rows} total={total} />);
 });
 
-// ---- Webhooks -------------------------------------------------------------------------------------
-
-async function webhooksPage(
-  c: Ctx,
-  t: TenantRow,
-  notice: { error?: string | null; info?: string | null } = {},
-  secret?: string,
-) {
-  const s = c.var.services;
-  const hooks = await Promise.all(
-    (await listWebhooks(s, t.id)).map(async (h) => ({
-      id: h.id,
-      url: h.url,
-      description: (h.settings as WebhookSettings).description ?? "",
-      events: Object.entries((h.settings as WebhookSettings).eventsEnabled)
-        .filter(([, v]) => v)
-        .map(([k]) => k),
-      deliveries: (await listDeliveries(s, h, 10)).map((d) => ({ event: d.eventType, status: d.status })),
-    })),
-  );
-  return page(
-    c,
-    "Webhooks",
-    t,
-    "webhooks",
-    <>
-      {secret ? <ShownOnce label="Signing secret" value={secret} /> : null}
-      <WebhooksPage tenantId={t.id} hooks={hooks} csrf={c.var.csrf} />
-    </>,
-    notice,
-  );
-}
-
-adminRoutes.get("/tenants/:tenantId/webhooks", async (c) => webhooksPage(c, await managedTenant(c)));
-
-adminRoutes.post("/tenants/:tenantId/webhooks", async (c) => {
-  const t = await managedTenant(c);
-  const p = c.var.params;
-  try {
-    const url = checkedWebhookUrl(c.var.services, p.url ?? "");
-    const event = EVENT_TYPES.find((e) => e === p.event) ?? "user.login.success";
-    const { secret } = await createWebhook(c.var.services, consoleChange(c), t.id, {
-      id: crypto.randomUUID(),
-      url,
-      settings: {
-        eventsEnabled: { [event]: true },
-        connectTimeout: 1000,
-        readTimeout: 2000,
-        headers: {},
-      },
-    });
-    return webhooksPage(c, t, {}, secret);
-  } catch (err) {
-    return webhooksPage(c, t, { error: refusal(err) });
-  }
-});
-
-/** Edits URL, description and events; validated as a PUT of /api/webhook/{id} (same schema, URL policy, service). */
-adminRoutes.post("/tenants/:tenantId/webhooks/:webhookId", async (c) => {
-  const t = await managedTenant(c);
-  const cur = await loadWebhook(c.var.services, t.id, pathId(c, "webhookId"));
-  if (!cur) throw new NotVisible();
-  const p = c.var.params;
-  const parsed = webhookFields.safeParse({
-    ...mergeBase(cur),
-    url: p.url ?? "",
-    description: p.description ?? "",
-    eventsEnabled: Object.fromEntries(EVENT_TYPES.filter((e) => on(p[`event.${e}`])).map((e) => [e, true])),
-  });
-  if (!parsed.success)
-    return webhooksPage(c, t, {
-      error: `Not saved. ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-    });
-  try {
-    const url = checkedWebhookUrl(c.var.services, parsed.data.url);
-    await updateWebhook(c.var.services, consoleChange(c), cur, { url, settings: toSettings(parsed.data) });
-  } catch (err) {
-    return webhooksPage(c, t, { error: refusal(err) });
-  }
-  return webhooksPage(c, t, { info: "Webhook saved." });
-});
-
-adminRoutes.post("/tenants/:tenantId/webhooks/:webhookId/secret", async (c) => {
-  const t = await managedTenant(c);
-  const hook = await loadWebhook(c.var.services, t.id, pathId(c, "webhookId"));
-  if (!hook) throw new NotVisible();
-  const { secret } = await rotateWebhookSecret(c.var.services, consoleChange(c), hook);
-  return webhooksPage(c, t, {}, secret);
-});
-
-adminRoutes.post("/tenants/:tenantId/webhooks/:webhookId/delete", async (c) => {
-  const t = await managedTenant(c);
-  if (!(await deleteWebhook(c.var.services, consoleChange(c), t.id, pathId(c, "webhookId")))) throw new NotVisible();
-  return webhooksPage(c, t, { info: "Webhook deleted." });
-});
-
-// ---- API keys, signing keys -----------------------------------------------------------------------
-
-async function apiKeysPage(
-  c: Ctx,
-  t: TenantRow,
-  notice: { error?: string | null; info?: string | null } = {},
-  key?: string,
-) {
-  const keys = (await listApiKeys(c.var.services, t.id)).map((k) => ({ id: k.id, description: k.description }));
-  return page(
-    c,
-    "API keys",
-    t,
-    "api-keys",
-    <>
-      {key ? <ShownOnce label="New API key" value={key} /> : null}
-      <ApiKeysPage tenantId={t.id} keys={keys} csrf={c.var.csrf} />
-    </>,
-    notice,
-  );
-}
-
-adminRoutes.get("/tenants/:tenantId/api-keys", async (c) => apiKeysPage(c, await managedTenant(c)));
-
-adminRoutes.post("/tenants/:tenantId/api-keys", async (c) => {
-  const t = await managedTenant(c);
-  const description = (c.var.params.description ?? "").trim().slice(0, 255) || null;
-  const { key } = await createApiKey(c.var.services, consoleChange(c), {
-    id: crypto.randomUUID(),
-    tenantId: t.id,
-    description,
-  });
-  return apiKeysPage(c, t, {}, key);
-});
-
-adminRoutes.post("/tenants/:tenantId/api-keys/:keyId/revoke", async (c) => {
-  const t = await managedTenant(c);
-  if (!(await deleteApiKey(c.var.services, consoleChange(c), t.id, pathId(c, "keyId")))) throw new NotVisible();
-  return apiKeysPage(c, t, { info: "API key revoked." });
-});
-
-async function keysPage(c: Ctx, t: TenantRow, notice: { error?: string | null; info?: string | null } = {}) {
-  const [rows, signingKeyId] = await Promise.all([
-    listSigningKeys(c.var.services, t.id),
-    currentTenantKeyId(c.var.services, t.id),
-  ]);
-  const keys = rows.map((k) => ({ id: k.id, name: k.name, algorithm: k.algorithm, kid: k.kid }));
-  return page(
-    c,
-    "Signing keys",
-    t,
-    "keys",
-    <KeysPage tenantId={t.id} keys={keys} signingKeyId={signingKeyId} csrf={c.var.csrf} />,
-    notice,
-  );
-}
-
-adminRoutes.get("/tenants/:tenantId/keys", async (c) => keysPage(c, await managedTenant(c)));
-
-adminRoutes.post("/tenants/:tenantId/keys", async (c) => {
-  const t = await managedTenant(c);
-  const p = c.var.params;
-  const name = (p.name ?? "").trim().slice(0, 191);
-  const algorithm = p.algorithm === "ES256" ? "ES256" : "RS256";
-  if (!name) return keysPage(c, t, { error: "Not saved. A name is required." });
-  try {
-    await generateSigningKey(c.var.services, consoleChange(c), t.id, { id: crypto.randomUUID(), name, algorithm });
-  } catch (err) {
-    return keysPage(c, t, { error: refusal(err) });
-  }
-  return keysPage(c, t, { info: `Generated ${name}.` });
-});
-
-adminRoutes.post("/tenants/:tenantId/keys/:keyId/delete", async (c) => {
-  const t = await managedTenant(c);
-  if (!(await deleteSigningKey(c.var.services, consoleChange(c), t.id, pathId(c, "keyId")))) throw new NotVisible();
-  return keysPage(c, t, { info: "Key deleted." });
-});
+// The integration pages (webhooks, API keys, signing keys): src/routes/admin-integrations.tsx.
+adminRoutes.route("/", integrationRoutes);
