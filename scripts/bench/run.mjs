@@ -31,7 +31,6 @@ import { queue } from "./lib/http.mjs";
 import { cpuSplit, treeCpuByProcess, treeCpuSeconds } from "./lib/proc.mjs";
 import { peerPaths, seedPeer, startPeer } from "./peer/client.mjs";
 import { benchDir, ensureBenchDeps } from "./deps.mjs";
-import { ensureSqliteBinding } from "./peer/setup.mjs";
 import { scalingScenario, sendsScenario } from "./lib/scenarios.mjs";
 
 // The peer's native addon and wrangler want the Node pinned as a devDependency; `npm run bench` finds
@@ -331,7 +330,6 @@ let runLoad;
 
 async function main() {
   ensureBenchDeps(root, log);
-  ensureSqliteBinding(root, log);
   ({ runLoad } = await import("./lib/load.mjs"));
   const started = [];
   const stopAll = () => {
