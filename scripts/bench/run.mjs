@@ -11,6 +11,7 @@
  *   --runtime wrangler|miniflare|both     edge-mfa under `wrangler dev` (default), in one workerd
  *                                         through Miniflare without wrangler's proxy, or both in one run
  *   --edge-only                           no Better Auth peer
+ *   --scale F                             request counts × F (e.g. 0.5 on a busy machine)
  *   --scenario scaling|sends              the opt-in scenarios of issue 15 (scripts/bench/lib/scenarios.mjs):
  *                                         completions with 1/16/256 users at c16/c64; sends of 1 vs 64 users
  *
@@ -54,6 +55,7 @@ const { values: args } = parseArgs({
     runtime: { type: "string", default: "wrangler" },
     "edge-only": { type: "boolean" },
     scenario: { type: "string" },
+    scale: { type: "string" },
   },
 });
 const runtimes = args.runtime === "both" ? ["wrangler", "miniflare"] : [args.runtime];
@@ -82,7 +84,9 @@ const SMOKE = {
 };
 const S = { ...(args.smoke ? SMOKE : FULL), ...(args.reps ? { reps: Number(args.reps) } : {}) };
 const only = args.only ? new Set(args.only.split(",")) : null;
-const amountsFor = (id) => S.amounts[id] ?? S.amounts.default;
+// `--scale F`: every run's request count × F (a loaded machine; the scenarios' counts too).
+const scale = args.scale ? Number(args.scale) : 1;
+const amountsFor = (id) => (S.amounts[id] ?? S.amounts.default).map((n) => Math.max(4, Math.round(n * scale)));
 
 // ---------------------------------------------------------------------------------------------
 
@@ -429,6 +433,7 @@ async function runScenario(name, started) {
       runLoad,
       runtimes,
       reps: args.reps ? S.reps : 2,
+      scale,
       smoke: Boolean(args.smoke),
       started,
       stoppers,

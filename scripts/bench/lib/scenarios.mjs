@@ -76,7 +76,7 @@ export async function scalingScenario(ctx) {
   const smoke = ctx.smoke;
   const userCounts = [1, 16, 256];
   const concurrencies = smoke ? [4, 16] : [16, 64];
-  const perRun = smoke ? 32 : 512;
+  const perRun = smoke ? 32 : Math.round(512 * ctx.scale);
   const edges = await startEdges(ctx);
   ctx.log(`scaling: seeding ${smoke ? 16 : 256} users on ${edges.length} runtime(s)`);
   await Promise.all(edges.map((e) => seedEdge(e, { totpUsers: smoke ? 16 : 256, loginUsers: 0 }, ctx.log)));
@@ -252,7 +252,11 @@ export async function sendsScenario(ctx) {
     : [
         { id: "1 user", users: 1, n: 96 },
         { id: `${manyUsers} users`, users: manyUsers, n: 96 },
-        { id: `${manyUsers} users, 640 sends`, users: manyUsers, n: 640 },
+        {
+          id: `${manyUsers} users, ${Math.round(640 * ctx.scale)} sends`,
+          users: manyUsers,
+          n: Math.round(640 * ctx.scale),
+        },
       ];
   const tag = randomBytes(4).toString("hex");
   let fresh = 0;
