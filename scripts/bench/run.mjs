@@ -8,6 +8,12 @@
  *   node scripts/bench/run.mjs --smoke    a few requests per path, 1 repetition (the test suite's check)
  *   --json FILE                           the raw results as JSON
  *   --only noop,verify-totp,…  --reps N   a subset of paths (both systems' ids), for profiling
+ *   --runtime wrangler|miniflare|both     edge-mfa under `wrangler dev` (default), in one workerd
+ *                                         through Miniflare without wrangler's proxy, or both in one run
+ *   --edge-only                           no Better Auth peer
+ *   --scale F                             request counts × F (e.g. 0.5 on a busy machine)
+ *   --scenario scaling|sends              the opt-in scenarios of issue 15 (scripts/bench/lib/scenarios.mjs):
+ *                                         completions with 1/16/256 users at c16/c64; sends of 1 vs 64 users
  *
  * Per path: requests/s at concurrency 16, median and p99 latency at concurrency 1, CPU time per
  * request of the server's process tree (/proc utime + stime over the concurrency-16 run), and for
@@ -23,10 +29,10 @@ import { parseArgs } from "node:util";
 import { root } from "../lib/wrangler-dev.mjs";
 import { drainDeferred, edgePaths, readCounters, resetCounters, seedEdge, startEdge } from "./lib/edge.mjs";
 import { queue } from "./lib/http.mjs";
-import { treeCpuSeconds } from "./lib/proc.mjs";
+import { cpuSplit, treeCpuByProcess, treeCpuSeconds } from "./lib/proc.mjs";
 import { peerPaths, seedPeer, startPeer } from "./peer/client.mjs";
 import { benchDir, ensureBenchDeps } from "./deps.mjs";
-import { ensureSqliteBinding } from "./peer/setup.mjs";
+import { scalingScenario, sendsScenario } from "./lib/scenarios.mjs";
 
 // The peer's native addon and wrangler want the Node pinned as a devDependency; `npm run bench` finds
 // it first on PATH. Started with another Node, run again with the pinned one.
@@ -46,8 +52,13 @@ const { values: args } = parseArgs({
     json: { type: "string" },
     only: { type: "string" },
     reps: { type: "string" },
+    runtime: { type: "string", default: "wrangler" },
+    "edge-only": { type: "boolean" },
+    scenario: { type: "string" },
+    scale: { type: "string" },
   },
 });
+const runtimes = args.runtime === "both" ? ["wrangler", "miniflare"] : [args.runtime];
 const t0 = Date.now();
 const log = (msg) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${msg}`);
 
@@ -73,7 +84,9 @@ const SMOKE = {
 };
 const S = { ...(args.smoke ? SMOKE : FULL), ...(args.reps ? { reps: Number(args.reps) } : {}) };
 const only = args.only ? new Set(args.only.split(",")) : null;
-const amountsFor = (id) => S.amounts[id] ?? S.amounts.default;
+// `--scale F`: every run's request count × F (a loaded machine; the scenarios' counts too).
+const scale = args.scale ? Number(args.scale) : 1;
+const amountsFor = (id) => (S.amounts[id] ?? S.amounts.default).map((n) => Math.max(4, Math.round(n * scale)));
 
 // ---------------------------------------------------------------------------------------------
 
@@ -92,11 +105,13 @@ async function measure(system, path) {
   const nextC = queue(await path.prepare(nC));
   if (system.counters) await resetCounters(system.handle);
   const cpu0 = treeCpuSeconds(system.handle.pid);
+  const split0 = treeCpuByProcess(system.handle.pid);
   const rC = await runLoad({ url: system.handle.base, connections: S.concurrency, amount: nC, next: nextC });
   // Work the answers handed to the outbox (alarms 2–5 s later) belongs to this run's CPU, and must
   // not land on the concurrency-1 run that follows (issue 15: it stalled one request by about 1 s).
   if (path.deferred && system.counters) await drainDeferred(system.handle, Date.now());
   const cpu1 = treeCpuSeconds(system.handle.pid);
+  const split = cpuSplit(split0, treeCpuByProcess(system.handle.pid));
   const counters = system.counters ? await readCounters(system.handle) : null;
   check(rC, nC, `at c${S.concurrency}`);
 
@@ -112,6 +127,8 @@ async function measure(system, path) {
     p50: r1.p50,
     p99: r1.p99,
     cpuMs: ((cpu1 - cpu0) * 1000) / ok,
+    // Per process of the server's tree, busiest first (wrangler dev: node, proxy workerd, worker workerd).
+    cpuSplit: split.map((p) => ({ name: p.name, ms: (p.seconds * 1000) / ok })),
     d1: counters ? counters.d1Queries / ok : null,
     d1Deferred: counters ? counters.d1Deferred / ok : null,
     doCalls: counters ? counters.doCalls / ok : null,
@@ -179,7 +196,7 @@ function tables(results, systems) {
   const header = `| system | path | req/s @c${S.concurrency} | p50 ms @c1 | p99 ms @c1 | CPU ms/req | × floor p50 | floor/path req/s | D1/req (+deferred) | DO/req |`;
   lines.push(header, `|${"---|".repeat(10)}`);
   for (const sys of systems) {
-    const floorId = sys.name === "edge-mfa" ? "noop" : "ok";
+    const floorId = sys.floorId;
     for (const path of sys.paths) {
       const runs = results[sys.name][path.id];
       const floor = results[sys.name][floorId];
@@ -203,6 +220,46 @@ function tables(results, systems) {
     lines.push(
       `| ${flow} | ${e} | ${p} | ${range(ratio(a, b, "rps"))} | ${range(ratio(a, b, "p50", true))} | ${range(ratio(a, b, "cpuMs"))} |`,
     );
+  }
+  return lines.join("\n");
+}
+
+/**
+ * `--runtime both`: each edge-mfa path under `wrangler dev` beside the same path in one workerd
+ * (Miniflare), with the per-repetition ratio Miniflare ÷ wrangler dev and the CPU per process.
+ */
+function runtimeTable(results, systems) {
+  const [a, b] = systems.filter((x) => x.runtime);
+  const ra = results[a.name];
+  const rb = results[b.name];
+  const med = (runs, key) => stats(runs.map((r) => r[key]));
+  const split = (runs) => {
+    // Median ms/req of the i-th busiest process, with its name.
+    const n = Math.max(...runs.map((r) => r.cpuSplit.length));
+    return Array.from({ length: n }, (_, i) => {
+      const xs = runs.map((r) => r.cpuSplit[i]).filter(Boolean);
+      return `${xs[0].name} ${fmt(stats(xs.map((x) => x.ms)).median)}`;
+    }).join(" + ");
+  };
+  const lines = [
+    `| path | metric | ${a.runtime} | ${b.runtime} | ${b.runtime} ÷ ${a.runtime} |`,
+    "|---|---|---|---|---|",
+  ];
+  for (const path of a.paths) {
+    const x = ra[path.id];
+    const y = rb[path.id];
+    if (!x || !y) continue;
+    for (const [key, label, digits] of [
+      ["rps", `req/s @c${S.concurrency}`, 0],
+      ["p50", "p50 ms @c1"],
+      ["p99", "p99 ms @c1"],
+      ["cpuMs", "CPU ms/req"],
+    ]) {
+      lines.push(
+        `| ${path.label} | ${label} | ${range(med(x, key), digits)} | ${range(med(y, key), digits)} | ${range(ratio(y, x, key))} |`,
+      );
+    }
+    lines.push(`| ${path.label} | CPU ms/req by process (median) | ${split(x)} | ${split(y)} | |`);
   }
   return lines.join("\n");
 }
@@ -265,6 +322,7 @@ function environment() {
       amounts: S.amounts,
       totpUsers: S.totpUsers,
       warmup: S.warmup,
+      runtimes,
     },
   };
 }
@@ -276,7 +334,6 @@ let runLoad;
 
 async function main() {
   ensureBenchDeps(root, log);
-  ensureSqliteBinding(root, log);
   ({ runLoad } = await import("./lib/load.mjs"));
   const started = [];
   const stopAll = () => {
@@ -290,22 +347,41 @@ async function main() {
     process.exit(130);
   });
   try {
-    const [edge, peer] = await Promise.all([startEdge(log), startPeer(log)]);
-    started.push(edge.server, peer);
-    log("seeding edge-mfa and Better Auth through their APIs");
-    await Promise.all([
-      seedEdge(edge, { totpUsers: S.totpUsers, loginUsers: S.loginUsers }, log),
-      seedPeer(peer, { users: S.peerUsers }),
+    if (args.scenario) {
+      await runScenario(args.scenario, started);
+      return;
+    }
+    const withPeer = !args["edge-only"];
+    const [peer, ...edges] = await Promise.all([
+      withPeer ? startPeer(log) : null,
+      ...runtimes.map((runtime) => startEdge(log, { runtime })),
     ]);
+    started.push(...edges.map((e) => e.server), ...(peer ? [peer] : []));
+    log(`seeding edge-mfa${peer ? " and Better Auth" : ""} through their APIs`);
+    await Promise.all([
+      ...edges.map((edge) => seedEdge(edge, { totpUsers: S.totpUsers, loginUsers: S.loginUsers }, log)),
+      peer ? seedPeer(peer, { users: S.peerUsers }) : null,
+    ]);
+    // The first runtime is "edge-mfa" (the name every table, target and the smoke test use); a second
+    // one in the same run (`--runtime both`) is named after its runtime.
     const systems = [
-      { name: "edge-mfa", handle: edge, paths: edgePaths(edge), counters: true },
-      { name: "better-auth", handle: peer, paths: peerPaths(peer), counters: false },
+      ...edges.map((edge, i) => ({
+        name: i === 0 ? "edge-mfa" : `edge-mfa@${edge.runtime}`,
+        runtime: edge.runtime,
+        floorId: "noop",
+        handle: edge,
+        paths: edgePaths(edge),
+        counters: true,
+      })),
+      ...(peer ? [{ name: "better-auth", floorId: "ok", handle: peer, paths: peerPaths(peer), counters: false }] : []),
     ];
     if (only) for (const sys of systems) sys.paths = sys.paths.filter((p) => only.has(p.id));
     log("warming up");
     for (const sys of systems) await warmup(sys, sys.paths);
 
-    const results = { "edge-mfa": {}, "better-auth": {} };
+    const results = Object.fromEntries([["edge-mfa", {}], ["better-auth", {}], ...systems.map((x) => [x.name, {}])]);
+    // Systems interleave within each repetition, so two runtimes (or edge-mfa and the peer) see the
+    // same machine load, path by path.
     for (let rep = 1; rep <= S.reps; rep++) {
       for (const sys of systems) {
         for (const path of sys.paths) {
@@ -313,11 +389,12 @@ async function main() {
           results[sys.name][path.id] ??= [];
           results[sys.name][path.id].push(r);
           log(
-            `rep ${rep} ${sys.name.padEnd(11)} ${path.id.padEnd(12)} ${fmt(r.rps, 0).padStart(6)} req/s  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  CPU ${fmt(r.cpuMs)} ms/req${r.doCalls !== null ? `  D1 ${fmt(r.d1)} (+${fmt(r.d1Deferred)})  DO ${fmt(r.doCalls)}` : ""}`,
+            `rep ${rep} ${sys.name.padEnd(11)} ${path.id.padEnd(12)} ${fmt(r.rps, 0).padStart(6)} req/s  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  CPU ${fmt(r.cpuMs)} ms/req (${r.cpuSplit.map((p) => `${p.name} ${fmt(p.ms)}`).join(", ")})${r.doCalls !== null ? `  D1 ${fmt(r.d1)} (+${fmt(r.d1Deferred)})  DO ${fmt(r.doCalls)}` : ""}`,
           );
         }
       }
     }
+    if (systems.filter((x) => x.runtime).length > 1) console.log(`\n${runtimeTable(results, systems)}`);
 
     const env = environment();
     const table = tables(results, systems);
@@ -341,6 +418,35 @@ async function main() {
     if (args.write) writeBenchmarksMd(env, seconds, table, goalLines);
   } finally {
     stopAll();
+  }
+}
+
+/** `--scenario scaling|sends`: edge-mfa only, on the runtime(s) of `--runtime`; prints its table, writes JSON. */
+async function runScenario(name, started) {
+  const scenarios = { scaling: scalingScenario, sends: sendsScenario };
+  const fn = scenarios[name];
+  if (!fn) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(", ")}`);
+  const stoppers = [];
+  try {
+    const out = await fn({
+      log,
+      runLoad,
+      runtimes,
+      reps: args.reps ? S.reps : 2,
+      scale,
+      smoke: Boolean(args.smoke),
+      started,
+      stoppers,
+    });
+    const env = environment();
+    const seconds = (Date.now() - t0) / 1000;
+    console.log(`\n${out.table}\n\n${env.date} · ${env.machine} · Node ${env.node} · ${seconds.toFixed(0)} s in all`);
+    const report = { ...env, scenario: name, seconds, ...out };
+    mkdirSync(join(root, ".bench"), { recursive: true });
+    writeFileSync(join(root, ".bench", `${name}${args.smoke ? "-smoke" : ""}.json`), JSON.stringify(report, null, 2));
+    if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2));
+  } finally {
+    for (const stop of stoppers) stop();
   }
 }
 

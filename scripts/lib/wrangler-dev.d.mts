@@ -15,6 +15,14 @@ export declare function assignedNames(text: string): string[];
 export declare function writeDevConfig(envText: string, name: string): string;
 export declare function freePort(): Promise<number>;
 export declare function runWrangler(args: string[]): Promise<{ code: number; output: string }>;
+export declare function killGroup(child: WranglerChild): void;
+export declare function serverHandle(o: {
+  baseUrl: string;
+  bootstrapKey: string;
+  child: WranglerChild;
+  dir: string;
+  log(): string;
+}): WranglerDev & { cleanups: Array<() => void> };
 export declare function randomSecrets(): Record<"BOOTSTRAP_API_KEY" | "ENCRYPTION_KEYS" | "HASH_PEPPER", string>;
 export declare function startWranglerDev(opts?: {
   prefix?: string;

@@ -90,6 +90,38 @@ export function runWrangler(args) {
   });
 }
 
+/** Ends the process group of a child spawned with `detached: true` (the child and, e.g., its workerd). */
+export function killGroup(child) {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * The handle `startWranglerDev` (and the bench's Miniflare runtime) resolve to: `stop()` ends the
+ * child's process group, removes the temp dir, then runs `cleanups`.
+ */
+export function serverHandle({ baseUrl, bootstrapKey, child, dir, log }) {
+  const server = {
+    baseUrl,
+    bootstrapKey,
+    child,
+    dir,
+    startMs: 0,
+    log,
+    cleanups: [],
+    stop() {
+      killGroup(child);
+      rmSync(dir, { recursive: true, force: true });
+      for (const f of server.cleanups) f();
+    },
+  };
+  return server;
+}
+
 /** Random values for every secret the worker needs (ENCRYPTION_KEYS is a one-key keyring). */
 export function randomSecrets() {
   return {
@@ -147,26 +179,9 @@ export async function startWranglerDev(opts = {}) {
   child.stdout.on("data", (d) => (output += String(d)));
   child.stderr.on("data", (d) => (output += String(d)));
 
-  const server = {
-    baseUrl,
-    bootstrapKey: secrets.BOOTSTRAP_API_KEY,
-    child,
-    dir,
-    startMs: 0,
-    log: () => output,
-    stop() {
-      if (child.pid !== undefined) {
-        try {
-          // The process group we created: wrangler and its workerd children (which can outlive it).
-          process.kill(-child.pid, "SIGTERM");
-        } catch {
-          /* already gone */
-        }
-      }
-      rmSync(dir, { recursive: true, force: true });
-      if (configName) rmSync(join(root, configName), { force: true });
-    },
-  };
+  // stop(): the process group we created, wrangler and its workerd children (which can outlive it).
+  const server = serverHandle({ baseUrl, bootstrapKey: secrets.BOOTSTRAP_API_KEY, child, dir, log: () => output });
+  if (configName) server.cleanups.push(() => rmSync(join(root, configName), { force: true }));
 
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   for (;;) {

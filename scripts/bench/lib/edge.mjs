@@ -1,25 +1,39 @@
 /**
  * edge-mfa under `wrangler dev` (local D1 and Durable Objects, BENCH_INSTRUMENTATION=1, wrangler's
- * log level `error`): seeding through its API and the measured paths.
+ * log level `error`) or, with `--runtime miniflare`, in one workerd process without wrangler's proxy
+ * (./miniflare.mjs): seeding through its API and the measured paths.
  */
 import { randomBytes } from "node:crypto";
 import { startWranglerDev } from "../../lib/wrangler-dev.mjs";
+import { startMiniflare } from "./miniflare.mjs";
 import { call, expectCall, pool } from "./http.mjs";
 import { base32Encode, stepAt, totpAt } from "./totp.mjs";
 
 const PASSWORD = "bench password 0123456789";
 const json = (o) => JSON.stringify(o);
 
-export async function startEdge(log) {
-  const server = await startWranglerDev({
-    prefix: "edge-mfa-bench-",
+export const RUNTIMES = {
+  wrangler: { label: "wrangler dev", start: startWranglerDev },
+  miniflare: { label: "Miniflare (one workerd)", start: startMiniflare },
+};
+
+/**
+ * Starts edge-mfa on `runtime` ("wrangler" | "miniflare") and creates the bench tenant, application
+ * and API key. `settings` are extra worker settings (e.g. the sends scenario's MAIL_*).
+ */
+export async function startEdge(log, { runtime = "wrangler", settings } = {}) {
+  const rt = RUNTIMES[runtime];
+  if (!rt) throw new Error(`unknown runtime ${runtime}; one of ${Object.keys(RUNTIMES).join(", ")}`);
+  const server = await rt.start({
+    prefix: `edge-mfa-bench-${runtime}-`,
     vars: { BENCH_INSTRUMENTATION: "1" },
     logLevel: "error",
+    ...(settings ? { settings } : {}),
   });
-  log(`edge-mfa: wrangler dev answered after ${(server.startMs / 1000).toFixed(1)} s at ${server.baseUrl}`);
+  log(`edge-mfa: ${rt.label} answered after ${(server.startMs / 1000).toFixed(1)} s at ${server.baseUrl}`);
   server.child.on("exit", (code, signal) =>
     log(
-      `edge-mfa: wrangler dev exited (${code ?? signal}); its last output:\n${server.log().split("\n").slice(-20).join("\n")}`,
+      `edge-mfa: ${rt.label} exited (${code ?? signal}); its last output:\n${server.log().split("\n").slice(-20).join("\n")}`,
     ),
   );
   const base = server.baseUrl;
@@ -38,6 +52,7 @@ export async function startEdge(log) {
     await expectCall(200, base, "POST", "/api/api-key", { headers: boot, json: { apiKey: { tenantId: tenant.id } } })
   ).body.apiKey.key;
   return {
+    runtime,
     server,
     base,
     key,
