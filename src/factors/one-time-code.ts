@@ -16,9 +16,3 @@ export const oneTimeCodeChecker: AnswerChecker = {
     return null;
   },
 };
-
-/** The masked form of an email address on a page shown before the second factor. */
-export function maskEmail(e: string): string {
-  const at = e.indexOf("@");
-  return at > 0 ? `${e[0]}•••${e.slice(at)}` : "•••";
-}

@@ -11,7 +11,16 @@ import { passkey } from "./passkey.ts";
 import { recoveryCode } from "./recovery-code.ts";
 import { sms } from "./sms.ts";
 import { totp } from "./totp.ts";
-import type { AnswerChecker, CompletionKind, Factor, GuardSide, MethodSide, StoredMethod } from "./types.ts";
+import type { Channel } from "../domain/destination.ts";
+import type {
+  AnswerChecker,
+  CompletionKind,
+  DestinationField,
+  Factor,
+  GuardSide,
+  MethodSide,
+  StoredMethod,
+} from "./types.ts";
 import type { TenantSettings } from "../settings.ts";
 
 export const FACTORS: readonly Factor[] = [totp, email, sms, passkey, recoveryCode];
@@ -34,6 +43,32 @@ export function methodFactor(row: { method: string }): MethodFactor {
   const f = BY_WIRE.get(row.method);
   if (!f?.method) throw new Error(`unregistered method kind ${row.method}`);
   return f as MethodFactor;
+}
+
+/** Whether a code must be sent to the method before it can be answered (email, SMS; not an authenticator app). */
+export function sendsCodes(row: { method: string }): boolean {
+  return BY_WIRE.get(row.method)?.delivery !== "none";
+}
+
+/** A method factor whose codes are sent (email, SMS): it has a channel and a destination field. */
+export type DeliveryFactor = MethodFactor & {
+  readonly delivery: Channel;
+  readonly method: MethodSide & { readonly field: DestinationField };
+};
+
+const BY_CHANNEL: ReadonlyMap<Channel, DeliveryFactor> = new Map(
+  METHOD_FACTORS.filter((f): f is DeliveryFactor => f.delivery !== "none" && f.method.field !== undefined).map((f) => [
+    f.delivery,
+    f,
+  ]),
+);
+
+/** The factors whose codes are sent (email, SMS), in offer order. */
+export const DELIVERY_FACTORS: readonly DeliveryFactor[] = [...BY_CHANNEL.values()];
+
+/** The factor that delivers through `channel`. Every channel has one (the registry test proves it). */
+export function deliveryFactor(channel: Channel): DeliveryFactor {
+  return BY_CHANNEL.get(channel)!;
 }
 
 /** The typed-code ladder: every distinct rung of the registered factors, lowest rank first. */
@@ -61,6 +96,6 @@ export function activeMethods<M extends StoredMethod>(methods: M[], settings: Te
 }
 
 /** The method kinds the tenant lets a user enrol (the 242's `configurableMethods`, the enrolment pages). */
-export function configurableMethods(settings: TenantSettings): MethodFactor[] {
+export function configurableFactors(settings: TenantSettings): MethodFactor[] {
   return METHOD_FACTORS.filter((f) => f.enabled(settings));
 }

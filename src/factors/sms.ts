@@ -15,6 +15,7 @@ export const sms: Factor = {
     patch: (enabled) => ({ multiFactorConfiguration: { sms: { enabled } } }),
   },
   method: {
+    challengeCarries: "send-target",
     publicFields: (m) => (m.mobilePhone ? { mobilePhone: m.mobilePhone } : {}),
     destination: (m) => m.mobilePhone,
     chooserLabel: (m) => `Text a code to •••${(m.mobilePhone ?? "").slice(-4)}`,

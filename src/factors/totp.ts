@@ -19,6 +19,7 @@ export const totp: Factor = {
     patch: (enabled) => ({ multiFactorConfiguration: { authenticator: { enabled } } }),
   },
   method: {
+    challengeCarries: "totp-key",
     publicFields: () => ({ authenticator: { ...PUBLIC.authenticator } }),
     destination: () => null,
     chooserLabel: (m) => (m.name ? `Authenticator app (${m.name})` : "Authenticator app"),

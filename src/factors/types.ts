@@ -45,6 +45,8 @@ export type DestinationField = {
   hint?: string;
   type: "email" | "tel";
   autocomplete: "email" | "tel";
+  /** The user attribute an empty form starts with (the account's email address). */
+  prefill?: "email";
 };
 
 /**
@@ -80,6 +82,11 @@ export interface FactorDescriptor {
 
 /** What a factor stored as an `mfa_methods` row adds (authenticator, email, SMS). */
 export interface MethodSide {
+  /**
+   * What a challenge snapshots of the method at its start (src/services/challenge-init.ts), so the
+   * answer needs no D1 read: its encrypted TOTP key, or its destination for `POST /api/two-factor/send`.
+   */
+  readonly challengeCarries: "totp-key" | "send-target";
   /** FusionAuth's secured method object's factor-specific fields (never a secret). */
   publicFields(row: StoredMethod): PublicFields;
   /** Where its codes go (email address, phone number); null for a factor without delivery. */

@@ -3,6 +3,7 @@
  * method enrolment pages, the removal and recovery-code pages, and the passkey list. Every form posts
  * to /account/* with the CSRF field; only the passkey buttons need JavaScript (/account/passkey.js).
  */
+import type { DeliveryFactor } from "../../factors/registry.ts";
 import type { Child } from "hono/jsx";
 import { Alerts, FieldError, Hidden } from "../layout.tsx";
 import { QrKey } from "../two-factor.tsx";
@@ -269,8 +270,6 @@ export function ConfirmPage(p: {
   );
 }
 
-export type AddMethod = "authenticator" | "email" | "sms";
-
 export function AuthenticatorPage(p: {
   nav: Child;
   hidden: [string, string][];
@@ -301,39 +300,31 @@ export function AuthenticatorPage(p: {
 export function OobPage(p: {
   nav: Child;
   hidden: [string, string][];
-  method: "email" | "sms";
+  /** A sent-code factor (email, SMS): its path and destination field come from the registry. */
+  factor: DeliveryFactor;
   value: string;
   sent: boolean;
   codeError?: string | null;
   error?: string | null;
   info?: string | null;
 }) {
-  const field = p.method === "email" ? "email" : "mobilePhone";
-  const path = `/account/${p.method}`;
+  const field = p.factor.method.field;
+  const path = `/account/${p.factor.wire}`;
   return (
     <>
       {p.nav}
       <Alerts error={p.error} info={p.info} />
       <form id="send-form" method="post" action={path}>
         <Hidden fields={[...p.hidden, ["action", "send"]]} />
-        {p.method === "email" ? (
-          <>
-            <label for="email">Email address</label>
-            <input id="email" name="email" type="email" value={p.value} autocomplete="email" />
-          </>
-        ) : (
-          <>
-            <label for="mobilePhone">Mobile phone (with country code, e.g. +14155550100)</label>
-            <input id="mobilePhone" name="mobilePhone" type="tel" value={p.value} autocomplete="tel" />
-          </>
-        )}
+        <label for={field.name}>{field.hint ? `${field.label} (${field.hint})` : field.label}</label>
+        <input id={field.name} name={field.name} type={field.type} value={p.value} autocomplete={field.autocomplete} />
         <button class="button secondary" type="submit">
           Send a verification code
         </button>
       </form>
       {p.sent ? (
         <form id="enable-form" method="post" action={path} novalidate>
-          <Hidden fields={[...p.hidden, ["action", "enable"], [field, p.value]]} />
+          <Hidden fields={[...p.hidden, ["action", "enable"], [field.name, p.value]]} />
           <CodeField label="Verification code" error={p.codeError} />
           <button class="blue button" type="submit">
             Enable

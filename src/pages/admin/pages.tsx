@@ -2,6 +2,7 @@
  * The admin console's page bodies (inside the hosted pages' layout). Data comes from the route;
  * every form posts with the session's CSRF token; secrets are shown once by `ShownOnce`.
  */
+import { FACTORS } from "../../factors/registry.ts";
 import { auditChanges } from "../../domain/audit-diff.ts";
 import { EVENT_TYPES } from "../../domain/events.ts";
 import { loginPolicySchema, trustPolicySchema, type TenantSettings } from "../../settings.ts";
@@ -32,14 +33,9 @@ export function TenantForm(p: { tenant: TenantRow; settings: TenantSettings; csr
       <Text name="name" label="Name" value={p.tenant.name} />
       <h2>Multi-factor</h2>
       <Select name="loginPolicy" label="Login policy" value={m.loginPolicy} options={loginPolicySchema.options} />
-      <Check name="authenticator" label="Authenticator app (TOTP)" checked={m.authenticator.enabled} />
-      <Check name="email" label="Email codes" checked={m.email.enabled} />
-      <Check name="sms" label="SMS codes" checked={m.sms.enabled} />
-      <Check
-        name="passkeys"
-        label="Passkeys (needs a relying party)"
-        checked={p.settings.webAuthnConfiguration.enabled}
-      />
+      {FACTORS.map((f) =>
+        f.toggle ? <Check name={f.toggle.field} label={f.toggle.label} checked={f.enabled(p.settings)} /> : null,
+      )}
       <Text
         name="allowedCallingCodes"
         label="Allowed SMS calling codes (comma-separated, empty = all)"
