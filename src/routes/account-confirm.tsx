@@ -9,7 +9,7 @@ import type { CredentialJSON } from "../domain/webauthn-policy.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { MessagePage } from "../pages/misc.tsx";
-import { ConfirmPage } from "../pages/account/pages.tsx";
+import { ConfirmPage } from "../pages/account/confirm.tsx";
 import { PROOF_TTL_SECONDS, sealProof, type AccountSession } from "../services/account.ts";
 import { startTwoFactor } from "../services/two-factor-start.ts";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";

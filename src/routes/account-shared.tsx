@@ -13,7 +13,7 @@ import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requestFacts } from "../http/request-info.ts";
 import { MessagePage } from "../pages/misc.tsx";
-import { ACCOUNT_CSS, TopNav, type PasskeyItem } from "../pages/account/pages.tsx";
+import { ACCOUNT_CSS, TopNav, type PasskeyItem } from "../pages/account/shared.tsx";
 import { accountSession, heldProof, type AccountSession } from "../services/account.ts";
 import { requireFreshStepUp } from "../services/step-up.ts";
 import type { MethodRow, PasskeyRow } from "../services/users.ts";

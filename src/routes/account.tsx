@@ -28,7 +28,7 @@ import { base64UrlEncode } from "../domain/encoding.ts";
 import { describeUserAgent } from "../domain/user-agent.ts";
 import type { AppEnv } from "../env.ts";
 import { MessagePage } from "../pages/misc.tsx";
-import { OverviewPage } from "../pages/account/pages.tsx";
+import { OverviewPage } from "../pages/account/overview.tsx";
 import { accountClientId, accountSession, ensureAccountClient, recentEvents, tenantFor } from "../services/account.ts";
 import { seal, unseal } from "../services/hosted-login.ts";
 import { consumeAuthorizationCode } from "../services/oauth/grants.ts";

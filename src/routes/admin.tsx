@@ -15,15 +15,9 @@ import { deepMerge } from "../http/merge.ts";
 import { isLocked } from "../domain/lockout.ts";
 import { DEFAULT_EMAIL_TEMPLATE, DEFAULT_SMS_TEMPLATE } from "../domain/message-template.ts";
 import { ShownOnce } from "../pages/admin/components.tsx";
-import {
-  ApplicationsPage,
-  AuditPage,
-  EventsPage,
-  TenantForm,
-  TenantList,
-  UserPage,
-  UserSearch,
-} from "../pages/admin/pages.tsx";
+import { AuditPage } from "../pages/admin/audit.tsx";
+import { ApplicationsPage, TenantForm, TenantList } from "../pages/admin/tenants.tsx";
+import { EventsPage, UserPage, UserSearch } from "../pages/admin/users.tsx";
 import { MessagePage } from "../pages/misc.tsx";
 import { searchAuditLog } from "../services/admin/audit-log.ts";
 import { mayManage } from "../services/admin/console.ts";
