@@ -3,6 +3,7 @@
  * /oauth2/two-factor-enable (enrolment at login) and /oauth2/two-factor-enable-complete (recovery
  * codes, shown once). Names and ids follow FusionAuth's templates.
  */
+import type { MethodFactor } from "../factors/registry.ts";
 import { Alerts, FieldError, Hidden } from "./layout.tsx";
 
 /** The labelled `name="code"` input (recovery codes have letters, so no numeric keyboard). */
@@ -141,28 +142,22 @@ export function QrKey(p: { qrSvg: string; secretBase32: string }) {
   );
 }
 
-export type EnableMethod = "authenticator" | "email" | "sms";
-
 export function EnablePage(p: {
   hidden: [string, string][];
   /** Hidden fields of the page itself (twoFactorId, oauth_context, csrf) without method-specific ones. */
-  methods: EnableMethod[];
-  method: EnableMethod;
+  methods: MethodFactor[];
+  method: MethodFactor;
   qrSvg: string | null;
   secretBase32: string | null;
   secret: string | null;
-  email: string;
-  mobilePhone: string;
+  /** The destination typed so far (sent-code factors: the value of `method.method.field`). */
+  destination: string;
   codeError?: string | null;
   error?: string | null;
   info?: string | null;
 }) {
-  const names: Record<EnableMethod, string> = {
-    authenticator: "Authenticator app",
-    email: "Email",
-    sms: "Text message (SMS)",
-  };
-  const common = [...p.hidden, ["method", p.method] as [string, string]];
+  const field = p.method.method.field;
+  const common = [...p.hidden, ["method", p.method.wire] as [string, string]];
   return (
     <>
       <Alerts error={p.error} info={p.info} />
@@ -173,8 +168,8 @@ export function EnablePage(p: {
           <label for="select-method">Method</label>
           <select id="select-method" name="method">
             {p.methods.map((m) => (
-              <option value={m} selected={m === p.method}>
-                {names[m]}
+              <option value={m.wire} selected={m === p.method}>
+                {m.label}
               </option>
             ))}
           </select>
@@ -183,8 +178,8 @@ export function EnablePage(p: {
           </button>
         </form>
       ) : null}
-      {p.method === "authenticator" ? (
-        <fieldset data-method-instructions="authenticator">
+      {!field ? (
+        <fieldset data-method-instructions={p.method.wire}>
           <p>
             Open your authentication app and scan the QR code, or enter the key below. Then enter the code the app
             shows.
@@ -195,17 +190,14 @@ export function EnablePage(p: {
         <form id="send-two-factor-form" method="post" action="/oauth2/two-factor-enable">
           <Hidden fields={common} />
           <input type="hidden" name="action" value="send" />
-          {p.method === "email" ? (
-            <>
-              <label for="email">Email address</label>
-              <input id="email" name="email" type="email" value={p.email} autocomplete="email" />
-            </>
-          ) : (
-            <>
-              <label for="mobilePhone">Mobile phone</label>
-              <input id="mobilePhone" name="mobilePhone" type="tel" value={p.mobilePhone} autocomplete="tel" />
-            </>
-          )}
+          <label for={field.name}>{field.label}</label>
+          <input
+            id={field.name}
+            name={field.name}
+            type={field.type}
+            value={p.destination}
+            autocomplete={field.autocomplete}
+          />
           <button class="button secondary" type="submit">
             Send a one-time code
           </button>
@@ -215,8 +207,7 @@ export function EnablePage(p: {
         <Hidden fields={common} />
         {p.secret ? <input type="hidden" name="secret" value={p.secret} /> : null}
         {p.secretBase32 ? <input type="hidden" name="secretBase32Encoded" value={p.secretBase32} /> : null}
-        {p.method === "email" ? <input type="hidden" name="email" value={p.email} /> : null}
-        {p.method === "sms" ? <input type="hidden" name="mobilePhone" value={p.mobilePhone} /> : null}
+        {field ? <input type="hidden" name={field.name} value={p.destination} /> : null}
         <CodeInput id="verification-code" error={p.codeError} />
         <button class="blue button" type="submit">
           Enable

@@ -9,14 +9,14 @@ import type { CredentialJSON } from "../domain/webauthn-policy.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { MessagePage } from "../pages/misc.tsx";
-import { ConfirmPage } from "../pages/account/pages.tsx";
+import { ConfirmPage } from "../pages/account/confirm.tsx";
 import { PROOF_TTL_SECONDS, sealProof, type AccountSession } from "../services/account.ts";
 import { startTwoFactor } from "../services/two-factor-start.ts";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";
 import { seal, unseal } from "../services/hosted-login.ts";
 import { sendChallengeCode } from "../services/oob-send.ts";
 import { challengeWebAuthn, secondFactorPasskeys } from "../services/passkeys.ts";
-import { activeMethods } from "../services/tenant-context.ts";
+import { activeMethods, sendsCodes } from "../factors/registry.ts";
 import { startAuthentication } from "../services/webauthn.ts";
 import { CSRF_FIELD, redirectTo, setHostedCookie } from "./hosted-http.tsx";
 import { assertionCredential } from "./webauthn.ts";
@@ -68,7 +68,7 @@ async function confirmPage(
       ]}
       purpose={ACTIONS[pending.short]!.purpose}
       oob={activeMethods(a.loaded.methods, settings)
-        .filter((m) => m.method !== "authenticator")
+        .filter(sendsCodes)
         .map((m) => ({ id: m.id, label: methodLabel(m) }))}
       passkeyOptions={passkeyOptions}
       {...opts}
@@ -111,9 +111,7 @@ confirmRoutes.post("/confirm", async (c) => {
   const pending = await unseal<Pending>(s, "account-confirm", p.pending);
   if (!pending || pending.sid !== a.session.sid || !Object.hasOwn(ACTIONS, pending.short)) return redirectTo(c, BASE);
   if (p.send) {
-    const target = activeMethods(a.loaded.methods, a.ctx.settings).find(
-      (m) => m.id === p.send && m.method !== "authenticator",
-    );
+    const target = activeMethods(a.loaded.methods, a.ctx.settings).find((m) => m.id === p.send && sendsCodes(m));
     if (!target) return confirmPage(c, a, pending, { error: "Choose one of your methods." });
     try {
       await sendChallengeCode(s, {

@@ -1,20 +1,23 @@
 /**
- * /account pages that add an authenticator app, email or SMS method, or remove a method.
+ * /account pages that add a method, one pair of routes per registered method factor
+ * (src/factors/registry.ts) by how it is enrolled: a shared TOTP key (/account/authenticator) or a
+ * code sent to a destination (/account/email, /account/sms); and removing a method.
  */
 import { Hono } from "hono";
 import { buildOtpauthURI } from "../domain/totp.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { MessagePage } from "../pages/misc.tsx";
-import { ActionPage, AuthenticatorPage, CodesPage, OobPage, type AddMethod } from "../pages/account/pages.tsx";
+import { DELIVERY_FACTORS, METHOD_FACTORS, type DeliveryFactor, type MethodFactor } from "../factors/registry.ts";
+import { ActionPage } from "../pages/account/confirm.tsx";
+import { AuthenticatorPage, CodesPage, OobPage } from "../pages/account/methods.tsx";
 import type { AccountSession } from "../services/account.ts";
 import { enableOobMethod } from "../services/oob-methods.ts";
 import { sendMethodCode } from "../services/oob-send.ts";
-import { configurableMethods } from "../services/tenant-context.ts";
-import { enableMethod, offerSecret, removeMethods } from "../services/two-factor.ts";
+import { enableMethod, offerSecret, removeMethods, type EnableInput } from "../services/two-factor.ts";
 import type { MethodRow } from "../services/users.ts";
 import { CSRF_FIELD, redirectTo } from "./hosted-http.tsx";
-import { qrSvg } from "./hosted-two-factor-enable.tsx";
+import { destination, qrSvg } from "./hosted-two-factor-enable.tsx";
 import {
   type Ctx,
   BASE,
@@ -62,17 +65,9 @@ async function authenticatorPage(
   );
 }
 
-function enabled(a: AccountSession, method: AddMethod): boolean {
-  return configurableMethods(a.ctx.settings).includes(method);
+function enabled(a: AccountSession, factor: MethodFactor): boolean {
+  return factor.enabled(a.ctx.settings);
 }
-
-methodRoutes.get("/authenticator", async (c) => {
-  const a = await signedIn(c, "/account/authenticator");
-  if (a instanceof Response) return a;
-  if (!enabled(a, "authenticator")) return redirectTo(c, BASE);
-  if (!(await proofReady(c, a, "add"))) return toConfirm(c, "add", "/account/authenticator");
-  return authenticatorPage(c, a, null);
-});
 
 /** After a first method: its recovery codes (shown once); else back to the overview. */
 async function afterAdd(c: Ctx, a: AccountSession, out: Record<string, unknown>): Promise<Response> {
@@ -81,41 +76,54 @@ async function afterAdd(c: Ctx, a: AccountSession, out: Record<string, unknown>)
   return redirectTo(c, "/account?done=added");
 }
 
-methodRoutes.post("/authenticator", async (c) => {
-  const r = await posted(c);
-  if (r instanceof Response) return r;
-  const { a, p } = r;
-  if (!enabled(a, "authenticator")) return redirectTo(c, BASE);
-  const secretBase32 = p.secretBase32Encoded ?? "";
-  const code = (p.code ?? "").trim();
-  if (!BASE32.test(secretBase32)) return authenticatorPage(c, a, null, { error: "Please start again." });
-  if (!/^[0-9]{6,8}$/.test(code)) return authenticatorPage(c, a, secretBase32, { codeError: "Invalid code" });
-  const refused = await consumeProof(c, a, "add", "/account/authenticator");
-  if (refused) return refused;
-  const name = (p.name ?? "").trim().slice(0, 100);
-  let out: Record<string, unknown>;
-  try {
-    out = await enableMethod(c.var.services, a.ctx, a.loaded.user.id, {
-      method: "authenticator",
-      code,
-      secretBase32Encoded: secretBase32,
-      ...(name ? { name } : {}),
-      info: info(c),
-    });
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    if (e.kind === "locked") return page(c, <MessagePage error="Your account is locked." />, "Locked", { status: 409 });
-    // The step-up was spent on this attempt: a retry confirms again (single use, as the API).
-    const retry = hasSecondFactor(a) ? " Confirm it's you again to retry." : "";
-    return authenticatorPage(c, a, secretBase32, { codeError: `Invalid code.${retry}` });
-  }
-  return afterAdd(c, a, out);
-});
+/** GET/POST /account/<wire> of a factor enrolled with a shared TOTP key (the authenticator app). */
+function mountSharedSecret(factor: MethodFactor): void {
+  const path = `/${factor.wire}`;
+  methodRoutes.get(path, async (c) => {
+    const a = await signedIn(c, `/account${path}`);
+    if (a instanceof Response) return a;
+    if (!enabled(a, factor)) return redirectTo(c, BASE);
+    if (!(await proofReady(c, a, "add"))) return toConfirm(c, "add", `/account${path}`);
+    return authenticatorPage(c, a, null);
+  });
+
+  methodRoutes.post(path, async (c) => {
+    const r = await posted(c);
+    if (r instanceof Response) return r;
+    const { a, p } = r;
+    if (!enabled(a, factor)) return redirectTo(c, BASE);
+    const secretBase32 = p.secretBase32Encoded ?? "";
+    const code = (p.code ?? "").trim();
+    if (!BASE32.test(secretBase32)) return authenticatorPage(c, a, null, { error: "Please start again." });
+    if (!/^[0-9]{6,8}$/.test(code)) return authenticatorPage(c, a, secretBase32, { codeError: "Invalid code" });
+    const refused = await consumeProof(c, a, "add", `/account${path}`);
+    if (refused) return refused;
+    const name = (p.name ?? "").trim().slice(0, 100);
+    let out: Record<string, unknown>;
+    try {
+      out = await enableMethod(c.var.services, a.ctx, a.loaded.user.id, {
+        method: factor.wire as EnableInput["method"],
+        code,
+        secretBase32Encoded: secretBase32,
+        ...(name ? { name } : {}),
+        info: info(c),
+      });
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      if (e.kind === "locked")
+        return page(c, <MessagePage error="Your account is locked." />, "Locked", { status: 409 });
+      // The step-up was spent on this attempt: a retry confirms again (single use, as the API).
+      const retry = hasSecondFactor(a) ? " Confirm it's you again to retry." : "";
+      return authenticatorPage(c, a, secretBase32, { codeError: `Invalid code.${retry}` });
+    }
+    return afterAdd(c, a, out);
+  });
+}
 
 async function oobPage(
   c: Ctx,
   a: AccountSession,
-  method: "email" | "sms",
+  factor: DeliveryFactor,
   value: string,
   opts: { sent?: boolean; codeError?: string; error?: string; info?: string } = {},
 ) {
@@ -124,52 +132,55 @@ async function oobPage(
     <OobPage
       nav={nav(a)}
       hidden={[[CSRF_FIELD, await csrf(c)]]}
-      method={method}
+      factor={factor}
       value={value}
       sent={opts.sent ?? false}
       codeError={opts.codeError}
       error={opts.error}
       info={opts.info}
     />,
-    method === "email" ? "Add email" : "Add text message (SMS)",
+    factor.method.addTitle,
   );
 }
 
-for (const method of ["email", "sms"] as const) {
-  const path = `/${method}`;
+/** GET/POST /account/<wire> of a factor enrolled with a code sent to a destination (email, SMS). */
+function mountSentCode(factor: DeliveryFactor): void {
+  const path = `/${factor.wire}`;
+  const method = factor.delivery;
+  const field = factor.method.field.name;
   methodRoutes.get(path, async (c) => {
-    const a = await signedIn(c, `/account/${method}`);
+    const a = await signedIn(c, `/account${path}`);
     if (a instanceof Response) return a;
-    if (!enabled(a, method)) return redirectTo(c, BASE);
-    if (!(await proofReady(c, a, "add"))) return toConfirm(c, "add", `/account/${method}`);
-    return oobPage(c, a, method, method === "email" ? (a.loaded.user.email ?? "") : "");
+    if (!enabled(a, factor)) return redirectTo(c, BASE);
+    if (!(await proofReady(c, a, "add"))) return toConfirm(c, "add", `/account${path}`);
+    return oobPage(c, a, factor, destination(factor, {}, a.loaded.user));
   });
 
   methodRoutes.post(path, async (c) => {
     const r = await posted(c);
     if (r instanceof Response) return r;
     const { a, p } = r;
-    if (!enabled(a, method)) return redirectTo(c, BASE);
+    if (!enabled(a, factor)) return redirectTo(c, BASE);
     const s = c.var.services;
-    const value = ((method === "email" ? p.email : p.mobilePhone) ?? "").trim().slice(0, 320);
-    const dest = method === "email" ? { email: value } : { mobilePhone: value };
+    const value = (p[field] ?? "").trim().slice(0, 320);
+    const dest = { [field]: value };
     if (p.action === "send") {
       try {
         await sendMethodCode(s, a.ctx, { userId: a.loaded.user.id, method, ...dest });
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
-        return oobPage(c, a, method, value, {
+        return oobPage(c, a, factor, value, {
           error:
             e.kind === "rate_limited"
               ? "A code was sent a moment ago. Please wait before requesting another one."
               : "The code could not be sent. Check the address and try again.",
         });
       }
-      return oobPage(c, a, method, value, { sent: true, info: "Code sent." });
+      return oobPage(c, a, factor, value, { sent: true, info: "Code sent." });
     }
     const code = (p.code ?? "").trim();
-    if (!/^[0-9]{4,10}$/.test(code)) return oobPage(c, a, method, value, { sent: true, codeError: "Invalid code" });
-    const refused = await consumeProof(c, a, "add", `/account/${method}`);
+    if (!/^[0-9]{4,10}$/.test(code)) return oobPage(c, a, factor, value, { sent: true, codeError: "Invalid code" });
+    const refused = await consumeProof(c, a, "add", `/account${path}`);
     if (refused) return refused;
     let out: Record<string, unknown>;
     try {
@@ -178,11 +189,14 @@ for (const method of ["email", "sms"] as const) {
       if (!(e instanceof ApiError)) throw e;
       if (e.kind === "locked")
         return page(c, <MessagePage error="Your account is locked." />, "Locked", { status: 409 });
-      return oobPage(c, a, method, value, { sent: true, codeError: "Invalid code" });
+      return oobPage(c, a, factor, value, { sent: true, codeError: "Invalid code" });
     }
     return afterAdd(c, a, out);
   });
 }
+
+for (const factor of METHOD_FACTORS) if (factor.enrolment === "shared-secret") mountSharedSecret(factor);
+for (const factor of DELIVERY_FACTORS) mountSentCode(factor);
 
 // ---- Removing a method ------------------------------------------------------------------------
 

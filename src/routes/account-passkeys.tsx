@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import type { CredentialJSON } from "../domain/webauthn-policy.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { ACCOUNT_PASSKEY_JS, PasskeysPage } from "../pages/account/pages.tsx";
+import { ACCOUNT_PASSKEY_JS, PasskeysPage } from "../pages/account/passkeys.tsx";
 import type { AccountSession } from "../services/account.ts";
 import { completeRegistration, startRegistration } from "../services/passkey-registration.ts";
 import { deletePasskey, getCredential, relyingParty, renamePasskey } from "../services/passkeys.ts";

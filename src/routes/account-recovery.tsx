@@ -3,7 +3,8 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
-import { ActionPage, CodesPage } from "../pages/account/pages.tsx";
+import { ActionPage } from "../pages/account/confirm.tsx";
+import { CodesPage } from "../pages/account/methods.tsx";
 import { regenerateRecoveryCodes } from "../services/two-factor.ts";
 import { CSRF_FIELD, redirectTo } from "./hosted-http.tsx";
 import { BASE, info, page, nav, csrf, signedIn, posted, consumeProof } from "./account-shared.tsx";

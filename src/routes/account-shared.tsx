@@ -2,6 +2,7 @@
  * Helpers shared by the /account pages (see account.tsx for the sign-in and step-up design):
  * the session check, CSRF token, page frame, step-up proof cookie and list formatting.
  */
+import { methodFactor } from "../factors/registry.ts";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { JSX } from "hono/jsx/jsx-runtime";
@@ -12,7 +13,7 @@ import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requestFacts } from "../http/request-info.ts";
 import { MessagePage } from "../pages/misc.tsx";
-import { ACCOUNT_CSS, TopNav, type PasskeyItem } from "../pages/account/pages.tsx";
+import { ACCOUNT_CSS, TopNav, type PasskeyItem } from "../pages/account/shared.tsx";
 import { accountSession, heldProof, type AccountSession } from "../services/account.ts";
 import { requireFreshStepUp } from "../services/step-up.ts";
 import type { MethodRow, PasskeyRow } from "../services/users.ts";
@@ -158,9 +159,7 @@ export function when(seconds: number | null): string {
 }
 
 export function methodLabel(m: MethodRow): string {
-  if (m.method === "authenticator") return m.name ? `Authenticator app (${m.name})` : "Authenticator app";
-  if (m.method === "email") return `Email: ${m.email ?? ""}`;
-  return `Text message: ${m.mobilePhone ?? ""}`;
+  return methodFactor(m).method.accountLabel(m);
 }
 
 export function passkeyItem(k: PasskeyRow): PasskeyItem {

@@ -28,12 +28,12 @@ import { base64UrlEncode } from "../domain/encoding.ts";
 import { describeUserAgent } from "../domain/user-agent.ts";
 import type { AppEnv } from "../env.ts";
 import { MessagePage } from "../pages/misc.tsx";
-import { OverviewPage, type AddMethod } from "../pages/account/pages.tsx";
+import { OverviewPage } from "../pages/account/overview.tsx";
 import { accountClientId, accountSession, ensureAccountClient, recentEvents, tenantFor } from "../services/account.ts";
 import { seal, unseal } from "../services/hosted-login.ts";
 import { consumeAuthorizationCode } from "../services/oauth/grants.ts";
 import { relyingParty } from "../services/passkeys.ts";
-import { configurableMethods } from "../services/tenant-context.ts";
+import { configurableFactors } from "../factors/registry.ts";
 import { readParams, redirectTo, SSO_COOKIE } from "./hosted-http.tsx";
 import {
   BASE,
@@ -69,14 +69,9 @@ accountRoutes.get("/", async (c) => {
     s.guard(tenantId, userId).listTrusts(s.now()),
     recentEvents(s, tenantId, userId),
   ]);
-  const labels: Record<AddMethod, string> = {
-    authenticator: "Add an authenticator app",
-    email: "Add email",
-    sms: "Add text message (SMS)",
-  };
-  const addable = (configurableMethods(a.ctx.settings) as AddMethod[]).map((m) => ({
-    href: `/account/${m}`,
-    label: labels[m],
+  const addable = configurableFactors(a.ctx.settings).map((f) => ({
+    href: `/account/${f.wire}`,
+    label: f.method.addTitle,
   }));
   const notices: Record<string, string> = {
     added: "The method was added.",

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { EVENT_TYPES } from "../domain/events.ts";
 import type { WebhookSettings } from "../domain/webhooks.ts";
 import { ShownOnce } from "../pages/admin/components.tsx";
-import { ApiKeysPage, KeysPage, WebhooksPage } from "../pages/admin/pages.tsx";
+import { ApiKeysPage, KeysPage, WebhooksPage } from "../pages/admin/integrations.tsx";
 import { createApiKey, deleteApiKey, listApiKeys } from "../services/admin/api-keys.ts";
 import { deleteSigningKey, generateSigningKey, listSigningKeys } from "../services/admin/signing-keys.ts";
 import { currentTenantKeyId } from "../services/signing-keys.ts";

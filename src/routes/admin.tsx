@@ -7,6 +7,7 @@
  * same 404 page for a tenant the admin may not manage as for a missing one; users, applications,
  * webhooks, keys and API keys are then loaded inside that tenant only.
  */
+import { FACTORS } from "../factors/registry.ts";
 import { Hono, type Context } from "hono";
 import * as z from "zod";
 import { ApiError } from "../errors.ts";
@@ -14,15 +15,9 @@ import { deepMerge } from "../http/merge.ts";
 import { isLocked } from "../domain/lockout.ts";
 import { DEFAULT_EMAIL_TEMPLATE, DEFAULT_SMS_TEMPLATE } from "../domain/message-template.ts";
 import { ShownOnce } from "../pages/admin/components.tsx";
-import {
-  ApplicationsPage,
-  AuditPage,
-  EventsPage,
-  TenantForm,
-  TenantList,
-  UserPage,
-  UserSearch,
-} from "../pages/admin/pages.tsx";
+import { AuditPage } from "../pages/admin/audit.tsx";
+import { ApplicationsPage, TenantForm, TenantList } from "../pages/admin/tenants.tsx";
+import { EventsPage, UserPage, UserSearch } from "../pages/admin/users.tsx";
 import { MessagePage } from "../pages/misc.tsx";
 import { searchAuditLog } from "../services/admin/audit-log.ts";
 import { mayManage } from "../services/admin/console.ts";
@@ -140,11 +135,9 @@ adminRoutes.post("/tenants/:tenantId/settings", async (c) => {
     name: p.name,
     multiFactorConfiguration: {
       loginPolicy: p.loginPolicy,
-      authenticator: { enabled: on(p.authenticator) },
-      email: { enabled: on(p.email), ...postedEmailTemplate(p) },
-      sms: { enabled: on(p.sms), allowedCallingCodes: codes.length ? codes : null, ...postedSmsTemplate(p) },
+      email: { ...postedEmailTemplate(p) },
+      sms: { allowedCallingCodes: codes.length ? codes : null, ...postedSmsTemplate(p) },
     },
-    webAuthnConfiguration: { enabled: on(p.passkeys) },
     externalIdentifierConfiguration: {
       twoFactorIdTimeToLiveInSeconds: num(p.twoFactorIdTTL),
       twoFactorTrustIdTimeToLiveInSeconds: num(p.trustTTL),
@@ -162,7 +155,12 @@ adminRoutes.post("/tenants/:tenantId/settings", async (c) => {
       windowInSeconds: num(p.alertWindow),
     },
   };
-  const merged = deepMerge({ name: t.name, ...t.settings }, JSON.parse(JSON.stringify(patch)));
+  // Each factor's toggle (src/factors/registry.ts) adds its own `enabled` switch to the patch.
+  const toggled = FACTORS.reduce<unknown>(
+    (out, f) => (f.toggle ? deepMerge(out, f.toggle.patch(on(p[f.toggle.field]))) : out),
+    patch,
+  );
+  const merged = deepMerge({ name: t.name, ...t.settings }, JSON.parse(JSON.stringify(toggled)));
   const parsed = tenantSettingsSchema.extend({ name: z.string().trim().min(1).max(191) }).safeParse(merged);
   if (!parsed.success)
     return tenantSettings(c, t, {

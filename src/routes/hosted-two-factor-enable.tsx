@@ -1,8 +1,9 @@
 /**
  * Enrolment at login (FusionAuth §2.4): /oauth2/two-factor-enable, when the policy is Required and
  * nothing is enrolled, and /oauth2/two-factor-enable-complete (the recovery codes, shown once).
- * Mounted by ./hosted-two-factor.tsx; codes go through the API's services (enableMethod,
- * enableOobMethod, sendMethodCode, completeTwoFactor), so the UserGuard's counters and lock are the API's.
+ * Mounted by ./hosted-two-factor.tsx; codes go through the API's services (enrolMethod,
+ * sendMethodCode, completeTwoFactor), so the UserGuard's counters and lock are the API's. The
+ * methods offered and their forms come from the factor registry (src/factors/registry.ts).
  */
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
@@ -11,14 +12,14 @@ import { buildOtpauthURI } from "../domain/totp.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requestFacts } from "../http/request-info.ts";
-import { EnablePage, RecoveryCodesPage, type EnableMethod } from "../pages/two-factor.tsx";
+import { activeMethods, configurableFactors, type MethodFactor } from "../factors/registry.ts";
+import { EnablePage, RecoveryCodesPage } from "../pages/two-factor.tsx";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";
 import { seal, startHostedSession, unseal } from "../services/hosted-login.ts";
 import { endSsoSession, readSsoSession } from "../services/oauth/grants.ts";
-import { enableOobMethod } from "../services/oob-methods.ts";
+import { enrolMethod } from "../services/enrol-method.ts";
 import { sendMethodCode } from "../services/oob-send.ts";
-import { activeMethods, configurableMethods } from "../services/tenant-context.ts";
-import { enableMethod, offerSecret } from "../services/two-factor.ts";
+import { offerSecret, type EnableInput } from "../services/two-factor.ts";
 import { completeLogin, toLogin, trySso } from "./hosted-authorize.tsx";
 import type { Params } from "./hosted-http.tsx";
 import { clearHostedCookie, setHostedCookie, SSO_COOKIE } from "./hosted-http.tsx";
@@ -50,14 +51,14 @@ async function enablePage(
   opts: { codeError?: string; error?: string; info?: string } = {},
 ): Promise<Response> {
   const settings = m.v.client.ctx.settings;
-  const methods = configurableMethods(settings) as EnableMethod[];
+  const methods = configurableFactors(settings);
   if (methods.length === 0) return toLogin(c, m.v, "enable_failed");
-  const method = methods.includes(form.method as EnableMethod) ? (form.method as EnableMethod) : methods[0]!;
+  const method = methods.find((f) => f.wire === form.method) ?? methods[0]!;
   const account = m.loaded.user.email ?? m.loaded.user.username ?? m.loaded.user.id;
   let secretBase32: string | null = null;
   let secret: string | null = null;
   let svg: string | null = null;
-  if (method === "authenticator") {
+  if (method.enrolment === "shared-secret") {
     if (form.secretBase32 && BASE32.test(form.secretBase32)) secretBase32 = form.secretBase32;
     else {
       const offer = offerSecret(c.var.services, settings.issuer, account);
@@ -75,12 +76,22 @@ async function enablePage(
       qrSvg={svg}
       secretBase32={secretBase32}
       secret={secret}
-      email={form.email ?? m.loaded.user.email ?? ""}
-      mobilePhone={form.mobilePhone ?? ""}
+      destination={destination(method, form, m.loaded.user)}
       {...opts}
     />,
     pageOpts(m.v, "Enable two-factor"),
   );
+}
+
+/** The destination a sent-code form shows: as typed, else the user attribute the factor prefills. */
+export function destination(
+  factor: MethodFactor,
+  form: { email?: string | undefined; mobilePhone?: string | undefined },
+  user: { email: string | null },
+): string {
+  const field = factor.method.field;
+  if (!field) return "";
+  return form[field.name] ?? (field.prefill ? (user[field.prefill] ?? "") : "");
 }
 
 /**
@@ -108,19 +119,24 @@ hostedEnrolRoutes.post("/two-factor-enable", async (c) => {
   if (m instanceof Response) return m;
   const s = c.var.services;
   const ctx = m.v.client.ctx;
-  const method = params.method as EnableMethod;
   const form = {
-    method,
+    method: params.method,
     secretBase32: params.secretBase32Encoded,
     email: params.email,
     mobilePhone: params.mobilePhone,
   };
-  if (!(configurableMethods(ctx.settings) as string[]).includes(method)) return enablePage(c, m, form);
+  const factor = configurableFactors(ctx.settings).find((f) => f.wire === params.method);
+  if (!factor) return enablePage(c, m, form);
   const info = requestFacts(c).info;
   if (params.action === "send") {
-    if (method === "authenticator") return enablePage(c, m, form);
+    if (factor.delivery === "none") return enablePage(c, m, form);
     try {
-      await sendMethodCode(s, ctx, { userId: m.lc.u, method, email: params.email, mobilePhone: params.mobilePhone });
+      await sendMethodCode(s, ctx, {
+        userId: m.lc.u,
+        method: factor.delivery,
+        email: params.email,
+        mobilePhone: params.mobilePhone,
+      });
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       if (e.kind === "locked") return toLogin(c, m.v, "locked");
@@ -144,10 +160,7 @@ hostedEnrolRoutes.post("/two-factor-enable", async (c) => {
       secretBase32Encoded: params.secretBase32Encoded,
       secret: params.secret,
     };
-    enabled =
-      method === "authenticator"
-        ? await enableMethod(s, ctx, m.lc.u, { ...input, method })
-        : await enableOobMethod(s, ctx, m.lc.u, { ...input, method });
+    enabled = await enrolMethod(s, ctx, m.lc.u, { ...input, method: factor.wire as EnableInput["method"] });
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     if (e.kind === "locked") return toLogin(c, m.v, "locked");

@@ -16,7 +16,8 @@ import { requestFacts } from "../http/request-info.ts";
 import { CodePage, MethodsPage } from "../pages/two-factor.tsx";
 import { completeTwoFactor } from "../services/complete-two-factor.ts";
 import { sendChallengeCode } from "../services/oob-send.ts";
-import { activeMethods } from "../services/tenant-context.ts";
+import { activeMethods, methodFactor, sendsCodes } from "../factors/registry.ts";
+import { recoveryCode } from "../factors/recovery-code.ts";
 import type { MethodRow } from "../services/users.ts";
 import { challengeWebAuthn, secondFactorPasskeys } from "../services/passkeys.ts";
 import { startAuthentication } from "../services/webauthn.ts";
@@ -40,17 +41,6 @@ import {
 } from "./hosted-http.tsx";
 import { hostedEnrolRoutes } from "./hosted-two-factor-enable.tsx";
 import { mfaFields, mfaState, RATE_LIMITED, type Ctx, type Mfa } from "./hosted-mfa-state.ts";
-
-function maskEmail(e: string): string {
-  const at = e.indexOf("@");
-  return at > 0 ? `${e[0]}•••${e.slice(at)}` : "•••";
-}
-
-function methodLabel(m: MethodRow): string {
-  if (m.method === "authenticator") return m.name ? `Authenticator app (${m.name})` : "Authenticator app";
-  if (m.method === "email") return `Email a code to ${maskEmail(m.email ?? "")}`;
-  return `Text a code to •••${(m.mobilePhone ?? "").slice(-4)}`;
-}
 
 /** Request options for a passkey answering this challenge, when the user has one the tenant allows here. */
 async function passkeyOptions(c: Ctx, m: Mfa): Promise<{ options: string } | null> {
@@ -76,7 +66,7 @@ async function methodsPage(
     c,
     <MethodsPage
       hidden={[...mfaFields(m), [CSRF_FIELD, await csrfFor(c)]]}
-      methods={methods.map((x) => ({ id: x.id, label: methodLabel(x) }))}
+      methods={methods.map((x) => ({ id: x.id, label: methodFactor(x).method.chooserLabel(x) }))}
       recoveryCodes={m.loaded.unusedRecoveryCodes}
       passkey={passkey}
       error={opts.error}
@@ -108,9 +98,9 @@ async function sendCode(c: Ctx, m: Mfa, methodId: string): Promise<string | "tim
 /** On to the code page for `methodId`, sending a code first for email and SMS. */
 async function chooseMethod(c: Ctx, m: Mfa, methodId: string, fromChooser: boolean): Promise<Response> {
   const target = activeMethods(m.loaded.methods, m.v.client.ctx.settings).find((x) => x.id === methodId);
-  if (methodId !== "recoveryCode" && !target) return methodsPage(c, m, { fieldError: "Select a two-factor method" });
+  if (methodId !== recoveryCode.wire && !target) return methodsPage(c, m, { fieldError: "Select a two-factor method" });
   let sent = false;
-  if (target && target.method !== "authenticator") {
+  if (target && sendsCodes(target)) {
     const refused = await sendCode(c, m, target.id);
     if (refused === "timeout" || refused === "locked") return toLogin(c, m.v, refused);
     // Auto-picked during a cooldown (e.g. a reload): the code already sent is still good, so go on.
@@ -136,7 +126,7 @@ hostedTwoFactorRoutes.get("/two-factor-methods", async (c) => {
       (best, r) => (r.lastUsedAt !== null && (best === null || (best.lastUsedAt ?? 0) < r.lastUsedAt) ? r : best),
       null,
     );
-    const pick = last ?? (methods.length > 0 && methods.every((x) => x.method === "authenticator") ? methods[0] : null);
+    const pick = last ?? (methods.length > 0 && !methods.some(sendsCodes) ? methods[0] : null);
     // A passkey is not one of FusionAuth's methods: with one available the chooser is always shown.
     const passkeys = secondFactorPasskeys(m.loaded, m.v.client.ctx.settings).length > 0;
     if (pick && !passkeys) return chooseMethod(c, m, pick.id, false);
@@ -226,8 +216,7 @@ async function codePage(c: Ctx, m: Mfa, codeError?: string): Promise<Response> {
   const methodId = m.v.params.methodId ?? "";
   const settings = m.v.client.ctx.settings;
   const oob =
-    activeMethods(m.loaded.methods, settings).some((x) => x.method !== "authenticator") ||
-    secondFactorPasskeys(m.loaded, settings).length > 0;
+    activeMethods(m.loaded.methods, settings).some(sendsCodes) || secondFactorPasskeys(m.loaded, settings).length > 0;
   const resendHref = oob
     ? pagePath("/oauth2/two-factor-methods", [...mfaFields(m), ["methodId", methodId], ["selectMethod", "true"]])
     : null;

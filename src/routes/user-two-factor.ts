@@ -11,8 +11,8 @@ import { parseBody, parseQuery, readJsonBody, validateObject } from "../http/val
 import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/tenant-context.ts";
-import { disableMethod, enableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
-import { enableOobMethod } from "../services/oob-methods.ts";
+import { disableMethod, recoveryCodeStatus, regenerateRecoveryCodes } from "../services/two-factor.ts";
+import { enrolMethod } from "../services/enrol-method.ts";
 import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { codeField, email, phone, twoFactorMethodKind, uuid } from "./schemas.ts";
 
@@ -50,13 +50,8 @@ userTwoFactorRoutes.post("/:userId", async (c) => {
   const body = await parseBody(c, enableRequest);
   const ctx = tenantContext(requireTenantRow(c));
   await requireStepUpFor(c.var.services, ctx, userId, "mfa:add-method", c.req.header(TRUST_TOKEN_HEADER));
-  const { method } = body;
   const info = requestFacts(c, body).info;
-  const out =
-    method === "authenticator"
-      ? await enableMethod(c.var.services, ctx, userId, { ...body, info })
-      : await enableOobMethod(c.var.services, ctx, userId, { ...body, method, info });
-  return c.json(out);
+  return c.json(await enrolMethod(c.var.services, ctx, userId, { ...body, info }));
 });
 
 userTwoFactorRoutes.delete("/:userId", async (c) => {

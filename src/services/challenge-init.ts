@@ -6,6 +6,7 @@
 import { completeApplicationSettings } from "../settings.ts";
 import type { ApplicationRow, RegistrationRow } from "../storage/d1/schema.ts";
 import type { ChallengeInit } from "../storage/durable-objects/user-guard-types.ts";
+import { methodFactor } from "../factors/registry.ts";
 import { oobTargets } from "./oob-slots.ts";
 import { challengeWebAuthn, toCandidate } from "./passkeys.ts";
 import type { SignerRef } from "./signing-keys.ts";
@@ -48,7 +49,7 @@ export function challengeInit(
     trustChallenge: extra.trustChallenge,
     codeHash: extra.codeHash,
     totp: methods
-      .filter((m) => m.method === "authenticator" && m.secretEnc)
+      .filter((m) => m.secretEnc && methodFactor(m).method.challengeCarries === "totp-key")
       .map((m) => ({ methodId: m.id, secretEnc: m.secretEnc!, owner })),
     recoveryAvailable: loaded.unusedRecoveryCodes > 0,
     user: toUserJson(loaded.user, loaded.methods),

@@ -10,6 +10,7 @@
  *
  * Never: put a code, a provider's text or a credential into a response or a log line.
  */
+import { deliveryFactor } from "../factors/registry.ts";
 import type { SendOutcome } from "../adapters/http.ts";
 import { canonicalDestination, maskDestination, type Channel } from "../domain/destination.ts";
 import { lifetimeMinutes, renderEmail, renderSms } from "../domain/message-template.ts";
@@ -30,7 +31,7 @@ type Receipt = { name: string; window: number };
 
 /** The field a destination problem is reported on, as FusionAuth names it. */
 export function destinationField(channel: Channel): "email" | "mobilePhone" {
-  return channel === "email" ? "email" : "mobilePhone";
+  return deliveryFactor(channel).method.field.name;
 }
 
 /** Who and where one send goes: what its throttles are keyed on. `clientIp` is null for an API-key caller. */

@@ -9,7 +9,7 @@ import { generateMethodId } from "../domain/ids.ts";
 import { ApiError } from "../errors.ts";
 import { eventContext, lockoutPolicy, otpHash, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
-import { destinationField } from "./oob-delivery.ts";
+import { deliveryFactor } from "../factors/registry.ts";
 import { enableSlot } from "./oob-slots.ts";
 import { guardFailure, requireUser, storeNewMethod, type EnableInput } from "./two-factor.ts";
 
@@ -20,11 +20,12 @@ export async function enableOobMethod(
   input: EnableInput & { method: "email" | "sms" },
 ): Promise<Record<string, unknown>> {
   const channel = input.method;
-  if (!ctx.settings.multiFactorConfiguration[channel].enabled) {
+  const factor = deliveryFactor(channel);
+  if (!factor.enabled(ctx.settings)) {
     throw ApiError.field("method", "invalid", `The method [${channel}] is not enabled for this tenant.`);
   }
-  const field = destinationField(channel);
-  const raw = channel === "email" ? input.email : input.mobilePhone;
+  const field = factor.method.field.name;
+  const raw = input[field];
   if (!raw) throw ApiError.field(field, "blank", `You must specify [${field}].`);
   const destination = canonicalDestination(channel, raw);
   const loaded = await requireUser(s, ctx, userId);
@@ -51,8 +52,9 @@ export async function enableOobMethod(
     method: channel,
     name: input.name ?? null,
     secretEnc: null,
-    email: channel === "email" ? destination : null,
-    mobilePhone: channel === "sms" ? destination : null,
+    email: null,
+    mobilePhone: null,
+    [field]: destination,
     lastUsedAt: null,
     createdAt: now,
   };

@@ -9,6 +9,7 @@
  * Each: validate → (refusals that need no counter) → SendLimiter buckets → the user's object (its
  * caps, then the new code replaces the old) → the provider. See oob-delivery.ts for the order's why.
  */
+import { deliveryFactor, factorOf } from "../factors/registry.ts";
 import { eq } from "drizzle-orm";
 import { callingCodeAllowed, canonicalDestination, type Channel } from "../domain/destination.ts";
 import { generateNumericCode } from "../domain/otp-code.ts";
@@ -17,15 +18,7 @@ import { tenants } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard-ids.ts";
 import { otpHash, tenantContext, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
-import {
-  deliverCode,
-  destinationField,
-  refundBuckets,
-  requireSender,
-  sendCommit,
-  sendRefusal,
-  takeBuckets,
-} from "./oob-delivery.ts";
+import { deliverCode, refundBuckets, requireSender, sendCommit, sendRefusal, takeBuckets } from "./oob-delivery.ts";
 import { disableSlot, enableSlot } from "./oob-slots.ts";
 import { requireUser } from "./two-factor.ts";
 
@@ -33,7 +26,7 @@ import { requireUser } from "./two-factor.ts";
 export const OOB_CODE_DIGITS = 6;
 
 function channelEnabled(ctx: TenantContext, channel: Channel): boolean {
-  return ctx.settings.multiFactorConfiguration[channel].enabled;
+  return deliveryFactor(channel).enabled(ctx.settings);
 }
 
 /** SMS pumping defence: the tenant's country allowlist, checked before anything is counted. */
@@ -123,22 +116,22 @@ async function methodSendTarget(
   const loaded = await requireUser(s, ctx, userId);
   if (input.methodId) {
     const m = loaded.methods.find((x) => x.id === input.methodId);
-    const destination = m?.method === "email" ? m.email : m?.method === "sms" ? m.mobilePhone : null;
-    if (!m || !destination)
+    const f = m ? factorOf(m.method) : undefined;
+    const destination = m && f?.method && f.delivery !== "none" ? f.method.destination(m) : null;
+    if (!m || !f || f.delivery === "none" || !destination)
       throw ApiError.field("methodId", "invalid", "The method does not exist or cannot receive codes.");
-    return { slot: disableSlot(m.id), channel: m.method as Channel, destination, purpose: "disable" };
+    return { slot: disableSlot(m.id), channel: f.delivery, destination, purpose: "disable" };
   }
   if (!input.method) throw ApiError.field("method", "blank", "You must specify [method] or [methodId].");
   const channel = input.method;
   if (!channelEnabled(ctx, channel))
     throw ApiError.field("method", "invalid", `The method [${channel}] is not enabled for this tenant.`);
-  const field = destinationField(channel);
-  const raw = channel === "email" ? input.email : input.mobilePhone;
+  const factor = deliveryFactor(channel);
+  const field = factor.method.field.name;
+  const raw = input[field];
   if (!raw) throw ApiError.field(field, "blank", `You must specify [${field}].`);
   const destination = canonicalDestination(channel, raw);
-  if (
-    loaded.methods.some((m) => m.method === channel && (channel === "email" ? m.email : m.mobilePhone) === destination)
-  ) {
+  if (loaded.methods.some((m) => m.method === factor.wire && factor.method.destination(m) === destination)) {
     throw ApiError.field(
       field,
       "duplicate",

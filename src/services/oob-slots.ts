@@ -2,16 +2,20 @@
  * Names shared by the send and verify paths of email and SMS codes: which methods a challenge can
  * send to, and the UserGuard slot an enable/disable code is stored under (oob-codes.ts).
  */
+import { factorOf } from "../factors/registry.ts";
+import type { StoredMethod } from "../factors/types.ts";
 import type { OobTarget } from "../storage/durable-objects/user-guard-types.ts";
 
-type MethodLike = { id: string; method: string; email: string | null; mobilePhone: string | null };
+type MethodLike = StoredMethod;
 
 /** The email/SMS methods (with their destination) a challenge snapshots for `POST /api/two-factor/send/{id}`. */
 export function oobTargets(methods: MethodLike[]): OobTarget[] {
   const out: OobTarget[] = [];
   for (const m of methods) {
-    if (m.method === "email" && m.email) out.push({ methodId: m.id, channel: "email", destination: m.email });
-    if (m.method === "sms" && m.mobilePhone) out.push({ methodId: m.id, channel: "sms", destination: m.mobilePhone });
+    const f = factorOf(m.method);
+    if (f?.method?.challengeCarries !== "send-target" || f.delivery === "none") continue;
+    const destination = f.method.destination(m);
+    if (destination) out.push({ methodId: m.id, channel: f.delivery, destination });
   }
   return out;
 }

@@ -13,7 +13,8 @@ import type { EventContext } from "../storage/durable-objects/guard-events.ts";
 import type { EventInfo } from "../domain/events.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
-import { toUserJson, type LoadedUser, type MethodRow } from "./users.ts";
+import { toUserJson, type LoadedUser } from "./users.ts";
+import { configurableFactors } from "../factors/registry.ts";
 
 export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
 /** A tenant-scoped API key not yet confirmed (src/middleware/auth.ts KEY_CHECK_IN_ROUTE): checked in the first D1 batch. */
@@ -34,19 +35,12 @@ export function lockoutPolicy(settings: TenantSettings): LockoutPolicy {
   };
 }
 
-/** Methods whose type is enabled on the tenant (FusionAuth ignores the others). */
-export function activeMethods(methods: MethodRow[], settings: TenantSettings): MethodRow[] {
-  const m = settings.multiFactorConfiguration;
-  return methods.filter((r) =>
-    r.method === "authenticator" ? m.authenticator.enabled : r.method === "email" ? m.email.enabled : m.sms.enabled,
-  );
-}
+/** Methods whose factor is enabled on the tenant (FusionAuth ignores the others); the rule is each factor's `enabled`. */
+export { activeMethods } from "../factors/registry.ts";
 
+/** The method kinds a user may enrol (the 242's `configurableMethods`), in registry order. */
 export function configurableMethods(settings: TenantSettings): string[] {
-  const m = settings.multiFactorConfiguration;
-  return [m.authenticator.enabled && "authenticator", m.email.enabled && "email", m.sms.enabled && "sms"].filter(
-    Boolean,
-  ) as string[];
+  return configurableFactors(settings).map((f) => f.wire);
 }
 
 export async function loadApplication(

@@ -20,8 +20,9 @@ import type { EventInfo } from "../domain/events.ts";
 import type { Services } from "./container.ts";
 import { generateNumericCode } from "../domain/otp-code.ts";
 import { disableSlot } from "./oob-slots.ts";
+import { factorOf, methodFactor } from "../factors/registry.ts";
 import { consumeRecoveryCode, newRecoveryCodeSet } from "./recovery-codes.ts";
-import { loadUser, toUserJson, type LoadedUser } from "./users.ts";
+import { loadUser, toUserJson, type LoadedUser, type MethodRow } from "./users.ts";
 import type { auditInsert } from "./audit.ts";
 
 /** GET /api/two-factor/secret: 160 random bits, as Base64 (`secret`) and Base32 (`secretBase32Encoded`). */
@@ -76,7 +77,8 @@ export async function requireUser(s: Services, ctx: TenantContext, userId: strin
 }
 
 export type EnableInput = {
-  method: "authenticator" | "email" | "sms";
+  /** A method factor's wire name (src/factors/registry.ts `METHOD_FACTORS`). */
+  method: MethodRow["method"];
   code: string;
   secret?: string;
   secretBase32Encoded?: string;
@@ -96,8 +98,8 @@ export async function enableMethod(
   userId: string,
   input: EnableInput,
 ): Promise<Record<string, unknown>> {
-  const mfa = ctx.settings.multiFactorConfiguration;
-  if (input.method !== "authenticator" || !mfa.authenticator.enabled) {
+  const factor = factorOf(input.method);
+  if (factor?.enrolment !== "shared-secret" || !factor.enabled(ctx.settings)) {
     throw ApiError.field("method", "invalid", `The method [${input.method}] is not enabled for this tenant.`);
   }
   const key = decodeOfferedSecret(input.secret, input.secretBase32Encoded);
@@ -121,7 +123,7 @@ export async function enableMethod(
     userId,
     id: methodId,
     tenantId: ctx.tenant.id,
-    method: "authenticator" as const,
+    method: input.method,
     name: input.name ?? null,
     secretEnc,
     email: null,
@@ -185,17 +187,18 @@ export async function disableMethod(
   const target = input.methodId ? loaded.methods.find((m) => m.id === input.methodId) : undefined;
   if (input.methodId && !target) throw ApiError.field("methodId", "invalid", "The method does not exist.");
   const owner = `${ctx.tenant.id}:${userId}`;
+  const factor = target && methodFactor(target);
   const candidates =
-    target?.method === "authenticator" && target.secretEnc
-      ? [{ methodId: target.id, secretEnc: target.secretEnc, owner }]
+    factor?.method.challengeCarries === "totp-key" && target!.secretEnc
+      ? [{ methodId: target!.id, secretEnc: target!.secretEnc, owner }]
       : [];
   const guard = s.guard(ctx.tenant.id, userId);
   const policy = lockoutPolicy(ctx.settings);
   const now = s.now();
   // An email/SMS method's own code: the one `POST /api/two-factor/send` sent for disabling it.
   const oob =
-    target && target.method !== "authenticator"
-      ? { slot: disableSlot(target.id), codeHash: await otpHash(s, input.code) }
+    target && factor && factor.delivery !== "none"
+      ? { slot: disableSlot(target.id), codeHash: await otpHash(s, input.code), channel: factor.delivery }
       : undefined;
   const ev = eventContext(ctx, loaded, null, input.info);
   let v = await guard.verifyDirect({
@@ -204,7 +207,7 @@ export async function disableMethod(
     recoveryAllowed: loaded.unusedRecoveryCodes > 0,
     policy,
     now,
-    oob: oob && { ...oob, channel: target!.method as "email" | "sms" },
+    oob,
     ev,
   });
   if (v.status === "check_recovery") {

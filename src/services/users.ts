@@ -4,6 +4,8 @@
  */
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "./container.ts";
+import { methodFactor } from "../factors/registry.ts";
+import type { PublicFields } from "../factors/types.ts";
 import { apiKeys, mfaMethods, passkeys, recoveryCodes, tenants, users, type TenantRow } from "../storage/d1/schema.ts";
 
 export type UserRow = typeof users.$inferSelect;
@@ -12,13 +14,10 @@ export type PasskeyRow = typeof passkeys.$inferSelect;
 
 export type PublicMethod = {
   id: string;
-  method: "authenticator" | "email" | "sms";
+  method: MethodRow["method"];
   name?: string;
   lastUsed?: true;
-  authenticator?: { algorithm: "HmacSHA1"; codeLength: 6; timeStep: 30 };
-  email?: string;
-  mobilePhone?: string;
-};
+} & PublicFields;
 
 /** FusionAuth's secured method object: no secret, `lastUsed` only on the most recently used one. */
 export function toPublicMethods(rows: MethodRow[]): PublicMethod[] {
@@ -30,10 +29,7 @@ export function toPublicMethods(rows: MethodRow[]): PublicMethod[] {
     const m: PublicMethod = { id: r.id, method: r.method };
     if (r.name) m.name = r.name;
     if (last && r.id === last.id) m.lastUsed = true;
-    if (r.method === "authenticator") m.authenticator = { algorithm: "HmacSHA1", codeLength: 6, timeStep: 30 };
-    if (r.method === "email" && r.email) m.email = r.email;
-    if (r.method === "sms" && r.mobilePhone) m.mobilePhone = r.mobilePhone;
-    return m;
+    return Object.assign(m, methodFactor(r).method.publicFields(r));
   });
 }
 

@@ -126,3 +126,6 @@ export function ShownOnce(p: { label: string; value: string }) {
     </div>
   );
 }
+
+/** An instant (epoch milliseconds) as `YYYY-MM-DD HH:MM:SS` (UTC). */
+export const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);

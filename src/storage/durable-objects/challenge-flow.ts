@@ -9,6 +9,7 @@ import { utf8 } from "../../domain/encoding.ts";
 import type { EventInfo } from "../../domain/events.ts";
 import { MAX_ATTEMPTS_PER_CHALLENGE } from "../../domain/lockout.ts";
 import { assessRisk, riskDemandsChallenge } from "../../domain/risk.ts";
+import { guardSideOf } from "../../factors/registry.ts";
 import { judgeAnswer } from "./answers.ts";
 import {
   challengeCodeLive,
@@ -184,7 +185,7 @@ export async function settleChallenge(kv: Kv, input: SettleInput): Promise<Settl
   return failChallenge(kv, key, record, {
     now,
     info,
-    factor: method.kind === "recovery" ? "recovery code" : method.kind,
+    factor: guardSideOf(method.kind)?.eventFactor ?? method.kind,
   });
 }
 
@@ -209,8 +210,9 @@ function complete(
     { type: "user.two-factor.success", method: completed.kind === "code" ? "code" : completed.kind },
     now,
   );
-  if (completed.kind === "recovery")
-    queueEvent(kv, ev, { type: "user.two-factor.recovery-code.used" }, now, { kind: "recovery_code_used" });
+  // The factor's own use event (recovery code: `user.two-factor.recovery-code.used` and its alert).
+  const used = guardSideOf(completed.kind)?.used;
+  if (used) queueEvent(kv, ev, used.event, now, used.alert);
   if (record.purpose === "login" && record.login) {
     const { signals, risk, alerted, authenticationType } = record.login;
     recordLogin(kv, ev, signals, risk, now, authenticationType, alerted);

@@ -5,6 +5,7 @@
  */
 import type { EncryptionKeyring } from "../../domain/crypto.ts";
 import type { LockoutPolicy } from "../../domain/lockout.ts";
+import { guardSideOf } from "../../factors/registry.ts";
 import { judgeAnswer } from "./answers.ts";
 import { queueEvent, type EventContext } from "./guard-events.ts";
 import { countFailure, countSuccess, lockedNow } from "./lock.ts";
@@ -81,14 +82,20 @@ export type SettleDirectInput = {
   ev?: EventContext;
 };
 
+const RECOVERY = guardSideOf("recovery")!;
+
 /** Second half of a recovery code outside a challenge. */
 export function settleDirect(kv: Kv, input: SettleDirectInput): SettleDirectVerdict {
   const { now, ev } = input;
   const locked = lockedNow(kv, now);
   if (locked) return locked;
   if (!input.consumed)
-    return countFailure(kv, input.policy, now, { ctx: ev ?? null, kind: "second_factor", factor: "recovery code" });
+    return countFailure(kv, input.policy, now, {
+      ctx: ev ?? null,
+      kind: "second_factor",
+      factor: RECOVERY.eventFactor,
+    });
   countSuccess(kv);
-  if (ev) queueEvent(kv, ev, { type: "user.two-factor.recovery-code.used" }, now, { kind: "recovery_code_used" });
-  return { status: "verified", method: { kind: "recovery" } };
+  if (ev && RECOVERY.used) queueEvent(kv, ev, RECOVERY.used.event, now, RECOVERY.used.alert);
+  return { status: "verified", method: { kind: RECOVERY.completion } };
 }

@@ -42,11 +42,6 @@ export async function findTotpMatch(
   return { match: null, replayed };
 }
 
-/** After the commit phase refused or missed: a replay when the code matched only used steps, or its step was taken meanwhile. */
-export function replayReason(lookup: TotpLookup): "replay" | undefined {
-  return lookup.replayed || lookup.match !== null ? "replay" : undefined;
-}
-
 /** Commit phase: accepts the step only if it is newer than the last accepted one. */
 export function acceptTotpStep(kv: Kv, match: TotpMatch): boolean {
   const last = kv.get(stepKey(match.methodId)) as number | undefined;
