@@ -12,22 +12,7 @@ import {
   type AlertSent,
   type FlushDeps,
 } from "../../src/storage/durable-objects/guard-flush.ts";
-
-/** The subset of SyncKvStorage the outbox uses, over a sorted Map. */
-function memoryKv(): SyncKvStorage {
-  const m = new Map<string, unknown>();
-  return {
-    get: (k: string) => m.get(k),
-    put: (k: string, v: unknown) => void m.set(k, structuredClone(v)),
-    delete: (k: string) => m.delete(k),
-    list: ({ prefix = "", limit = Infinity }: { prefix?: string; limit?: number } = {}) =>
-      [...m.entries()]
-        .filter(([k]) => k.startsWith(prefix))
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .slice(0, limit)
-        [Symbol.iterator](),
-  } as unknown as SyncKvStorage;
-}
+import { memoryKv } from "../support/memory-kv.ts";
 
 const ctx = { tenantId: "t1", userId: "u1", info: { ipAddress: "203.0.113.1" }, user: { id: "u1" } };
 

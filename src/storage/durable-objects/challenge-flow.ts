@@ -19,6 +19,7 @@ import {
   findChallenge,
   liveChallenge,
   recoveryHeld,
+  noteChallengeExpiry,
   sweepChallenges,
 } from "./challenge-store.ts";
 import { loginHistory, queueEvent, recordLogin } from "./guard-events.ts";
@@ -96,6 +97,7 @@ export async function startChallenge(kv: Kv, doId: string, input: StartChallenge
       : {}),
   };
   kv.put(key, record);
+  noteChallengeExpiry(kv, record.expiresAt);
   return { status: "challenge", twoFactorId: mintTwoFactorId(doId, nonce) };
 }
 

@@ -7,7 +7,7 @@ import { sha256 } from "../../domain/crypto.ts";
 import type { EventInfo } from "../../domain/events.ts";
 import type { EventContext } from "./guard-events.ts";
 import { nonceOf } from "./user-guard-ids.ts";
-import { CHALLENGE_PREFIX, SLOT_PREFIX, challengeKeyOf } from "./keys.ts";
+import { CHALLENGE_PREFIX, CHALLENGE_SWEEP_AT_KEY, SLOT_PREFIX, challengeKeyOf } from "./keys.ts";
 import type { ChallengeRecord } from "./user-guard-types.ts";
 
 type Kv = SyncKvStorage;
@@ -49,13 +49,35 @@ export function dropChallenges(kv: Kv): number {
     n++;
   }
   for (const [key] of kv.list({ prefix: SLOT_PREFIX })) kv.delete(key);
+  kv.delete(CHALLENGE_SWEEP_AT_KEY);
   return n;
 }
 
-/** Forgets expired challenges, except one whose recovery code is being consumed. */
+/**
+ * Forgets expired challenges, except one whose recovery code is being consumed. Every start sweeps,
+ * so the list is skipped until the earliest instant a stored challenge can be swept
+ * (`CHALLENGE_SWEEP_AT_KEY`, kept by `noteChallengeExpiry`): a user with many live challenges no
+ * longer pays a read of all of them per start (issue 15). The mark is a lower bound (a challenge's
+ * expiry never moves earlier once stored), so nothing sweepable is missed; without a mark (state
+ * from before it existed) the sweep lists and sets one.
+ */
 export function sweepChallenges(kv: Kv, now: number): void {
-  for (const [key, value] of kv.list<ChallengeRecord>({ prefix: CHALLENGE_PREFIX }))
-    if (value.expiresAt <= now && !recoveryHeld(value, now)) kv.delete(key);
+  const due = kv.get(CHALLENGE_SWEEP_AT_KEY) as number | undefined;
+  if (due !== undefined && due > now) return;
+  let next = Number.POSITIVE_INFINITY;
+  for (const [key, value] of kv.list<ChallengeRecord>({ prefix: CHALLENGE_PREFIX })) {
+    if (value.expiresAt > now) next = Math.min(next, value.expiresAt);
+    else if (recoveryHeld(value, now)) next = Math.min(next, value.recoveryHoldUntil as number);
+    else kv.delete(key);
+  }
+  if (next === Number.POSITIVE_INFINITY) kv.delete(CHALLENGE_SWEEP_AT_KEY);
+  else kv.put(CHALLENGE_SWEEP_AT_KEY, next);
+}
+
+/** Records a new challenge's expiry in the sweep mark when it is the earliest (a write only then). */
+export function noteChallengeExpiry(kv: Kv, expiresAt: number): void {
+  const due = kv.get(CHALLENGE_SWEEP_AT_KEY) as number | undefined;
+  if (due === undefined || expiresAt < due) kv.put(CHALLENGE_SWEEP_AT_KEY, expiresAt);
 }
 
 /** Every open challenge loses the `gone` methods; answers how many changed. */

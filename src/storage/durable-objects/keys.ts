@@ -12,6 +12,8 @@ export const LOCKOUT_KEY = "lockout";
 // ./guard-challenges.ts: live challenges (twoFactorIds), stored under SHA-256 of the nonce (hex).
 export const CHALLENGE_PREFIX = "c:";
 export const challengeKeyOf = (nonceHashHex: string): string => CHALLENGE_PREFIX + nonceHashHex;
+/** A lower bound of the earliest instant a stored challenge becomes sweepable (no list before it). */
+export const CHALLENGE_SWEEP_AT_KEY = "c-sweep-at";
 /** The method id of the latest completion that named a method (whether `lastUsed` needs a write). */
 export const LAST_METHOD_KEY = "last-method";
 
