@@ -10,9 +10,10 @@ import { ACCOUNT_LOCKED, INVALID_REQUEST } from "../openapi.ts";
 import { apiRoutes } from "../http/route.ts";
 import { ensureDeviceCookie, eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
-import { loginStatus, passwordLogin } from "../services/challenges.ts";
+import { passwordLogin } from "../services/challenges.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import { loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
+import { answer } from "./outcomes.ts";
 
 export const loginRequest = z.object({
   loginId: z.string().trim().min(1).max(254),
@@ -65,7 +66,7 @@ apiRoutes(
       facts,
     });
     // Only after a completed login: nothing is set on a 242 (no cookie before the second factor).
-    if (out.status === 200) ensureDeviceCookie(c, facts, c.var.services.random);
-    return c.json(out.body, loginStatus(out) as 200);
+    if (out.kind === "complete" || out.kind === "not-registered") ensureDeviceCookie(c, facts, c.var.services.random);
+    return answer(c, out);
   },
 });

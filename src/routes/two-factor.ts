@@ -20,6 +20,7 @@ import { offerSecret } from "../services/two-factor.ts";
 import { completeTenantSettings } from "../settings.ts";
 import { challengeMethodJson, codeField, loginResponse, uuid } from "./schemas.ts";
 import { assertionCredential } from "./webauthn.ts";
+import { answer } from "./outcomes.ts";
 
 export const startRequest = z.object({
   userId: uuid.optional(),
@@ -110,7 +111,7 @@ route({
       unconfirmedKey === undefined || tenantId === null
         ? tenantContext(requireTenantRow(c))
         : { tenantId, keyDigest: unconfirmedKey };
-    return c.json(await startTwoFactor(c.var.services, tenant, body));
+    return answer(c, await startTwoFactor(c.var.services, tenant, body));
   },
   // The key was checked in the service's batch only on success: any error answers 401 first when the key is gone.
   onError: async (c, err) => {
@@ -144,6 +145,7 @@ route({
     const headerTenant = tenantHeader(c);
     const facts = requestFacts(c, body);
     const out = await completeTwoFactor(c.var.services, { ...body, info: facts.info }, headerTenant);
+    if (out.kind !== "complete" && out.kind !== "not-registered") return answer(c, out);
     ensureDeviceCookie(c, facts, c.var.services.random);
     if (out.trust)
       setCookie(c, TRUST_COOKIE, out.trust.id, {
@@ -153,13 +155,12 @@ route({
         sameSite: "Lax",
         maxAge: out.trust.maxAgeSeconds,
       });
-    return c.json(out.body, out.status);
+    return answer(c, out);
   },
 });
 
 async function status(c: Context<AppEnv>, input: z.infer<typeof statusRequest>) {
-  const out = await trustStatus(c.var.services, tenantContext(requireTenantRow(c)), input);
-  return c.json(out.body, out.status as 200);
+  return answer(c, await trustStatus(c.var.services, tenantContext(requireTenantRow(c)), input));
 }
 
 const statusResponses = {

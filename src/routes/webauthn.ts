@@ -26,8 +26,8 @@ import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/st
 import { requestFacts, tenantHeader } from "../http/request-info.ts";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import { passkeyAssert, passkeyLogin, startAuthentication } from "../services/webauthn.ts";
-import { loginStatus } from "../services/challenges.ts";
 import { completeRegistration, startRegistration } from "../services/passkey-registration.ts";
+import { answer } from "./outcomes.ts";
 import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 import {
   registerStartRequest,
@@ -160,7 +160,7 @@ route({
       { ...body, twoFactorTrustId, facts: requestFacts(c, body), clientIp: clientIp(c) },
       tenantHeader(c),
     );
-    return c.json(out.body, loginStatus(out) as 200);
+    return answer(c, out);
   },
 });
 
@@ -178,7 +178,8 @@ route({
     429: throttled,
   },
   handler: async (c, body) =>
-    c.json(
+    answer(
+      c,
       await passkeyAssert(
         c.var.services,
         { ...body, facts: requestFacts(c, body), clientIp: clientIp(c) },
