@@ -4,7 +4,7 @@
  * `search.` prefix: `userId` (or `user`), `message`, `start`, `end` (epoch milliseconds),
  * `startRow`, `numberOfResults` (≤ 500). A tenant-scoped API key sees only its own tenant's rows.
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { errorsSchema } from "../openapi.ts";
