@@ -18,7 +18,8 @@
  * Positional, not an options object: the completion path allocates nothing per request here.
  *
  * - `before(c)` runs before anything is parsed: checks FusionAuth makes first (a malformed path id
- *   answers 404 before the body is looked at, a missing tenant before a bad field).
+ *   answers 404 before the body is looked at, a missing tenant before a bad field). What it returns
+ *   is the handler's fourth argument.
  * - `parse: false`: `body`/`query` only document the request and the handler reads it itself (PATCH
  *   merges the stored object before validating, RFC 7396; OAuth endpoints read a form). Say why at the route.
  * - `onError(c, err)`: sees any error of the parse or the handler and must rethrow (or throw another).
@@ -33,16 +34,18 @@ import { parseBody, parseQuery } from "./validate.ts";
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export type ApiRoute<E extends Env, B extends z.ZodType | undefined, Q extends z.ZodType | undefined> = Omit<
-  RouteDoc,
-  "body" | "query"
-> & {
+export type ApiRoute<
+  E extends Env,
+  B extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  P = undefined,
+> = Omit<RouteDoc, "body" | "query"> & {
   body?: B;
   query?: Q;
   parse?: false;
-  before?: (c: Context<E>) => unknown;
+  before?: (c: Context<E>) => P | Promise<P>;
   onError?: (c: Context<E>, err: unknown) => Promise<never>;
-  handler: (c: Context<E>, body: Parsed<B>, query: Parsed<Q>) => Response | Promise<Response>;
+  handler: (c: Context<E>, body: Parsed<B>, query: Parsed<Q>, pre: P) => Response | Promise<Response>;
 };
 
 /** `base` + relative path, as the docs write it: `/api/user` + `/` → `/api/user`. */
@@ -51,17 +54,17 @@ export function joinPath(base: string, path: string): string {
   return joined === "" ? "/" : joined;
 }
 
-function runner<E extends Env, B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
-  def: ApiRoute<E, B, Q>,
+function runner<E extends Env, B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P>(
+  def: ApiRoute<E, B, Q, P>,
 ): (c: Context<E>) => Promise<Response> {
   const { before, handler } = def;
   const body = def.parse === false ? undefined : def.body;
   const query = def.parse === false ? undefined : def.query;
   const run = async (c: Context<E>): Promise<Response> => {
-    if (before) await before(c);
+    const pre = (before ? await before(c) : undefined) as P;
     const b = (body ? await parseBody(c, body) : undefined) as Parsed<B>;
     const q = (query ? parseQuery(c, query) : undefined) as Parsed<Q>;
-    return handler(c, b, q);
+    return handler(c, b, q, pre);
   };
   const { onError } = def;
   if (!onError) return run;
@@ -75,17 +78,17 @@ function runner<E extends Env, B extends z.ZodType | undefined, Q extends z.ZodT
 }
 
 /** Mounts a route without documenting it (an undocumented alias of a documented path). */
-export function mountOnly<E extends Env, B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
+export function mountOnly<E extends Env, B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P>(
   router: Hono<E>,
-  def: ApiRoute<E, B, Q>,
+  def: ApiRoute<E, B, Q, P>,
 ): void {
   router.on(def.method.toUpperCase(), def.path, runner(def));
 }
 
 /** `route(def)` for a router mounted at `base` in src/app.ts: mounts `def.handler` and documents it. */
 export function apiRoutes<E extends Env>(router: Hono<E>, base: string) {
-  return <B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-    def: ApiRoute<E, B, Q>,
+  return <B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P = undefined>(
+    def: ApiRoute<E, B, Q, P>,
   ): void => {
     const { handler: _h, before: _b, onError: _e, parse: _p, ...doc } = def;
     registerRoute({ ...doc, path: joinPath(base, def.path) });
