@@ -32,7 +32,7 @@ import type * as z from "zod";
 import { type RouteDoc, registerRoute } from "../openapi.ts";
 import { parseBody, parseQuery } from "./validate.ts";
 
-type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+export type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export type ApiRoute<
   E extends Env,
@@ -94,4 +94,38 @@ export function apiRoutes<E extends Env>(router: Hono<E>, base: string) {
     registerRoute({ ...doc, path: joinPath(base, def.path) });
     mountOnly(router, def);
   };
+}
+
+/**
+ * FusionAuth's create pair: `POST <path>` with a generated id and `POST <path>/:<param>` with the
+ * caller's (`chosenId` validates it first, e.g. `[invalid]keyId`); `tenant(c)` runs next, before the body.
+ */
+export function createRoutes<E extends Env, B extends z.ZodType, T>(
+  route: ReturnType<typeof apiRoutes<E>>,
+  def: Omit<ApiRoute<E, B, undefined, T>, "method" | "path" | "summary" | "before" | "handler"> & {
+    path: string;
+    param: string;
+    summaries: readonly [generated: string, chosen: string];
+    chosenId: (c: Context<E>, param: string) => string;
+    tenant: (c: Context<E>) => T;
+    create: (c: Context<E>, tenant: T, id: string, body: Parsed<B>) => Promise<Response>;
+  },
+): void {
+  const { path, param, summaries, chosenId, tenant, create, ...doc } = def;
+  route<B, undefined, T>({
+    ...doc,
+    method: "post",
+    path,
+    summary: summaries[0],
+    before: tenant,
+    handler: (c, body, _q, t) => create(c, t, crypto.randomUUID(), body),
+  });
+  route<B, undefined, { id: string; t: T }>({
+    ...doc,
+    method: "post",
+    path: `${path === "/" ? "" : path}/:${param}`,
+    summary: summaries[1],
+    before: (c) => ({ id: chosenId(c, param).toLowerCase(), t: tenant(c) }),
+    handler: (c, body, _q, { id, t }) => create(c, t, id, body),
+  });
 }
