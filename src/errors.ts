@@ -5,6 +5,19 @@
  * Statuses FusionAuth answers with an EMPTY body (401, 404, 421, 423) stay empty and carry no
  * Content-Type, because @fusionauth/typescript-client rejects a JSON content type with an empty body.
  * Unknown errors become a 500 with a fixed message and the request id; `err.message` never reaches a client.
+ *
+ * Returned or thrown — the rule for services:
+ * - RETURN a typed outcome (a `{ kind }` union, src/services/outcomes.ts) for what the request asks
+ *   to decide and a caller branches on: complete / not registered / a second factor due, refused
+ *   credentials, no such user or challenge, a wrong code, a lock. The API maps outcomes to statuses
+ *   in src/routes/outcomes.ts; pages map them to their own answers. A service never names a status.
+ * - THROW an `ApiError` for what stops the request before or beside that decision: invalid input
+ *   (src/http/validate.ts, and a service's own field checks such as "userId or loginId"), the caller's
+ *   credentials (401), throttling (429), and infrastructure faults (a Durable Object unreachable: 503;
+ *   a provider failing: 502/503). Programming errors throw plain `Error`s (500).
+ * Converted so far: the login, two-factor start/completion/status and passkey login/assert services.
+ * The other services (method enrolment, recovery codes, step-up, sends, admin CRUD) still throw
+ * `not_found`/`invalid_code`/`locked` and move to outcomes as they are next touched.
  */
 import type { Context } from "hono";
 import type { ZodError } from "zod";

@@ -2,11 +2,11 @@
  * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with, so the
  * published contract cannot drift from what `parseBody`/`parseQuery` accept.
  *
- * How to document a route (do it at module load, next to the handler, in `src/routes/<resource>.ts`):
+ * Routes are documented where they are declared: `apiRoutes(router, base)` in src/http/route.ts
+ * mounts a handler and calls `registerRoute` with the same method, full path, schemas and responses:
  *
- *   const startRequest = z.object({ userId: uuid, ... });          // the schema the handler parses with
- *   registerRoute({
- *     method: "post", path: "/api/two-factor/start",                // full path, Hono `:param` style
+ *   apiRoutes(twoFactorRoutes, "/api/two-factor")({
+ *     method: "post", path: "/start",                                // relative to the router's base
  *     summary: "Start a two-factor challenge", tags: ["Two-factor"],
  *     auth: "apiKey",                                               // "none" only for PUBLIC_ROUTES
  *     body: startRequest,                                           // optional; `query:` likewise
@@ -15,8 +15,10 @@
  *       400: { description: "Invalid request", schema: errorsSchema },
  *       404: { description: "User not found (empty body)" },          // no schema = empty body
  *     },
+ *     handler: async (c, body) => ...,                              // body parsed with startRequest
  *   });
- *   twoFactorRoutes.post("/start", async (c) => { const body = await parseBody(c, startRequest); ... });
+ *
+ * `registerRoute` itself is the registry underneath (and what test/openapi.test.ts drives directly).
  *
  * Rules: `:param` segments become required string path parameters; request schemas are rendered
  * as zod *input* types (defaults make fields optional) and response schemas as *output* types;

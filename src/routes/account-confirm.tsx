@@ -86,21 +86,16 @@ confirmRoutes.get("/confirm", async (c) => {
   if (!Object.hasOwn(ACTIONS, short)) return redirectTo(c, BASE);
   if (!hasSecondFactor(a)) return redirectTo(c, next);
   const s = c.var.services;
-  let twoFactorId: string;
-  try {
-    // The API's step-up start: a challenge in the user's UserGuard naming the one action. Its
-    // returned code (for an application to deliver itself) is dropped: the user answers with a factor.
-    const started = await startTwoFactor(s, a.ctx, {
-      userId: a.loaded.user.id,
-      trustChallenge: stepUpChallenge([ACTIONS[short]!.action]),
-    });
-    twoFactorId = started.twoFactorId;
-  } catch (e) {
-    if (e instanceof ApiError && e.kind === "locked")
-      return page(c, <MessagePage error="Your account is locked." />, "Locked", { status: 409 });
-    throw e;
-  }
-  return confirmPage(c, a, { f: twoFactorId, sid: a.session.sid, short, next });
+  // The API's step-up start: a challenge in the user's UserGuard naming the one action. Its
+  // returned code (for an application to deliver itself) is dropped: the user answers with a factor.
+  const started = await startTwoFactor(s, a.ctx, {
+    userId: a.loaded.user.id,
+    trustChallenge: stepUpChallenge([ACTIONS[short]!.action]),
+  });
+  if (started.kind === "locked")
+    return page(c, <MessagePage error="Your account is locked." />, "Locked", { status: 409 });
+  if (started.kind === "not-found") throw ApiError.notFound();
+  return confirmPage(c, a, { f: started.body.twoFactorId, sid: a.session.sid, short, next });
 });
 
 confirmRoutes.post("/confirm", async (c) => {
@@ -152,11 +147,12 @@ confirmRoutes.post("/confirm", async (c) => {
     );
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    if (e.kind === "invalid_code" || e.kind === "validation")
-      return confirmPage(c, a, pending, { codeError: "Invalid code" });
-    if (e.kind === "locked") return page(c, <MessagePage error="Your account is locked." />, "Locked", { status: 409 });
+    if (e.kind === "validation") return confirmPage(c, a, pending, { codeError: "Invalid code" });
     return toConfirm(c, pending.short, pending.next);
   }
+  if (out.kind === "invalid-code") return confirmPage(c, a, pending, { codeError: "Invalid code" });
+  if (out.kind === "locked") return page(c, <MessagePage error="Your account is locked." />, "Locked", { status: 409 });
+  if (out.kind === "not-found") return toConfirm(c, pending.short, pending.next);
   const token = out.body.trustToken;
   if ((out.body.user as { id?: string } | undefined)?.id !== a.loaded.user.id || typeof token !== "string")
     return redirectTo(c, BASE);

@@ -17,13 +17,13 @@ import { Hono, type Context } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { parseBody } from "../http/validate.ts";
+import { apiRoutes } from "../http/route.ts";
 import { refuseChosenIdFromTenantKey } from "../middleware/auth.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { errorsSchema } from "../openapi.ts";
 import { apiChange } from "../http/change-context.ts";
 import { createApiKey, deleteApiKey, listApiKeys, visibleKeys, type ApiKeyRow } from "../services/admin/api-keys.ts";
 import { apiKeys } from "../storage/d1/schema.ts";
-import { uuid } from "./schemas.ts";
+import { chosenPathId, uuid } from "./schemas.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -77,8 +77,7 @@ function pathKeyId(c: Ctx): string {
   return id;
 }
 
-async function createKey(c: Ctx, id: string, chosenId = false) {
-  const { apiKey } = await parseBody(c, apiKeyRequest);
+async function createKey(c: Ctx, id: string, { apiKey }: z.infer<typeof apiKeyRequest>, chosenId = false) {
   const own = c.var.auth.keyTenantId;
   // A tenant-scoped caller may only mint keys for its own tenant: never another tenant's, never an all-tenants key.
   const tenantId = own === null ? (apiKey.tenantId ?? null) : apiKey.tenantId === undefined ? own : apiKey.tenantId;
@@ -95,37 +94,6 @@ async function createKey(c: Ctx, id: string, chosenId = false) {
   return c.json({ apiKey: { ...toApiKeyJson(row), key } });
 }
 
-export const apiKeyRoutes = new Hono<AppEnv>();
-
-apiKeyRoutes.post("/", (c) => createKey(c, crypto.randomUUID()));
-apiKeyRoutes.post("/:keyId", (c) => {
-  const id = c.req.param("keyId");
-  if (!uuid.safeParse(id).success) throw ApiError.field("keyId", "invalid", "The keyId must be a UUID.");
-  return createKey(c, id, true);
-});
-
-apiKeyRoutes.get("/", async (c) => {
-  const rows = await listApiKeys(c.var.services, c.var.auth.keyTenantId);
-  return c.json({ apiKeys: rows.map(toApiKeyJson) });
-});
-
-apiKeyRoutes.get("/:keyId", async (c) => {
-  const [row] = await c.var.services.db
-    .select()
-    .from(apiKeys)
-    .where(visibleKeys(c.var.auth.keyTenantId, pathKeyId(c)));
-  if (!row) throw ApiError.notFound();
-  return c.json({ apiKey: toApiKeyJson(row) });
-});
-
-apiKeyRoutes.delete("/:keyId", async (c) => {
-  if (!(await deleteApiKey(c.var.services, apiChange(c), c.var.auth.keyTenantId, pathKeyId(c))))
-    throw ApiError.notFound();
-  return c.body(null, 200);
-});
-
-// ---------------------------------------------------------------- OpenAPI
-
 const tags = ["API keys"];
 const invalid = { description: "Invalid request (FusionAuth errors).", schema: errorsSchema };
 const missing = { description: "Not found, or not visible to this key (empty body)." };
@@ -137,37 +105,51 @@ const created = {
       "Missing or invalid API key, or a tenant-scoped caller asked for a key outside its tenant (empty body).",
   },
 };
-registerRoute({
+
+export const apiKeyRoutes = new Hono<AppEnv>();
+const route = apiRoutes(apiKeyRoutes, "/api/api-key");
+
+route({
   method: "post",
-  path: "/api/api-key",
+  path: "/",
   summary: "Create an API key with a generated id",
   tags,
   auth: "apiKey",
   body: apiKeyRequest,
   responses: created,
+  handler: (c, body) => createKey(c, crypto.randomUUID(), body),
 });
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/api-key/:keyId",
+  path: "/:keyId",
   summary: "Create an API key with the given id (keys valid for all tenants only)",
   tags,
   auth: "apiKey",
   body: apiKeyRequest,
   responses: created,
+  before: (c) => chosenPathId(c, "keyId"),
+  handler: (c, body, _q, id) => createKey(c, id, body, true),
 });
-registerRoute({
+
+route({
   method: "get",
-  path: "/api/api-key",
+  path: "/",
   summary: "List the API keys visible to this key",
   tags,
   auth: "apiKey",
   responses: {
     200: { description: "Keys (never the key itself).", schema: z.object({ apiKeys: z.array(apiKeyJson) }) },
   },
+  handler: async (c) => {
+    const rows = await listApiKeys(c.var.services, c.var.auth.keyTenantId);
+    return c.json({ apiKeys: rows.map(toApiKeyJson) });
+  },
 });
-registerRoute({
+
+route({
   method: "get",
-  path: "/api/api-key/:keyId",
+  path: "/:keyId",
   summary: "Retrieve an API key",
   tags,
   auth: "apiKey",
@@ -175,12 +157,26 @@ registerRoute({
     200: { description: "Found (never the key itself).", schema: z.object({ apiKey: apiKeyJson }) },
     404: missing,
   },
+  handler: async (c) => {
+    const [row] = await c.var.services.db
+      .select()
+      .from(apiKeys)
+      .where(visibleKeys(c.var.auth.keyTenantId, pathKeyId(c)));
+    if (!row) throw ApiError.notFound();
+    return c.json({ apiKey: toApiKeyJson(row) });
+  },
 });
-registerRoute({
+
+route({
   method: "delete",
-  path: "/api/api-key/:keyId",
+  path: "/:keyId",
   summary: "Delete an API key (refused from the next request on)",
   tags,
   auth: "apiKey",
   responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
+  handler: async (c) => {
+    if (!(await deleteApiKey(c.var.services, apiChange(c), c.var.auth.keyTenantId, pathKeyId(c))))
+      throw ApiError.notFound();
+    return c.body(null, 200);
+  },
 });

@@ -4,11 +4,11 @@
  * `search.` prefix: `userId` (or `user`), `message`, `start`, `end` (epoch milliseconds),
  * `startRow`, `numberOfResults` (≤ 500). A tenant-scoped API key sees only its own tenant's rows.
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
-import { parseQuery } from "../http/validate.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { errorsSchema } from "../openapi.ts";
+import { apiRoutes } from "../http/route.ts";
 import { searchAuditLog, toAuditLogJson } from "../services/admin/audit-log.ts";
 
 const text = z.string().trim().min(1).max(256).optional();
@@ -42,33 +42,30 @@ const searchQuery = z.preprocess(
   auditQuery,
 );
 
-async function search(c: Context<AppEnv>) {
-  const q = parseQuery(c, searchQuery);
-  const { rows, total } = await searchAuditLog(c.var.services, c.var.auth.keyTenantId, {
-    ...q,
-    user: q.userId ?? q.user,
-  });
-  return c.json({ auditLogs: rows.map(toAuditLogJson), total });
-}
-
 export const auditLogRoutes = new Hono<AppEnv>();
-auditLogRoutes.get("/", search);
-auditLogRoutes.get("/search", search);
+const route = apiRoutes(auditLogRoutes, "/api/system/audit-log");
 
-for (const path of ["/api/system/audit-log", "/api/system/audit-log/search"]) {
-  registerRoute({
+for (const path of ["/", "/search"]) {
+  route({
     method: "get",
     path,
     summary: "Search the audit log (newest first; a tenant-scoped key sees its tenant only)",
     tags: ["Audit log"],
     auth: "apiKey",
-    query: auditQuery,
+    query: searchQuery,
     responses: {
       200: {
         description: "Matching entries and the total count.",
         schema: z.object({ auditLogs: z.array(auditLogJson), total: z.number().int() }),
       },
       400: { description: "Invalid query (FusionAuth errors).", schema: errorsSchema },
+    },
+    handler: async (c, _, q) => {
+      const { rows, total } = await searchAuditLog(c.var.services, c.var.auth.keyTenantId, {
+        ...q,
+        user: q.userId ?? q.user,
+      });
+      return c.json({ auditLogs: rows.map(toAuditLogJson), total });
     },
   });
 }

@@ -10,7 +10,8 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
-import { buildOpenAPIDocument, registerRoute } from "../openapi.ts";
+import { buildOpenAPIDocument } from "../openapi.ts";
+import { apiRoutes } from "../http/route.ts";
 
 export const docsRoutes = new Hono<AppEnv>();
 
@@ -62,19 +63,10 @@ function contentSecurityPolicy(): Promise<string> {
   return csp;
 }
 
-docsRoutes.get("/", (c) => c.json({ name: "edge-mfa", docs: "/docs", openapi: "/api/openapi.json" }));
-
-docsRoutes.get("/api/openapi.json", (c) => c.json(buildOpenAPIDocument()));
-
-docsRoutes.get("/docs", async (c) => {
-  c.header("Content-Security-Policy", await contentSecurityPolicy());
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
-  return c.html(DOCS_HTML);
-});
-
+const route = apiRoutes(docsRoutes, "/");
 const tags = ["Discovery"];
-registerRoute({
+
+route({
   method: "get",
   path: "/",
   summary: "Service pointer",
@@ -86,20 +78,30 @@ registerRoute({
       schema: z.object({ name: z.string(), docs: z.string(), openapi: z.string() }),
     },
   },
+  handler: (c) => c.json({ name: "edge-mfa", docs: "/docs", openapi: "/api/openapi.json" }),
 });
-registerRoute({
+
+route({
   method: "get",
   path: "/api/openapi.json",
   summary: "This OpenAPI 3.1 document",
   tags,
   auth: "none",
   responses: { 200: { description: "The OpenAPI document.", schema: z.record(z.string(), z.unknown()) } },
+  handler: (c) => c.json(buildOpenAPIDocument()),
 });
-registerRoute({
+
+route({
   method: "get",
   path: "/docs",
   summary: "Interactive API documentation (HTML)",
   tags,
   auth: "none",
   responses: { 200: { description: "An HTML page." } },
+  handler: async (c) => {
+    c.header("Content-Security-Policy", await contentSecurityPolicy());
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    return c.html(DOCS_HTML);
+  },
 });

@@ -8,9 +8,9 @@ import { Hono } from "hono";
 import * as z from "zod";
 import { EVENT_TYPES } from "../domain/events.ts";
 import type { AppEnv } from "../env.ts";
-import { parseQuery } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
-import { INVALID_REQUEST, registerRoute } from "../openapi.ts";
+import { INVALID_REQUEST } from "../openapi.ts";
+import { apiRoutes } from "../http/route.ts";
 import { listEvents } from "../services/admin/events.ts";
 import { uuid } from "./schemas.ts";
 
@@ -24,15 +24,12 @@ const eventQuery = z.object({
 
 export const eventRoutes = new Hono<AppEnv>();
 
-eventRoutes.get("/", async (c) => {
-  const q = parseQuery(c, eventQuery);
-  const rows = await listEvents(c.var.services, requireTenant(c), q);
-  return c.json({ events: rows.map((event) => ({ event })) });
-});
-
-registerRoute({
+apiRoutes(
+  eventRoutes,
+  "/api/event",
+)({
   method: "get",
-  path: "/api/event",
+  path: "/",
   summary: "Recent events of the tenant, or of one user (edge-mfa extension)",
   tags: ["Events"],
   auth: "apiKey",
@@ -43,5 +40,9 @@ registerRoute({
       schema: z.object({ events: z.array(z.object({ event: z.record(z.string(), z.unknown()) })) }),
     },
     400: INVALID_REQUEST,
+  },
+  handler: async (c, _, q) => {
+    const rows = await listEvents(c.var.services, requireTenant(c), q);
+    return c.json({ events: rows.map((event) => ({ event })) });
   },
 });

@@ -7,11 +7,10 @@ import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { successParams } from "../domain/authorize-request.ts";
 import type { AppEnv } from "../env.ts";
-import { ApiError } from "../errors.ts";
 import { ensureDeviceCookie, requestFacts } from "../http/request-info.ts";
 import { LoginPage } from "../pages/login.tsx";
 import { MessagePage } from "../pages/misc.tsx";
-import { finishFirstFactor, passwordLogin, type LoginOutcome } from "../services/challenges.ts";
+import { finishFirstFactor, passwordLogin, type TwoFactorRequired } from "../services/challenges.ts";
 import { issueHostedCode, sealLoginContext, startHostedSession, type Authenticated } from "../services/hosted-login.ts";
 import { endSsoSession, readSsoSession, type SsoSession } from "../services/oauth/grants.ts";
 import { loadUser } from "../services/users.ts";
@@ -112,11 +111,11 @@ export async function completeLogin(c: Ctx, v: Validated, who: Authenticated): P
 async function toSecondFactor(
   c: Ctx,
   v: Validated,
-  out: LoginOutcome,
+  out: TwoFactorRequired,
   userId: string,
   firstAmr: string[],
 ): Promise<Response> {
-  const twoFactorId = String(out.body.twoFactorId);
+  const twoFactorId = out.body.twoFactorId;
   const s = c.var.services;
   const enrol = "configurableMethods" in out.body;
   const sealed = await sealLoginContext(
@@ -151,22 +150,17 @@ export async function trySso(c: Ctx, v: Validated, authenticationType = "PING"):
   if (v.req.maxAge !== null && s.now() - session.authTime > v.req.maxAge) return null;
   const loaded = await loadUser(s.db, session.tenantId, { by: "id", id: session.userId });
   if (!loaded?.user.active) return null;
-  let out: LoginOutcome;
-  try {
-    out = await finishFirstFactor(
-      s,
-      v.client.ctx,
-      loaded,
-      v.client.app,
-      { twoFactorTrustId: getCookie(c, TRUST_COOKIE), noJWT: true, facts: requestFacts(c) },
-      { amr: session.amr, passkey: false, multiFactor: session.amr.includes("mfa") },
-      s.now(),
-    );
-  } catch (e) {
-    if (e instanceof ApiError && e.kind === "locked") return null;
-    throw e;
-  }
-  if (out.status === 200) return issueForSession(c, v, session, authenticationType);
+  const out = await finishFirstFactor(
+    s,
+    v.client.ctx,
+    loaded,
+    v.client.app,
+    { twoFactorTrustId: getCookie(c, TRUST_COOKIE), noJWT: true, facts: requestFacts(c) },
+    { amr: session.amr, passkey: false, multiFactor: session.amr.includes("mfa") },
+    s.now(),
+  );
+  if (out.kind === "locked") return null;
+  if (out.kind !== "two-factor-required") return issueForSession(c, v, session, authenticationType);
   if (v.req.prompt.none)
     return redirectError(c, v, {
       error: "interaction_required",
@@ -215,22 +209,17 @@ hostedAuthorizeRoutes.post("/authorize", async (c) => {
     });
   const s = c.var.services;
   const facts = requestFacts(c);
-  let out: LoginOutcome;
-  try {
-    out = await passwordLogin(s, v.client.ctx, {
-      loginId,
-      password,
-      applicationId: v.client.app.id,
-      twoFactorTrustId: getCookie(c, TRUST_COOKIE),
-      noJWT: true,
-      facts,
-    });
-  } catch (e) {
-    if (e instanceof ApiError && e.kind === "not_found") return loginPage(c, v, { loginId, error: INVALID_LOGIN });
-    if (e instanceof ApiError && e.kind === "locked") return loginPage(c, v, { loginId, error: ACCOUNT_LOCKED });
-    throw e;
-  }
-  if (out.status === 200) {
+  const out = await passwordLogin(s, v.client.ctx, {
+    loginId,
+    password,
+    applicationId: v.client.app.id,
+    twoFactorTrustId: getCookie(c, TRUST_COOKIE),
+    noJWT: true,
+    facts,
+  });
+  if (out.kind === "refused") return loginPage(c, v, { loginId, error: INVALID_LOGIN });
+  if (out.kind === "locked") return loginPage(c, v, { loginId, error: ACCOUNT_LOCKED });
+  if (out.kind !== "two-factor-required") {
     const user = out.body.user as { id: string };
     return completeLogin(c, v, {
       userId: user.id,

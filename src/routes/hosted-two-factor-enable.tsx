@@ -171,7 +171,8 @@ hostedEnrolRoutes.post("/two-factor-enable", async (c) => {
   // The one-time code the enable answer carries completes the pending login (FusionAuth: trustComputer false).
   if (typeof enabled.code !== "string") return toLogin(c, m.v, "enable_failed");
   try {
-    await completeTwoFactor(s, { twoFactorId: m.lc.f, code: enabled.code, noJWT: true, info }, m.lc.t);
+    const done = await completeTwoFactor(s, { twoFactorId: m.lc.f, code: enabled.code, noJWT: true, info }, m.lc.t);
+    if (done.kind !== "complete" && done.kind !== "not-registered") return toLogin(c, m.v, "enable_failed");
   } catch (e) {
     if (e instanceof ApiError) return toLogin(c, m.v, "enable_failed");
     throw e;

@@ -191,10 +191,12 @@ hostedTwoFactorRoutes.post("/two-factor-passkey", async (c) => {
     out = await completeTwoFactor(s, { twoFactorId: m.lc.f, webauthn: credential, info: requestFacts(c).info }, m.lc.t);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    if (e.kind === "locked") return toLogin(c, m.v, "locked");
-    if (e.kind === "not_found") return toLogin(c, m.v, "timeout");
     return methodsPage(c, m, { error: "The passkey could not be verified. Please try again." });
   }
+  if (out.kind === "locked") return toLogin(c, m.v, "locked");
+  if (out.kind === "not-found") return toLogin(c, m.v, "timeout");
+  if (out.kind === "invalid-code")
+    return methodsPage(c, m, { error: "The passkey could not be verified. Please try again." });
   if ((out.body.user as { id?: string } | undefined)?.id !== m.lc.u) return toLogin(c, m.v, "timeout");
   const amr = decodeJwt(String(out.body.token)).amr;
   return completeLogin(c, m.v, {
@@ -250,20 +252,14 @@ hostedTwoFactorRoutes.post("/two-factor", async (c) => {
   if (code.length > 64) return codePage(c, m, "Invalid code");
   const trustComputer = params.trustComputer === "on" || params.trustComputer === "true";
   const s = c.var.services;
-  let out: Awaited<ReturnType<typeof completeTwoFactor>>;
-  try {
-    out = await completeTwoFactor(
-      s,
-      { twoFactorId: m.lc.f, code, trustComputer, noJWT: true, info: requestFacts(c).info },
-      m.lc.t,
-    );
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    if (e.kind === "invalid_code") return codePage(c, m, "Invalid code");
-    if (e.kind === "locked") return toLogin(c, m.v, "locked");
-    if (e.kind === "not_found") return toLogin(c, m.v, "timeout");
-    throw e;
-  }
+  const out = await completeTwoFactor(
+    s,
+    { twoFactorId: m.lc.f, code, trustComputer, noJWT: true, info: requestFacts(c).info },
+    m.lc.t,
+  );
+  if (out.kind === "invalid-code") return codePage(c, m, "Invalid code");
+  if (out.kind === "locked") return toLogin(c, m.v, "locked");
+  if (out.kind === "not-found") return toLogin(c, m.v, "timeout");
   if ((out.body.user as { id?: string } | undefined)?.id !== m.lc.u) return toLogin(c, m.v, "timeout");
   if (out.trust) setHostedCookie(c, TRUST_COOKIE, out.trust.id, { maxAge: out.trust.maxAgeSeconds });
   return completeLogin(c, m.v, {

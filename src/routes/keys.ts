@@ -16,15 +16,15 @@ import { Hono, type Context } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { parseBody } from "../http/validate.ts";
+import { apiRoutes, createRoutes } from "../http/route.ts";
 import { requireTenant } from "../middleware/auth.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { errorsSchema } from "../openapi.ts";
 import { publicTenant } from "../services/public-tenant.ts";
 import { apiChange } from "../http/change-context.ts";
 import { deleteSigningKey, generateSigningKey, listSigningKeys } from "../services/admin/signing-keys.ts";
 import { KEY_ALGORITHMS, RSA_LENGTHS, tenantJwks } from "../services/signing-keys.ts";
 import { signingKeys, type SigningKeyRow } from "../storage/d1/schema.ts";
-import { uuid } from "./schemas.ts";
+import { chosenPathId, uuid } from "./schemas.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -89,9 +89,7 @@ function checkedLength(algorithm: (typeof KEY_ALGORITHMS)[number], length: numbe
   return length;
 }
 
-async function generate(c: Ctx, id: string) {
-  const tenantId = requireTenant(c);
-  const { key } = await parseBody(c, keyRequest);
+async function generate(c: Ctx, tenantId: string, id: string, { key }: z.infer<typeof keyRequest>) {
   const length = checkedLength(key.algorithm, key.length);
   const row = await generateSigningKey(c.var.services, apiChange(c), tenantId, {
     id,
@@ -102,33 +100,72 @@ async function generate(c: Ctx, id: string) {
   return c.json({ key: toKeyJson(row) });
 }
 
+const tags = ["Keys"];
+const invalid = {
+  description: "Invalid request (FusionAuth errors): duplicate id or name, unknown algorithm, bad length.",
+  schema: errorsSchema,
+};
+const missing = { description: "Not found, or another tenant's key (empty body)." };
+const one = { description: "The key (never its private half or HMAC secret).", schema: z.object({ key: keyJson }) };
+
 export const keyRoutes = new Hono<AppEnv>();
+const route = apiRoutes(keyRoutes, "/api/key");
 
-keyRoutes.post("/generate", (c) => generate(c, crypto.randomUUID()));
-keyRoutes.post("/generate/:keyId", (c) => {
-  const id = c.req.param("keyId");
-  if (!uuid.safeParse(id).success) throw ApiError.field("keyId", "invalid", "The keyId must be a UUID.");
-  return generate(c, id.toLowerCase());
+createRoutes(route, {
+  path: "/generate",
+  param: "keyId",
+  summaries: ["Generate a signing key with a generated id", "Generate a signing key with the given id"],
+  tags,
+  auth: "apiKey",
+  body: keyRequest,
+  responses: { 200: one, 400: invalid },
+  chosenId: chosenPathId,
+  tenant: requireTenant,
+  create: generate,
 });
 
-keyRoutes.get("/", async (c) => {
-  const rows = await listSigningKeys(c.var.services, requireTenant(c));
-  return c.json({ keys: rows.map(toKeyJson) });
+route({
+  method: "get",
+  path: "/",
+  summary: "List the tenant's signing keys",
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "Keys (public halves only).", schema: z.object({ keys: z.array(keyJson) }) } },
+  handler: async (c) => {
+    const rows = await listSigningKeys(c.var.services, requireTenant(c));
+    return c.json({ keys: rows.map(toKeyJson) });
+  },
 });
 
-keyRoutes.get("/:keyId", async (c) => {
-  const [row] = await c.var.services.db
-    .select()
-    .from(signingKeys)
-    .where(and(eq(signingKeys.id, pathKeyId(c)), eq(signingKeys.tenantId, requireTenant(c))));
-  if (!row) throw ApiError.notFound();
-  return c.json({ key: toKeyJson(row) });
+route({
+  method: "get",
+  path: "/:keyId",
+  summary: "Retrieve a signing key",
+  tags,
+  auth: "apiKey",
+  responses: { 200: one, 404: missing },
+  handler: async (c) => {
+    const [row] = await c.var.services.db
+      .select()
+      .from(signingKeys)
+      .where(and(eq(signingKeys.id, pathKeyId(c)), eq(signingKeys.tenantId, requireTenant(c))));
+    if (!row) throw ApiError.notFound();
+    return c.json({ key: toKeyJson(row) });
+  },
 });
 
-keyRoutes.delete("/:keyId", async (c) => {
-  if (!(await deleteSigningKey(c.var.services, apiChange(c), requireTenant(c), pathKeyId(c))))
-    throw ApiError.notFound();
-  return c.body(null, 200);
+route({
+  method: "delete",
+  path: "/:keyId",
+  summary: "Delete a signing key (withdrawn from the JWKS at once)",
+  tags,
+  auth: "apiKey",
+  responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
+  handler: async (c) => {
+    if (!(await deleteSigningKey(c.var.services, apiChange(c), requireTenant(c), pathKeyId(c))))
+      throw ApiError.notFound();
+    return c.body(null, 200);
+  },
 });
 
 // ---------------------------------------------------------------- JWKS (public)
@@ -144,65 +181,13 @@ async function jwks(c: Ctx, tenantId: string | undefined) {
 }
 
 export const jwksRoutes = new Hono<AppEnv>();
-jwksRoutes.get("/.well-known/jwks.json", (c) => jwks(c, c.req.query("tenantId")));
-jwksRoutes.get("/:tenantId/.well-known/jwks.json", (c) => jwks(c, c.req.param("tenantId")));
-
-// ---------------------------------------------------------------- OpenAPI
-
-const tags = ["Keys"];
-const invalid = {
-  description: "Invalid request (FusionAuth errors): duplicate id or name, unknown algorithm, bad length.",
-  schema: errorsSchema,
-};
-const missing = { description: "Not found, or another tenant's key (empty body)." };
-const one = { description: "The key (never its private half or HMAC secret).", schema: z.object({ key: keyJson }) };
-registerRoute({
-  method: "post",
-  path: "/api/key/generate",
-  summary: "Generate a signing key with a generated id",
-  tags,
-  auth: "apiKey",
-  body: keyRequest,
-  responses: { 200: one, 400: invalid },
-});
-registerRoute({
-  method: "post",
-  path: "/api/key/generate/:keyId",
-  summary: "Generate a signing key with the given id",
-  tags,
-  auth: "apiKey",
-  body: keyRequest,
-  responses: { 200: one, 400: invalid },
-});
-registerRoute({
-  method: "get",
-  path: "/api/key",
-  summary: "List the tenant's signing keys",
-  tags,
-  auth: "apiKey",
-  responses: { 200: { description: "Keys (public halves only).", schema: z.object({ keys: z.array(keyJson) }) } },
-});
-registerRoute({
-  method: "get",
-  path: "/api/key/:keyId",
-  summary: "Retrieve a signing key",
-  tags,
-  auth: "apiKey",
-  responses: { 200: one, 404: missing },
-});
-registerRoute({
-  method: "delete",
-  path: "/api/key/:keyId",
-  summary: "Delete a signing key (withdrawn from the JWKS at once)",
-  tags,
-  auth: "apiKey",
-  responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
-});
+const jwksRoute = apiRoutes(jwksRoutes, "/");
 const jwksDoc = {
   description: "RFC 7517 JWK Set: the tenant's asymmetric public keys with kid, alg and use=sig.",
   schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }),
 };
-registerRoute({
+
+jwksRoute({
   method: "get",
   path: "/.well-known/jwks.json",
   summary: "The default tenant's JWKS (the only tenant, or ?tenantId=)",
@@ -212,12 +197,15 @@ registerRoute({
     200: jwksDoc,
     404: { description: "Several tenants and none named, or an unknown tenant (empty body)." },
   },
+  handler: (c) => jwks(c, c.req.query("tenantId")),
 });
-registerRoute({
+
+jwksRoute({
   method: "get",
   path: "/:tenantId/.well-known/jwks.json",
   summary: "A tenant's JWKS",
   tags,
   auth: "none",
   responses: { 200: jwksDoc, 404: { description: "Unknown tenant (empty body)." } },
+  handler: (c) => jwks(c, c.req.param("tenantId")),
 });

@@ -6,13 +6,14 @@ import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
-import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute } from "../openapi.ts";
-import { parseBody } from "../http/validate.ts";
+import { ACCOUNT_LOCKED, INVALID_REQUEST } from "../openapi.ts";
+import { apiRoutes } from "../http/route.ts";
 import { ensureDeviceCookie, eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
-import { loginStatus, passwordLogin } from "../services/challenges.ts";
+import { passwordLogin } from "../services/challenges.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import { loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
+import { answer } from "./outcomes.ts";
 
 export const loginRequest = z.object({
   loginId: z.string().trim().min(1).max(254),
@@ -27,27 +28,14 @@ export const loginRequest = z.object({
 
 export const loginRoutes = new Hono<AppEnv>();
 
-loginRoutes.post("/", async (c) => {
-  const body = await parseBody(c, loginRequest);
-  // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
-  const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
-  const facts = requestFacts(c, body);
-  const out = await passwordLogin(c.var.services, tenantContext(requireTenantRow(c)), {
-    ...body,
-    twoFactorTrustId,
-    facts,
-  });
-  // Only after a completed login: nothing is set on a 242 (no cookie before the second factor).
-  if (out.status === 200) ensureDeviceCookie(c, facts, c.var.services.random);
-  return c.json(out.body, loginStatus(out) as 200);
-});
-
-const tags = ["Login"];
-registerRoute({
+apiRoutes(
+  loginRoutes,
+  "/api/login",
+)({
   method: "post",
-  path: "/api/login",
+  path: "/",
   summary: "Log in with a password; 242 when a second factor is due",
-  tags,
+  tags: ["Login"],
   auth: "apiKey",
   body: loginRequest,
   responses: {
@@ -67,5 +55,18 @@ registerRoute({
         "Unknown user or wrong password (same empty answer, same work), also for an account that is already locked.",
     },
     409: ACCOUNT_LOCKED,
+  },
+  handler: async (c, body) => {
+    // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
+    const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
+    const facts = requestFacts(c, body);
+    const out = await passwordLogin(c.var.services, tenantContext(requireTenantRow(c)), {
+      ...body,
+      twoFactorTrustId,
+      facts,
+    });
+    // Only after a completed login: nothing is set on a 242 (no cookie before the second factor).
+    if (out.kind === "complete" || out.kind === "not-registered") ensureDeviceCookie(c, facts, c.var.services.random);
+    return answer(c, out);
   },
 });

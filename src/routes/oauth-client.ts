@@ -10,7 +10,7 @@ import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requireTenant } from "../middleware/auth.ts";
-import { registerRoute } from "../openapi.ts";
+import { apiRoutes } from "../http/route.ts";
 import { apiChange } from "../http/change-context.ts";
 import { rotateApplicationSecret } from "../services/admin/tenants.ts";
 import { completeApplicationSettings } from "../settings.ts";
@@ -27,37 +27,13 @@ function applicationId(c: Ctx): string {
 
 export const oauthClientRoutes = new Hono<AppEnv>();
 
-oauthClientRoutes.get("/:applicationId/oauth-configuration", async (c) => {
-  const tenantId = requireTenant(c);
-  const id = applicationId(c);
-  const [row] = await c.var.services.db
-    .select()
-    .from(applications)
-    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)))
-    .limit(1);
-  if (!row) throw ApiError.notFound();
-  const oauth = completeApplicationSettings(row.settings).oauthConfiguration;
-  return c.json({
-    oauthConfiguration: { ...oauth, clientId: row.id },
-    httpSessionMaxInactiveInterval: 3600,
-    logoutURL: oauth.logoutURL,
-  });
-});
-
-oauthClientRoutes.post("/:applicationId/oauth-configuration/client-secret", async (c) => {
-  const tenantId = requireTenant(c);
-  const id = applicationId(c);
-  const secret = await rotateApplicationSecret(c.var.services, apiChange(c), tenantId, id);
-  if (!secret) throw ApiError.notFound();
-  c.header("Cache-Control", "no-store");
-  return c.json({ oauthConfiguration: { clientId: id, clientSecret: secret } });
-});
-
+const route = apiRoutes(oauthClientRoutes, "/api/application");
 const tags = ["Applications"];
 const missing = { description: "Not found, or not visible to this key (empty body)." };
-registerRoute({
+
+route({
   method: "get",
-  path: "/api/application/:applicationId/oauth-configuration",
+  path: "/:applicationId/oauth-configuration",
   summary: "Retrieve an application's OAuth configuration (never the client secret)",
   tags,
   auth: "apiKey",
@@ -72,10 +48,27 @@ registerRoute({
     },
     404: missing,
   },
+  handler: async (c) => {
+    const tenantId = requireTenant(c);
+    const id = applicationId(c);
+    const [row] = await c.var.services.db
+      .select()
+      .from(applications)
+      .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)))
+      .limit(1);
+    if (!row) throw ApiError.notFound();
+    const oauth = completeApplicationSettings(row.settings).oauthConfiguration;
+    return c.json({
+      oauthConfiguration: { ...oauth, clientId: row.id },
+      httpSessionMaxInactiveInterval: 3600,
+      logoutURL: oauth.logoutURL,
+    });
+  },
 });
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/application/:applicationId/oauth-configuration/client-secret",
+  path: "/:applicationId/oauth-configuration/client-secret",
   summary: "Replace the client secret; the new secret is returned once",
   tags,
   auth: "apiKey",
@@ -85,5 +78,13 @@ registerRoute({
       schema: z.object({ oauthConfiguration: z.object({ clientId: z.string(), clientSecret: z.string() }) }),
     },
     404: missing,
+  },
+  handler: async (c) => {
+    const tenantId = requireTenant(c);
+    const id = applicationId(c);
+    const secret = await rotateApplicationSecret(c.var.services, apiChange(c), tenantId, id);
+    if (!secret) throw ApiError.notFound();
+    c.header("Cache-Control", "no-store");
+    return c.json({ oauthConfiguration: { clientId: id, clientSecret: secret } });
   },
 });

@@ -11,7 +11,7 @@ import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { tenantHeader } from "../http/request-info.ts";
-import { registerRoute } from "../openapi.ts";
+import { apiRoutes } from "../http/route.ts";
 import { publicTenant } from "../services/public-tenant.ts";
 import { completeTenantSettings } from "../settings.ts";
 import type { TenantRow } from "../storage/d1/schema.ts";
@@ -80,28 +80,32 @@ async function discovery(c: Ctx, tenantId: string | undefined) {
 }
 
 export const discoveryRoutes = new Hono<AppEnv>();
-// FusionAuth's TypeScript client calls the bare path with its tenant in X-FusionAuth-TenantId.
-discoveryRoutes.get("/.well-known/openid-configuration", (c) =>
-  discovery(c, c.req.query("tenantId") ?? tenantHeader(c) ?? undefined),
-);
-discoveryRoutes.get("/.well-known/openid-configuration/:tenantId", (c) => discovery(c, c.req.param("tenantId")));
-discoveryRoutes.get("/:tenantId/.well-known/openid-configuration", (c) => discovery(c, c.req.param("tenantId")));
 
 const doc = {
   description: "OpenID Provider metadata (OIDC Discovery 1.0 §3).",
   schema: z.object({ issuer: z.string() }).catchall(z.unknown()),
 };
 const missing = { description: "Unknown tenant, or several tenants and none named (empty body)." };
-for (const [path, summary] of [
-  ["/.well-known/openid-configuration", "OIDC discovery for the only tenant (or ?tenantId=)"],
-  ["/.well-known/openid-configuration/:tenantId", "OIDC discovery for a tenant"],
-  ["/:tenantId/.well-known/openid-configuration", "OIDC discovery for a tenant"],
+const fromPath = (c: Context<AppEnv>) => discovery(c, c.req.param("tenantId"));
+for (const [path, summary, handler] of [
+  // FusionAuth's TypeScript client calls the bare path with its tenant in X-FusionAuth-TenantId.
+  [
+    "/.well-known/openid-configuration",
+    "OIDC discovery for the only tenant (or ?tenantId=)",
+    (c: Context<AppEnv>) => discovery(c, c.req.query("tenantId") ?? tenantHeader(c) ?? undefined),
+  ],
+  ["/.well-known/openid-configuration/:tenantId", "OIDC discovery for a tenant", fromPath],
+  ["/:tenantId/.well-known/openid-configuration", "OIDC discovery for a tenant", fromPath],
 ] as const)
-  registerRoute({
+  apiRoutes(
+    discoveryRoutes,
+    "/",
+  )({
     method: "get",
     path,
     summary,
     tags: ["OAuth 2.0"],
     auth: "none",
     responses: { 200: doc, 404: missing },
+    handler,
   });

@@ -13,7 +13,7 @@ import type { AppEnv } from "../env.ts";
 import { OAuthError } from "../errors.ts";
 import { MAX_BODY_BYTES } from "../http/validate.ts";
 import { tenantHeader } from "../http/request-info.ts";
-import { registerRoute } from "../openapi.ts";
+import { apiRoutes } from "../http/route.ts";
 import { completeApplicationSettings } from "../settings.ts";
 import { loadTokenParties, userClaims } from "../services/oauth/oauth-tokens.ts";
 import { authenticateClient, readClient, tokenEndpoint } from "../services/oauth/token-endpoint.ts";
@@ -44,17 +44,6 @@ async function formParams(c: Ctx): Promise<Record<string, string>> {
   return out;
 }
 
-export const oauthTokenRoutes = new Hono<AppEnv>();
-
-oauthTokenRoutes.post("/token", async (c) => {
-  const body = await tokenEndpoint(c.var.services, {
-    params: await formParams(c),
-    authorization: c.req.header("authorization") ?? null,
-    tenantId: tenantHeader(c),
-  });
-  return noStore(c, body);
-});
-
 /** OIDC Core §5.3 with FusionAuth's two policies: Strict (scoped claims) and Compatibility (pre-1.50). */
 async function userinfo(c: Ctx) {
   const s = c.var.services;
@@ -84,33 +73,6 @@ async function userinfo(c: Ctx) {
   return noStore(c, { ...kept, ...userClaims(parties.user, ["email", "profile", "phone"], true) });
 }
 
-oauthTokenRoutes.get("/userinfo", userinfo);
-oauthTokenRoutes.post("/userinfo", userinfo);
-
-const TOKEN_TYPE_HINTS = ["access_token", "id_token", "refresh_token"];
-
-/** RFC 7662: the JWT's claims with `active: true` when it is valid and was issued to the calling client. */
-oauthTokenRoutes.post("/introspect", async (c) => {
-  const s = c.var.services;
-  const params = await formParams(c);
-  const client = await authenticateClient(
-    s,
-    readClient({ params, authorization: c.req.header("authorization") ?? null, tenantId: null }),
-    tenantHeader(c),
-    () => false,
-  );
-  const token = params.token;
-  if (!token) throw new OAuthError(OAUTH_ERRORS.missingToken());
-  const hint = params.token_type_hint;
-  if (hint && !TOKEN_TYPE_HINTS.includes(hint)) throw new OAuthError(OAUTH_ERRORS.unsupportedTokenType());
-  const v = await verifyIssuedJwt(s, token);
-  if (v.status !== "ok" || v.claims.aud !== client.app.id || v.tenant.id !== client.app.tenantId)
-    return noStore(c, { active: false });
-  return noStore(c, { active: true, ...v.claims });
-});
-
-// ---------------------------------------------------------------- OpenAPI
-
 const tags = ["OAuth 2.0"];
 const oauthErrorSchema = z
   .object({ error: z.string(), error_description: z.string(), error_reason: z.string().optional() })
@@ -135,23 +97,39 @@ const tokenResponse = z.object({
   token_type: z.literal("Bearer"),
   userId: z.string(),
 });
-registerRoute({
+const TOKEN_TYPE_HINTS = ["access_token", "id_token", "refresh_token"];
+
+export const oauthTokenRoutes = new Hono<AppEnv>();
+const route = apiRoutes(oauthTokenRoutes, "/oauth2");
+// The bodies are form-encoded (RFC 6749 §4.1.3): `body` documents them, formParams reads them.
+
+route({
   method: "post",
-  path: "/oauth2/token",
+  path: "/token",
   summary: "Exchange an authorization code or a refresh token (form-encoded; client_secret_basic or _post)",
   tags,
   auth: "none",
   body: tokenRequest,
+  parse: false,
   responses: {
     200: { description: "Tokens (Cache-Control: no-store).", schema: tokenResponse },
     400: { description: "OAuth error.", schema: oauthErrorSchema },
     401: { description: "invalid_client.", schema: oauthErrorSchema },
   },
+  handler: async (c) => {
+    const body = await tokenEndpoint(c.var.services, {
+      params: await formParams(c),
+      authorization: c.req.header("authorization") ?? null,
+      tenantId: tenantHeader(c),
+    });
+    return noStore(c, body);
+  },
 });
+
 for (const method of ["get", "post"] as const)
-  registerRoute({
+  route({
     method,
-    path: "/oauth2/userinfo",
+    path: "/userinfo",
     summary: "OIDC userinfo for a bearer access token",
     tags,
     auth: "none",
@@ -160,14 +138,18 @@ for (const method of ["get", "post"] as const)
       400: { description: "Token rejected.", schema: oauthErrorSchema },
       401: { description: "No bearer token (empty body)." },
     },
+    handler: userinfo,
   });
-registerRoute({
+
+/** RFC 7662: the JWT's claims with `active: true` when it is valid and was issued to the calling client. */
+route({
   method: "post",
-  path: "/oauth2/introspect",
+  path: "/introspect",
   summary: "RFC 7662 token introspection (form-encoded token, client_id)",
   tags,
   auth: "none",
   body: z.object({ token: z.string(), client_id: z.string().optional(), token_type_hint: z.string().optional() }),
+  parse: false,
   responses: {
     200: {
       description: "`{active:false}` or the token's claims with `active:true`.",
@@ -175,5 +157,23 @@ registerRoute({
     },
     400: { description: "OAuth error.", schema: oauthErrorSchema },
     401: { description: "invalid_client.", schema: oauthErrorSchema },
+  },
+  handler: async (c) => {
+    const s = c.var.services;
+    const params = await formParams(c);
+    const client = await authenticateClient(
+      s,
+      readClient({ params, authorization: c.req.header("authorization") ?? null, tenantId: null }),
+      tenantHeader(c),
+      () => false,
+    );
+    const token = params.token;
+    if (!token) throw new OAuthError(OAUTH_ERRORS.missingToken());
+    const hint = params.token_type_hint;
+    if (hint && !TOKEN_TYPE_HINTS.includes(hint)) throw new OAuthError(OAUTH_ERRORS.unsupportedTokenType());
+    const v = await verifyIssuedJwt(s, token);
+    if (v.status !== "ok" || v.claims.aud !== client.app.id || v.tenant.id !== client.app.tenantId)
+      return noStore(c, { active: false });
+    return noStore(c, { active: true, ...v.claims });
   },
 });

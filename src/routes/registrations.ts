@@ -11,9 +11,10 @@ import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseUpdate } from "../http/merge.ts";
-import { parseBody, readJsonBody } from "../http/validate.ts";
+import { readJsonBody } from "../http/validate.ts";
+import { apiRoutes } from "../http/route.ts";
 import { refuseChosenIdFromTenantKey, requireTenant } from "../middleware/auth.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { errorsSchema } from "../openapi.ts";
 import {
   createRegistration,
   deleteRegistration,
@@ -23,7 +24,7 @@ import {
   updateRegistration,
   userWithRegistrations,
 } from "../services/registrations.ts";
-import { userFields, userJson, uuid } from "./schemas.ts";
+import { chosenPathId, userFields, userJson, uuid } from "./schemas.ts";
 
 const roleName = z.string().trim().min(1).max(191);
 const updateFields = z.object({
@@ -43,10 +44,37 @@ const createRequest = z.object({
 const updateRequest = z.object({ registration: updateRequestFields });
 
 export const registrationRoutes = new Hono<AppEnv>();
+const route = apiRoutes(registrationRoutes, "/api/user/registration");
 
-async function create(c: Context<AppEnv>, userId: string | null) {
-  const tenantId = requireTenant(c);
-  const body = await parseBody(c, createRequest);
+const tags = ["Registrations"];
+const registrationJson = z
+  .object({
+    id: uuid,
+    applicationId: uuid,
+    roles: z.array(z.string()),
+    data: z.record(z.string(), z.unknown()).optional(),
+    username: z.string().optional(),
+    verified: z.boolean(),
+    insertInstant: z.number(),
+    lastUpdateInstant: z.number(),
+  })
+  .meta({ id: "Registration" });
+const one = { description: "The registration.", schema: z.object({ registration: registrationJson }) };
+const withUser = {
+  description: "The registration and the user (with `registrations[]`).",
+  schema: z.object({ registration: registrationJson, user: userJson }),
+};
+const invalid = { description: "Invalid request (FusionAuth errors).", schema: errorsSchema };
+const missing = { description: "No such registration, user or application in this tenant (empty)." };
+const createNote =
+  "Without `user`: registers the existing user (404 when missing). With `user`: creates the user and the registration together. Roles must be role names of the application (else `[invalid]registration.roles`); none given → the application's default roles. A second registration for the same application is `[duplicate]registration`.";
+
+async function create(
+  c: Context<AppEnv>,
+  tenantId: string,
+  userId: string | null,
+  body: z.infer<typeof createRequest>,
+) {
   const s = c.var.services;
   if (body.user) {
     if (userId) refuseChosenIdFromTenantKey(c, "userId");
@@ -60,11 +88,30 @@ async function create(c: Context<AppEnv>, userId: string | null) {
   return c.json({ registration: out.registration, ...(user ? { user } : {}) });
 }
 
-registrationRoutes.post("/", (c) => create(c, null));
-registrationRoutes.post("/:userId", (c) => {
-  const id = c.req.param("userId");
-  if (!uuid.safeParse(id).success) throw ApiError.field("userId", "invalid", "The userId must be a UUID.");
-  return create(c, id.toLowerCase());
+const createDoc = {
+  description: createNote,
+  tags,
+  auth: "apiKey" as const,
+  body: createRequest,
+  responses: { 200: withUser, 400: invalid, 404: missing },
+};
+
+route({
+  ...createDoc,
+  method: "post",
+  path: "/",
+  summary: "Create a user and a registration",
+  before: requireTenant,
+  handler: (c, body, _q, tenantId) => create(c, tenantId, null, body),
+});
+
+route({
+  ...createDoc,
+  method: "post",
+  path: "/:userId",
+  summary: "Register a user (or create user + registration with that id)",
+  before: (c) => ({ userId: chosenPathId(c, "userId").toLowerCase(), tenantId: requireTenant(c) }),
+  handler: (c, body, _q, { userId, tenantId }) => create(c, tenantId, userId, body),
 });
 
 /**
@@ -104,93 +151,53 @@ async function existing(c: Context<AppEnv>) {
   return { tenantId, row };
 }
 
-registrationRoutes.get("/:userId/:applicationId", async (c) => {
-  const { row } = await existing(c);
-  return c.json({ registration: toRegistrationJson(row) });
-});
+const idPath = "/:userId/:applicationId";
 
-for (const mode of ["put", "patch"] as const) {
-  for (const path of ["/:userId/:applicationId", "/:userId"]) {
-    registrationRoutes[mode](path, async (c) => {
-      const { tenantId, row } = await existing(c);
-      const next = await parseUpdate(c, mode, "registration", updateRequestFields, registrationFields(row));
-      const registration = await updateRegistration(c.var.services, tenantId, row, next);
-      return c.json({ registration });
-    });
-  }
-}
-
-registrationRoutes.delete("/:userId/:applicationId", async (c) => {
-  const tenantId = requireTenant(c);
-  const { userId, applicationId } = await registrationIds(c);
-  await deleteRegistration(c.var.services, tenantId, userId, applicationId);
-  return c.body(null, 200);
-});
-
-// ---------------------------------------------------------------- OpenAPI
-
-const tags = ["Registrations"];
-const registrationJson = z
-  .object({
-    id: uuid,
-    applicationId: uuid,
-    roles: z.array(z.string()),
-    data: z.record(z.string(), z.unknown()).optional(),
-    username: z.string().optional(),
-    verified: z.boolean(),
-    insertInstant: z.number(),
-    lastUpdateInstant: z.number(),
-  })
-  .meta({ id: "Registration" });
-const one = { description: "The registration.", schema: z.object({ registration: registrationJson }) };
-const withUser = {
-  description: "The registration and the user (with `registrations[]`).",
-  schema: z.object({ registration: registrationJson, user: userJson }),
-};
-const invalid = { description: "Invalid request (FusionAuth errors).", schema: errorsSchema };
-const missing = { description: "No such registration, user or application in this tenant (empty)." };
-const createNote =
-  "Without `user`: registers the existing user (404 when missing). With `user`: creates the user and the registration together. Roles must be role names of the application (else `[invalid]registration.roles`); none given → the application's default roles. A second registration for the same application is `[duplicate]registration`.";
-for (const path of ["/api/user/registration", "/api/user/registration/:userId"]) {
-  registerRoute({
-    method: "post",
-    path,
-    summary: path.endsWith(":userId")
-      ? "Register a user (or create user + registration with that id)"
-      : "Create a user and a registration",
-    description: createNote,
-    tags,
-    auth: "apiKey",
-    body: createRequest,
-    responses: { 200: withUser, 400: invalid, 404: missing },
-  });
-}
-const idPath = "/api/user/registration/:userId/:applicationId";
-registerRoute({
+route({
   method: "get",
   path: idPath,
   summary: "Retrieve a registration",
   tags,
   auth: "apiKey",
   responses: { 200: one, 404: missing },
+  handler: async (c) => {
+    const { row } = await existing(c);
+    return c.json({ registration: toRegistrationJson(row) });
+  },
 });
-for (const method of ["put", "patch"] as const)
-  for (const path of [idPath, "/api/user/registration/:userId"])
-    registerRoute({
-      method,
+
+// parseUpdate reads the body: PATCH merges it into the stored registration before validating (RFC 7396).
+for (const mode of ["put", "patch"] as const)
+  for (const path of [idPath, "/:userId"])
+    route({
+      method: mode,
       path,
-      summary: method === "put" ? "Replace a registration's roles, data and username" : "Merge into a registration",
-      description: path === idPath ? undefined : "The application is the body's `registration.applicationId`.",
+      summary: mode === "put" ? "Replace a registration's roles, data and username" : "Merge into a registration",
+      ...(path === idPath ? {} : { description: "The application is the body's `registration.applicationId`." }),
       tags,
       auth: "apiKey",
       body: updateRequest,
+      parse: false,
       responses: { 200: one, 400: invalid, 404: missing },
+      handler: async (c) => {
+        const { tenantId, row } = await existing(c);
+        const next = await parseUpdate(c, mode, "registration", updateRequestFields, registrationFields(row));
+        const registration = await updateRegistration(c.var.services, tenantId, row, next);
+        return c.json({ registration });
+      },
     });
-registerRoute({
+
+route({
   method: "delete",
   path: idPath,
   summary: "Delete a registration",
   tags,
   auth: "apiKey",
   responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
+  handler: async (c) => {
+    const tenantId = requireTenant(c);
+    const { userId, applicationId } = await registrationIds(c);
+    await deleteRegistration(c.var.services, tenantId, userId, applicationId);
+    return c.body(null, 200);
+  },
 });

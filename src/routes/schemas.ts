@@ -3,10 +3,19 @@
  * services receive already-parsed values.
  */
 import * as z from "zod";
+import type { Context } from "hono";
+import { ApiError } from "../errors.ts";
 
 export const uuid = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID");
+
+/** The id a caller chose for a new resource (`POST /api/<resource>/:<param>`): a UUID, else `[invalid]<param>`. */
+export function chosenPathId(c: Context, param: string): string {
+  const id = c.req.param(param) ?? "";
+  if (!uuid.safeParse(id).success) throw ApiError.field(param, "invalid", `The ${param} must be a UUID.`);
+  return id;
+}
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
 /** E.164-ish input; normalised by stripping spaces, dashes and brackets. */

@@ -19,9 +19,9 @@ import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseUpdate } from "../http/merge.ts";
-import { parseBody } from "../http/validate.ts";
+import { apiRoutes, type Parsed } from "../http/route.ts";
 import { refuseChosenIdFromTenantKey, requireTenant } from "../middleware/auth.ts";
-import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
+import { errorsSchema, type ResponseDoc } from "../openapi.ts";
 import {
   applicationSettingsSchema,
   completeApplicationSettings,
@@ -31,7 +31,7 @@ import {
 import { apiChange } from "../http/change-context.ts";
 import * as tenantService from "../services/admin/tenants.ts";
 import type { ApplicationRow, TenantRow } from "../storage/d1/schema.ts";
-import { uuid } from "./schemas.ts";
+import { chosenPathId, uuid } from "./schemas.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -117,45 +117,129 @@ async function visibleTenant(c: Ctx): Promise<TenantRow> {
   return row;
 }
 
-async function createTenant(c: Ctx, id: string) {
-  requireGlobalKey(c);
-  const { tenant } = await parseBody(c, tenantRequest);
-  const { name: tenantName, ...settings } = tenant;
-  const row = await tenantService.createTenant(c.var.services, apiChange(c), { id, name: tenantName, settings });
-  return c.json({ tenant: toTenantJson(row) });
+const invalid: ResponseDoc = { description: "Invalid request (FusionAuth errors).", schema: errorsSchema };
+const missing: ResponseDoc = { description: "Not found, or not visible to this key (empty body)." };
+
+/** What differs between the tenant and application APIs; crud() declares the seven routes. */
+type Crud<R extends z.ZodType> = {
+  resource: "tenant" | "application";
+  tag: string;
+  one: z.ZodType;
+  request: R;
+  patch: z.ZodType;
+  /** Who may create, checked after the path id and before the body (tenants: a global key). */
+  mayCreate: (c: Ctx, chosenId: boolean) => void;
+  create: (c: Ctx, id: string, body: Parsed<R>) => Promise<Response>;
+  list: (c: Ctx) => Promise<Response>;
+  get: (c: Ctx) => Promise<Response>;
+  update: (c: Ctx, mode: "put" | "patch") => Promise<Response>;
+  remove: (c: Ctx) => Promise<Response>;
+};
+
+function crud<R extends z.ZodType>(router: Hono<AppEnv>, o: Crud<R>): void {
+  const { resource } = o;
+  const route = apiRoutes(router, `/api/${resource}`);
+  const idPath = `/:${resource}Id`;
+  const single = z.object({ [resource]: o.one });
+  const ok = (d: string): ResponseDoc => ({ description: d, schema: single });
+  const doc = { tags: [o.tag], auth: "apiKey" as const };
+  route({
+    ...doc,
+    method: "post",
+    path: "/",
+    summary: `Create a ${resource} with a generated id`,
+    body: o.request,
+    responses: { 200: ok("Created."), 400: invalid },
+    before: (c) => o.mayCreate(c, false),
+    handler: (c, body) => o.create(c, crypto.randomUUID(), body),
+  });
+  route({
+    ...doc,
+    method: "post",
+    path: idPath,
+    summary: `Create a ${resource} with the given id (keys valid for all tenants only)`,
+    body: o.request,
+    responses: { 200: ok("Created."), 400: invalid },
+    before: (c) => {
+      const id = chosenPathId(c, `${resource}Id`);
+      o.mayCreate(c, true);
+      return id;
+    },
+    handler: (c, body, _q, id) => o.create(c, id, body),
+  });
+  route({
+    ...doc,
+    method: "get",
+    path: "/",
+    summary: `List ${resource}s`,
+    responses: { 200: { description: "All visible.", schema: z.object({ [`${resource}s`]: z.array(o.one) }) } },
+    handler: o.list,
+  });
+  route({
+    ...doc,
+    method: "get",
+    path: idPath,
+    summary: `Retrieve a ${resource}`,
+    responses: { 200: ok("Found."), 404: missing },
+    handler: o.get,
+  });
+  // parseUpdate reads the body: PATCH merges it into the stored object before validating (RFC 7396).
+  for (const [method, summary, body] of [
+    ["put", `Replace a ${resource} (defaults re-applied)`, o.request],
+    ["patch", `Merge into a ${resource}`, o.patch],
+  ] as const)
+    route({
+      ...doc,
+      method,
+      path: idPath,
+      summary,
+      body,
+      parse: false,
+      responses: { 200: ok("Updated."), 400: invalid, 404: missing },
+      handler: (c) => o.update(c, method),
+    });
+  route({
+    ...doc,
+    method: "delete",
+    path: idPath,
+    summary: `Delete a ${resource}`,
+    responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
+    handler: o.remove,
+  });
 }
 
-tenantRoutes.post("/", (c) => createTenant(c, crypto.randomUUID()));
-tenantRoutes.post("/:tenantId", (c) => {
-  const id = c.req.param("tenantId");
-  if (!uuid.safeParse(id).success) throw ApiError.field("tenantId", "invalid", "The tenantId must be a UUID.");
-  return createTenant(c, id);
-});
-
-tenantRoutes.get("/", async (c) => {
-  requireGlobalKey(c);
-  const rows = await tenantService.listTenants(c.var.services);
-  return c.json({ tenants: rows.map(toTenantJson) });
-});
-
-tenantRoutes.get("/:tenantId", async (c) => c.json({ tenant: toTenantJson(await visibleTenant(c)) }));
-
-for (const mode of ["put", "patch"] as const) {
-  tenantRoutes[mode]("/:tenantId", async (c) => {
+crud(tenantRoutes, {
+  resource: "tenant",
+  tag: "Tenants",
+  one: tenantJson,
+  request: tenantRequest,
+  patch: tenantPatch,
+  mayCreate: requireGlobalKey,
+  create: async (c, id, { tenant }) => {
+    const { name: tenantName, ...settings } = tenant;
+    const row = await tenantService.createTenant(c.var.services, apiChange(c), { id, name: tenantName, settings });
+    return c.json({ tenant: toTenantJson(row) });
+  },
+  list: async (c) => {
+    requireGlobalKey(c);
+    const rows = await tenantService.listTenants(c.var.services);
+    return c.json({ tenants: rows.map(toTenantJson) });
+  },
+  get: async (c) => c.json({ tenant: toTenantJson(await visibleTenant(c)) }),
+  update: async (c, mode) => {
     const cur = await visibleTenant(c);
     const next = await parseUpdate(c, mode, "tenant", tenantFields, { name: cur.name, ...cur.settings });
     const { name: tenantName, ...settings } = next;
     const row = await tenantService.updateTenant(c.var.services, apiChange(c), cur, { name: tenantName, settings });
     return c.json({ tenant: toTenantJson(row) });
-  });
-}
-
-tenantRoutes.delete("/:tenantId", async (c) => {
-  requireGlobalKey(c);
-  const id = pathId(c, "tenantId");
-  // Applications, API keys and users (with their methods and recovery codes) cascade in D1.
-  if (!(await tenantService.deleteTenant(c.var.services, apiChange(c), id))) throw ApiError.notFound();
-  return c.body(null, 200);
+  },
+  remove: async (c) => {
+    requireGlobalKey(c);
+    const id = pathId(c, "tenantId");
+    // Applications, API keys and users (with their methods and recovery codes) cascade in D1.
+    if (!(await tenantService.deleteTenant(c.var.services, apiChange(c), id))) throw ApiError.notFound();
+    return c.body(null, 200);
+  },
 });
 
 // ---------------------------------------------------------------- applications
@@ -170,101 +254,42 @@ async function visibleApplication(c: Ctx): Promise<ApplicationRow> {
   return row;
 }
 
-async function createApplication(c: Ctx, id: string) {
-  const tenantId = requireTenant(c);
-  const { application } = await parseBody(c, applicationRequest);
-  const { name: appName, ...settings } = application;
-  const { row, clientSecret } = await tenantService.createApplication(c.var.services, apiChange(c), tenantId, {
-    id,
-    name: appName,
-    settings,
-  });
-  return c.json({ application: toApplicationJson(row, clientSecret) });
-}
-
-applicationRoutes.post("/", (c) => createApplication(c, crypto.randomUUID()));
-applicationRoutes.post("/:applicationId", (c) => {
-  const id = c.req.param("applicationId");
-  if (!uuid.safeParse(id).success)
-    throw ApiError.field("applicationId", "invalid", "The applicationId must be a UUID.");
-  refuseChosenIdFromTenantKey(c, "applicationId");
-  return createApplication(c, id);
-});
-
-applicationRoutes.get("/", async (c) => {
-  const tenantId = requireTenant(c);
-  const rows = await tenantService.listApplications(c.var.services, tenantId);
-  return c.json({ applications: rows.map((r) => toApplicationJson(r)) });
-});
-
-applicationRoutes.get("/:applicationId", async (c) =>
-  c.json({ application: toApplicationJson(await visibleApplication(c)) }),
-);
-
-for (const mode of ["put", "patch"] as const) {
-  applicationRoutes[mode]("/:applicationId", async (c) => {
+crud(applicationRoutes, {
+  resource: "application",
+  tag: "Applications",
+  one: applicationJson,
+  request: applicationRequest,
+  patch: applicationPatch,
+  mayCreate: (c, chosenId) => {
+    if (chosenId) refuseChosenIdFromTenantKey(c, "applicationId");
+    requireTenant(c);
+  },
+  create: async (c, id, { application }) => {
+    const { name: appName, ...settings } = application;
+    const { row, clientSecret } = await tenantService.createApplication(
+      c.var.services,
+      apiChange(c),
+      requireTenant(c),
+      { id, name: appName, settings },
+    );
+    return c.json({ application: toApplicationJson(row, clientSecret) });
+  },
+  list: async (c) => {
+    const rows = await tenantService.listApplications(c.var.services, requireTenant(c));
+    return c.json({ applications: rows.map((r) => toApplicationJson(r)) });
+  },
+  get: async (c) => c.json({ application: toApplicationJson(await visibleApplication(c)) }),
+  update: async (c, mode) => {
     const cur = await visibleApplication(c);
     const next = await parseUpdate(c, mode, "application", applicationFields, { name: cur.name, ...cur.settings });
     const { name: appName, ...settings } = next;
     const row = await tenantService.updateApplication(c.var.services, apiChange(c), cur, { name: appName, settings });
     return c.json({ application: toApplicationJson(row) });
-  });
-}
-
-applicationRoutes.delete("/:applicationId", async (c) => {
-  const tenantId = requireTenant(c);
-  const id = pathId(c, "applicationId");
-  if (!(await tenantService.deleteApplication(c.var.services, apiChange(c), tenantId, id))) throw ApiError.notFound();
-  return c.body(null, 200);
+  },
+  remove: async (c) => {
+    const tenantId = requireTenant(c);
+    const id = pathId(c, "applicationId");
+    if (!(await tenantService.deleteApplication(c.var.services, apiChange(c), tenantId, id))) throw ApiError.notFound();
+    return c.body(null, 200);
+  },
 });
-
-// ---------------------------------------------------------------- OpenAPI
-
-const invalid: ResponseDoc = { description: "Invalid request (FusionAuth errors).", schema: errorsSchema };
-const missing: ResponseDoc = { description: "Not found, or not visible to this key (empty body)." };
-
-function document(
-  resource: "tenant" | "application",
-  tag: string,
-  one: z.ZodType,
-  request: z.ZodType,
-  patch: z.ZodType,
-) {
-  const base = `/api/${resource}`;
-  const idPath = `${base}/:${resource}Id`;
-  const list = z.object({ [`${resource}s`]: z.array(one) });
-  const single = z.object({ [resource]: one });
-  const ok = (d: string): ResponseDoc => ({ description: d, schema: single });
-  const docs: Array<[HttpMethod, string, string, z.ZodType | undefined, Record<number, ResponseDoc>]> = [
-    ["post", base, `Create a ${resource} with a generated id`, request, { 200: ok("Created."), 400: invalid }],
-    [
-      "post",
-      idPath,
-      `Create a ${resource} with the given id (keys valid for all tenants only)`,
-      request,
-      { 200: ok("Created."), 400: invalid },
-    ],
-    ["get", base, `List ${resource}s`, undefined, { 200: { description: "All visible.", schema: list } }],
-    ["get", idPath, `Retrieve a ${resource}`, undefined, { 200: ok("Found."), 404: missing }],
-    [
-      "put",
-      idPath,
-      `Replace a ${resource} (defaults re-applied)`,
-      request,
-      { 200: ok("Updated."), 400: invalid, 404: missing },
-    ],
-    ["patch", idPath, `Merge into a ${resource}`, patch, { 200: ok("Updated."), 400: invalid, 404: missing }],
-    [
-      "delete",
-      idPath,
-      `Delete a ${resource}`,
-      undefined,
-      { 200: { description: "Deleted (empty body)." }, 404: missing },
-    ],
-  ];
-  for (const [method, path, summary, body, responses] of docs)
-    registerRoute({ method, path, summary, tags: [tag], auth: "apiKey", body, responses });
-}
-
-document("tenant", "Tenants", tenantJson, tenantRequest, tenantPatch);
-document("application", "Applications", applicationJson, applicationRequest, applicationPatch);

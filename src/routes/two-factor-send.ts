@@ -7,9 +7,10 @@ import { Hono, type Context } from "hono";
 import * as z from "zod";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import type { AppEnv } from "../env.ts";
-import { ACCOUNT_LOCKED, errorsSchema, registerRoute, UNKNOWN_USER } from "../openapi.ts";
+import { ACCOUNT_LOCKED, errorsSchema, UNKNOWN_USER } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
 import { parseBody } from "../http/validate.ts";
+import { apiRoutes } from "../http/route.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import { sendChallengeCode, sendMethodCode } from "../services/oob-send.ts";
@@ -36,10 +37,9 @@ export const challengeSendRequest = z.object({
 });
 
 export const twoFactorSendRoutes = new Hono<AppEnv>();
+const route = apiRoutes(twoFactorSendRoutes, "/api/two-factor/send");
 
-async function challengeSend(c: Context<AppEnv>, twoFactorId: string) {
-  // FusionAuth's deprecated form sends no body (text/plain, length 0): then the user's only email/SMS method.
-  const body = await parseBody(c, challengeSendRequest);
+async function challengeSend(c: Context<AppEnv>, twoFactorId: string, body: z.infer<typeof challengeSendRequest>) {
   if (body.messageType === "Voice")
     throw ApiError.field("messageType", "invalid", "Voice messages are not supported; use SMS.");
   if (twoFactorId.length > 128) throw ApiError.notFound();
@@ -51,17 +51,6 @@ async function challengeSend(c: Context<AppEnv>, twoFactorId: string) {
   });
   return c.body(null, 200);
 }
-
-twoFactorSendRoutes.post("/", async (c) => {
-  // The guide's `?twoFactorId=` form is the anonymous login send (auth.ts lets it through without a key).
-  const query = new URL(c.req.url).searchParams;
-  if (query.has("twoFactorId")) return challengeSend(c, query.get("twoFactorId") ?? "");
-  const body = await parseBody(c, methodSendRequest);
-  await sendMethodCode(c.var.services, tenantContext(requireTenantRow(c)), body);
-  return c.body(null, 200);
-});
-
-twoFactorSendRoutes.post("/:twoFactorId", (c) => challengeSend(c, c.req.param("twoFactorId")));
 
 const tags = ["Two-factor"];
 const invalid = {
@@ -80,21 +69,36 @@ const sendResponses = {
     schema: errorsSchema,
   },
 };
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/two-factor/send",
+  path: "/",
   summary: "Send a code by email or SMS for enabling (method + email/mobilePhone) or disabling (methodId) a method",
   tags,
   auth: "apiKey",
   body: methodSendRequest,
+  // The guide's `?twoFactorId=` form is the anonymous login send (auth.ts lets it through without a
+  // key) and carries a challengeSendRequest: which schema applies depends on the query.
+  parse: false,
   responses: { ...sendResponses, 404: UNKNOWN_USER },
+  handler: async (c) => {
+    const query = new URL(c.req.url).searchParams;
+    if (query.has("twoFactorId"))
+      return challengeSend(c, query.get("twoFactorId") ?? "", await parseBody(c, challengeSendRequest));
+    const body = await parseBody(c, methodSendRequest);
+    await sendMethodCode(c.var.services, tenantContext(requireTenantRow(c)), body);
+    return c.body(null, 200);
+  },
 });
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/two-factor/send/:twoFactorId",
+  path: "/:twoFactorId",
   summary: "Send a login or step-up code to one of the challenge's email/SMS methods; invalidates earlier codes",
   tags,
   auth: "none",
+  // FusionAuth's deprecated form sends no body (text/plain, length 0): then the user's only email/SMS method.
   body: challengeSendRequest,
   responses: { ...sendResponses, 404: { description: "Unknown or expired twoFactorId (empty)." } },
+  handler: (c, body) => challengeSend(c, c.req.param("twoFactorId") ?? "", body),
 });

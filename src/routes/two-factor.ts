@@ -6,9 +6,10 @@ import { Hono, type Context } from "hono";
 import { setCookie } from "hono/cookie";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
-import { ACCOUNT_LOCKED, INVALID_REQUEST, registerRoute, UNKNOWN_USER, WRONG_CODE } from "../openapi.ts";
+import { ACCOUNT_LOCKED, INVALID_REQUEST, UNKNOWN_USER, WRONG_CODE } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
-import { parseBody, parseQuery } from "../http/validate.ts";
+import { parseQuery } from "../http/validate.ts";
+import { apiRoutes, mountOnly } from "../http/route.ts";
 import { ensureDeviceCookie, eventInfoSchema, requestFacts, tenantHeader } from "../http/request-info.ts";
 import { confirmKeyInRoute, requireTenantRow } from "../middleware/auth.ts";
 import { startTwoFactor } from "../services/two-factor-start.ts";
@@ -19,6 +20,7 @@ import { offerSecret } from "../services/two-factor.ts";
 import { completeTenantSettings } from "../settings.ts";
 import { challengeMethodJson, codeField, loginResponse, uuid } from "./schemas.ts";
 import { assertionCredential } from "./webauthn.ts";
+import { answer } from "./outcomes.ts";
 
 export const startRequest = z.object({
   userId: uuid.optional(),
@@ -65,74 +67,12 @@ export const statusRequest = z.object({
 const TRUST_COOKIE = "fusionauth.trust";
 
 export const twoFactorRoutes = new Hono<AppEnv>();
-
-twoFactorRoutes.get("/secret", (c) => {
-  const tenant = c.var.auth.tenant;
-  const issuer = tenant ? completeTenantSettings(tenant.settings).issuer : "edge-mfa";
-  return c.json(offerSecret(c.var.services, issuer));
-});
-
-twoFactorRoutes.post("/start", async (c) => {
-  const { unconfirmedKey, tenantId } = c.var.auth;
-  if (unconfirmedKey === undefined || tenantId === null) {
-    const body = await parseBody(c, startRequest);
-    return c.json(await startTwoFactor(c.var.services, tenantContext(requireTenantRow(c)), body));
-  }
-  try {
-    const body = await parseBody(c, startRequest);
-    return c.json(await startTwoFactor(c.var.services, { tenantId, keyDigest: unconfirmedKey }, body));
-  } catch (err) {
-    // The key was checked in the service's batch only on success: any error answers 401 first when the key is gone.
-    await confirmKeyInRoute(c);
-    throw err;
-  }
-});
-
-twoFactorRoutes.post("/login", async (c) => {
-  const body = await parseBody(c, twoFactorLoginRequest);
-  if (body.code === undefined && body.webauthn === undefined)
-    throw ApiError.field("code", "blank", "You must specify [code].");
-  const headerTenant = tenantHeader(c);
-  const facts = requestFacts(c, body);
-  const out = await completeTwoFactor(c.var.services, { ...body, info: facts.info }, headerTenant);
-  ensureDeviceCookie(c, facts, c.var.services.random);
-  if (out.trust)
-    setCookie(c, TRUST_COOKIE, out.trust.id, {
-      path: "/",
-      httpOnly: true,
-      secure: true,
-      sameSite: "Lax",
-      maxAge: out.trust.maxAgeSeconds,
-    });
-  return c.json(out.body, out.status);
-});
-
-async function status(c: Context<AppEnv>, input: z.infer<typeof statusRequest>) {
-  const out = await trustStatus(c.var.services, tenantContext(requireTenantRow(c)), input);
-  return c.json(out.body, out.status as 200);
-}
-
-twoFactorRoutes.post("/status", async (c) => status(c, await parseBody(c, statusRequest)));
-
-for (const path of ["/status", "/status/:twoFactorTrustId"]) {
-  twoFactorRoutes.get(path, async (c) => {
-    const q = parseQuery(
-      c,
-      statusRequest
-        .omit({ twoFactorTrustId: true, action: true })
-        .extend({ twoFactorTrustId: z.string().max(128).optional() }),
-    );
-    const fromPath = c.req.param("twoFactorTrustId");
-    if (fromPath && fromPath.length > 128)
-      throw ApiError.field("twoFactorTrustId", "invalid", "The twoFactorTrustId is invalid.");
-    return status(c, { ...q, twoFactorTrustId: fromPath ?? q.twoFactorTrustId });
-  });
-}
-
+const route = apiRoutes(twoFactorRoutes, "/api/two-factor");
 const tags = ["Two-factor"];
-registerRoute({
+
+route({
   method: "get",
-  path: "/api/two-factor/secret",
+  path: "/secret",
   summary: "Generate a TOTP secret (160 bits) for enrolment",
   tags,
   auth: "apiKey",
@@ -142,10 +82,16 @@ registerRoute({
       schema: z.object({ secret: z.string(), secretBase32Encoded: z.string(), otpauthURI: z.string() }),
     },
   },
+  handler: (c) => {
+    const tenant = c.var.auth.tenant;
+    const issuer = tenant ? completeTenantSettings(tenant.settings).issuer : "edge-mfa";
+    return c.json(offerSecret(c.var.services, issuer));
+  },
 });
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/two-factor/start",
+  path: "/start",
   summary: "Start a challenge (step-up); the answer carries the one-time code",
   tags,
   auth: "apiKey",
@@ -159,10 +105,24 @@ registerRoute({
     404: UNKNOWN_USER,
     409: ACCOUNT_LOCKED,
   },
+  handler: async (c, body) => {
+    const { unconfirmedKey, tenantId } = c.var.auth;
+    const tenant =
+      unconfirmedKey === undefined || tenantId === null
+        ? tenantContext(requireTenantRow(c))
+        : { tenantId, keyDigest: unconfirmedKey };
+    return answer(c, await startTwoFactor(c.var.services, tenant, body));
+  },
+  // The key was checked in the service's batch only on success: any error answers 401 first when the key is gone.
+  onError: async (c, err) => {
+    if (c.var.auth.unconfirmedKey !== undefined && c.var.auth.tenantId !== null) await confirmKeyInRoute(c);
+    throw err;
+  },
 });
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/two-factor/login",
+  path: "/login",
   summary: "Complete a challenge with a TOTP, one-time or recovery code, or a passkey (`webauthn`)",
   tags,
   auth: "none",
@@ -179,7 +139,30 @@ registerRoute({
     409: ACCOUNT_LOCKED,
     421: WRONG_CODE,
   },
+  handler: async (c, body) => {
+    if (body.code === undefined && body.webauthn === undefined)
+      throw ApiError.field("code", "blank", "You must specify [code].");
+    const headerTenant = tenantHeader(c);
+    const facts = requestFacts(c, body);
+    const out = await completeTwoFactor(c.var.services, { ...body, info: facts.info }, headerTenant);
+    if (out.kind !== "complete" && out.kind !== "not-registered") return answer(c, out);
+    ensureDeviceCookie(c, facts, c.var.services.random);
+    if (out.trust)
+      setCookie(c, TRUST_COOKIE, out.trust.id, {
+        path: "/",
+        httpOnly: true,
+        secure: true,
+        sameSite: "Lax",
+        maxAge: out.trust.maxAgeSeconds,
+      });
+    return answer(c, out);
+  },
 });
+
+async function status(c: Context<AppEnv>, input: z.infer<typeof statusRequest>) {
+  return answer(c, await trustStatus(c.var.services, tenantContext(requireTenantRow(c)), input));
+}
+
 const statusResponses = {
   200: {
     description: "No challenge needed.",
@@ -189,21 +172,40 @@ const statusResponses = {
   400: INVALID_REQUEST,
   404: UNKNOWN_USER,
 };
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/two-factor/status",
+  path: "/status",
   summary: "Would this user be challenged now?",
   tags,
   auth: "apiKey",
   body: statusRequest,
   responses: statusResponses,
+  handler: (c, body) => status(c, body),
 });
-registerRoute({
+
+/** The GET form's query: the trust id may come from the path or, on `/status`, from the query. */
+const statusQuery = statusRequest
+  .omit({ twoFactorTrustId: true, action: true })
+  .extend({ twoFactorTrustId: z.string().max(128).optional() });
+
+const getStatus = {
   method: "get",
-  path: "/api/two-factor/status/:twoFactorTrustId",
   summary: "Trust status (FusionAuth GET form)",
   tags,
   auth: "apiKey",
   query: statusRequest.pick({ userId: true, applicationId: true }),
   responses: statusResponses,
-});
+  // The documented query names userId and applicationId; a `twoFactorTrustId` query value (the path's,
+  // on `/status`) is validated too, so the handler parses statusQuery itself.
+  parse: false,
+  handler: async (c: Context<AppEnv>) => {
+    const q = parseQuery(c, statusQuery);
+    const fromPath = c.req.param("twoFactorTrustId");
+    if (fromPath && fromPath.length > 128)
+      throw ApiError.field("twoFactorTrustId", "invalid", "The twoFactorTrustId is invalid.");
+    return status(c, { ...q, twoFactorTrustId: fromPath ?? q.twoFactorTrustId });
+  },
+} as const;
+mountOnly(twoFactorRoutes, { ...getStatus, path: "/status" });
+route({ ...getStatus, path: "/status/:twoFactorTrustId" });

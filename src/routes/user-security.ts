@@ -12,9 +12,9 @@ import { isLocked, lockActions, LOCKED_UNTIL_UNLOCKED } from "../domain/lockout.
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requestFacts } from "../http/request-info.ts";
-import { parseQuery } from "../http/validate.ts";
 import { requireTenant } from "../middleware/auth.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { errorsSchema } from "../openapi.ts";
+import { apiRoutes } from "../http/route.ts";
 import { loadUser, toUserJson } from "../services/users.ts";
 import { uuid } from "./schemas.ts";
 
@@ -28,77 +28,15 @@ async function requireUser(c: Context<AppEnv>) {
   return { tenantId, loaded, guard: c.var.services.guard(tenantId, userId) };
 }
 
-export const lockRoutes = new Hono<AppEnv>();
-
-lockRoutes.get("/lock/:userId", async (c) => {
-  const { guard } = await requireUser(c);
-  const state = await guard.lockState();
-  const now = c.var.services.now();
-  const locked = isLocked(state, now);
-  return c.json({
-    locked,
-    lockedUntil:
-      locked && state.lockedUntil !== LOCKED_UNTIL_UNLOCKED && state.lockedUntil !== null
-        ? state.lockedUntil * 1000
-        : null,
-    reason: locked ? state.lockedReason : null,
-    consecutiveFailures: state.consecutiveFailures,
-    actions: locked ? lockActions(state) : [],
-  });
-});
-
-lockRoutes.post("/unlock/:userId", async (c) => {
-  const { tenantId, loaded, guard } = await requireUser(c);
-  const ev = {
-    tenantId,
-    userId: loaded.user.id,
-    info: requestFacts(c).info,
-    user: toUserJson(loaded.user, loaded.methods),
-  };
-  const unlocked = await guard.unlock(c.var.services.now(), ev);
-  return c.json({ unlocked });
-});
-
-export const trustRoutes = new Hono<AppEnv>();
-
-trustRoutes.get("/:userId", async (c) => {
-  const { guard } = await requireUser(c);
-  const trusts = await guard.listTrusts(c.var.services.now());
-  return c.json({
-    trusts: trusts.map((t) => ({
-      id: t.ref,
-      applicationId: t.applicationId,
-      startInstant: t.startInstant * 1000,
-      expiration: t.expiration * 1000,
-      device: describeUserAgent(t.userAgent ?? null).display,
-      ...(t.ipAddress ? { ipAddress: t.ipAddress } : {}),
-      ...(t.country ? { location: { country: t.country, ...(t.city ? { city: t.city } : {}) } } : {}),
-    })),
-  });
-});
-
-const revokeQuery = z.object({
-  trustId: z
-    .string()
-    .regex(/^[0-9a-f]{24}$/, "must be an id from the trust list")
-    .optional(),
-});
-
-trustRoutes.delete("/:userId", async (c) => {
-  const { guard } = await requireUser(c);
-  const { trustId } = parseQuery(c, revokeQuery);
-  const revoked = await guard.revokeTrusts(trustId ?? null);
-  if (trustId && revoked === 0) throw ApiError.notFound();
-  return c.json({ revoked });
-});
-
-// ---- OpenAPI ------------------------------------------------------------------------------------
-
 const tags = ["Account security"];
 const notFound = { description: "No such user in this tenant." };
-registerRoute({
+
+export const lockRoutes = new Hono<AppEnv>();
+const lockRoute = apiRoutes(lockRoutes, "/api/user");
+
+lockRoute({
   method: "get",
-  path: "/api/user/lock/:userId",
+  path: "/lock/:userId",
   summary: "Lock state of a user (edge-mfa extension)",
   tags,
   auth: "apiKey",
@@ -115,10 +53,27 @@ registerRoute({
     },
     404: notFound,
   },
+  before: requireUser,
+  handler: async (c, _b, _q, { guard }) => {
+    const state = await guard.lockState();
+    const now = c.var.services.now();
+    const locked = isLocked(state, now);
+    return c.json({
+      locked,
+      lockedUntil:
+        locked && state.lockedUntil !== LOCKED_UNTIL_UNLOCKED && state.lockedUntil !== null
+          ? state.lockedUntil * 1000
+          : null,
+      reason: locked ? state.lockedReason : null,
+      consecutiveFailures: state.consecutiveFailures,
+      actions: locked ? lockActions(state) : [],
+    });
+  },
 });
-registerRoute({
+
+lockRoute({
   method: "post",
-  path: "/api/user/unlock/:userId",
+  path: "/unlock/:userId",
   summary: "Administrator unlock: lifts the lock and clears the failure counters (edge-mfa extension)",
   tags,
   auth: "apiKey",
@@ -126,10 +81,25 @@ registerRoute({
     200: { description: "`unlocked` says whether a lock was lifted.", schema: z.object({ unlocked: z.boolean() }) },
     404: notFound,
   },
+  before: requireUser,
+  handler: async (c, _b, _q, { tenantId, loaded, guard }) => {
+    const ev = {
+      tenantId,
+      userId: loaded.user.id,
+      info: requestFacts(c).info,
+      user: toUserJson(loaded.user, loaded.methods),
+    };
+    const unlocked = await guard.unlock(c.var.services.now(), ev);
+    return c.json({ unlocked });
+  },
 });
-registerRoute({
+
+export const trustRoutes = new Hono<AppEnv>();
+const trustRoute = apiRoutes(trustRoutes, "/api/user/two-factor/trust");
+
+trustRoute({
   method: "get",
-  path: "/api/user/two-factor/trust/:userId",
+  path: "/:userId",
   summary: "The user's trusted devices (edge-mfa extension)",
   tags,
   auth: "apiKey",
@@ -152,10 +122,33 @@ registerRoute({
     },
     404: notFound,
   },
+  before: requireUser,
+  handler: async (c, _b, _q, { guard }) => {
+    const trusts = await guard.listTrusts(c.var.services.now());
+    return c.json({
+      trusts: trusts.map((t) => ({
+        id: t.ref,
+        applicationId: t.applicationId,
+        startInstant: t.startInstant * 1000,
+        expiration: t.expiration * 1000,
+        device: describeUserAgent(t.userAgent ?? null).display,
+        ...(t.ipAddress ? { ipAddress: t.ipAddress } : {}),
+        ...(t.country ? { location: { country: t.country, ...(t.city ? { city: t.city } : {}) } } : {}),
+      })),
+    });
+  },
 });
-registerRoute({
+
+const revokeQuery = z.object({
+  trustId: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/, "must be an id from the trust list")
+    .optional(),
+});
+
+trustRoute({
   method: "delete",
-  path: "/api/user/two-factor/trust/:userId",
+  path: "/:userId",
   summary: "Revoke one trusted device (`?trustId=`) or all of them (edge-mfa extension)",
   tags,
   auth: "apiKey",
@@ -164,5 +157,11 @@ registerRoute({
     200: { description: "How many trusts ended.", schema: z.object({ revoked: z.number() }) },
     400: { description: "Malformed trustId.", schema: errorsSchema },
     404: notFound,
+  },
+  before: requireUser,
+  handler: async (c, _b, { trustId }, { guard }) => {
+    const revoked = await guard.revokeTrusts(trustId ?? null);
+    if (trustId && revoked === 0) throw ApiError.notFound();
+    return c.json({ revoked });
   },
 });

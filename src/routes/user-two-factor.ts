@@ -2,12 +2,13 @@
  * /api/user/two-factor/{userId}: enable (POST), disable (DELETE, query or JSON body), and
  * /api/user/two-factor/recovery-code/{userId}: regenerate (POST) and status (GET).
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
-import { INVALID_REQUEST, registerRoute, UNKNOWN_USER, CODE_CHECK_RESPONSES } from "../openapi.ts";
+import { INVALID_REQUEST, UNKNOWN_USER, CODE_CHECK_RESPONSES } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
-import { parseBody, parseQuery, readJsonBody, validateObject } from "../http/validate.ts";
+import { parseQuery, readJsonBody, validateObject } from "../http/validate.ts";
+import { apiRoutes } from "../http/route.ts";
 import { eventInfoSchema, requestFacts } from "../http/request-info.ts";
 import { requireTenantRow } from "../middleware/auth.ts";
 import { tenantContext } from "../services/tenant-context.ts";
@@ -37,60 +38,21 @@ export const disableRequest = z.object({
   eventInfo: eventInfoSchema.optional(),
 });
 
-function userIdParam(id: string): string {
-  // A malformed id names no user: same answer as a missing one.
+/** A malformed id names no user: same answer as a missing one (before the body is read). */
+function userIdParam(c: Context<AppEnv>): string {
+  const id = c.req.param("userId") ?? "";
   if (!uuid.safeParse(id).success) throw ApiError.notFound();
   return id;
 }
 
-export const userTwoFactorRoutes = new Hono<AppEnv>();
-
-userTwoFactorRoutes.post("/:userId", async (c) => {
-  const userId = userIdParam(c.req.param("userId"));
-  const body = await parseBody(c, enableRequest);
-  const ctx = tenantContext(requireTenantRow(c));
-  await requireStepUpFor(c.var.services, ctx, userId, "mfa:add-method", c.req.header(TRUST_TOKEN_HEADER));
-  const info = requestFacts(c, body).info;
-  return c.json(await enrolMethod(c.var.services, ctx, userId, { ...body, info }));
-});
-
-userTwoFactorRoutes.delete("/:userId", async (c) => {
-  const userId = userIdParam(c.req.param("userId"));
-  // disableTwoFactor sends ?methodId=&code=; disableTwoFactorWithRequest sends a JSON body on the DELETE.
-  const raw = await readJsonBody(c);
-  const input = raw === undefined ? parseQuery(c, disableRequest) : validateObject(raw, disableRequest);
-  await disableMethod(c.var.services, tenantContext(requireTenantRow(c)), userId, {
-    ...input,
-    info: requestFacts(c, input).info,
-  });
-  return c.body(null, 200);
-});
-
-export const recoveryCodeRoutes = new Hono<AppEnv>();
-
-recoveryCodeRoutes.post("/:userId", async (c) => {
-  const userId = userIdParam(c.req.param("userId"));
-  const ctx = tenantContext(requireTenantRow(c));
-  await requireStepUpFor(
-    c.var.services,
-    ctx,
-    userId,
-    "mfa:regenerate-recovery-codes",
-    c.req.header(TRUST_TOKEN_HEADER),
-  );
-  const recoveryCodes = await regenerateRecoveryCodes(c.var.services, ctx, userId, requestFacts(c).info);
-  return c.json({ recoveryCodes });
-});
-
-recoveryCodeRoutes.get("/:userId", async (c) => {
-  const userId = userIdParam(c.req.param("userId"));
-  return c.json(await recoveryCodeStatus(c.var.services, tenantContext(requireTenantRow(c)), userId));
-});
-
 const tags = ["Two-factor"];
-registerRoute({
+
+export const userTwoFactorRoutes = new Hono<AppEnv>();
+const route = apiRoutes(userTwoFactorRoutes, "/api/user/two-factor");
+
+route({
   method: "post",
-  path: "/api/user/two-factor/:userId",
+  path: "/:userId",
   summary: "Enable a method after verifying its code",
   description: stepUpNote("mfa:add-method"),
   tags,
@@ -104,22 +66,46 @@ registerRoute({
     },
     ...CODE_CHECK_RESPONSES,
   },
+  before: userIdParam,
+  handler: async (c, body, _q, userId) => {
+    const ctx = tenantContext(requireTenantRow(c));
+    await requireStepUpFor(c.var.services, ctx, userId, "mfa:add-method", c.req.header(TRUST_TOKEN_HEADER));
+    const info = requestFacts(c, body).info;
+    return c.json(await enrolMethod(c.var.services, ctx, userId, { ...body, info }));
+  },
 });
-registerRoute({
+
+route({
   method: "delete",
-  path: "/api/user/two-factor/:userId",
+  path: "/:userId",
   summary: "Disable a method with its code; a recovery code removes every method",
   tags,
   auth: "apiKey",
   query: disableRequest,
+  // disableTwoFactor sends ?methodId=&code=; disableTwoFactorWithRequest sends a JSON body on the DELETE.
+  parse: false,
   responses: {
     200: { description: "Removed (empty body)." },
     ...CODE_CHECK_RESPONSES,
   },
+  before: userIdParam,
+  handler: async (c, _b, _q, userId) => {
+    const raw = await readJsonBody(c);
+    const input = raw === undefined ? parseQuery(c, disableRequest) : validateObject(raw, disableRequest);
+    await disableMethod(c.var.services, tenantContext(requireTenantRow(c)), userId, {
+      ...input,
+      info: requestFacts(c, input).info,
+    });
+    return c.body(null, 200);
+  },
 });
-registerRoute({
+
+export const recoveryCodeRoutes = new Hono<AppEnv>();
+const recoveryRoute = apiRoutes(recoveryCodeRoutes, "/api/user/two-factor/recovery-code");
+
+recoveryRoute({
   method: "post",
-  path: "/api/user/two-factor/recovery-code/:userId",
+  path: "/:userId",
   summary: "Replace the user's recovery codes (10, shown once)",
   description: stepUpNote("mfa:regenerate-recovery-codes"),
   tags,
@@ -129,10 +115,24 @@ registerRoute({
     400: INVALID_REQUEST,
     404: UNKNOWN_USER,
   },
+  before: userIdParam,
+  handler: async (c, _b, _q, userId) => {
+    const ctx = tenantContext(requireTenantRow(c));
+    await requireStepUpFor(
+      c.var.services,
+      ctx,
+      userId,
+      "mfa:regenerate-recovery-codes",
+      c.req.header(TRUST_TOKEN_HEADER),
+    );
+    const recoveryCodes = await regenerateRecoveryCodes(c.var.services, ctx, userId, requestFacts(c).info);
+    return c.json({ recoveryCodes });
+  },
 });
-registerRoute({
+
+recoveryRoute({
   method: "get",
-  path: "/api/user/two-factor/recovery-code/:userId",
+  path: "/:userId",
   summary: "How many recovery codes remain (codes are hashed and cannot be shown again)",
   tags,
   auth: "apiKey",
@@ -143,4 +143,7 @@ registerRoute({
     },
     404: UNKNOWN_USER,
   },
+  before: userIdParam,
+  handler: async (c, _b, _q, userId) =>
+    c.json(await recoveryCodeStatus(c.var.services, tenantContext(requireTenantRow(c)), userId)),
 });

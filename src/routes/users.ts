@@ -5,16 +5,16 @@
 import { Hono, type Context } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
-import { errorsSchema, registerRoute } from "../openapi.ts";
+import { errorsSchema } from "../openapi.ts";
 import { ApiError } from "../errors.ts";
-import { parseBody, parseQuery } from "../http/validate.ts";
+import { apiRoutes } from "../http/route.ts";
 import { refuseChosenIdFromTenantKey, requireTenant, requireTenantRow } from "../middleware/auth.ts";
 import { requestFacts } from "../http/request-info.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import { stepUpNote, TRUST_TOKEN_HEADER } from "../services/step-up.ts";
 import { createUser, deleteUser, updateUser } from "../services/user-admin.ts";
 import type { UserLookup } from "../services/users.ts";
-import { userJson, userRequest, uuid } from "./schemas.ts";
+import { userJson, userRequest, chosenPathId, uuid } from "./schemas.ts";
 import { recoveryCodeRoutes, userTwoFactorRoutes } from "./user-two-factor.ts";
 import { lockRoutes, trustRoutes } from "./user-security.ts";
 import { registrationRoutes } from "./registrations.ts";
@@ -38,122 +38,114 @@ async function respondWithUser(c: Context<AppEnv>, q: UserLookup) {
   return c.json({ user });
 }
 
-userRoutes.get("/", async (c) => {
-  const q = parseQuery(c, lookupQuery);
-  if (q.email) return respondWithUser(c, { by: "email", email: q.email });
-  if (q.loginId) return respondWithUser(c, { by: "loginId", loginId: q.loginId });
-  if (q.username) return respondWithUser(c, { by: "username", username: q.username });
-  throw ApiError.field("email", "blank", "You must specify [email], [loginId] or [username].");
-});
-
-userRoutes.get("/:userId", async (c) => {
-  const id = c.req.param("userId");
+/** A malformed id names no user (404), checked before the body is read. */
+function existingUserId(c: Context<AppEnv>): string {
+  const id = c.req.param("userId") ?? "";
   if (!uuid.safeParse(id).success) throw ApiError.notFound();
-  return respondWithUser(c, { by: "id", id });
-});
-
-async function create(c: Context<AppEnv>, id: string | undefined) {
-  const tenantId = requireTenant(c);
-  const body = await parseBody(c, userRequest);
-  const created = await createUser(c.var.services, tenantId, id, body.user);
-  return c.json({ user: created });
+  return id;
 }
 
-userRoutes.post("/", (c) => create(c, undefined));
-userRoutes.post("/:userId", (c) => {
-  const id = c.req.param("userId");
-  if (!uuid.safeParse(id).success) throw ApiError.field("userId", "invalid", "The userId must be a UUID.");
-  refuseChosenIdFromTenantKey(c, "userId");
-  return create(c, id);
-});
-
-for (const mode of ["put", "patch"] as const) {
-  userRoutes[mode]("/:userId", async (c) => {
-    const id = c.req.param("userId");
-    if (!uuid.safeParse(id).success) throw ApiError.notFound();
-    const body = await parseBody(c, userRequest);
-    const uc = {
-      scope: tenantContext(requireTenantRow(c)),
-      trustToken: c.req.header(TRUST_TOKEN_HEADER),
-      info: requestFacts(c).info,
-    };
-    const user = await updateUser(c.var.services, requireTenant(c), id, body.user, mode === "patch", uc);
-    return c.json({ user });
-  });
-}
-
-userRoutes.delete("/:userId", async (c) => {
-  const id = c.req.param("userId");
-  if (!uuid.safeParse(id).success) throw ApiError.notFound();
-  await deleteUser(c.var.services, requireTenant(c), id);
-  return c.body(null, 200);
-});
-
+const route = apiRoutes(userRoutes, "/api/user");
 const tags = ["Users"];
 const userStepUp = `${stepUpNote("user:change-email")} Likewise \`user:change-phone\`, \`user:change-password\`; a request changing several names them all, sorted and space-separated.`;
 const userBody = { description: "The user (never a secret).", schema: z.object({ user: userJson }) };
 const missing = { description: "Not found (empty)." };
 const invalid = { description: "Invalid request.", schema: errorsSchema };
-registerRoute({
-  method: "post",
-  path: "/api/user",
-  summary: "Create a user",
-  tags,
-  auth: "apiKey",
-  body: userRequest,
-  responses: { 200: userBody, 400: invalid },
-});
-registerRoute({
-  method: "post",
-  path: "/api/user/:userId",
-  summary: "Create a user with the given id (keys valid for all tenants only)",
-  tags,
-  auth: "apiKey",
-  body: userRequest,
-  responses: { 200: userBody, 400: invalid },
-});
-registerRoute({
+
+route({
   method: "get",
-  path: "/api/user",
+  path: "/",
   summary: "Retrieve a user by email, loginId or username",
   tags,
   auth: "apiKey",
   query: lookupQuery,
   responses: { 200: userBody, 400: invalid, 404: missing },
+  handler: async (c, _, q) => {
+    if (q.email) return respondWithUser(c, { by: "email", email: q.email });
+    if (q.loginId) return respondWithUser(c, { by: "loginId", loginId: q.loginId });
+    if (q.username) return respondWithUser(c, { by: "username", username: q.username });
+    throw ApiError.field("email", "blank", "You must specify [email], [loginId] or [username].");
+  },
 });
-registerRoute({
+
+route({
   method: "get",
-  path: "/api/user/:userId",
+  path: "/:userId",
   summary: "Retrieve a user",
   tags,
   auth: "apiKey",
   responses: { 200: userBody, 404: missing },
+  handler: (c) => respondWithUser(c, { by: "id", id: existingUserId(c) }),
 });
-registerRoute({
-  method: "put",
-  path: "/api/user/:userId",
-  summary: "Replace a user",
-  description: userStepUp,
+
+async function create(c: Context<AppEnv>, tenantId: string, id: string | undefined, body: z.infer<typeof userRequest>) {
+  const created = await createUser(c.var.services, tenantId, id, body.user);
+  return c.json({ user: created });
+}
+
+route({
+  method: "post",
+  path: "/",
+  summary: "Create a user",
   tags,
   auth: "apiKey",
   body: userRequest,
-  responses: { 200: userBody, 400: invalid, 404: missing },
+  responses: { 200: userBody, 400: invalid },
+  before: requireTenant,
+  handler: (c, body, _q, tenantId) => create(c, tenantId, undefined, body),
 });
-registerRoute({
-  method: "patch",
-  path: "/api/user/:userId",
-  summary: "Merge into a user",
-  description: userStepUp,
+
+route({
+  method: "post",
+  path: "/:userId",
+  summary: "Create a user with the given id (keys valid for all tenants only)",
   tags,
   auth: "apiKey",
   body: userRequest,
-  responses: { 200: userBody, 400: invalid, 404: missing },
+  responses: { 200: userBody, 400: invalid },
+  before: (c) => {
+    const id = chosenPathId(c, "userId");
+    refuseChosenIdFromTenantKey(c, "userId");
+    return { id, tenantId: requireTenant(c) };
+  },
+  handler: (c, body, _q, { id, tenantId }) => create(c, tenantId, id, body),
 });
-registerRoute({
+
+for (const [mode, summary] of [
+  ["put", "Replace a user"],
+  ["patch", "Merge into a user"],
+] as const)
+  route({
+    method: mode,
+    path: "/:userId",
+    summary,
+    description: userStepUp,
+    tags,
+    auth: "apiKey",
+    body: userRequest,
+    responses: { 200: userBody, 400: invalid, 404: missing },
+    before: existingUserId,
+    handler: async (c, body, _q, id) => {
+      const uc = {
+        scope: tenantContext(requireTenantRow(c)),
+        trustToken: c.req.header(TRUST_TOKEN_HEADER),
+        info: requestFacts(c).info,
+      };
+      const user = await updateUser(c.var.services, requireTenant(c), id, body.user, mode === "patch", uc);
+      return c.json({ user });
+    },
+  });
+
+route({
   method: "delete",
-  path: "/api/user/:userId",
+  path: "/:userId",
   summary: "Delete a user with their methods, codes, trusts and counters",
   tags,
   auth: "apiKey",
   responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
+  handler: async (c) => {
+    const id = existingUserId(c);
+    await deleteUser(c.var.services, requireTenant(c), id);
+    return c.body(null, 200);
+  },
 });

@@ -9,9 +9,9 @@ import { getCookie } from "hono/cookie";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { parseBody, parseQuery } from "../http/validate.ts";
+import { apiRoutes } from "../http/route.ts";
 import { requireTenant, requireTenantRow } from "../middleware/auth.ts";
-import { errorsSchema, registerRoute, UNKNOWN_USER } from "../openapi.ts";
+import { errorsSchema, UNKNOWN_USER } from "../openapi.ts";
 import { tenantContext } from "../services/tenant-context.ts";
 import {
   deleteCredentials,
@@ -26,8 +26,8 @@ import { requireStepUpFor, stepUpNote, TRUST_TOKEN_HEADER } from "../services/st
 import { requestFacts, tenantHeader } from "../http/request-info.ts";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import { passkeyAssert, passkeyLogin, startAuthentication } from "../services/webauthn.ts";
-import { loginStatus } from "../services/challenges.ts";
 import { completeRegistration, startRegistration } from "../services/passkey-registration.ts";
+import { answer } from "./outcomes.ts";
 import { lockedResponse, loginResponse, twoFactorChallenge, uuid } from "./schemas.ts";
 import {
   registerStartRequest,
@@ -40,119 +40,7 @@ import {
 export { assertionCredential, registrationCredential } from "./webauthn-schemas.ts";
 
 export const webAuthnRoutes = new Hono<AppEnv>();
-
-webAuthnRoutes.post("/register/start", async (c) => {
-  const body = await parseBody(c, registerStartRequest);
-  const ctx = tenantContext(requireTenantRow(c));
-  await requireStepUpFor(c.var.services, ctx, body.userId, "passkey:register", c.req.header(TRUST_TOKEN_HEADER));
-  return c.json(await startRegistration(c.var.services, ctx, body));
-});
-
-webAuthnRoutes.post("/register/complete", async (c) => {
-  const body = await parseBody(c, registerCompleteRequest);
-  const credential = {
-    ...body.credential,
-    response: {
-      ...body.credential.response,
-      transports: body.credential.response.transports ?? body.credential.transports,
-    },
-  };
-  return c.json(
-    await completeRegistration(c.var.services, tenantContext(requireTenantRow(c)), {
-      ...body,
-      credential,
-      info: requestFacts(c).info,
-    }),
-  );
-});
-
-webAuthnRoutes.post("/start", async (c) => {
-  const body = await parseBody(c, startRequest);
-  return c.json(await startAuthentication(c.var.services, tenantContext(requireTenantRow(c)), body));
-});
-
-const clientIp = (c: { req: { header(name: string): string | undefined } }) =>
-  clientIpBucket(c.req.header("cf-connecting-ip"));
-
-webAuthnRoutes.post("/login", async (c) => {
-  const body = await parseBody(c, assertionRequest);
-  // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
-  const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
-  const out = await passkeyLogin(
-    c.var.services,
-    { ...body, twoFactorTrustId, facts: requestFacts(c, body), clientIp: clientIp(c) },
-    tenantHeader(c),
-  );
-  return c.json(out.body, loginStatus(out) as 200);
-});
-
-webAuthnRoutes.post("/assert", async (c) => {
-  const body = await parseBody(c, assertionRequest);
-  return c.json(
-    await passkeyAssert(
-      c.var.services,
-      { ...body, facts: requestFacts(c, body), clientIp: clientIp(c) },
-      tenantHeader(c),
-    ),
-  );
-});
-
-/** GET / DELETE `?userId=`: an unknown user (or another tenant's) is 404, as for every user lookup. */
-async function requireUserId(c: Context<AppEnv>): Promise<{ tenantId: string; userId: string }> {
-  const { userId } = parseQuery(c, userQuery);
-  const tenantId = requireTenant(c);
-  if (!(await loadUser(c.var.services.db, tenantId, { by: "id", id: userId }))) throw ApiError.notFound();
-  return { tenantId, userId };
-}
-
-webAuthnRoutes.get("/", async (c) => {
-  const { tenantId, userId } = await requireUserId(c);
-  return c.json({ credentials: (await listCredentials(c.var.services, tenantId, userId)).map(toCredentialJson) });
-});
-
-webAuthnRoutes.delete("/", async (c) => {
-  const { tenantId, userId } = await requireUserId(c);
-  await requireStepUpFor(
-    c.var.services,
-    tenantContext(requireTenantRow(c)),
-    userId,
-    "passkey:delete",
-    c.req.header(TRUST_TOKEN_HEADER),
-  );
-  const rows = await listCredentials(c.var.services, tenantId, userId);
-  await deleteCredentials(c.var.services, tenantId, { userId });
-  await methodsRemoved(
-    c.var.services,
-    { tenantId, userId, info: requestFacts(c).info },
-    rows.map((r) => ({ id: r.id, method: "webauthn", name: r.name })),
-  );
-  return c.body(null, 200);
-});
-
-webAuthnRoutes.get("/:id", async (c) => {
-  const id = c.req.param("id");
-  const row = uuid.safeParse(id).success ? await getCredential(c.var.services, requireTenant(c), id) : null;
-  if (!row) throw ApiError.notFound();
-  return c.json({ credential: toCredentialJson(row) });
-});
-
-webAuthnRoutes.delete("/:id", async (c) => {
-  const id = c.req.param("id");
-  const tenantId = requireTenant(c);
-  const row = uuid.safeParse(id).success ? await getCredential(c.var.services, tenantId, id) : null;
-  if (!row) throw ApiError.notFound();
-  await requireStepUpFor(
-    c.var.services,
-    tenantContext(requireTenantRow(c)),
-    row.userId,
-    "passkey:delete",
-    c.req.header(TRUST_TOKEN_HEADER),
-  );
-  if (!(await deletePasskey(c.var.services, row, requestFacts(c).info))) throw ApiError.notFound();
-  return c.body(null, 200);
-});
-
-// ---- OpenAPI ------------------------------------------------------------------------------------
+const route = apiRoutes(webAuthnRoutes, "/api/webauthn");
 
 const tags = ["WebAuthn"];
 const invalid = {
@@ -176,9 +64,10 @@ const credentialJson = z.record(z.string(), z.unknown()).meta({
     "FusionAuth's WebAuthnCredential; `publicKey` is the COSE key (base64url); plus `backupEligible`, `backedUp`, `aaguid`.",
 });
 const optionsJson = z.object({ options: z.record(z.string(), z.unknown()) });
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/webauthn/register/start",
+  path: "/register/start",
   summary: "Start a passkey registration (creation options)",
   description: stepUpNote("passkey:register"),
   tags,
@@ -189,10 +78,16 @@ registerRoute({
     400: invalid,
     404: UNKNOWN_USER,
   },
+  handler: async (c, body) => {
+    const ctx = tenantContext(requireTenantRow(c));
+    await requireStepUpFor(c.var.services, ctx, body.userId, "passkey:register", c.req.header(TRUST_TOKEN_HEADER));
+    return c.json(await startRegistration(c.var.services, ctx, body));
+  },
 });
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/webauthn/register/complete",
+  path: "/register/complete",
   summary: "Complete a passkey registration",
   tags,
   auth: "apiKey",
@@ -201,10 +96,27 @@ registerRoute({
     200: { description: "The stored credential.", schema: z.object({ credential: credentialJson }) },
     400: invalid,
   },
+  handler: async (c, body) => {
+    const credential = {
+      ...body.credential,
+      response: {
+        ...body.credential.response,
+        transports: body.credential.response.transports ?? body.credential.transports,
+      },
+    };
+    return c.json(
+      await completeRegistration(c.var.services, tenantContext(requireTenantRow(c)), {
+        ...body,
+        credential,
+        info: requestFacts(c).info,
+      }),
+    );
+  },
 });
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/webauthn/start",
+  path: "/start",
   summary: "Start a passkey login, re-authentication, or (with twoFactorId) a challenge's passkey",
   tags,
   auth: "apiKey",
@@ -215,10 +127,16 @@ registerRoute({
     404: { description: "Unknown user, or unknown/expired twoFactorId or one without passkeys (empty)." },
     409: locked,
   },
+  handler: async (c, body) =>
+    c.json(await startAuthentication(c.var.services, tenantContext(requireTenantRow(c)), body)),
 });
-registerRoute({
+
+const clientIp = (c: { req: { header(name: string): string | undefined } }) =>
+  clientIpBucket(c.req.header("cf-connecting-ip"));
+
+route({
   method: "post",
-  path: "/api/webauthn/login",
+  path: "/login",
   summary: "Log in with a passkey (no API key)",
   tags,
   auth: "none",
@@ -234,10 +152,21 @@ registerRoute({
     409: locked,
     429: throttled,
   },
+  handler: async (c, body) => {
+    // FusionAuth: the `fusionauth.trust` cookie wins over the body's twoFactorTrustId.
+    const twoFactorTrustId = getCookie(c, "fusionauth.trust") ?? body.twoFactorTrustId;
+    const out = await passkeyLogin(
+      c.var.services,
+      { ...body, twoFactorTrustId, facts: requestFacts(c, body), clientIp: clientIp(c) },
+      tenantHeader(c),
+    );
+    return answer(c, out);
+  },
 });
-registerRoute({
+
+route({
   method: "post",
-  path: "/api/webauthn/assert",
+  path: "/assert",
   summary: "Verify a passkey without logging in (no API key)",
   tags,
   auth: "none",
@@ -248,10 +177,27 @@ registerRoute({
     409: locked,
     429: throttled,
   },
+  handler: async (c, body) =>
+    answer(
+      c,
+      await passkeyAssert(
+        c.var.services,
+        { ...body, facts: requestFacts(c, body), clientIp: clientIp(c) },
+        tenantHeader(c),
+      ),
+    ),
 });
-registerRoute({
+
+/** GET / DELETE `?userId=`: an unknown user (or another tenant's) is 404, as for every user lookup. */
+async function requireUser(c: Context<AppEnv>, userId: string): Promise<string> {
+  const tenantId = requireTenant(c);
+  if (!(await loadUser(c.var.services.db, tenantId, { by: "id", id: userId }))) throw ApiError.notFound();
+  return tenantId;
+}
+
+route({
   method: "get",
-  path: "/api/webauthn",
+  path: "/",
   summary: "A user's passkeys",
   tags,
   auth: "apiKey",
@@ -261,10 +207,15 @@ registerRoute({
     400: invalid,
     404: UNKNOWN_USER,
   },
+  handler: async (c, _, { userId }) => {
+    const tenantId = await requireUser(c, userId);
+    return c.json({ credentials: (await listCredentials(c.var.services, tenantId, userId)).map(toCredentialJson) });
+  },
 });
-registerRoute({
+
+route({
   method: "delete",
-  path: "/api/webauthn",
+  path: "/",
   summary: "Delete all of a user's passkeys",
   description: stepUpNote("passkey:delete"),
   tags,
@@ -275,10 +226,29 @@ registerRoute({
     400: invalid,
     404: UNKNOWN_USER,
   },
+  handler: async (c, _, { userId }) => {
+    const tenantId = await requireUser(c, userId);
+    await requireStepUpFor(
+      c.var.services,
+      tenantContext(requireTenantRow(c)),
+      userId,
+      "passkey:delete",
+      c.req.header(TRUST_TOKEN_HEADER),
+    );
+    const rows = await listCredentials(c.var.services, tenantId, userId);
+    await deleteCredentials(c.var.services, tenantId, { userId });
+    await methodsRemoved(
+      c.var.services,
+      { tenantId, userId, info: requestFacts(c).info },
+      rows.map((r) => ({ id: r.id, method: "webauthn", name: r.name })),
+    );
+    return c.body(null, 200);
+  },
 });
-registerRoute({
+
+route({
   method: "get",
-  path: "/api/webauthn/:id",
+  path: "/:id",
   summary: "A passkey",
   tags,
   auth: "apiKey",
@@ -286,13 +256,35 @@ registerRoute({
     200: { description: "The credential.", schema: z.object({ credential: credentialJson }) },
     404: { description: "Not found (empty)." },
   },
+  handler: async (c) => {
+    const id = c.req.param("id") ?? "";
+    const row = uuid.safeParse(id).success ? await getCredential(c.var.services, requireTenant(c), id) : null;
+    if (!row) throw ApiError.notFound();
+    return c.json({ credential: toCredentialJson(row) });
+  },
 });
-registerRoute({
+
+route({
   method: "delete",
-  path: "/api/webauthn/:id",
+  path: "/:id",
   summary: "Delete a passkey",
   description: stepUpNote("passkey:delete"),
   tags,
   auth: "apiKey",
   responses: { 200: { description: "Deleted (empty body)." }, 404: { description: "Not found (empty)." } },
+  handler: async (c) => {
+    const id = c.req.param("id") ?? "";
+    const tenantId = requireTenant(c);
+    const row = uuid.safeParse(id).success ? await getCredential(c.var.services, tenantId, id) : null;
+    if (!row) throw ApiError.notFound();
+    await requireStepUpFor(
+      c.var.services,
+      tenantContext(requireTenantRow(c)),
+      row.userId,
+      "passkey:delete",
+      c.req.header(TRUST_TOKEN_HEADER),
+    );
+    if (!(await deletePasskey(c.var.services, row, requestFacts(c).info))) throw ApiError.notFound();
+    return c.body(null, 200);
+  },
 });

@@ -16,9 +16,9 @@ import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { parseUpdate } from "../http/merge.ts";
-import { parseBody, parseQuery } from "../http/validate.ts";
+import { apiRoutes, createRoutes } from "../http/route.ts";
 import { requireTenant } from "../middleware/auth.ts";
-import { errorsSchema, registerRoute, type HttpMethod, type ResponseDoc } from "../openapi.ts";
+import { errorsSchema } from "../openapi.ts";
 import { apiChange } from "../http/change-context.ts";
 import {
   checkedWebhookUrl,
@@ -30,7 +30,7 @@ import {
   rotateWebhookSecret,
   updateWebhook,
 } from "../services/admin/webhooks.ts";
-import { uuid } from "./schemas.ts";
+import { chosenPathId, uuid } from "./schemas.ts";
 import {
   deliveryJson,
   deliveryQuery,
@@ -74,62 +74,12 @@ function withSecret(row: WebhookRow, secret: string) {
   return { webhook: { ...toWebhookJson(row), signatureConfiguration: { enabled: true as const, secret } } };
 }
 
-async function create(c: Ctx, id: string) {
-  const tenantId = requireTenant(c);
-  const { url, settings } = toStored(c, tenantId, (await parseBody(c, webhookRequest)).webhook);
+async function create(c: Ctx, tenantId: string, id: string, body: z.infer<typeof webhookRequest>) {
+  const { url, settings } = toStored(c, tenantId, body.webhook);
   const { row, secret } = await createWebhook(c.var.services, apiChange(c), tenantId, { id, url, settings });
   c.header("Cache-Control", "no-store");
   return c.json(withSecret(row, secret));
 }
-
-export const webhookRoutes = new Hono<AppEnv>();
-
-webhookRoutes.post("/", (c) => create(c, crypto.randomUUID()));
-webhookRoutes.post("/:webhookId", (c) => {
-  const id = c.req.param("webhookId");
-  if (!uuid.safeParse(id).success) throw ApiError.field("webhookId", "invalid", "The webhookId must be a UUID.");
-  return create(c, id.toLowerCase());
-});
-
-webhookRoutes.get("/", async (c) => {
-  const rows = await listWebhooks(c.var.services, requireTenant(c));
-  return c.json({ webhooks: rows.map(toWebhookJson) });
-});
-
-webhookRoutes.get("/:webhookId", async (c) => c.json({ webhook: toWebhookJson(await ownWebhook(c)) }));
-
-for (const mode of ["put", "patch"] as const) {
-  webhookRoutes[mode]("/:webhookId", async (c) => {
-    const cur = await ownWebhook(c);
-    const fields = await parseUpdate(c, mode, "webhook", webhookFields, mergeBase(cur));
-    const { url, settings } = toStored(c, cur.tenantId, fields);
-    const row = await updateWebhook(c.var.services, apiChange(c), cur, { url, settings });
-    return c.json({ webhook: toWebhookJson(row) });
-  });
-}
-
-webhookRoutes.delete("/:webhookId", async (c) => {
-  const tenantId = requireTenant(c);
-  // The delivery log cascades; the dispatcher drops queued tasks of a webhook it can no longer find.
-  if (!(await deleteWebhook(c.var.services, apiChange(c), tenantId, pathWebhookId(c)))) throw ApiError.notFound();
-  return c.body(null, 200);
-});
-
-webhookRoutes.post("/:webhookId/secret", async (c) => {
-  const cur = await ownWebhook(c);
-  const { row, secret } = await rotateWebhookSecret(c.var.services, apiChange(c), cur);
-  c.header("Cache-Control", "no-store");
-  return c.json(withSecret(row, secret));
-});
-
-webhookRoutes.get("/:webhookId/delivery", async (c) => {
-  const { limit } = parseQuery(c, deliveryQuery);
-  const hook = await ownWebhook(c);
-  const rows = await listDeliveries(c.var.services, hook, limit);
-  return c.json({ deliveries: rows.map(toDeliveryJson) });
-});
-
-// ---------------------------------------------------------------- OpenAPI
 
 const tags = ["Webhooks"];
 const one = z.object({ webhook: webhookJson });
@@ -142,72 +92,101 @@ const invalid = {
   schema: errorsSchema,
 };
 const missing = { description: "Not found, or another tenant's webhook (empty body)." };
-const routes: [HttpMethod, string, string, z.ZodType | undefined, Record<number, ResponseDoc>][] = [
-  [
-    "post",
-    "/api/webhook",
-    "Create a webhook with a generated id",
-    webhookRequest,
-    { 200: withSecretDoc, 400: invalid },
-  ],
-  [
-    "post",
-    "/api/webhook/:webhookId",
-    "Create a webhook with the given id",
-    webhookRequest,
-    { 200: withSecretDoc, 400: invalid },
-  ],
-  [
-    "get",
-    "/api/webhook",
-    "List the tenant's webhooks",
-    undefined,
-    { 200: { description: "Webhooks (never a secret).", schema: z.object({ webhooks: z.array(webhookJson) }) } },
-  ],
-  [
-    "get",
-    "/api/webhook/:webhookId",
-    "Retrieve a webhook",
-    undefined,
-    { 200: { description: "Found (never the secret).", schema: one }, 404: missing },
-  ],
-  [
-    "put",
-    "/api/webhook/:webhookId",
-    "Replace a webhook",
-    webhookRequest,
-    { 200: { description: "Updated.", schema: one }, 400: invalid, 404: missing },
-  ],
-  [
-    "patch",
-    "/api/webhook/:webhookId",
-    "Merge into a webhook",
-    webhookPatch,
-    { 200: { description: "Updated.", schema: one }, 400: invalid, 404: missing },
-  ],
-  [
-    "delete",
-    "/api/webhook/:webhookId",
-    "Delete a webhook and its delivery log",
-    undefined,
-    { 200: { description: "Deleted (empty body)." }, 404: missing },
-  ],
-  [
-    "post",
-    "/api/webhook/:webhookId/secret",
-    "Rotate the signing secret (edge-mfa extension; the old secret stops at once)",
-    undefined,
-    { 200: withSecretDoc, 404: missing },
-  ],
-];
-for (const [method, path, summary, body, responses] of routes)
-  registerRoute({ method, path, summary, tags, auth: "apiKey", ...(body ? { body } : {}), responses });
-registerRoute({
+
+export const webhookRoutes = new Hono<AppEnv>();
+const route = apiRoutes(webhookRoutes, "/api/webhook");
+const doc = { tags, auth: "apiKey" as const };
+
+createRoutes(route, {
+  ...doc,
+  path: "/",
+  param: "webhookId",
+  summaries: ["Create a webhook with a generated id", "Create a webhook with the given id"],
+  body: webhookRequest,
+  responses: { 200: withSecretDoc, 400: invalid },
+  chosenId: chosenPathId,
+  tenant: requireTenant,
+  create,
+});
+
+route({
+  ...doc,
   method: "get",
-  path: "/api/webhook/:webhookId/delivery",
+  path: "/",
+  summary: "List the tenant's webhooks",
+  responses: {
+    200: { description: "Webhooks (never a secret).", schema: z.object({ webhooks: z.array(webhookJson) }) },
+  },
+  handler: async (c) => {
+    const rows = await listWebhooks(c.var.services, requireTenant(c));
+    return c.json({ webhooks: rows.map(toWebhookJson) });
+  },
+});
+
+route({
+  ...doc,
+  method: "get",
+  path: "/:webhookId",
+  summary: "Retrieve a webhook",
+  responses: { 200: { description: "Found (never the secret).", schema: one }, 404: missing },
+  handler: async (c) => c.json({ webhook: toWebhookJson(await ownWebhook(c)) }),
+});
+
+// parseUpdate reads the body: PATCH merges it into the stored webhook before validating (RFC 7396).
+for (const [mode, summary, body] of [
+  ["put", "Replace a webhook", webhookRequest],
+  ["patch", "Merge into a webhook", webhookPatch],
+] as const)
+  route({
+    ...doc,
+    method: mode,
+    path: "/:webhookId",
+    summary,
+    body,
+    parse: false,
+    responses: { 200: { description: "Updated.", schema: one }, 400: invalid, 404: missing },
+    handler: async (c) => {
+      const cur = await ownWebhook(c);
+      const fields = await parseUpdate(c, mode, "webhook", webhookFields, mergeBase(cur));
+      const { url, settings } = toStored(c, cur.tenantId, fields);
+      const row = await updateWebhook(c.var.services, apiChange(c), cur, { url, settings });
+      return c.json({ webhook: toWebhookJson(row) });
+    },
+  });
+
+route({
+  ...doc,
+  method: "delete",
+  path: "/:webhookId",
+  summary: "Delete a webhook and its delivery log",
+  responses: { 200: { description: "Deleted (empty body)." }, 404: missing },
+  handler: async (c) => {
+    const tenantId = requireTenant(c);
+    // The delivery log cascades; the dispatcher drops queued tasks of a webhook it can no longer find.
+    if (!(await deleteWebhook(c.var.services, apiChange(c), tenantId, pathWebhookId(c)))) throw ApiError.notFound();
+    return c.body(null, 200);
+  },
+});
+
+route({
+  ...doc,
+  method: "post",
+  path: "/:webhookId/secret",
+  summary: "Rotate the signing secret (edge-mfa extension; the old secret stops at once)",
+  responses: { 200: withSecretDoc, 404: missing },
+  handler: async (c) => {
+    const cur = await ownWebhook(c);
+    const { row, secret } = await rotateWebhookSecret(c.var.services, apiChange(c), cur);
+    c.header("Cache-Control", "no-store");
+    return c.json(withSecret(row, secret));
+  },
+});
+
+route({
+  ...doc,
+  method: "get",
+  path: "/:webhookId/delivery",
   summary: "The webhook's delivery log, newest first (edge-mfa extension)",
-  tags,
-  auth: "apiKey",
   query: deliveryQuery,
   responses: {
     200: {
@@ -216,5 +195,10 @@ registerRoute({
     },
     400: invalid,
     404: missing,
+  },
+  handler: async (c, _b, { limit }) => {
+    const hook = await ownWebhook(c);
+    const rows = await listDeliveries(c.var.services, hook, limit);
+    return c.json({ deliveries: rows.map(toDeliveryJson) });
   },
 });

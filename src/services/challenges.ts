@@ -1,11 +1,11 @@
 /**
- * Login: password login (200 / 242 / 404 / 409) and the second-factor decision after any first factor.
+ * Login: password login and the second-factor decision after any first factor; both answer a
+ * LoginOutcome (./outcomes.ts), which the Login API maps to 200 / 202 / 242 / 404 / 409.
  * The step-up start (/api/two-factor/start) is in ./two-factor-start.ts, the challenge snapshot in ./challenge-init.ts.
  * Completion (/api/two-factor/login) is in ./complete-two-factor.ts; what every challenge path shares
  * (tenant settings, lockout policy, the locked answer) in ./tenant-context.ts.
  */
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../domain/password.ts";
-import { ApiError } from "../errors.ts";
 import { completeApplicationSettings, type LoginPolicy, type TenantSettings, type TrustPolicy } from "../settings.ts";
 import type { ApplicationRow } from "../storage/d1/schema.ts";
 import type { GuardVerdict, LoginContext } from "../storage/durable-objects/user-guard-types.ts";
@@ -21,12 +21,12 @@ import { findRegistration } from "./registrations.ts";
 import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow } from "./users.ts";
 
 import { challengeInit } from "./challenge-init.ts";
+import { lockedBy, type FirstFactorOutcome, type LoginOutcome, type TwoFactorRequired } from "./outcomes.ts";
 import {
   activeMethods,
   configurableMethods,
   eventContext,
   loadApplication,
-  lockedError,
   lockoutPolicy,
   type TenantContext,
 } from "./tenant-context.ts";
@@ -84,22 +84,13 @@ async function loginContext(
  * the second), and whether it was already multi-factor (a user-verified passkey: no challenge).
  */
 export type FirstFactor = { amr: string[]; passkey: boolean; multiFactor?: boolean };
-/**
- * `notRegistered`: a completed login (200) naming an application the user is not registered for;
- * the Login API answers it 202 (`loginStatus`), the hosted login applies `requireRegistration`.
- */
-export type LoginOutcome = { status: 200 | 242; body: Record<string, unknown>; notRegistered?: true };
-
-/** The Login API's status for an outcome: 202 for a completed login without a registration for its application (FusionAuth). */
-export function loginStatus(out: LoginOutcome): 200 | 202 | 242 {
-  return out.status === 200 && out.notRegistered ? 202 : out.status;
-}
+export type { FirstFactorOutcome, LoginOutcome, TwoFactorRequired } from "./outcomes.ts";
 
 /**
- * POST /api/login. Wrong password and unknown user answer the same 404 after the same work: a
+ * POST /api/login. Wrong password and unknown user are the same "refused" after the same work: a
  * password hash check and one UserGuard failure count — the user's own, or for an unknown, inactive
  * or password-less login id a stand-in guard named by a keyed hash of the login id, which locks
- * after the same number of failures. 409 (locked) needs the right password, except on the failure
+ * after the same number of failures. "locked" needs the right password, except on the failure
  * that reaches the limit (FusionAuth's answer), which the stand-in gives at the same attempt.
  * Nothing is minted before MFA.
  */
@@ -157,15 +148,14 @@ export function secondFactorPlan(
   return { policy, trustPolicy: appMfa.trustPolicy, methods, keys, eligible, due };
 }
 
-/** A wrong password: 404, or 409 only when this very failure set the lock (an earlier lock is not revealed). */
-function refusePassword(v: GuardVerdict): never {
-  if (v.status === "locked" && v.lockedNow) throw lockedError(v);
-  throw ApiError.notFound();
+/** A wrong password: refused, or locked only when this very failure set the lock (an earlier lock is not revealed). */
+function refusePassword(v: GuardVerdict): LoginOutcome {
+  return v.status === "locked" && v.lockedNow ? lockedBy(v) : { kind: "refused" };
 }
 
 /**
- * After a first factor (password, or a passkey without user verification): 242 with a challenge
- * when the login policy asks for a second factor and no device trust covers it, else 200.
+ * After a first factor (password, or a passkey without user verification): "two-factor-required"
+ * when the login policy asks for a second factor and no device trust covers it, else complete.
  */
 export async function finishFirstFactor(
   s: Services,
@@ -175,7 +165,7 @@ export async function finishFirstFactor(
   input: FirstFactorInput,
   first: FirstFactor,
   now: number,
-): Promise<LoginOutcome> {
+): Promise<FirstFactorOutcome> {
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const { policy, trustPolicy, methods, keys, eligible, due } = secondFactorPlan(ctx.settings, loaded, app, first);
   const ev = eventContext(ctx, loaded, app?.id ?? null, input.facts?.info);
@@ -187,12 +177,11 @@ export async function finishFirstFactor(
   trustSigner.catch(() => {});
   const registration = app ? findRegistration(s, ctx.tenant.id, loaded.user.id, app.id) : Promise.resolve(null);
   registration.catch(() => {});
-  /** 200: the login completes here (no second factor due, or a device trust stands in for it). */
-  const signedIn = async (): Promise<LoginOutcome> => {
+  /** The login completes here (no second factor due, or a device trust stands in for it). */
+  const signedIn = async (): Promise<FirstFactorOutcome> => {
     const reg = await registration;
     return {
-      status: 200,
-      ...(app && !reg ? { notRegistered: true as const } : {}),
+      kind: app && !reg ? "not-registered" : "complete",
       body: await loginBody(
         s,
         ctx.tenant.id,
@@ -225,20 +214,20 @@ export async function finishFirstFactor(
         ? { trustId: input.twoFactorTrustId, applicationId: app?.id ?? null, trustPolicy }
         : undefined;
     const v = await guard.startChallenge({ init, now, trust, login });
-    if (v.status === "locked") throw lockedError(v);
+    if (v.status === "locked") return lockedBy(v);
     if (v.status === "challenge") {
-      const body: Record<string, unknown> = {
+      const body: TwoFactorRequired["body"] = {
         twoFactorId: v.twoFactorId,
         methods: [...toPublicMethods(methods), ...passkeyMethods(keys)],
       };
       if (eligible === 0) body.configurableMethods = configurableMethods(ctx.settings);
-      return { status: 242, body };
+      return { kind: "two-factor-required", body };
     }
     // "trusted": a valid device trust stands in for the second factor.
     return signedIn();
   }
   const v = await guard.checkLock(now, login);
-  if (v.status === "locked") throw lockedError(v);
+  if (v.status === "locked") return lockedBy(v);
   return signedIn();
 }
 

@@ -4,7 +4,6 @@
  * exception (one conditional D1 UPDATE, then a second DO call to settle).
  */
 import { and, eq } from "drizzle-orm";
-import { ApiError } from "../errors.ts";
 import { mfaMethods } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard-ids.ts";
 import type { ChallengeInit, CompletedMethod } from "../storage/durable-objects/user-guard-types.ts";
@@ -16,7 +15,8 @@ import { consumeRecoveryCode } from "./recovery-codes.ts";
 import { mintAccessToken, mintTrustToken } from "./tokens.ts";
 import { tenantSigner, trustTokenSigner, type SignerRef } from "./signing-keys.ts";
 
-import { lockedError, otpHash } from "./tenant-context.ts";
+import { otpHash } from "./tenant-context.ts";
+import { lockedBy, type CompletionOutcome } from "./outcomes.ts";
 
 /** `code` or, for a passkey (an extension), `webauthn`: the assertion for a ceremony started with this twoFactorId. */
 export type CompleteInput = {
@@ -28,20 +28,18 @@ export type CompleteInput = {
   info?: EventInfo;
 };
 
-/** POST /api/two-factor/login. 404 unknown/expired id, 421 wrong code, 409 locked. */
+const NOT_FOUND = { kind: "not-found" } as const;
+const INVALID_CODE = { kind: "invalid-code" } as const;
+
+/** POST /api/two-factor/login: complete (or not-registered), not-found (unknown/expired id), invalid-code, locked. */
 export async function completeTwoFactor(
   s: Services,
   input: CompleteInput,
   headerTenantId: string | null,
-): Promise<{
-  /** 202: completed, but the user is not registered for the challenge's application (FusionAuth's Login API). */
-  status: 200 | 202;
-  body: Record<string, unknown>;
-  trust: { id: string; maxAgeSeconds: number } | null;
-}> {
+): Promise<CompletionOutcome> {
   const parsed = parseTwoFactorId(input.twoFactorId);
   const guard = parsed && s.guardById(parsed.doId);
-  if (!parsed || !guard) throw ApiError.notFound();
+  if (!parsed || !guard) return NOT_FOUND;
   const now = s.now();
   const trustComputer = input.trustComputer === true;
   const code = input.code ?? "";
@@ -73,11 +71,11 @@ export async function completeTwoFactor(
     case "completed":
       break;
     case "locked":
-      throw lockedError(v);
+      return lockedBy(v);
     case "invalid":
-      throw ApiError.invalidCode();
+      return INVALID_CODE;
     default:
-      throw ApiError.notFound();
+      return NOT_FOUND;
   }
   const { challenge, method, trust } = v;
   // The write only moves `lastUsed` when the user's previous completion used another method.
@@ -121,7 +119,8 @@ export async function completeTwoFactor(
   });
   if (trust) body.twoFactorTrustId = trust.trustId;
   return {
-    status: challenge.applicationId && !challenge.token.roles ? 202 : 200,
+    // Completed, but the user is not registered for the challenge's application (FusionAuth's Login API: 202).
+    kind: challenge.applicationId && !challenge.token.roles ? "not-registered" : "complete",
     body,
     trust: trust ? { id: trust.trustId, maxAgeSeconds: trust.expiration - now } : null,
   };

@@ -1,24 +1,23 @@
 /**
- * Trust status (`/api/two-factor/status`): would this user be challenged now? 200 = no challenge
- * needed (MFA not due, or a valid trust covers it under the application's trustPolicy), 242 = a
- * challenge would be required. Trusts live in the user's Durable Object, stored hashed.
+ * Trust status (`/api/two-factor/status`): would this user be challenged now? "no-challenge" (MFA
+ * not due, or a valid trust covers it under the application's trustPolicy) or "challenge-required". Trusts live in the user's Durable Object, stored hashed.
  */
-import { ApiError } from "../errors.ts";
 import { secondFactorPlan } from "./challenges.ts";
 import { loadApplication, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
+import type { TrustStatusOutcome } from "./outcomes.ts";
 import { loadUser } from "./users.ts";
 
 export async function trustStatus(
   s: Services,
   ctx: TenantContext,
   input: { userId: string; applicationId?: string; twoFactorTrustId?: string },
-) {
+): Promise<TrustStatusOutcome> {
   const [loaded, app] = await Promise.all([
     loadUser(s.db, ctx.tenant.id, { by: "id", id: input.userId }),
     loadApplication(s, ctx.tenant.id, input.applicationId),
   ]);
-  if (!loaded) throw ApiError.notFound();
+  if (!loaded) return { kind: "not-found" };
   // The same rule as a password login (risk policies answer like Enabled: a status check has no login request to judge).
   const plan = secondFactorPlan(ctx.settings, loaded, app);
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
@@ -40,5 +39,5 @@ export async function trustStatus(
   if (res.trust && input.twoFactorTrustId) body.twoFactorTrustId = input.twoFactorTrustId;
   // As at login: a trust stands in only for a factor the user has (an enrolment cannot be skipped).
   const challengeNeeded = plan.due && !(plan.eligible > 0 && res.trusted);
-  return { status: challengeNeeded ? 242 : 200, body };
+  return { kind: challengeNeeded ? "challenge-required" : "no-challenge", body };
 }

@@ -9,12 +9,12 @@ import { accessTokenSigner, trustTokenSigner } from "./signing-keys.ts";
 import {
   activeMethods,
   loadApplication,
-  lockedError,
   otpHash,
   tenantContext,
   type TenantContext,
   type UnconfirmedKey,
 } from "./tenant-context.ts";
+import { lockedBy, type StartOutcome } from "./outcomes.ts";
 import { loadUser, loadUserCheckingKey, toPublicMethods, type UserLookup } from "./users.ts";
 
 export type StartInput = {
@@ -26,12 +26,15 @@ export type StartInput = {
   trustChallenge?: string;
 };
 
-/** POST /api/two-factor/start: a challenge for step-up or a custom flow; returns the code (API-key gated). */
+/**
+ * POST /api/two-factor/start: a challenge for step-up or a custom flow; "started" carries the code
+ * (API-key gated). A missing userId/loginId and a key deleted meanwhile stay thrown (src/errors.ts).
+ */
 export async function startTwoFactor(
   s: Services,
   tenant: TenantContext | UnconfirmedKey,
   input: StartInput,
-): Promise<{ code: string; twoFactorId: string; methods?: unknown[] }> {
+): Promise<StartOutcome> {
   const lookup: UserLookup | null = input.userId
     ? { by: "id", id: input.userId }
     : input.loginId
@@ -60,7 +63,7 @@ export async function startTwoFactor(
         ] as const,
     ),
   ]);
-  if (!loaded) throw ApiError.notFound();
+  if (!loaded) return { kind: "not-found" };
   const registration = !app ? null : input.userId ? byId : await findRegistration(s, tenantId, loaded.user.id, app.id);
   const code = input.code ?? generateNumericCode(s.random, 6);
   const keys = secondFactorPasskeys(loaded, ctx.settings);
@@ -74,8 +77,9 @@ export async function startTwoFactor(
     registration,
   });
   const v = await s.guard(ctx.tenant.id, loaded.user.id).startChallenge({ init, now: s.now() });
-  if (v.status === "locked") throw lockedError(v);
+  if (v.status === "locked") return lockedBy(v);
   if (v.status !== "challenge") throw new Error(`unexpected verdict ${v.status}`);
   const methods = [...toPublicMethods(activeMethods(loaded.methods, ctx.settings)), ...passkeyMethods(keys)];
-  return methods.length ? { code, twoFactorId: v.twoFactorId, methods } : { code, twoFactorId: v.twoFactorId };
+  const body = methods.length ? { code, twoFactorId: v.twoFactorId, methods } : { code, twoFactorId: v.twoFactorId };
+  return { kind: "started", body };
 }

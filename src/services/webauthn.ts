@@ -27,7 +27,8 @@ import { ApiError } from "../errors.ts";
 import { passkeys, tenants } from "../storage/d1/schema.ts";
 import { parseTwoFactorId } from "../storage/durable-objects/user-guard-ids.ts";
 import type { CeremonyRecord } from "../storage/durable-objects/user-guard-types.ts";
-import { finishFirstFactor, type LoginOutcome } from "./challenges.ts";
+import { finishFirstFactor } from "./challenges.ts";
+import { lockedBy, type AssertOutcome, type Locked, type LoginOutcome } from "./outcomes.ts";
 import { eventContext, loadApplication, tenantContext, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
 import { claimsMatch, failed, freshChallenge, hashOf, normalize, workflowKey } from "./webauthn-challenge.ts";
@@ -153,9 +154,13 @@ type Verified = { row: PasskeyRow; ctx: TenantContext; record: CeremonyRecord; r
  * Shared by /api/webauthn/login and /assert: throttle, consume, verify, persist, settle; throws the
  * generic failure. A failure does not count toward the account's guessing lock (a signature cannot
  * be guessed; ./webauthn-throttle.ts): it is logged and raises `user.login.failed`, and the
- * throttles bound how often anyone can cause that. A locked account is still refused (409).
+ * throttles bound how often anyone can cause that. A locked account is still refused ("locked").
  */
-async function verifyStandalone(s: Services, input: AssertionInput, headerTenantId: string | null): Promise<Verified> {
+async function verifyStandalone(
+  s: Services,
+  input: AssertionInput,
+  headerTenantId: string | null,
+): Promise<Verified | Locked> {
   const now = s.now();
   const throttle = await throttleAssertion(s, input.clientIp ?? null, input.credential.id, now);
   const refuse = (reason: string) => (throttle ? refuseFailure(throttle, reason) : failed("assertion", reason));
@@ -181,7 +186,7 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
   let record: CeremonyRecord | "in_flight" | null;
   if (read.store === "user") {
     const taken = await guard.takeCeremony(hash, expect, now);
-    if (taken.status === "locked") throw ApiError.locked(taken.actions);
+    if (taken.status === "locked") return lockedBy(taken);
     record = taken.status === "ceremony" ? taken.record : taken.status === "in_flight" ? "in_flight" : null;
   } else {
     record = await s.passkeyChallenge(hash).take(hash, expect, now);
@@ -221,7 +226,7 @@ async function verifyStandalone(s: Services, input: AssertionInput, headerTenant
   const loaded = result ? null : await loadUser(s.db, row.tenantId, { by: "id", id: row.userId });
   const ev = loaded ? eventContext(ctx, loaded, record?.applicationId ?? null, input.facts?.info) : undefined;
   const settled = await guard.settleAssertion({ ok: result !== null, now, ev, reason: result ? undefined : reason });
-  if (settled.status === "locked") throw ApiError.locked(settled.actions);
+  if (settled.status === "locked") return lockedBy(settled);
   if (!result || !record) throw failed("assertion", reason, detail, { tenantId: row.tenantId, userId: row.userId });
   return { row, ctx, record, result, now };
 }
@@ -236,7 +241,9 @@ export async function passkeyLogin(
   input: AssertionInput,
   headerTenantId: string | null,
 ): Promise<LoginOutcome> {
-  const { row, ctx, record, result, now } = await verifyStandalone(s, input, headerTenantId);
+  const verified = await verifyStandalone(s, input, headerTenantId);
+  if ("kind" in verified) return verified;
+  const { row, ctx, record, result, now } = verified;
   const [loaded, app] = await Promise.all([
     loadUser(s.db, row.tenantId, { by: "id", id: row.userId }),
     loadApplication(s, row.tenantId, input.applicationId ?? record.applicationId ?? undefined),
@@ -255,19 +262,28 @@ export async function passkeyLogin(
     first,
     now,
   );
-  if (out.status === 200 && record.state) out.body.state = record.state;
+  if ((out.kind === "complete" || out.kind === "not-registered") && record.state) out.body.state = record.state;
   return out;
 }
 
 /** POST /api/webauthn/assert: verifies a passkey without logging in (re-authentication); answers the credential. */
-export async function passkeyAssert(s: Services, input: AssertionInput, headerTenantId: string | null) {
-  const { row, result, now } = await verifyStandalone(s, input, headerTenantId);
+export async function passkeyAssert(
+  s: Services,
+  input: AssertionInput,
+  headerTenantId: string | null,
+): Promise<AssertOutcome> {
+  const verified = await verifyStandalone(s, input, headerTenantId);
+  if ("kind" in verified) return verified;
+  const { row, result, now } = verified;
   return {
-    credential: toCredentialJson({
-      ...row,
-      signCount: result.newSignCount,
-      backedUp: result.backedUp,
-      lastUsedAt: now,
-    }),
+    kind: "verified",
+    body: {
+      credential: toCredentialJson({
+        ...row,
+        signCount: result.newSignCount,
+        backedUp: result.backedUp,
+        lastUsedAt: now,
+      }),
+    },
   };
 }
