@@ -45,8 +45,8 @@ export const applicationSettingsSchema = storedForm(applicationSettings);
 
 /**
  * Completion runs on every start and login, and a full parse costs several times the hand-written
- * completion it replaced (scripts/bench/settings-micro.ts), so each isolate keeps the last completed
- * settings by their stored JSON text. A hit is returned as it was, deep-frozen: callers read settings
+ * completion it replaced (scripts/bench/settings-micro.ts), so each isolate keeps up to `size`
+ * completed settings by their stored JSON text (oldest dropped first). A hit is returned as it was, deep-frozen: callers read settings
  * and never change them. Stored JSON that no longer validates throws, as it always has, and is not kept.
  */
 function completer<T>(schema: z.ZodType<T>, size: number): (raw: unknown) => T {
