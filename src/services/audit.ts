@@ -4,7 +4,9 @@
  * atomic), so a change without its audit row, or an audit row without its change, cannot exist.
  *
  * Values are redacted before they are stored: any field whose name says it holds a secret is
- * replaced by "[redacted]" at any depth (a client secret, webhook secret, password, key material).
+ * replaced by "[redacted]" at any depth (a client secret, webhook secret, password, token, key
+ * material, a hash of one). The name's last word decides, so a setting about a secret stays
+ * readable: `accessTokenKeyId`, `trustTokenTimeToLiveInSeconds`, `refreshTokenUsagePolicy`.
  */
 import { auditLog } from "../storage/d1/schema.ts";
 import type { Services } from "./container.ts";
@@ -27,7 +29,23 @@ export type AuditEntry = {
   source: "api" | "console";
 };
 
-const SECRET_FIELD = /secret|password|privateKey|private_key|keyHash|key_hash|^key$|token|recoveryCodes|pepper/i;
+/** A field whose name ends in one of these words holds a secret (`clientSecret`, `secretEnc`, `keyHash`, `refreshToken`). */
+const SECRET_WORDS = new Set(["secret", "password", "token", "hash", "enc", "pepper"]);
+/** Secrets whose last word alone does not say so (a public key, a key id and calling codes are not secrets). */
+const SECRET_NAMES = new Set([
+  "key",
+  "apikey",
+  "privatekey",
+  "encryptionkey",
+  "encryptionkeys",
+  "recoverycodes",
+  "twofactortrustid",
+]);
+
+function isSecretField(name: string): boolean {
+  const words = name.split(/(?<=[a-z0-9])(?=[A-Z])|[_\-\s]+/).map((w) => w.toLowerCase());
+  return SECRET_WORDS.has(words.at(-1) ?? "") || SECRET_NAMES.has(words.join(""));
+}
 
 /** A deep copy of `value` with secret-named fields replaced by "[redacted]". */
 export function redact(value: unknown): unknown {
@@ -35,7 +53,7 @@ export function redact(value: unknown): unknown {
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>))
-      out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined ? "[redacted]" : redact(v);
+      out[k] = isSecretField(k) && v !== null && v !== undefined ? "[redacted]" : redact(v);
     return out;
   }
   return value;

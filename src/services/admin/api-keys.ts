@@ -8,10 +8,9 @@ import { base64UrlEncode } from "../../domain/encoding.ts";
 import { ApiError } from "../../errors.ts";
 import { constraintViolation } from "../../storage/d1/results.ts";
 import { apiKeys } from "../../storage/d1/schema.ts";
-import { auditInsert } from "../audit.ts";
 import type { Services } from "../container.ts";
 import { keyedHash } from "../hashing.ts";
-import type { ChangeContext } from "./context.ts";
+import { auditedChange, auditSubject, type ChangeContext } from "./context.ts";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -19,6 +18,12 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 const GENERATED_KEY_BYTES = 32;
 
 const keyValue = (k: ApiKeyRow) => ({ id: k.id, tenantId: k.tenantId, description: k.description });
+const keyAudit = auditSubject("apiKey", "API key", (k: ApiKeyRow) => ({
+  tenantId: k.tenantId,
+  id: k.id,
+  label: k.id,
+  value: keyValue(k),
+}));
 
 /** Rows visible within `scope` (null = every key, else that tenant's keys only). */
 export function visibleKeys(scope: string | null, id?: string): SQL | undefined {
@@ -62,17 +67,10 @@ export async function createApiKey(
     updatedAt: t,
   };
   try {
-    await db.batch([
-      db.insert(apiKeys).values(row),
-      auditInsert(s, {
-        ...ctx,
-        tenantId: row.tenantId,
-        action: "apiKey.create",
-        targetId: row.id,
-        message: `Created API key [${row.id}]${row.tenantId ? "" : " for all tenants"}`,
-        newValue: keyValue(row),
-      }),
-    ]);
+    await auditedChange(s, ctx, [db.insert(apiKeys).values(row)], {
+      ...keyAudit.created(row),
+      message: `Created API key [${row.id}]${row.tenantId ? "" : " for all tenants"}`,
+    });
   } catch (err) {
     throw constraintError(err) ?? err;
   }
@@ -87,17 +85,5 @@ export async function deleteApiKey(
   id: string,
 ): Promise<boolean> {
   const [cur] = await s.db.select().from(apiKeys).where(visibleKeys(scope, id));
-  if (!cur) return false;
-  const [res] = await s.db.batch([
-    s.db.delete(apiKeys).where(eq(apiKeys.id, cur.id)),
-    auditInsert(s, {
-      ...ctx,
-      tenantId: cur.tenantId,
-      action: "apiKey.delete",
-      targetId: cur.id,
-      message: `Deleted API key [${cur.id}]`,
-      oldValue: keyValue(cur),
-    }),
-  ]);
-  return res.meta.changes > 0;
+  return keyAudit.remove(s, ctx, cur, s.db.delete(apiKeys).where(visibleKeys(scope, id)));
 }

@@ -6,10 +6,9 @@ import { and, eq, sql } from "drizzle-orm";
 import { ApiError } from "../../errors.ts";
 import { constraintViolation } from "../../storage/d1/results.ts";
 import { signingKeys, type SigningKeyRow } from "../../storage/d1/schema.ts";
-import { auditInsert } from "../audit.ts";
 import type { Services } from "../container.ts";
 import { newSigningKey, type KeyAlgorithm } from "../signing-keys.ts";
-import type { ChangeContext } from "./context.ts";
+import { auditedChange, auditSubject, type ChangeContext } from "./context.ts";
 
 const keyValue = (k: SigningKeyRow) => ({
   id: k.id,
@@ -18,6 +17,12 @@ const keyValue = (k: SigningKeyRow) => ({
   length: k.length,
   kid: k.kid,
 });
+const keyAudit = auditSubject("key", "signing key", (k: SigningKeyRow) => ({
+  tenantId: k.tenantId,
+  id: k.id,
+  label: k.name,
+  value: keyValue(k),
+}));
 
 export function listSigningKeys(s: Services, tenantId: string): Promise<SigningKeyRow[]> {
   return s.db
@@ -41,17 +46,11 @@ export async function generateSigningKey(
     ...(input.length ? { length: input.length } : {}),
   });
   try {
-    await s.db.batch([
-      s.db.insert(signingKeys).values(row),
-      auditInsert(s, {
-        ...ctx,
-        tenantId,
-        action: "key.generate",
-        targetId: row.id,
-        message: `Generated ${row.algorithm} signing key [${row.name}]`,
-        newValue: keyValue(row),
-      }),
-    ]);
+    await auditedChange(s, ctx, [s.db.insert(signingKeys).values(row)], {
+      ...keyAudit.created(row),
+      action: "key.generate",
+      message: `Generated ${row.algorithm} signing key [${row.name}]`,
+    });
   } catch (err) {
     const v = constraintViolation(err);
     if (v?.kind === "unique" && /signing_keys\.name/i.test(v.message))
@@ -71,17 +70,5 @@ export async function deleteSigningKey(
 ): Promise<boolean> {
   const where = and(eq(signingKeys.id, id), eq(signingKeys.tenantId, tenantId));
   const [cur] = await s.db.select().from(signingKeys).where(where);
-  if (!cur) return false;
-  const [res] = await s.db.batch([
-    s.db.delete(signingKeys).where(where),
-    auditInsert(s, {
-      ...ctx,
-      tenantId,
-      action: "key.delete",
-      targetId: id,
-      message: `Deleted signing key [${cur.name}]`,
-      oldValue: keyValue(cur),
-    }),
-  ]);
-  return res.meta.changes > 0;
+  return keyAudit.remove(s, ctx, cur, s.db.delete(signingKeys).where(where));
 }

@@ -8,11 +8,10 @@ import { and, eq } from "drizzle-orm";
 import { ApiError } from "../../errors.ts";
 import { constraintViolation } from "../../storage/d1/results.ts";
 import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../../storage/d1/schema.ts";
-import { auditInsert } from "../audit.ts";
 import type { Services } from "../container.ts";
 import { newClientSecret } from "../oauth/client.ts";
 import { DEFAULT_KEY_NAME, isTenantKey, newSigningKey } from "../signing-keys.ts";
-import type { ChangeContext } from "./context.ts";
+import { auditedChange, auditSubject, type ChangeContext } from "./context.ts";
 
 function duplicateId(err: unknown, field: string): ApiError | null {
   return constraintViolation(err)?.kind === "unique"
@@ -28,8 +27,23 @@ export type ApplicationSettingsValue = Record<string, unknown> & {
   roles?: Array<{ id?: string | undefined; name: string }> | undefined;
 };
 
+const applicationIs = (tenantId: string, id: string) =>
+  and(eq(applications.tenantId, tenantId), eq(applications.id, id));
+
 const tenantValue = (t: TenantRow) => ({ id: t.id, name: t.name, ...t.settings });
 const applicationValue = (a: ApplicationRow) => ({ id: a.id, tenantId: a.tenantId, name: a.name, ...a.settings });
+const tenantAudit = auditSubject("tenant", "tenant", (t: TenantRow) => ({
+  tenantId: t.id,
+  id: t.id,
+  label: t.name,
+  value: tenantValue(t),
+}));
+const applicationAudit = auditSubject("application", "application", (a: ApplicationRow) => ({
+  tenantId: a.tenantId,
+  id: a.id,
+  label: a.name,
+  value: applicationValue(a),
+}));
 
 export async function loadTenant(s: Services, id: string): Promise<TenantRow | null> {
   const [row] = await s.db.select().from(tenants).where(eq(tenants.id, id));
@@ -64,18 +78,12 @@ export async function createTenant(
     length: 2048,
   });
   try {
-    await s.db.batch([
-      s.db.insert(tenants).values(row),
-      s.db.insert(signingKeys).values(key),
-      auditInsert(s, {
-        ...ctx,
-        tenantId: row.id,
-        action: "tenant.create",
-        targetId: row.id,
-        message: `Created tenant [${row.name}]`,
-        newValue: tenantValue(row),
-      }),
-    ]);
+    await auditedChange(
+      s,
+      ctx,
+      [s.db.insert(tenants).values(row), s.db.insert(signingKeys).values(key)],
+      tenantAudit.created(row),
+    );
   } catch (err) {
     throw duplicateId(err, "tenantId") ?? err;
   }
@@ -89,44 +97,22 @@ export async function updateTenant(
   next: { name: string; settings: TenantRow["settings"] },
 ): Promise<TenantRow> {
   const row: TenantRow = { ...cur, name: next.name, settings: next.settings, updatedAt: s.now() };
-  await s.db.batch([
-    s.db.update(tenants).set(row).where(eq(tenants.id, cur.id)),
-    auditInsert(s, {
-      ...ctx,
-      tenantId: cur.id,
-      action: "tenant.update",
-      targetId: cur.id,
-      message: `Updated tenant [${row.name}]`,
-      oldValue: tenantValue(cur),
-      newValue: tenantValue(row),
-    }),
-  ]);
+  await auditedChange(
+    s,
+    ctx,
+    [s.db.update(tenants).set(row).where(eq(tenants.id, cur.id))],
+    tenantAudit.updated(cur, row),
+  );
   return row;
 }
 
 /** Deletes the tenant (applications, keys, users cascade in D1); false when it does not exist. */
 export async function deleteTenant(s: Services, ctx: ChangeContext, id: string): Promise<boolean> {
-  const cur = await loadTenant(s, id);
-  if (!cur) return false;
-  const [res] = await s.db.batch([
-    s.db.delete(tenants).where(eq(tenants.id, id)),
-    auditInsert(s, {
-      ...ctx,
-      tenantId: id,
-      action: "tenant.delete",
-      targetId: id,
-      message: `Deleted tenant [${cur.name}]`,
-      oldValue: tenantValue(cur),
-    }),
-  ]);
-  return res.meta.changes > 0;
+  return tenantAudit.remove(s, ctx, await loadTenant(s, id), s.db.delete(tenants).where(eq(tenants.id, id)));
 }
 
 export async function loadApplication(s: Services, tenantId: string, id: string): Promise<ApplicationRow | null> {
-  const [row] = await s.db
-    .select()
-    .from(applications)
-    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)));
+  const [row] = await s.db.select().from(applications).where(applicationIs(tenantId, id));
   return row ?? null;
 }
 
@@ -184,17 +170,7 @@ export async function createApplication(
     updatedAt: t,
   };
   try {
-    await s.db.batch([
-      s.db.insert(applications).values(row),
-      auditInsert(s, {
-        ...ctx,
-        tenantId,
-        action: "application.create",
-        targetId: row.id,
-        message: `Created application [${row.name}]`,
-        newValue: applicationValue(row),
-      }),
-    ]);
+    await auditedChange(s, ctx, [s.db.insert(applications).values(row)], applicationAudit.created(row));
   } catch (err) {
     throw duplicateId(err, "applicationId") ?? err;
   }
@@ -210,21 +186,12 @@ export async function updateApplication(
   const settings = withRoleIds(next.settings);
   await checkKeyReference(s, cur.tenantId, settings);
   const row: ApplicationRow = { ...cur, name: next.name, settings, updatedAt: s.now() };
-  await s.db.batch([
-    s.db
-      .update(applications)
-      .set(row)
-      .where(and(eq(applications.tenantId, cur.tenantId), eq(applications.id, cur.id))),
-    auditInsert(s, {
-      ...ctx,
-      tenantId: cur.tenantId,
-      action: "application.update",
-      targetId: cur.id,
-      message: `Updated application [${row.name}]`,
-      oldValue: applicationValue(cur),
-      newValue: applicationValue(row),
-    }),
-  ]);
+  await auditedChange(
+    s,
+    ctx,
+    [s.db.update(applications).set(row).where(applicationIs(cur.tenantId, cur.id))],
+    applicationAudit.updated(cur, row),
+  );
   return row;
 }
 
@@ -235,19 +202,7 @@ export async function deleteApplication(
   id: string,
 ): Promise<boolean> {
   const cur = await loadApplication(s, tenantId, id);
-  if (!cur) return false;
-  const [res] = await s.db.batch([
-    s.db.delete(applications).where(and(eq(applications.tenantId, tenantId), eq(applications.id, id))),
-    auditInsert(s, {
-      ...ctx,
-      tenantId,
-      action: "application.delete",
-      targetId: id,
-      message: `Deleted application [${cur.name}]`,
-      oldValue: applicationValue(cur),
-    }),
-  ]);
-  return res.meta.changes > 0;
+  return applicationAudit.remove(s, ctx, cur, s.db.delete(applications).where(applicationIs(tenantId, id)));
 }
 
 /** Replaces the application's client secret; returns the new one (shown once), or null when not in the tenant. */
@@ -260,20 +215,15 @@ export async function rotateApplicationSecret(
   const cur = await loadApplication(s, tenantId, id);
   if (!cur) return null;
   const { secret, hash } = await newClientSecret(s, id);
-  const [res] = await s.db.batch([
-    s.db
-      .update(applications)
-      .set({ clientSecretHash: hash, updatedAt: s.now() })
-      .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id))),
-    auditInsert(s, {
-      ...ctx,
-      tenantId,
-      action: "application.client-secret.rotate",
-      targetId: id,
-      message: `Rotated the client secret of application [${cur.name}]`,
-      oldValue: { clientSecret: "previous" },
-      newValue: { clientSecret: "new" },
-    }),
-  ]);
-  return res.meta.changes === 0 ? null : secret;
+  const update = s.db
+    .update(applications)
+    .set({ clientSecretHash: hash, updatedAt: s.now() })
+    .where(applicationIs(tenantId, id));
+  const changed = await auditedChange(
+    s,
+    ctx,
+    [update],
+    applicationAudit.rotated(cur, { field: "clientSecret", action: "client-secret", name: "client secret" }),
+  );
+  return changed === 0 ? null : secret;
 }

@@ -10,9 +10,8 @@ import { isDevEnvironment } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { constraintViolation } from "../../storage/d1/results.ts";
 import { webhookDeliveries, webhooks } from "../../storage/d1/schema.ts";
-import { auditInsert } from "../audit.ts";
 import type { Services } from "../container.ts";
-import type { ChangeContext } from "./context.ts";
+import { auditedChange, auditSubject, type ChangeContext } from "./context.ts";
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -20,7 +19,14 @@ export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 /** Each endpoint costs a fetch per event; a handful per tenant covers every real integration. */
 export const MAX_WEBHOOKS_PER_TENANT = 10;
 
+const hookIs = (tenantId: string, id: string) => and(eq(webhooks.id, id), eq(webhooks.tenantId, tenantId));
 const hookValue = (w: WebhookRow) => ({ id: w.id, url: w.url, ...w.settings });
+const hookAudit = auditSubject("webhook", "webhook", (w: WebhookRow) => ({
+  tenantId: w.tenantId,
+  id: w.id,
+  label: w.url,
+  value: hookValue(w),
+}));
 
 /**
  * The webhook URL policy (src/domain/ssrf.ts): https to a public host in production; http and local
@@ -41,10 +47,7 @@ export function checkedWebhookUrl(s: Services, raw: string): string {
 }
 
 export async function loadWebhook(s: Services, tenantId: string, id: string): Promise<WebhookRow | null> {
-  const [row] = await s.db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.id, id), eq(webhooks.tenantId, tenantId)));
+  const [row] = await s.db.select().from(webhooks).where(hookIs(tenantId, id));
   return row ?? null;
 }
 
@@ -77,17 +80,7 @@ export async function createWebhook(
   const t = now();
   const row: WebhookRow = { ...input, tenantId, secretEnc, createdAt: t, updatedAt: t };
   try {
-    await db.batch([
-      db.insert(webhooks).values(row),
-      auditInsert(s, {
-        ...ctx,
-        tenantId,
-        action: "webhook.create",
-        targetId: row.id,
-        message: `Created webhook [${row.url}]`,
-        newValue: hookValue(row),
-      }),
-    ]);
+    await auditedChange(s, ctx, [db.insert(webhooks).values(row)], hookAudit.created(row));
   } catch (err) {
     if (constraintViolation(err)?.kind === "unique") {
       throw ApiError.field("webhook.id", "duplicate", "A webhook with this id already exists.");
@@ -104,40 +97,18 @@ export async function updateWebhook(
   next: { url: string; settings: WebhookSettings },
 ): Promise<WebhookRow> {
   const row: WebhookRow = { ...cur, ...next, updatedAt: s.now() };
-  await s.db.batch([
-    s.db
-      .update(webhooks)
-      .set({ url: row.url, settings: row.settings, updatedAt: row.updatedAt })
-      .where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId))),
-    auditInsert(s, {
-      ...ctx,
-      tenantId: cur.tenantId,
-      action: "webhook.update",
-      targetId: cur.id,
-      message: `Updated webhook [${row.url}]`,
-      oldValue: hookValue(cur),
-      newValue: hookValue(row),
-    }),
-  ]);
+  const update = s.db
+    .update(webhooks)
+    .set({ url: row.url, settings: row.settings, updatedAt: row.updatedAt })
+    .where(hookIs(cur.tenantId, cur.id));
+  await auditedChange(s, ctx, [update], hookAudit.updated(cur, row));
   return row;
 }
 
 /** Deletes the webhook and (cascade) its delivery log; false when it is not in the tenant. */
 export async function deleteWebhook(s: Services, ctx: ChangeContext, tenantId: string, id: string): Promise<boolean> {
   const cur = await loadWebhook(s, tenantId, id);
-  if (!cur) return false;
-  const [res] = await s.db.batch([
-    s.db.delete(webhooks).where(and(eq(webhooks.id, id), eq(webhooks.tenantId, tenantId))),
-    auditInsert(s, {
-      ...ctx,
-      tenantId,
-      action: "webhook.delete",
-      targetId: id,
-      message: `Deleted webhook [${cur.url}]`,
-      oldValue: hookValue(cur),
-    }),
-  ]);
-  return res.meta.changes > 0;
+  return hookAudit.remove(s, ctx, cur, s.db.delete(webhooks).where(hookIs(tenantId, id)));
 }
 
 /** Replaces the signing secret (the old one stops at once, pending retries included); returns the new one. */
@@ -148,20 +119,12 @@ export async function rotateWebhookSecret(
 ): Promise<{ row: WebhookRow; secret: string }> {
   const { secret, secretEnc } = await newWebhookSecret(s.keyring, s.random, cur.id, cur.tenantId);
   const row: WebhookRow = { ...cur, secretEnc, updatedAt: s.now() };
-  await s.db.batch([
-    s.db
-      .update(webhooks)
-      .set({ secretEnc, updatedAt: row.updatedAt })
-      .where(and(eq(webhooks.id, cur.id), eq(webhooks.tenantId, cur.tenantId))),
-    auditInsert(s, {
-      ...ctx,
-      tenantId: cur.tenantId,
-      action: "webhook.secret.rotate",
-      targetId: cur.id,
-      message: `Rotated the signing secret of webhook [${cur.url}]`,
-      oldValue: { secret: "previous" },
-      newValue: { secret: "new" },
-    }),
-  ]);
+  const update = s.db.update(webhooks).set({ secretEnc, updatedAt: row.updatedAt }).where(hookIs(cur.tenantId, cur.id));
+  await auditedChange(
+    s,
+    ctx,
+    [update],
+    hookAudit.rotated(cur, { field: "secret", action: "secret", name: "signing secret" }),
+  );
   return { row, secret };
 }
