@@ -13,7 +13,6 @@ import type { EventContext } from "../storage/durable-objects/guard-events.ts";
 import type { EventInfo } from "../domain/events.ts";
 import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
-import { settingsMemo } from "./settings-memo.ts";
 import { toUserJson, type LoadedUser } from "./users.ts";
 import { configurableFactors } from "../factors/registry.ts";
 
@@ -21,11 +20,8 @@ export type TenantContext = { tenant: TenantRow; settings: TenantSettings };
 /** A tenant-scoped API key not yet confirmed (src/middleware/auth.ts KEY_CHECK_IN_ROUTE): checked in the first D1 batch. */
 export type UnconfirmedKey = { tenantId: string; keyDigest: string };
 
-/** Completed tenant settings, remembered per tenant by the stored settings they came from (./settings-memo.ts). */
-const completedTenantSettings = settingsMemo(completeTenantSettings);
-
 export function tenantContext(tenant: TenantRow): TenantContext {
-  return { tenant, settings: completedTenantSettings(tenant.id, tenant.settings) };
+  return { tenant, settings: completeTenantSettings(tenant.settings) };
 }
 
 export function lockoutPolicy(settings: TenantSettings): LockoutPolicy {

@@ -1,6 +1,6 @@
 /**
  * Completed tenant settings are remembered per isolate by the stored settings they came from
- * (src/services/settings-memo.ts, issue 15): the same stored settings reuse one completed object,
+ * (`completer` in src/settings.ts, keyed by the stored JSON text; issue 15): the same stored settings reuse one completed object,
  * and any change written to D1 applies on the very next request (no TTL).
  */
 import { env } from "cloudflare:workers";
