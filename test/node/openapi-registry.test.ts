@@ -1,10 +1,13 @@
 /**
  * The OpenAPI registry (src/openapi.ts) on its own: path and query parameters, input vs output
  * rendering, `.meta({ id })` components, empty-body responses and the default 401.
+ * It registers test routes into the process-wide registry, so it runs in the Node project, apart from
+ * the workers project (which shares one module graph across files, see vitest.config.ts), where
+ * test/routes/docs.test.ts checks that every registered route is served.
  */
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { buildOpenAPIDocument, errorsSchema, registerRoute } from "../src/openapi.ts";
+import { buildOpenAPIDocument, errorsSchema, registerRoute } from "../../src/openapi.ts";
 
 const Widget = z.object({ size: z.number().int().default(1) }).meta({ id: "Widget" });
 
