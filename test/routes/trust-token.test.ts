@@ -10,13 +10,12 @@ import { env } from "cloudflare:workers";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { sign } from "hono/jwt";
 import { beforeEach, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config.ts";
-import { buildServices } from "../../src/services/container.ts";
 import { signJwt, tenantSigner } from "../../src/services/signing-keys.ts";
 import { keyedHash } from "../../src/services/hashing.ts";
 import { utf8 } from "../../src/domain/encoding.ts";
 import { call, clock, enrolledUser, nextStep, seedApplication, seedTenant } from "../support/mfa.ts";
 import { tenantJwks } from "../support/keys.ts";
+import { testServices } from "../support/services.ts";
 
 const ON = { multiFactorConfiguration: { stepUp: { requiredForSensitiveActions: true } } };
 const HEADER = "x-edgemfa-trust-token";
@@ -49,12 +48,6 @@ function regenerate(key: string, userId: string, proof: string) {
   return call("POST", `/api/user/two-factor/recovery-code/${userId}`, { key, headers: { [HEADER]: proof } });
 }
 
-function services() {
-  const parsed = parseConfig(env as unknown as Record<string, unknown>);
-  if (!parsed.ok) throw new Error("config");
-  return buildServices(env, parsed.config, () => {}, { now: () => clock.now });
-}
-
 async function setup() {
   const { key, tenantId } = await seedTenant();
   const u = await enrolledUser(key);
@@ -64,7 +57,7 @@ async function setup() {
 
 /** A token with exactly a trust token's claims for `ACTION`, signed by `tenantOfKey`'s signing key with header `typ`. */
 async function forged(tenantId: string, userId: string, tenantOfKey: string, typ: string) {
-  const s = services();
+  const s = testServices();
   const claims = {
     sub: userId,
     tid: tenantId,
