@@ -106,6 +106,23 @@ export type ServiceOverrides = Partial<Pick<Services, "now" | "random">> & {
 
 const keyringCache = new Map<string, EncryptionKeyring>();
 
+/**
+ * drizzle over a D1 binding, built once per isolate and binding: its constructor walks the whole
+ * schema (`extractTablesRelationalConfig`), which the CPU profile of `/api/two-factor/start` showed
+ * on every request and on every UserGuard's first flush. The instance holds no per-request state.
+ */
+const dbs = new WeakMap<D1Database, Db>();
+const countedDbs = new WeakMap<D1Database, Db>();
+function dbOf(binding: D1Database, counted = false): Db {
+  const cache = counted ? countedDbs : dbs;
+  let db = cache.get(binding);
+  if (!db) {
+    db = drizzle(counted ? countingD1(binding) : binding, { schema });
+    cache.set(binding, db);
+  }
+  return db;
+}
+
 function keyringOf(keys: string): EncryptionKeyring {
   let keyring = keyringCache.get(keys);
   if (!keyring) {
@@ -131,12 +148,11 @@ export function buildServices(
       instrument && binding !== "SEND_LIMITER" && binding !== "DEV_OUTBOX" ? countingStub(seen) : seen,
     );
   };
-  const d1 = instrument ? countingD1(env.DB) : env.DB;
   const ns = env.USER_GUARD;
   const now = overrides.now ?? (() => Math.floor(Date.now() / 1000));
   const outbox = () => object("DEV_OUTBOX", devOutbox(env));
   return {
-    db: drizzle(d1, { schema }),
+    db: dbOf(env.DB, instrument),
     config,
     now,
     random: overrides.random ?? randomBytes,
@@ -203,7 +219,7 @@ export function userGuardDeps(env: Env): UserGuardDeps {
   return {
     keyring: keyringOf(env.ENCRYPTION_KEYS),
     flush: eventDeps({
-      db: drizzle(env.DB, { schema }),
+      db: dbOf(env.DB),
       senders: () => {
         if (senders !== undefined) return senders;
         const parsed = parseConfig(env as unknown as Record<string, unknown>);
@@ -236,7 +252,7 @@ export function webhookDispatcherDeps(env: Env): WebhookDispatcherDeps {
   const production = !isDevEnvironment(env.ENVIRONMENT);
   return {
     keyring: keyringOf(env.ENCRYPTION_KEYS),
-    db: drizzle(env.DB, { schema }),
+    db: dbOf(env.DB),
     send: (request) => sendWebhook(request, (url, init) => fetch(url, init), { production }),
   };
 }

@@ -21,7 +21,7 @@ export const RUNTIMES = {
  * Starts edge-mfa on `runtime` ("wrangler" | "miniflare") and creates the bench tenant, application
  * and API key. `settings` are extra worker settings (e.g. the sends scenario's MAIL_*).
  */
-export async function startEdge(log, { runtime = "wrangler", settings } = {}) {
+export async function startEdge(log, { runtime = "wrangler", settings, inspectorPort } = {}) {
   const rt = RUNTIMES[runtime];
   if (!rt) throw new Error(`unknown runtime ${runtime}; one of ${Object.keys(RUNTIMES).join(", ")}`);
   const server = await rt.start({
@@ -29,6 +29,7 @@ export async function startEdge(log, { runtime = "wrangler", settings } = {}) {
     vars: { BENCH_INSTRUMENTATION: "1" },
     logLevel: "error",
     ...(settings ? { settings } : {}),
+    ...(inspectorPort ? { inspectorPort } : {}),
   });
   log(`edge-mfa: ${rt.label} answered after ${(server.startMs / 1000).toFixed(1)} s at ${server.baseUrl}`);
   server.child.on("exit", (code, signal) =>

@@ -33,6 +33,7 @@ const mf = new Miniflare(
     host: "127.0.0.1",
     port: o.port,
     resourcePersistencePath: o.persistRoot,
+    ...(o.inspectorPort ? { inspectorPort: o.inspectorPort } : {}),
   }),
 );
 const url = await mf.ready;

@@ -73,6 +73,7 @@ export async function startMiniflare(opts = {}) {
       scriptPath: join(outdir, "index.js"),
       persistRoot: join(persist, "v3"),
       port,
+      ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
       bindings: {
         ENVIRONMENT: opts.environment ?? "test",
         ...secrets,
