@@ -2,6 +2,7 @@
  * Step-up confirm page for /account (NIST SP 800-63B §4.2.3): runs a challenge through the
  * user's UserGuard naming one action and leaves the trustToken in the sealed proof cookie.
  */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { Hono } from "hono";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import { stepUpChallenge } from "../domain/step-up.ts";
@@ -45,7 +46,7 @@ async function confirmPage(
   c: Ctx,
   a: AccountSession,
   pending: Pending,
-  opts: { codeError?: string; error?: string; info?: string; status?: number } = {},
+  opts: { codeError?: string; error?: string; info?: string; status?: ContentfulStatusCode } = {},
 ): Promise<Response> {
   const s = c.var.services;
   const settings = a.ctx.settings;

@@ -3,6 +3,7 @@
  * (src/factors/registry.ts) by how it is enrolled: a shared TOTP key (/account/authenticator) or a
  * code sent to a destination (/account/email, /account/sms); and removing a method.
  */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { Hono } from "hono";
 import { buildOtpauthURI } from "../domain/totp.ts";
 import type { AppEnv } from "../env.ts";
@@ -43,7 +44,7 @@ async function authenticatorPage(
   c: Ctx,
   a: AccountSession,
   secretBase32: string | null,
-  opts: { codeError?: string; error?: string; status?: number } = {},
+  opts: { codeError?: string; error?: string; status?: ContentfulStatusCode } = {},
 ) {
   const settings = a.ctx.settings;
   const account = a.loaded.user.email ?? a.loaded.user.username ?? a.loaded.user.id;

@@ -1,6 +1,7 @@
 /**
  * /account pages that register, rename and delete passkeys.
  */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { Hono } from "hono";
 import type { CredentialJSON } from "../domain/webauthn-policy.ts";
 import type { AppEnv } from "../env.ts";
@@ -31,7 +32,7 @@ export const passkeyRoutes = new Hono<AppEnv>();
 async function passkeysPage(
   c: Ctx,
   a: AccountSession,
-  opts: { creation?: string | null; error?: string; info?: string; status?: number } = {},
+  opts: { creation?: string | null; error?: string; info?: string; status?: ContentfulStatusCode } = {},
 ): Promise<Response> {
   return page(
     c,

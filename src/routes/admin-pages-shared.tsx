@@ -2,6 +2,7 @@
  * What every admin console page module shares: the page frame, the tenant the admin may manage
  * (`managedTenant`, a 404 for anything else), path ids, and the message of a refused change.
  */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Context } from "hono";
 import type { Child } from "hono/jsx";
 import { ApiError } from "../errors.ts";
@@ -23,7 +24,7 @@ export function page(
   current: string,
   body: Child,
   notice: { error?: string | null; info?: string | null } = {},
-  status = 200,
+  status: ContentfulStatusCode = 200,
 ) {
   const a = c.var.admin;
   return renderPage(

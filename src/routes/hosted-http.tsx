@@ -10,6 +10,7 @@
  * the cookie nor compute the token, so it can neither post a password to log a victim into its own
  * account (login CSRF) nor post a code.
  */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { JSX } from "hono/jsx/jsx-runtime";
@@ -141,7 +142,7 @@ export function cspSource(uri: string): string | null {
 export const DEFAULT_THEME: LoginTheme = completeTenantSettings({}).loginTheme;
 
 export type PageOptions = {
-  status?: number;
+  status?: ContentfulStatusCode;
   heading: string;
   theme?: LoginTheme;
   /** Extra form-action sources: the client's redirect origin (a POST that answers 302 there, or form_post). */
@@ -191,7 +192,7 @@ export async function renderPage(c: Ctx, body: JSX.Element, o: PageOptions): Pro
   );
   hostedHeaders(c);
   c.header("Content-Security-Policy", csp);
-  return c.html(`<!DOCTYPE html>${await doc.toString()}`, (o.status ?? 200) as 200);
+  return c.html(`<!DOCTYPE html>${await doc.toString()}`, o.status ?? 200);
 }
 
 export function redirectTo(c: Ctx, location: string): Response {
@@ -210,7 +211,7 @@ export function renderError(c: Ctx, error: OAuthError, client: HostedClient | nu
 
 export function renderMessage(
   c: Ctx,
-  status: number,
+  status: ContentfulStatusCode,
   msg: { error?: string; info?: string; link?: { href: string; text: string } },
   client: HostedClient | null,
 ): Promise<Response> {
@@ -274,12 +275,18 @@ export function pageOpts(v: Validated, heading: string, extra: Partial<PageOptio
   };
 }
 
+/** The error statuses handleError answers; anything else (never expected) is shown as 500. */
+const ERROR_STATUSES = [400, 401, 403, 404, 409, 421, 429, 500, 502, 503] as const;
+function pageStatus(status: number): (typeof ERROR_STATUSES)[number] {
+  return ERROR_STATUSES.find((s) => s === status) ?? 500;
+}
+
 /**
  * Errors no page handled: the status handleError would give (its body and log line are for the
  * API), answered as a generic page with the hosted headers. No detail reaches the browser.
  */
 export async function hostedError(err: unknown, c: Ctx): Promise<Response> {
-  const status = handleError(err, c).status;
+  const status = pageStatus(handleError(err, c).status);
   const busy = status === 429 || status === 503;
   return renderMessage(
     c,

@@ -8,6 +8,7 @@
  * Every code goes through the same services as the API (completeTwoFactor, enableMethod,
  * enableOobMethod, the send services), so the UserGuard's counters and lock are the API's.
  */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { Hono } from "hono";
 import { clientIpBucket } from "../domain/client-ip.ts";
 import type { AppEnv } from "../env.ts";
@@ -58,7 +59,7 @@ async function passkeyOptions(c: Ctx, m: Mfa): Promise<{ options: string } | nul
 async function methodsPage(
   c: Ctx,
   m: Mfa,
-  opts: { error?: string; fieldError?: string; status?: number } = {},
+  opts: { error?: string; fieldError?: string; status?: ContentfulStatusCode } = {},
 ): Promise<Response> {
   const methods = activeMethods(m.loaded.methods, m.v.client.ctx.settings);
   const passkey = await passkeyOptions(c, m);
