@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { isLocked } from "../domain/lockout.ts";
+import { methodFactor } from "../factors/registry.ts";
 import { ShownOnce } from "../pages/admin/components.tsx";
 import { AuditPage } from "../pages/admin/audit.tsx";
 import { EventsPage, UserPage, UserSearch } from "../pages/admin/users.tsx";
@@ -51,7 +52,7 @@ async function userPage(
     label: u.email ?? u.username ?? u.id,
     methods: loaded.methods.map((m) => ({
       id: m.id,
-      method: m.method,
+      label: methodFactor(m).label,
       detail: m.email ?? m.mobilePhone ?? m.name ?? "",
     })),
     recoveryCodes: loaded.unusedRecoveryCodes,

@@ -6,20 +6,13 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureAdminApplication } from "../../scripts/lib/admin-setup.mjs";
-import { admin, api, csrfOf, signIn } from "../support/admin-console.ts";
-import { Browser, ORIGIN, unescapeHtml } from "../support/hosted.ts";
+import { api, signedInConsole } from "../support/admin-console.ts";
+import { ORIGIN, unescapeHtml } from "../support/hosted.ts";
 import { call, seedApplication, seedTenant } from "../support/mfa.ts";
 
 beforeAll(async () => {
   await ensureAdminApplication(api, ORIGIN);
 });
-
-async function consoleFor() {
-  const a = await admin();
-  const b = new Browser();
-  const home = await signIn(b, a);
-  return { a, b, csrf: csrfOf(home.html) };
-}
 
 const newKey = async (key: string, name: string) => {
   const r = await call("POST", "/api/key/generate", { key, body: { key: { algorithm: "ES256", name } } });
@@ -40,7 +33,7 @@ describe("console gaps", () => {
     const T = await seedTenant();
     const older = await newKey(T.key, "older");
     const newer = await newKey(T.key, "newer");
-    const { a, b, csrf } = await consoleFor();
+    const { a, b, csrf } = await signedInConsole();
     const page = await b.get(`/admin/tenants/${T.tenantId}/keys`);
     expect(keyItem(page.html, newer)).toContain(SIGNS);
     expect(keyItem(page.html, older)).not.toContain(SIGNS);
@@ -71,7 +64,7 @@ describe("console gaps", () => {
     const appId = await seedApplication(T.tenantId, {
       oauthConfiguration: { authorizedRedirectURLs: ["https://app.example/callback"] },
     });
-    const { a, b, csrf } = await consoleFor();
+    const { a, b, csrf } = await signedInConsole();
     const page = await b.get(`/admin/tenants/${T.tenantId}/applications`);
     expect(page.html).toContain(`<label for="accessTokenKeyId-${appId}">`);
     expect(page.html).toContain(`<option value="${own}">app-signer`);
@@ -116,7 +109,7 @@ describe("console gaps", () => {
     });
     expect(created.status).toBe(200);
     const id = created.body.webhook.id as string;
-    const { a, b, csrf } = await consoleFor();
+    const { a, b, csrf } = await signedInConsole();
     const page = await b.get(`/admin/tenants/${T.tenantId}/webhooks`);
     expect(page.html).toContain(`<label for="url-${id}">`);
     const path = `/admin/tenants/${T.tenantId}/webhooks/${id}`;
@@ -156,7 +149,7 @@ describe("console gaps", () => {
       expect(r.status).toBe(200);
     }
     const appId = await seedApplication(T.tenantId);
-    const { b, csrf } = await consoleFor();
+    const { b, csrf } = await signedInConsole();
     await b.request("POST", `/admin/tenants/${T.tenantId}/applications/${appId}/client-secret`, { csrf_token: csrf });
     const page = await b.get(`/admin/tenants/${T.tenantId}/audit`);
     const text = unescapeHtml(page.html.replace(/<[^>]+>/g, " ")).replace(/\s+/g, " ");
@@ -170,7 +163,7 @@ describe("console gaps", () => {
 
   it("tenants: edits the email and SMS message templates, validated by the tenant API's schema, audited", async () => {
     const T = await seedTenant();
-    const { a, b } = await consoleFor();
+    const { a, b } = await signedInConsole();
     const page = await b.get(`/admin/tenants/${T.tenantId}/settings`);
     for (const field of ["emailSubject", "emailText", "emailHtml", "smsText"])
       expect(page.html, field).toMatch(

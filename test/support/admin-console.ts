@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { ensureAdmin } from "../../scripts/lib/admin-setup.mjs";
 import { ADMIN_APPLICATION_ID, SYSTEM_TENANT_ID } from "../../src/services/admin/console.ts";
-import { type Browser, ORIGIN, type Page } from "./hosted.ts";
+import { Browser, ORIGIN, type Page } from "./hosted.ts";
 import { call, nextStep, totp } from "./mfa.ts";
 
 const BOOT = env.BOOTSTRAP_API_KEY;
@@ -67,3 +67,11 @@ export async function signIn(b: Browser, who: { email: string; password: string;
 }
 
 export const csrfOf = (html: string) => /name="csrf_token" value="([^"]+)"/.exec(html)![1]!;
+
+/** A new admin signed in to the console in a fresh browser, with the session's CSRF token. */
+export async function signedInConsole() {
+  const a = await admin();
+  const b = new Browser();
+  const home = await signIn(b, a);
+  return { a, b, csrf: csrfOf(home.html) };
+}

@@ -31,7 +31,8 @@ export function UserSearch(p: { tenantId: string; q: string; users: UserRowView[
 export type UserDetail = {
   id: string;
   label: string;
-  methods: Array<{ id: string; method: string; detail: string }>;
+  /** `label`: the factor's name from the registry (src/factors/registry.ts), never the wire name. */
+  methods: Array<{ id: string; label: string; detail: string }>;
   recoveryCodes: number;
   locked: boolean;
   trustedDevices: number;
@@ -47,8 +48,8 @@ export function UserPage(p: { tenantId: string; u: UserDetail; csrf: string }) {
       <ul>
         {p.u.methods.map((m) => (
           <li>
-            {m.method} {m.detail}
-            <Post action={`${base}/methods/${m.id}/remove`} csrf={p.csrf} label={`Remove ${m.method}`} secondary />
+            {m.label} {m.detail}
+            <Post action={`${base}/methods/${m.id}/remove`} csrf={p.csrf} label={`Remove ${m.label}`} secondary />
           </li>
         ))}
       </ul>

@@ -1,11 +1,14 @@
 /**
  * Tenant and application changes (create, update, delete, client-secret rotation), shared by the
  * API (src/routes/tenants.ts, oauth-client.ts) and the admin console. Each change and its audit row
- * go to D1 in one batch (atomic), with the object before and after (secrets redacted by audit.ts).
+ * go to D1 in one batch (atomic), with the object before and after as GET shows it (settings completed,
+ * secrets redacted by audit.ts).
  * Callers have already checked that the actor may see the tenant; these functions do not re-check.
  */
 import { and, eq } from "drizzle-orm";
+import * as z from "zod";
 import { ApiError } from "../../errors.ts";
+import { completeApplicationSettings, completeTenantSettings } from "../../settings.ts";
 import { constraintViolation } from "../../storage/d1/results.ts";
 import { applications, signingKeys, tenants, type ApplicationRow, type TenantRow } from "../../storage/d1/schema.ts";
 import type { Services } from "../container.ts";
@@ -30,8 +33,33 @@ export type ApplicationSettingsValue = Record<string, unknown> & {
 const applicationIs = (tenantId: string, id: string) =>
   and(eq(applications.tenantId, tenantId), eq(applications.id, id));
 
-const tenantValue = (t: TenantRow) => ({ id: t.id, name: t.name, ...t.settings });
-const applicationValue = (a: ApplicationRow) => ({ id: a.id, tenantId: a.tenantId, name: a.name, ...a.settings });
+/**
+ * The settings an audit row records: completed (every default applied), as GET returns them, not
+ * the stored form. The stored form is what the request sent (src/settings/stored-form.ts), so a
+ * console form that posts every field it shows would otherwise read as a change of each field that
+ * was stored absent and is now stored as its default; by meaning, only the edited one changed.
+ * Stored JSON that no longer validates is recorded as stored, so that row can still be fixed or deleted.
+ */
+function effective<T extends object>(complete: (raw: unknown) => T, stored: Record<string, unknown>): object {
+  try {
+    return complete(stored);
+  } catch (err) {
+    if (err instanceof z.ZodError) return stored;
+    throw err;
+  }
+}
+
+const tenantValue = (t: TenantRow) => ({
+  id: t.id,
+  name: t.name,
+  ...effective(completeTenantSettings, t.settings),
+});
+const applicationValue = (a: ApplicationRow) => ({
+  id: a.id,
+  tenantId: a.tenantId,
+  name: a.name,
+  ...effective(completeApplicationSettings, a.settings),
+});
 const tenantAudit = auditSubject("tenant", "tenant", (t: TenantRow) => ({
   tenantId: t.id,
   id: t.id,

@@ -6,6 +6,7 @@
  */
 import { and, eq, or, sql } from "drizzle-orm";
 import { ApiError } from "../../errors.ts";
+import { methodFactor } from "../../factors/registry.ts";
 import { users, type TenantRow } from "../../storage/d1/schema.ts";
 import { auditInsert, recordAudit } from "../audit.ts";
 import type { Services } from "../container.ts";
@@ -54,7 +55,7 @@ export async function adminRemoveMethod(
     tenantId: tenant.id,
     action: "user.two-factor.remove",
     targetId: userId,
-    message: `Removed the ${target.method} method of user [${who(loaded.user)}]`,
+    message: `Removed two-factor method [${methodFactor(target).label}] of user [${who(loaded.user)}]`,
     oldValue: { methods: toPublicMethods(loaded.methods) },
     newValue: { methods: toPublicMethods(loaded.methods.filter((m) => m.id !== methodId)) },
   });
