@@ -77,6 +77,17 @@ function summarise(profile, top) {
     `sampled ${(total / 1000).toFixed(0)} ms over ${n} requests (${(total / 1000 / n).toFixed(2)} ms/req incl. idle)`,
   );
   for (const [k, us] of [...fn].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`${pct(us)}  ${k}`);
+  // Inclusive time per entry point (the root's children): the worker's request handler, each Durable
+  // Object method or alarm, and the D1 client's callbacks each start a task of their own.
+  const inclusive = (id) => (self.get(id) ?? 0) + (byId.get(id).children ?? []).reduce((s, c) => s + inclusive(c), 0);
+  console.log("-- by entry point (inclusive) --");
+  const entries = (profile.nodes[0].children ?? []).map((id) => [id, inclusive(id)]).sort((x, y) => y[1] - x[1]);
+  for (const [id, us] of entries.slice(0, 15)) {
+    const f = byId.get(id).callFrame;
+    console.log(
+      `${pct(us)}  ${f.functionName || "(anonymous)"} ${f.url ? f.url.replace(/^.*\//, "") : ""}:${f.lineNumber + 1}`,
+    );
+  }
   console.log("-- by file --");
   for (const [k, us] of [...file].sort((x, y) => y[1] - x[1]).slice(0, 12)) console.log(`${pct(us)}  ${k}`);
 }
