@@ -48,19 +48,34 @@ export const applicationSettingsSchema = storedForm(applicationSettings);
  * completion it replaced (scripts/bench/settings-micro.ts), so each isolate keeps up to `size`
  * completed settings by their stored JSON text (oldest dropped first). A hit is returned as it was, deep-frozen: callers read settings
  * and never change them. Stored JSON that no longer validates throws, as it always has, and is not kept.
+ *
+ * The cache is shared by every tenant of the isolate and a tenant's API key decides what enters it
+ * (each distinct settings it stores, up to the 64 KiB body limit), so it is bounded by the stored
+ * text it holds as well (`chars`), not only by count: 768 entries of ~64 KiB text plus their completed
+ * copies would not fit a 128 MB isolate. Settings larger than the whole budget are completed uncached.
  */
-function completer<T>(schema: z.ZodType<T>, size: number): (raw: unknown) => T {
+function completer<T>(schema: z.ZodType<T>, size: number, chars: number): (raw: unknown) => T {
   const cache = new Map<string, T>();
+  let held = 0;
   return (raw) => {
     const key = JSON.stringify(raw ?? {});
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     const value = deepFreeze(schema.parse(raw ?? {}));
-    if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+    if (key.length > chars) return value;
+    while (cache.size > 0 && (cache.size >= size || held + key.length > chars)) {
+      const oldest = cache.keys().next().value as string;
+      cache.delete(oldest);
+      held -= oldest.length;
+    }
     cache.set(key, value);
+    held += key.length;
     return value;
   };
 }
+
+/** Stored JSON text each settings cache may hold (UTF-16 code units): ~1 MB, far above what 256 typical settings take. */
+const CACHE_CHARS = 1_000_000;
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object" && !Object.isFrozen(value)) {
@@ -71,7 +86,11 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Complete tenant settings from stored JSON (null or absent: every default). */
-export const completeTenantSettings: (raw: unknown) => TenantSettings = completer(tenantSettings, 256);
+export const completeTenantSettings: (raw: unknown) => TenantSettings = completer(tenantSettings, 256, CACHE_CHARS);
 
 /** Complete application settings from stored JSON, likewise. */
-export const completeApplicationSettings: (raw: unknown) => ApplicationSettings = completer(applicationSettings, 512);
+export const completeApplicationSettings: (raw: unknown) => ApplicationSettings = completer(
+  applicationSettings,
+  512,
+  CACHE_CHARS,
+);

@@ -7,6 +7,8 @@
  * replaced by "[redacted]" at any depth (a client secret, webhook secret, password, token, key
  * material, a hash of one). The name's last word decides, so a setting about a secret stays
  * readable: `accessTokenKeyId`, `trustTokenTimeToLiveInSeconds`, `refreshTokenUsagePolicy`.
+ * A webhook's extra request `headers` are how its endpoint authenticates the sender, so every header
+ * value is redacted whatever the header's name (the names stay, so a change still shows what changed).
  */
 import { auditLog } from "../storage/d1/schema.ts";
 import type { Services } from "./container.ts";
@@ -31,21 +33,28 @@ export type AuditEntry = {
 
 /** A field whose name ends in one of these words holds a secret (`clientSecret`, `secretEnc`, `keyHash`, `refreshToken`). */
 const SECRET_WORDS = new Set(["secret", "password", "token", "hash", "enc", "pepper"]);
-/** Secrets whose last word alone does not say so (a public key, a key id and calling codes are not secrets). */
+/** Secrets whose last word alone does not say so (a public key, a key id and calling codes are not secrets); any name ending in "api key" is one too. */
 const SECRET_NAMES = new Set([
   "key",
-  "apikey",
   "privatekey",
   "encryptionkey",
   "encryptionkeys",
   "recoverycodes",
   "twofactortrustid",
+  // HTTP credentials (RFC 9110 §11.6.2, §11.7.2; RFC 6265 §5.4).
+  "authorization",
+  "proxyauthorization",
+  "cookie",
 ]);
 
 function isSecretField(name: string): boolean {
   const words = name.split(/(?<=[a-z0-9])(?=[A-Z])|[_\-\s]+/).map((w) => w.toLowerCase());
-  return SECRET_WORDS.has(words.at(-1) ?? "") || SECRET_NAMES.has(words.join(""));
+  const joined = words.join("");
+  return SECRET_WORDS.has(words.at(-1) ?? "") || SECRET_NAMES.has(joined) || joined.endsWith("apikey");
 }
+
+/** Extra HTTP request headers (a webhook's): their values carry the endpoint's credentials. */
+const HEADER_MAP = "headers";
 
 /** A deep copy of `value` with secret-named fields replaced by "[redacted]". */
 export function redact(value: unknown): unknown {
@@ -53,10 +62,19 @@ export function redact(value: unknown): unknown {
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>))
-      out[k] = isSecretField(k) && v !== null && v !== undefined ? "[redacted]" : redact(v);
+      out[k] =
+        isSecretField(k) && v !== null && v !== undefined
+          ? "[redacted]"
+          : k === HEADER_MAP && v && typeof v === "object" && !Array.isArray(v)
+            ? redactAll(v as Record<string, unknown>)
+            : redact(v);
     return out;
   }
   return value;
+}
+
+function redactAll(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === null ? null : "[redacted]"]));
 }
 
 /** FusionAuth's `insertUser` text for an actor. */
