@@ -19,7 +19,12 @@ export type TotpMatch = { methodId: string; step: number };
  */
 export type TotpLookup = { match: TotpMatch | null; replayed: boolean };
 
-/** Async phase: the first candidate whose key matches `code` at a step not yet accepted. */
+/**
+ * Async phase: the first candidate whose key matches `code` at a step not yet accepted, unless any
+ * candidate saw `code` at a step it already accepted. One code is spent once per user, not once per
+ * method: two methods can hold the same key (the enable API takes the secret), and the second must
+ * not accept what the first has just accepted (RFC 6238 §5.2).
+ */
 export async function findTotpMatch(
   kv: Kv,
   keyring: EncryptionKeyring,
@@ -29,17 +34,18 @@ export async function findTotpMatch(
   owner: string | null,
 ): Promise<TotpLookup> {
   let replayed = false;
-  if (!/^\d{6}$/.test(code)) return { match: null, replayed };
+  let match: TotpMatch | null = null;
+  if (!/^\d{6}$/.test(code)) return { match, replayed };
   for (const cand of candidates) {
     const key = cand.secret
       ? base64UrlDecode(cand.secret)
       : await decryptSecret(keyring, cand.secretEnc!, totpAad(owner ?? cand.owner!, cand.methodId));
     const last = (kv.get(stepKey(cand.methodId)) as number | undefined) ?? null;
     const result = await matchTOTP(key, code, now, last);
-    if (result.ok) return { match: { methodId: cand.methodId, step: result.step }, replayed: false };
-    if (result.reason === "replayed") replayed = true;
+    if (result.ok) match ??= { methodId: cand.methodId, step: result.step };
+    else if (result.reason === "replayed") replayed = true;
   }
-  return { match: null, replayed };
+  return replayed ? { match: null, replayed } : { match, replayed };
 }
 
 /** Commit phase: accepts the step only if it is newer than the last accepted one. */
