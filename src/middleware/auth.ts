@@ -78,7 +78,7 @@ const bootstrapDigest = new Map<string, string>();
  * Routes whose service checks a tenant-scoped key in its own first D1 batch (with the data it loads
  * anyway), saving the key check's round trip: `POST /api/two-factor/start`. The key is still checked
  * on every request before anything is done or answered (`confirmKeyInRoute`; the service's batch:
- * `loadUser` with `keyDigest`).
+ * `keyedTenantRead` in src/services/tenant-context.ts).
  */
 const KEY_CHECK_IN_ROUTE: ReadonlyArray<{ method: string; path: string }> = [
   { method: "POST", path: "/api/two-factor/start" },

@@ -8,6 +8,7 @@ import { findRegistration } from "./registrations.ts";
 import { accessTokenSigner, trustTokenSigner } from "./signing-keys.ts";
 import {
   activeMethods,
+  keyedTenantRead,
   loadApplication,
   otpHash,
   tenantContext,
@@ -15,7 +16,8 @@ import {
   type UnconfirmedKey,
 } from "./tenant-context.ts";
 import { lockedBy, type StartOutcome } from "./outcomes.ts";
-import { loadUser, loadUserCheckingKey, toPublicMethods, type UserLookup } from "./users.ts";
+import { loadUser, toPublicMethods, userRead, type UserLookup } from "./users.ts";
+import { readTogether } from "../storage/d1/one-statement.ts";
 
 export type StartInput = {
   userId?: string;
@@ -45,7 +47,10 @@ export async function startTwoFactor(
   const [[loaded, ctx], [app, [signer, trustSigner], byId]] = await Promise.all([
     "tenant" in tenant
       ? loadUser(s.db, tenantId, lookup).then((u) => [u, tenant] as const)
-      : loadUserCheckingKey(s.db, tenantId, lookup, tenant.keyDigest).then(({ loaded, tenant: row }) => {
+      : readTogether(s.db, {
+          loaded: userRead(tenantId, lookup),
+          tenant: keyedTenantRead(tenantId, tenant.keyDigest),
+        }).then(({ loaded, tenant: row }) => {
           if (!row) throw ApiError.unauthorized();
           return [loaded, tenantContext(row)] as const;
         }),
