@@ -9,13 +9,14 @@
  * (a user of another tenant answers 404 like a missing one; an application of another tenant is
  * `[invalid]registration.applicationId` like a missing one).
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { ApiError } from "../errors.ts";
 import type { UserFields } from "../routes/schemas.ts";
 import { completeApplicationSettings, type ApplicationRole } from "../settings.ts";
 import { applications, registrations, users, type RegistrationRow } from "../storage/d1/schema.ts";
 import { constraintViolation, rowsChanged } from "../storage/d1/results.ts";
+import { firstRow, type Read } from "../storage/d1/one-statement.ts";
 import type { Services } from "./container.ts";
 import { createUser } from "./user-admin.ts";
 import { loadUser, toUserJson, type UserLookup, type UserRow } from "./users.ts";
@@ -33,6 +34,18 @@ export async function findRegistration(
     .where(oneRegistration(tenantId, userId, applicationId))
     .limit(1);
   return row ?? null;
+}
+
+/** `findRegistration` as part of a larger statement (`readTogether`), the user given as an id subquery (`userIdOf`). */
+export function registrationRead(tenantId: string, userIdOf: SQL, applicationId: string): Read<RegistrationRow | null> {
+  return firstRow(
+    registrations,
+    and(
+      sql`${registrations.userId} IN ${userIdOf}`,
+      eq(registrations.applicationId, applicationId),
+      eq(registrations.tenantId, tenantId),
+    ),
+  );
 }
 
 function oneRegistration(tenantId: string, userId: string, applicationId: string) {

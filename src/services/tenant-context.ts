@@ -67,13 +67,23 @@ export async function loadApplication(
   applicationId: string | undefined,
 ): Promise<ApplicationRow | null> {
   if (!applicationId) return null;
-  const rows = await s.db
-    .select()
-    .from(applications)
-    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, applicationId)))
-    .limit(1);
-  if (!rows[0]) throw ApiError.field("applicationId", "invalid", "The application does not exist.");
-  return rows[0];
+  const rows = await s.db.select().from(applications).where(ofTenant(tenantId, applicationId)).limit(1);
+  return requireApplication(rows[0]);
+}
+
+function ofTenant(tenantId: string, applicationId: string) {
+  return and(eq(applications.tenantId, tenantId), eq(applications.id, applicationId));
+}
+
+/** `loadApplication` as part of a larger statement (`readTogether`); pass its row to `requireApplication`. */
+export function applicationRead(tenantId: string, applicationId: string): Read<ApplicationRow | null> {
+  return firstRow(applications, ofTenant(tenantId, applicationId));
+}
+
+/** The application row, or the 400 for an application that is not the tenant's. */
+export function requireApplication(row: ApplicationRow | null | undefined): ApplicationRow {
+  if (!row) throw ApiError.field("applicationId", "invalid", "The application does not exist.");
+  return row;
 }
 
 export function otpHash(s: Services, code: string): Promise<string> {

@@ -1,8 +1,8 @@
 /**
  * `POST /api/two-factor/start` (issue 15, second pass): the user, their methods, recovery-code count
- * and passkeys, the API key and the tenant come back from one SQL statement (SQLite JSON
- * aggregation) beside the signing-key read, instead of a batch of six. The rows must be exactly what
- * the six separate selects give (`loadUser`), or a start would offer or snapshot the wrong factors.
+ * and passkeys, the API key, the tenant and (third pass: two-factor-start.signing-key.test.ts) the
+ * signing key come back from one SQL statement (SQLite JSON aggregation). The rows must be exactly
+ * what the separate selects give, or a start would offer or snapshot the wrong factors.
  */
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
@@ -27,7 +27,7 @@ function loadUserCheckingKey(db: Db, tenantId: string, q: UserLookup, keyDigest:
 }
 
 describe("POST /api/two-factor/start: one statement for user, key and tenant", () => {
-  it("a start with a known key prepares two D1 statements (user + key + tenant, signing key)", async () => {
+  it("a start with a known key prepares one D1 statement (user + key + tenant + signing key)", async () => {
     const { key } = await seedTenant();
     const u = await enrolledUser(key);
     const { target, prepared } = recordingEnv();
@@ -37,7 +37,7 @@ describe("POST /api/two-factor/start: one statement for user, key and tenant", (
     prepared.length = 0;
     const r = await call("POST", "/api/two-factor/start", { key, body: { userId: u.userId }, via: target });
     expect(r.status).toBe(200);
-    expect(prepared.length).toBe(2);
+    expect(prepared.length).toBe(1);
   });
 
   it("loads exactly the rows the separate selects give: by id, by login id, unknown user, wrong key", async () => {

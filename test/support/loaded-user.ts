@@ -9,7 +9,7 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { createApp } from "../../src/app.ts";
 import type { LoadedUser, UserLookup } from "../../src/services/users.ts";
 import { mfaMethods, passkeys, recoveryCodes, type schema, users } from "../../src/storage/d1/schema.ts";
-import { enrolledUser, seedTenant } from "./mfa.ts";
+import { clock, enrolledUser, seedTenant } from "./mfa.ts";
 
 /** A D1 binding that records the SQL of every statement prepared through it. */
 export function recordingD1(): { db: D1Database; prepared: string[] } {
@@ -28,10 +28,13 @@ export function recordingD1(): { db: D1Database; prepared: string[] } {
   return { db, prepared };
 }
 
-/** env with a recording D1 binding, and an app to call through it. */
+/** env with a recording D1 binding, and an app on the tests' clock (test/support/mfa.ts) to call through it. */
 export function recordingEnv(): { target: { app: ReturnType<typeof createApp>; env: Env }; prepared: string[] } {
   const { db, prepared } = recordingD1();
-  return { target: { app: createApp(), env: { ...env, DB: db } as Env }, prepared };
+  return {
+    target: { app: createApp({ overrides: { now: () => clock.now } }), env: { ...env, DB: db } as Env },
+    prepared,
+  };
 }
 
 /** A user with an authenticator, an email method, recovery codes, user data and two passkeys (inserted straight into D1). */

@@ -56,6 +56,9 @@ export function combine<R extends Record<string, Read<unknown>>, T>(reads: R, f:
   };
 }
 
+/** A read that reads nothing (a part a request does not need). */
+export const nothing: Read<null> = { columns: {}, decode: () => null };
+
 /** A read of one column. */
 export function scalar<T>(query: SQL, decode: (v: DriverValue) => T): Read<T> {
   return { columns: { v: query }, decode: (values) => decode(values.v ?? null) };
