@@ -4,11 +4,10 @@ import { ApiError } from "../errors.ts";
 import type { Services } from "./container.ts";
 import { challengeInit } from "./challenge-init.ts";
 import { passkeyMethods, secondFactorPasskeys } from "./passkeys.ts";
-import { registrationRead } from "./registrations.ts";
-import { accessTokenSigner, knownKeysRead, trustTokenSigner } from "./signing-keys.ts";
+import { accessTokenSigner, trustTokenSigner } from "./signing-keys.ts";
+import { challengeReads } from "./challenge-reads.ts";
 import {
   activeMethods,
-  applicationRead,
   keyedTenantRead,
   requireApplication,
   otpHash,
@@ -17,7 +16,7 @@ import {
   type UnconfirmedKey,
 } from "./tenant-context.ts";
 import { lockedBy, type StartOutcome } from "./outcomes.ts";
-import { toPublicMethods, userIdOf, userRead, type UserLookup } from "./users.ts";
+import { toPublicMethods, type UserLookup } from "./users.ts";
 import { nothing, readTogether } from "../storage/d1/one-statement.ts";
 
 export type StartInput = {
@@ -49,11 +48,8 @@ export async function startTwoFactor(
   // One SQL statement (issue 15): the user, the key check, the application, the registration and
   // the signing keys; only a tenant without a key yet (created on first need) reads again.
   const r = await readTogether(s.db, {
-    loaded: userRead(tenantId, lookup),
+    ...challengeReads(tenantId, lookup, applicationId),
     keyTenant: "tenant" in tenant ? nothing : keyedTenantRead(tenantId, tenant.keyDigest),
-    app: applicationId ? applicationRead(tenantId, applicationId) : nothing,
-    registration: applicationId ? registrationRead(tenantId, userIdOf(tenantId, lookup), applicationId) : nothing,
-    keys: knownKeysRead(tenantId, applicationId),
   });
   let ctx: TenantContext;
   if ("tenant" in tenant) ctx = tenant;
