@@ -79,4 +79,17 @@ describe("POST /api/login: user, application, registration and signing keys in o
     expect(wrong.status).toBe(404);
     expect(unknown).toEqual(wrong);
   });
+
+  it("without X-FusionAuth-TenantId, among other tenants: the key check finds the key's tenant in its own batch", async () => {
+    await seedTenant();
+    await seedTenant();
+    const { key } = await seedTenant();
+    const u = await createUser(key);
+    const rec = recordingEnv();
+    const body = { loginId: u.email, password: PASSWORD };
+    await call("POST", "/api/login", { key, body, via: rec.target });
+    rec.prepared.length = 0;
+    const r = await call("POST", "/api/login", { key, body, via: rec.target });
+    expect({ status: r.status, statements: rec.prepared.length }).toEqual({ status: 200, statements: KEY_CHECK + 1 });
+  });
 });
