@@ -11,7 +11,7 @@ import { call, createUser, registerUser, seedApplication, seedTenant } from "../
 const KEY_CHECK = 2;
 
 describe("GET /api/user: the user and their registrations in one statement", () => {
-  it("a user with two registrations: the key check and one statement; the registrations oldest first", async () => {
+  it("a user with two registrations: the key check and one statement; the registrations oldest first, ties by id", async () => {
     const { key, tenantId } = await seedTenant();
     const u = await createUser(key);
     const apps = [await seedApplication(tenantId), await seedApplication(tenantId)];
@@ -23,7 +23,11 @@ describe("GET /api/user: the user and their registrations in one statement", () 
       const r = await call("GET", path, { key, headers, via: rec.target });
       expect({ status: r.status, statements: rec.prepared.length }).toEqual({ status: 200, statements: KEY_CHECK + 1 });
       expect(r.body.user.id).toBe(u.id);
-      expect(r.body.user.registrations.map((x: { applicationId: string }) => x.applicationId)).toEqual(apps);
+      const regs: Array<{ id: string; applicationId: string; insertInstant: number }> = r.body.user.registrations;
+      expect(regs.map((x) => x.applicationId).sort()).toEqual([...apps].sort());
+      // Oldest first, ties (same second) by id: the order of registrationsOf.
+      const ordered = [...regs].sort((a, b) => a.insertInstant - b.insertInstant || (a.id < b.id ? -1 : 1));
+      expect(regs).toEqual(ordered);
     }
   });
 
