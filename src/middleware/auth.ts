@@ -7,7 +7,7 @@
  * Every route requires a key except PUBLIC_ROUTES (the ones FusionAuth leaves open); a test walks
  * the route table to prove it.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { constantTimeEqual } from "../domain/crypto.ts";
 import { utf8 } from "../domain/encoding.ts";
@@ -78,7 +78,7 @@ const bootstrapDigest = new Map<string, string>();
  * Routes whose service checks a tenant-scoped key in its own first D1 batch (with the data it loads
  * anyway), saving the key check's round trip: `POST /api/two-factor/start`. The key is still checked
  * on every request before anything is done or answered (`confirmKeyInRoute`; the service's batch:
- * `loadUser` with `keyDigest`).
+ * `keyedTenantRead` in src/services/tenant-context.ts).
  */
 const KEY_CHECK_IN_ROUTE: ReadonlyArray<{ method: string; path: string }> = [
   { method: "POST", path: "/api/two-factor/start" },
@@ -133,10 +133,12 @@ export function requireApiKey(): MiddlewareHandler<AppEnv> {
 async function checkKey(c: Context<AppEnv>, digest: string, headerTenant: string | null): Promise<void> {
   const { db, pepper, config } = c.var.services;
 
-  // One D1 round trip: the key row and the candidate tenant(s).
+  // One D1 round trip: the key row and the candidate tenant(s). Without a header: a tenant-scoped
+  // key's own tenant, else (a global or unknown key) up to two tenants to tell whether one is the default.
+  const keyTenant = sql`(SELECT ${apiKeys.tenantId} FROM ${apiKeys} WHERE ${apiKeys.keyHash} = ${digest})`;
   const tenantQuery = headerTenant
     ? db.select().from(tenants).where(eq(tenants.id, headerTenant))
-    : db.select().from(tenants).limit(2);
+    : db.select().from(tenants).where(sql`${tenants.id} = coalesce(${keyTenant}, ${tenants.id})`).limit(2);
   const [keyRows, tenantRows] = await db.batch([
     db.select({ id: apiKeys.id, tenantId: apiKeys.tenantId }).from(apiKeys).where(eq(apiKeys.keyHash, digest)).limit(1),
     tenantQuery,

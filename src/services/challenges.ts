@@ -7,7 +7,8 @@
  */
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../domain/password.ts";
 import { completeApplicationSettings, type LoginPolicy, type TenantSettings, type TrustPolicy } from "../settings.ts";
-import type { ApplicationRow } from "../storage/d1/schema.ts";
+import type { ApplicationRow, RegistrationRow } from "../storage/d1/schema.ts";
+import { readTogether } from "../storage/d1/one-statement.ts";
 import type { GuardVerdict, LoginContext } from "../storage/durable-objects/user-guard-types.ts";
 import type { EventContext } from "../storage/durable-objects/guard-events.ts";
 import type { RequestFacts } from "../http/request-info.ts";
@@ -16,9 +17,10 @@ import type { Services } from "./container.ts";
 import { keyedHash } from "./hashing.ts";
 import { passkeyMethods, secondFactorPasskeys } from "./passkeys.ts";
 import { mintAccessToken } from "./tokens.ts";
-import { accessTokenSigner, trustTokenSigner, type SignerRef } from "./signing-keys.ts";
+import { accessTokenSigner, trustTokenSigner, type KnownKeys, type SignerRef } from "./signing-keys.ts";
+import { challengeReads } from "./challenge-reads.ts";
 import { findRegistration } from "./registrations.ts";
-import { loadUser, toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow } from "./users.ts";
+import { toPublicMethods, toUserJson, type LoadedUser, type MethodRow, type PasskeyRow } from "./users.ts";
 
 import { challengeInit } from "./challenge-init.ts";
 import { lockedBy, type FirstFactorOutcome, type LoginOutcome, type TwoFactorRequired } from "./outcomes.ts";
@@ -26,8 +28,8 @@ import {
   activeMethods,
   configurableMethods,
   eventContext,
-  loadApplication,
   lockoutPolicy,
+  requireApplication,
   type TenantContext,
 } from "./tenant-context.ts";
 
@@ -95,10 +97,13 @@ export type { FirstFactorOutcome, LoginOutcome, TwoFactorRequired } from "./outc
  * Nothing is minted before MFA.
  */
 export async function passwordLogin(s: Services, ctx: TenantContext, input: LoginInput): Promise<LoginOutcome> {
-  const [loaded, app] = await Promise.all([
-    loadUser(s.db, ctx.tenant.id, { by: "loginId", loginId: input.loginId }),
-    loadApplication(s, ctx.tenant.id, input.applicationId),
-  ]);
+  // One SQL statement: the user, the application, the registration and the signing keys (issue 15).
+  const r = await readTogether(
+    s.db,
+    challengeReads(ctx.tenant.id, { by: "loginId", loginId: input.loginId }, input.applicationId),
+  );
+  const app = input.applicationId ? requireApplication(r.app) : null;
+  const loaded = r.loaded;
   const now = s.now();
   const policy = lockoutPolicy(ctx.settings);
   if (!loaded?.user.passwordHash || !loaded.user.active) {
@@ -112,7 +117,7 @@ export async function passwordLogin(s: Services, ctx: TenantContext, input: Logi
     return refusePassword(
       await guard.recordFailedAttempt(policy, now, eventContext(ctx, loaded, app?.id ?? null, input.facts?.info)),
     );
-  return finishFirstFactor(s, ctx, loaded, app, input, { amr: ["pwd"], passkey: false }, now);
+  return finishFirstFactor(s, ctx, loaded, app, input, { amr: ["pwd"], passkey: false }, now, r);
 }
 
 /** What the login policy asks of a user after a first factor (see secondFactorPlan). */
@@ -156,6 +161,7 @@ function refusePassword(v: GuardVerdict): LoginOutcome {
 /**
  * After a first factor (password, or a passkey without user verification): "two-factor-required"
  * when the login policy asks for a second factor and no device trust covers it, else complete.
+ * `ahead`: the signing keys and registration when read already with the user (`challengeReads`).
  */
 export async function finishFirstFactor(
   s: Services,
@@ -165,17 +171,22 @@ export async function finishFirstFactor(
   input: FirstFactorInput,
   first: FirstFactor,
   now: number,
+  ahead?: { keys: KnownKeys; registration: RegistrationRow | null },
 ): Promise<FirstFactorOutcome> {
   const guard = s.guard(ctx.tenant.id, loaded.user.id);
   const { policy, trustPolicy, methods, keys, eligible, due } = secondFactorPlan(ctx.settings, loaded, app, first);
   const ev = eventContext(ctx, loaded, app?.id ?? null, input.facts?.info);
   const authenticationType = first.passkey ? "WEBAUTHN" : "PASSWORD";
   // Read alongside the risk hashing; a locked account simply drops them.
-  const signer = accessTokenSigner(s, ctx.tenant.id, app);
+  const signer = accessTokenSigner(s, ctx.tenant.id, app, ahead?.keys);
   signer.catch(() => {});
-  const trustSigner = signer.then((access) => trustTokenSigner(s, ctx.tenant.id, access));
+  const trustSigner = signer.then((access) => trustTokenSigner(s, ctx.tenant.id, access, ahead?.keys));
   trustSigner.catch(() => {});
-  const registration = app ? findRegistration(s, ctx.tenant.id, loaded.user.id, app.id) : Promise.resolve(null);
+  const registration = !app
+    ? Promise.resolve(null)
+    : ahead
+      ? Promise.resolve(ahead.registration)
+      : findRegistration(s, ctx.tenant.id, loaded.user.id, app.id);
   registration.catch(() => {});
   /** The login completes here (no second factor due, or a device trust stands in for it). */
   const signedIn = async (): Promise<FirstFactorOutcome> => {

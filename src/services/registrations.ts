@@ -9,16 +9,17 @@
  * (a user of another tenant answers 404 like a missing one; an application of another tenant is
  * `[invalid]registration.applicationId` like a missing one).
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { ApiError } from "../errors.ts";
 import type { UserFields } from "../routes/schemas.ts";
 import { completeApplicationSettings, type ApplicationRole } from "../settings.ts";
 import { applications, registrations, users, type RegistrationRow } from "../storage/d1/schema.ts";
 import { constraintViolation, rowsChanged } from "../storage/d1/results.ts";
+import { allRows, firstRow, readTogether, type Read } from "../storage/d1/one-statement.ts";
 import type { Services } from "./container.ts";
 import { createUser } from "./user-admin.ts";
-import { loadUser, toUserJson, type UserLookup, type UserRow } from "./users.ts";
+import { toUserJson, userIdOf, userRead, type UserLookup, type UserRow } from "./users.ts";
 
 /** The user's registration for the application (same tenant), or null. */
 export async function findRegistration(
@@ -35,6 +36,18 @@ export async function findRegistration(
   return row ?? null;
 }
 
+/** `findRegistration` as part of a larger statement (`readTogether`), the user given as an id subquery (`userIdOf`). */
+export function registrationRead(tenantId: string, userIdOf: SQL, applicationId: string): Read<RegistrationRow | null> {
+  return firstRow(
+    registrations,
+    and(
+      sql`${registrations.userId} IN ${userIdOf}`,
+      eq(registrations.applicationId, applicationId),
+      eq(registrations.tenantId, tenantId),
+    ),
+  );
+}
+
 function oneRegistration(tenantId: string, userId: string, applicationId: string) {
   return and(
     eq(registrations.userId, userId),
@@ -43,13 +56,15 @@ function oneRegistration(tenantId: string, userId: string, applicationId: string
   );
 }
 
+const registrationOrder = [sql`${registrations.createdAt}`, sql`${registrations.id}`];
+
 /** Every registration of the user (same tenant), oldest first. */
 export function registrationsOf(s: Services, tenantId: string, userId: string): Promise<RegistrationRow[]> {
   return s.db
     .select()
     .from(registrations)
     .where(and(eq(registrations.userId, userId), eq(registrations.tenantId, tenantId)))
-    .orderBy(registrations.createdAt, registrations.id);
+    .orderBy(...registrationOrder);
 }
 
 /** FusionAuth's registration JSON. */
@@ -232,10 +247,17 @@ export async function userWithRegistrations(
   tenantId: string,
   lookup: UserLookup,
 ): Promise<Record<string, unknown> | null> {
-  const loaded = await loadUser(s.db, tenantId, lookup);
+  // One SQL statement: the user and their registrations (issue 15).
+  const { loaded, regs } = await readTogether(s.db, {
+    loaded: userRead(tenantId, lookup),
+    regs: allRows(
+      registrations,
+      and(sql`${registrations.userId} IN ${userIdOf(tenantId, lookup)}`, eq(registrations.tenantId, tenantId)),
+      registrationOrder,
+    ),
+  });
   if (!loaded) return null;
   const json = toUserJson(loaded.user, loaded.methods);
-  const regs = await registrationsOf(s, tenantId, loaded.user.id);
   if (regs.length) json.registrations = regs.map(toRegistrationJson);
   return json;
 }

@@ -24,7 +24,8 @@ import {
 import { decryptSecret, drawRandomBytes, encryptSecret } from "../domain/crypto.ts";
 import { base64UrlEncode, utf8 } from "../domain/encoding.ts";
 import { completeApplicationSettings } from "../settings.ts";
-import { signingKeys, type ApplicationRow, type SigningKeyRow } from "../storage/d1/schema.ts";
+import { applications, signingKeys, type ApplicationRow, type SigningKeyRow } from "../storage/d1/schema.ts";
+import { combine, firstRow, scalar, type Read } from "../storage/d1/one-statement.ts";
 import type { SignerRef } from "../storage/durable-objects/user-guard-types.ts";
 import type { Services } from "./container.ts";
 import { constraintViolation } from "../storage/d1/results.ts";
@@ -99,15 +100,56 @@ function isUniqueViolation(err: unknown): boolean {
   return constraintViolation(err)?.kind === "unique";
 }
 
+const newestFirst = [desc(signingKeys.createdAt), desc(sql`rowid`)];
+
+function ofTenantAsymmetric(tenantId: string) {
+  return and(eq(signingKeys.tenantId, tenantId), inArray(signingKeys.algorithm, ASYMMETRIC));
+}
+
 /** The tenant's newest asymmetric key (ties within a second broken by insertion order). */
 async function newestAsymmetric(s: Services, tenantId: string): Promise<SigningKeyRow | undefined> {
   const [row] = await s.db
     .select()
     .from(signingKeys)
-    .where(and(eq(signingKeys.tenantId, tenantId), inArray(signingKeys.algorithm, ASYMMETRIC)))
-    .orderBy(desc(signingKeys.createdAt), desc(sql`rowid`))
+    .where(ofTenantAsymmetric(tenantId))
+    .orderBy(...newestFirst)
     .limit(1);
   return row;
+}
+
+/**
+ * Key rows read ahead, in a route's own statement (issue 15), for `accessTokenSigner` and
+ * `trustTokenSigner`: the tenant's newest asymmetric key, and the id an application's settings name
+ * in `jwtConfiguration.accessTokenKeyId` with that key's row. The rule that picks among them stays
+ * in `applicationSigner`.
+ */
+export type KnownKeys = { tenantKey: SigningKeyRow | null; named: { id: string | null; row: SigningKeyRow | null } };
+
+/** `KnownKeys` as part of a larger statement (`readTogether`); without an application, nothing is named. */
+export function knownKeysRead(tenantId: string, applicationId: string | undefined): Read<KnownKeys> {
+  // The id as `completeApplicationSettings` gives it (lowercased); a stored value it would not accept
+  // is read but never matches, and `applicationSigner` then reads the key itself.
+  const namedId = sql`SELECT lower(json_extract(${applications.settings}, ${"$.jwtConfiguration.accessTokenKeyId"})) FROM ${applications}
+    WHERE ${applications.tenantId} = ${tenantId} AND ${applications.id} = ${applicationId ?? null}
+    AND json_valid(${applications.settings}) LIMIT 1`;
+  return combine(
+    {
+      tenantKey: firstRow(signingKeys, ofTenantAsymmetric(tenantId), newestFirst),
+      ...(applicationId
+        ? {
+            namedId: scalar(namedId, (v) => (typeof v === "string" ? v : null)),
+            namedRow: firstRow(
+              signingKeys,
+              sql`${signingKeys.tenantId} = ${tenantId} AND ${signingKeys.id} IN (${namedId})`,
+            ),
+          }
+        : {}),
+    },
+    (r: { tenantKey: SigningKeyRow | null; namedId?: string | null; namedRow?: SigningKeyRow | null }) => ({
+      tenantKey: r.tenantKey,
+      named: { id: r.namedId ?? null, row: r.namedRow ?? null },
+    }),
+  );
 }
 
 /** The id of the key that signs the tenant's tokens now (none yet: null; the first use creates one). */
@@ -145,8 +187,13 @@ export async function tenantSigner(s: Services, tenantId: string): Promise<Signe
  * The key for an application's access tokens: its `jwtConfiguration.accessTokenKeyId` when that is
  * enabled and still one of the tenant's keys, else the tenant's signing key.
  */
-export function accessTokenSigner(s: Services, tenantId: string, app: ApplicationRow | null): Promise<SignerRef> {
-  return applicationSigner(s, tenantId, app, "accessTokenKeyId");
+export function accessTokenSigner(
+  s: Services,
+  tenantId: string,
+  app: ApplicationRow | null,
+  known?: KnownKeys,
+): Promise<SignerRef> {
+  return applicationSigner(s, tenantId, app, "accessTokenKeyId", known);
 }
 
 /** The same rule for id_tokens with `jwtConfiguration.idTokenKeyId` (OIDC Core §2). */
@@ -159,18 +206,29 @@ async function applicationSigner(
   tenantId: string,
   app: ApplicationRow | null,
   field: "accessTokenKeyId" | "idTokenKeyId",
+  known?: KnownKeys,
 ): Promise<SignerRef> {
   const jwt = completeApplicationSettings(app?.settings).jwtConfiguration;
   const keyId = jwt[field];
   if (jwt.enabled && keyId) {
-    const [row] = await s.db
-      .select()
-      .from(signingKeys)
-      .where(and(eq(signingKeys.id, keyId), eq(signingKeys.tenantId, tenantId)))
-      .limit(1);
+    const row =
+      known && known.named.id === keyId
+        ? known.named.row
+        : (
+            await s.db
+              .select()
+              .from(signingKeys)
+              .where(and(eq(signingKeys.id, keyId), eq(signingKeys.tenantId, tenantId)))
+              .limit(1)
+          )[0];
     if (row) return signerRef(row);
   }
-  return tenantSigner(s, tenantId);
+  return knownTenantSigner(s, tenantId, known);
+}
+
+/** The tenant's signing key, read ahead in `known` when given (none yet: `tenantSigner` creates it). */
+function knownTenantSigner(s: Services, tenantId: string, known: KnownKeys | undefined): Promise<SignerRef> {
+  return known?.tenantKey ? Promise.resolve(signerRef(known.tenantKey)) : tenantSigner(s, tenantId);
 }
 
 /** Whether `keyId` names one of the tenant's keys (an application may only sign with its own tenant's). */
@@ -238,6 +296,11 @@ export async function signJwt(
  * when it is asymmetric (published), else (an application signing with an HMAC key) the tenant's
  * signing key.
  */
-export function trustTokenSigner(s: Services, tenantId: string, accessSigner: SignerRef): Promise<SignerRef> {
-  return accessSigner.alg === "HS256" ? tenantSigner(s, tenantId) : Promise.resolve(accessSigner);
+export function trustTokenSigner(
+  s: Services,
+  tenantId: string,
+  accessSigner: SignerRef,
+  known?: KnownKeys,
+): Promise<SignerRef> {
+  return accessSigner.alg === "HS256" ? knownTenantSigner(s, tenantId, known) : Promise.resolve(accessSigner);
 }

@@ -3,20 +3,24 @@
  * not due, or a valid trust covers it under the application's trustPolicy) or "challenge-required". Trusts live in the user's Durable Object, stored hashed.
  */
 import { secondFactorPlan } from "./challenges.ts";
-import { loadApplication, type TenantContext } from "./tenant-context.ts";
+import { applicationRead, requireApplication, type TenantContext } from "./tenant-context.ts";
 import type { Services } from "./container.ts";
 import type { TrustStatusOutcome } from "./outcomes.ts";
-import { loadUser } from "./users.ts";
+import { userRead } from "./users.ts";
+import { nothing, readTogether } from "../storage/d1/one-statement.ts";
 
 export async function trustStatus(
   s: Services,
   ctx: TenantContext,
   input: { userId: string; applicationId?: string; twoFactorTrustId?: string },
 ): Promise<TrustStatusOutcome> {
-  const [loaded, app] = await Promise.all([
-    loadUser(s.db, ctx.tenant.id, { by: "id", id: input.userId }),
-    loadApplication(s, ctx.tenant.id, input.applicationId),
-  ]);
+  // One SQL statement: the user and the application (issue 15).
+  const r = await readTogether(s.db, {
+    loaded: userRead(ctx.tenant.id, { by: "id", id: input.userId }),
+    app: input.applicationId ? applicationRead(ctx.tenant.id, input.applicationId) : nothing,
+  });
+  const app = input.applicationId ? requireApplication(r.app) : null;
+  const loaded = r.loaded;
   if (!loaded) return { kind: "not-found" };
   // The same rule as a password login (risk policies answer like Enabled: a status check has no login request to judge).
   const plan = secondFactorPlan(ctx.settings, loaded, app);

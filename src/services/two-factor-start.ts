@@ -4,18 +4,20 @@ import { ApiError } from "../errors.ts";
 import type { Services } from "./container.ts";
 import { challengeInit } from "./challenge-init.ts";
 import { passkeyMethods, secondFactorPasskeys } from "./passkeys.ts";
-import { findRegistration } from "./registrations.ts";
 import { accessTokenSigner, trustTokenSigner } from "./signing-keys.ts";
+import { challengeReads } from "./challenge-reads.ts";
 import {
   activeMethods,
-  loadApplication,
+  keyedTenantRead,
+  requireApplication,
   otpHash,
   tenantContext,
   type TenantContext,
   type UnconfirmedKey,
 } from "./tenant-context.ts";
 import { lockedBy, type StartOutcome } from "./outcomes.ts";
-import { loadUser, loadUserCheckingKey, toPublicMethods, type UserLookup } from "./users.ts";
+import { toPublicMethods, type UserLookup } from "./users.ts";
+import { nothing, readTogether } from "../storage/d1/one-statement.ts";
 
 export type StartInput = {
   userId?: string;
@@ -42,29 +44,23 @@ export async function startTwoFactor(
       : null;
   if (!lookup) throw ApiError.field("userId", "blank", "You must specify [userId] or [loginId].");
   const tenantId = "tenant" in tenant ? tenant.tenant.id : tenant.tenantId;
-  const [[loaded, ctx], [app, [signer, trustSigner], byId]] = await Promise.all([
-    "tenant" in tenant
-      ? loadUser(s.db, tenantId, lookup).then((u) => [u, tenant] as const)
-      : loadUserCheckingKey(s.db, tenantId, lookup, tenant.keyDigest).then(({ loaded, tenant: row }) => {
-          if (!row) throw ApiError.unauthorized();
-          return [loaded, tenantContext(row)] as const;
-        }),
-    // With a userId, the registration is read beside the signing key; with a loginId, once the user is known.
-    loadApplication(s, tenantId, input.applicationId).then(
-      async (a) =>
-        [
-          a,
-          ...(await Promise.all([
-            accessTokenSigner(s, tenantId, a).then(
-              async (access) => [access, await trustTokenSigner(s, tenantId, access)] as const,
-            ),
-            a && input.userId ? findRegistration(s, tenantId, input.userId, a.id) : null,
-          ])),
-        ] as const,
-    ),
-  ]);
+  const applicationId = input.applicationId;
+  // One SQL statement (issue 15): the user, the key check, the application, the registration and
+  // the signing keys; only a tenant without a key yet (created on first need) reads again.
+  const r = await readTogether(s.db, {
+    ...challengeReads(tenantId, lookup, applicationId),
+    keyTenant: "tenant" in tenant ? nothing : keyedTenantRead(tenantId, tenant.keyDigest),
+  });
+  let ctx: TenantContext;
+  if ("tenant" in tenant) ctx = tenant;
+  else if (r.keyTenant) ctx = tenantContext(r.keyTenant);
+  else throw ApiError.unauthorized();
+  const app = applicationId ? requireApplication(r.app) : null;
+  const loaded = r.loaded;
   if (!loaded) return { kind: "not-found" };
-  const registration = !app ? null : input.userId ? byId : await findRegistration(s, tenantId, loaded.user.id, app.id);
+  const signer = await accessTokenSigner(s, tenantId, app, r.keys);
+  const trustSigner = await trustTokenSigner(s, tenantId, signer, r.keys);
+  const registration = r.registration;
   const code = input.code ?? generateNumericCode(s.random, 6);
   const keys = secondFactorPasskeys(loaded, ctx.settings);
   const init = challengeInit(ctx, loaded, app, "step_up", {

@@ -20,7 +20,7 @@ async function deleteKey(key: string): Promise<void> {
 }
 
 describe("POST /api/two-factor/start: the key check rides in the route's D1 batch", () => {
-  it("a known key costs one serial D1 round trip (its batch, beside the signing-key read) before the guard call", async () => {
+  it("a known key costs one D1 statement (user, key, tenant and signing key together) before the guard call", async () => {
     const { key } = await seedTenant();
     const u = await createUser(key);
     expect(
@@ -29,7 +29,7 @@ describe("POST /api/two-factor/start: the key check rides in the route's D1 batc
     resetCounters();
     const r = await call("POST", "/api/two-factor/start", { key, body: { userId: u.id }, via: instrumented });
     expect(r.status).toBe(200);
-    expect({ d1: counters.d1Queries, doCalls: counters.doCalls }).toEqual({ d1: 2, doCalls: 1 });
+    expect({ d1: counters.d1Queries, doCalls: counters.doCalls }).toEqual({ d1: 1, doCalls: 1 });
   });
 
   it("a key deleted after it was seen answers 401, also where the request is otherwise wrong", async () => {

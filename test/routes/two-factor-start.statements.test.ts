@@ -1,79 +1,33 @@
 /**
  * `POST /api/two-factor/start` (issue 15, second pass): the user, their methods, recovery-code count
- * and passkeys, the API key and the tenant come back from one SQL statement (SQLite JSON
- * aggregation) beside the signing-key read, instead of a batch of six. The rows must be exactly what
- * the six separate selects give (`loadUser`), or a start would offer or snapshot the wrong factors.
+ * and passkeys, the API key, the tenant and (third pass: two-factor-start.signing-key.test.ts) the
+ * signing key come back from one SQL statement (SQLite JSON aggregation). The rows must be exactly
+ * what the separate selects give, or a start would offer or snapshot the wrong factors.
  */
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
 import { keyedHash } from "../../src/services/hashing.ts";
-import { loadUser, loadUserCheckingKey } from "../../src/services/users.ts";
+import { keyedTenantRead } from "../../src/services/tenant-context.ts";
+import { userRead, type UserLookup } from "../../src/services/users.ts";
+import { readTogether } from "../../src/storage/d1/one-statement.ts";
 import { utf8 } from "../../src/domain/encoding.ts";
 import { schema, tenants } from "../../src/storage/d1/schema.ts";
+import { recordingEnv, richUser, separateSelects, type Db } from "../support/loaded-user.ts";
 import { call, enrolledUser, seedTenant } from "../support/mfa.ts";
-
-/** env with a D1 binding that records the SQL of every statement prepared through it. */
-function recordingEnv(): { target: { app: ReturnType<typeof createApp>; env: Env }; prepared: string[] } {
-  const prepared: string[] = [];
-  const db = new Proxy(env.DB, {
-    get(t, p) {
-      if (p === "prepare")
-        return (q: string) => {
-          prepared.push(q);
-          return t.prepare(q);
-        };
-      const v = Reflect.get(t, p, t);
-      return typeof v === "function" ? v.bind(t) : v;
-    },
-  });
-  return { target: { app: createApp(), env: { ...env, DB: db } as Env }, prepared };
-}
 
 async function digestOf(key: string): Promise<string> {
   return keyedHash(utf8(env.HASH_PEPPER), "api-key", key);
 }
 
-/** A user with an authenticator, an email method, recovery codes, user data and two passkeys (inserted straight into D1). */
-async function richUser() {
-  const { key, tenantId } = await seedTenant({
-    multiFactorConfiguration: { email: { enabled: true }, sms: { enabled: true } },
-  });
-  const u = await enrolledUser(key);
-  await env.DB.prepare("UPDATE users SET data = ?, first_name = ? WHERE id = ?")
-    .bind(JSON.stringify({ plan: "gold", n: 3, nested: { a: [1, "b"] } }), "Ada", u.userId)
-    .run();
-  await env.DB.prepare(
-    "INSERT INTO mfa_methods (user_id, id, tenant_id, method, name, secret_enc, email, mobile_phone, last_used_at, created_at) VALUES (?, 'SMS1', ?, 'sms', NULL, NULL, NULL, '+15555550100', 1700000000, 1), (?, 'MAIL', ?, 'email', 'work', NULL, ?, NULL, NULL, 2)",
-  )
-    .bind(u.userId, tenantId, u.userId, tenantId, u.email)
-    .run();
-  for (const [i, be] of [
-    [1, 1],
-    [2, 0],
-  ] as const) {
-    await env.DB.prepare(
-      "INSERT INTO passkeys (id, credential_id, tenant_id, user_id, public_key, algorithm, sign_count, transports, backup_eligible, backed_up, user_verified, discoverable, aaguid, relying_party_id, name, display_name, user_agent, created_at, last_used_at) VALUES (?, ?, ?, ?, 'pk', -7, 4, ?, ?, 0, 1, NULL, '00000000-0000-0000-0000-000000000000', 'edge-mfa.test', ?, NULL, 'ua', ?, NULL)",
-    )
-      .bind(
-        crypto.randomUUID(),
-        crypto.randomUUID(),
-        tenantId,
-        u.userId,
-        JSON.stringify(["usb", "nfc"]),
-        be,
-        `key ${i}`,
-        i,
-      )
-      .run();
-  }
-  return { key, tenantId, u };
+/** The start's user read with the key check, as `POST /api/two-factor/start` composes it. */
+function loadUserCheckingKey(db: Db, tenantId: string, q: UserLookup, keyDigest: string) {
+  return readTogether(db, { loaded: userRead(tenantId, q), tenant: keyedTenantRead(tenantId, keyDigest) });
 }
 
 describe("POST /api/two-factor/start: one statement for user, key and tenant", () => {
-  it("a start with a known key prepares two D1 statements (user + key + tenant, signing key)", async () => {
+  it("a start with a known key prepares one D1 statement (user + key + tenant + signing key)", async () => {
     const { key } = await seedTenant();
     const u = await enrolledUser(key);
     const { target, prepared } = recordingEnv();
@@ -83,7 +37,7 @@ describe("POST /api/two-factor/start: one statement for user, key and tenant", (
     prepared.length = 0;
     const r = await call("POST", "/api/two-factor/start", { key, body: { userId: u.userId }, via: target });
     expect(r.status).toBe(200);
-    expect(prepared.length).toBe(2);
+    expect(prepared.length).toBe(1);
   });
 
   it("loads exactly the rows the separate selects give: by id, by login id, unknown user, wrong key", async () => {
@@ -95,7 +49,7 @@ describe("POST /api/two-factor/start: one statement for user, key and tenant", (
       { by: "id", id: u.userId } as const,
       { by: "loginId", loginId: u.email.toUpperCase() } as const,
     ]) {
-      const separate = await loadUser(db, tenantId, lookup);
+      const separate = await separateSelects(db, tenantId, lookup);
       const one = await loadUserCheckingKey(db, tenantId, lookup, digest);
       expect(separate?.methods.map((m) => m.id)).toEqual(["SMS1", "MAIL", u.methodId]);
       expect(separate?.passkeys.length).toBe(2);
