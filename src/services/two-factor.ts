@@ -11,7 +11,7 @@ import { generateMethodId } from "../domain/ids.ts";
 import { buildOtpauthURI, TOTP_SECRET_BYTES } from "../domain/totp.ts";
 import { ApiError } from "../errors.ts";
 import { MAX_TWO_FACTOR_ID_TTL_SECONDS } from "../settings.ts";
-import { mfaMethods, recoveryCodes } from "../storage/d1/schema.ts";
+import { mfaMethods } from "../storage/d1/schema.ts";
 import { parseTwoFactorId, totpAad } from "../storage/durable-objects/user-guard-ids.ts";
 import type { GuardVerdict } from "../storage/durable-objects/user-guard-types.ts";
 import { eventContext, lockoutPolicy, otpHash, type TenantContext } from "./tenant-context.ts";
@@ -21,7 +21,7 @@ import type { Services } from "./container.ts";
 import { generateNumericCode } from "../domain/otp-code.ts";
 import { disableSlot } from "./oob-slots.ts";
 import { factorOf, methodFactor } from "../factors/registry.ts";
-import { consumeRecoveryCode, newRecoveryCodeSet } from "./recovery-codes.ts";
+import { consumeRecoveryCode, dropOrphanRecoveryCodes, newRecoveryCodeSet } from "./recovery-codes.ts";
 import { loadUser, toUserJson, type LoadedUser, type MethodRow } from "./users.ts";
 import type { auditInsert } from "./audit.ts";
 
@@ -239,13 +239,13 @@ export async function removeMethods(
   audit?: ReturnType<typeof auditInsert>,
 ): Promise<void> {
   const userId = loaded.user.id;
-  const remaining = loaded.methods.filter((m) => !removed.includes(m.id));
   const statements = [
     removed.length
       ? s.db.delete(mfaMethods).where(and(eq(mfaMethods.userId, userId), inArray(mfaMethods.id, removed)))
       : null,
-    // Recovery codes belong to MFA as a whole: they go when the last method goes.
-    remaining.length === 0 ? s.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)) : null,
+    // Recovery codes belong to MFA as a whole: they go when the last method goes — decided by D1
+    // in this batch, not from `loaded`, which a parallel removal may have made stale.
+    dropOrphanRecoveryCodes(s, userId),
     audit ?? null,
   ].filter((x) => x !== null);
   if (statements.length)
