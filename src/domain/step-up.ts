@@ -44,7 +44,20 @@ export type TrustTokenClaims = {
   exp?: unknown;
   jti?: unknown;
   tch?: unknown;
+  /** The user's step-up proof epoch the token was earned in (absent: 0, a token from before the claim). */
+  sep?: unknown;
 };
+
+/**
+ * The proof epoch a trustToken was earned in, or null when the claim is malformed. A factor change
+ * moves the user's epoch on, and only a proof of the current epoch is consumed: unlike the
+ * whole-second `iat`, the epoch orders a proof and a change that fall in the same second.
+ */
+export function proofEpochOf(claims: TrustTokenClaims): number | null {
+  const { sep } = claims;
+  if (sep === undefined) return 0;
+  return typeof sep === "number" && Number.isSafeInteger(sep) && sep >= 0 ? sep : null;
+}
 
 /** What the proof must match: the user and tenant acted on, and the keyed hash of the required trustChallenge. */
 export type StepUpExpectation = { tenantId: string; userId: string; challengeHash: string };

@@ -226,7 +226,7 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
     ): Promise<void> {
       if (opts.revokeTrusts) {
         trusts.revokeTrusts(this.#kv, null);
-        revokeProofs(this.#kv, now);
+        revokeProofs(this.#kv);
       }
       for (const e of events) queueEvent(this.#kv, ev, e.draft, now, e.alert);
       await this.#flushed(undefined);
@@ -235,13 +235,13 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
     /** Consumes a step-up proof (keyed by a hash of its jti): `ok` once, `invalid` for a replay or a revoked proof, refused while locked. */
     async consumeStepUpProof(proof: {
       proofKey: string;
-      issuedAt: number;
+      epoch: number;
       retainUntil: number;
       now: number;
     }): Promise<LockVerdict | { status: "invalid" }> {
       const locked = lockedNow(this.#kv, proof.now);
       if (locked) return locked;
-      return consumeProof(this.#kv, proof.proofKey, proof.issuedAt, proof.retainUntil, proof.now)
+      return consumeProof(this.#kv, proof.proofKey, proof.epoch, proof.retainUntil, proof.now)
         ? { status: "ok" }
         : { status: "invalid" };
     }
@@ -266,7 +266,7 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
      */
     async endSessions(now: number): Promise<{ challengesEnded: number; trustsRevoked: number }> {
       const challengesEnded = dropChallenges(this.#kv);
-      revokeProofs(this.#kv, now);
+      revokeProofs(this.#kv);
       return { challengesEnded, trustsRevoked: trusts.revokeTrusts(this.#kv, null) };
     }
 

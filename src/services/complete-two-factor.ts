@@ -77,7 +77,7 @@ export async function completeTwoFactor(
     default:
       return NOT_FOUND;
   }
-  const { challenge, method, trust } = v;
+  const { challenge, method, trust, proofEpoch } = v;
   // The write only moves `lastUsed` when the user's previous completion used another method.
   if (method.methodId && method.kind !== "webauthn" && method.lastUsedChanged !== false) {
     s.defer(
@@ -115,6 +115,7 @@ export async function completeTwoFactor(
     applicationId: challenge.applicationId,
     ttlSeconds: challenge.token.trustTokenTtlSeconds,
     trustChallenge: challenge.trustChallenge,
+    proofEpoch,
     signer: await trustSignerOf(s, challenge),
   });
   if (trust) body.twoFactorTrustId = trust.trustId;

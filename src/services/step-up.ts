@@ -14,7 +14,7 @@
  */
 import { sha256 } from "../domain/crypto.ts";
 import { hexEncode, utf8 } from "../domain/encoding.ts";
-import { judgeStepUpProof, stepUpChallenge, type StepUpAction } from "../domain/step-up.ts";
+import { judgeStepUpProof, proofEpochOf, stepUpChallenge, type StepUpAction } from "../domain/step-up.ts";
 import { ApiError } from "../errors.ts";
 import type { TenantSettings } from "../settings.ts";
 import type { Services } from "./container.ts";
@@ -76,10 +76,12 @@ export async function requireFreshStepUp(
     now,
   );
   if (!verdict.ok) throw refuse(trustChallenge, verdict.reason);
+  const epoch = proofEpochOf(claims);
+  if (epoch === null) throw refuse(trustChallenge, "malformed");
   const proofKey = hexEncode(await sha256(utf8(verdict.jti)));
   const consumed = await s
     .guard(scope.tenant.id, userId)
-    .consumeStepUpProof({ proofKey, issuedAt: verdict.issuedAt, retainUntil: verdict.retainUntil, now });
+    .consumeStepUpProof({ proofKey, epoch, retainUntil: verdict.retainUntil, now });
   // A locked account refuses every proof, as it refuses every code (409, FusionAuth's login-prevented answer).
   if (consumed.status === "locked") throw ApiError.locked(consumed.actions);
   if (consumed.status !== "ok") throw refuse(trustChallenge, "replayed_or_revoked");

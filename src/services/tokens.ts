@@ -84,6 +84,8 @@ export async function mintTrustToken(
     applicationId: string | null;
     ttlSeconds: number;
     trustChallenge: string | null;
+    /** The user's step-up proof epoch when the challenge completed (claim `sep`). */
+    proofEpoch: number;
     /** An asymmetric key of the tenant (`trustTokenSigner`). */
     signer: SignerRef;
   },
@@ -95,6 +97,7 @@ export async function mintTrustToken(
     iat: now,
     exp: now + input.ttlSeconds,
     jti: crypto.randomUUID(),
+    sep: input.proofEpoch,
   };
   if (input.applicationId) payload.azp = input.applicationId;
   if (input.trustChallenge) payload.tch = await trustChallengeHash(input.trustChallenge);

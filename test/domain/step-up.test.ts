@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   judgeStepUpProof,
+  proofEpochOf,
   STEP_UP_MAX_AGE_SECONDS,
   stepUpChallenge,
   userChangeActions,
@@ -58,5 +59,13 @@ describe("trustChallenge of a request", () => {
       "user:change-password",
     ]);
     expect(userChangeActions(cur, { email: null, mobilePhone: null }, false)).toEqual(["user:change-email"]);
+  });
+});
+
+describe("proofEpochOf", () => {
+  it("reads the epoch a proof was earned in; a token without the claim is epoch 0; anything else is malformed", () => {
+    expect(proofEpochOf({ sep: 3 })).toBe(3);
+    expect(proofEpochOf({})).toBe(0);
+    for (const sep of [-1, 1.5, "1", null, Number.MAX_VALUE, true]) expect(proofEpochOf({ sep })).toBeNull();
   });
 });

@@ -65,6 +65,8 @@ async function forged(tenantId: string, userId: string, tenantOfKey: string, typ
     exp: clock.now + 180,
     jti: crypto.randomUUID(),
     tch: await tch(ACTION),
+    // The user's step-up proof epoch: one factor change (the enrolment in setup) moved it to 1.
+    sep: 1,
   };
   return signJwt(s, await tenantSigner(s, tenantOfKey), claims, { typ });
 }

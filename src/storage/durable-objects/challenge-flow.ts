@@ -26,6 +26,7 @@ import { loginHistory, queueEvent, recordLogin } from "./guard-events.ts";
 import { LAST_METHOD_KEY } from "./keys.ts";
 import { countFailure, countSuccess, lockedNow } from "./lock.ts";
 import { findTotpMatch, sweepRetiredSteps } from "./totp-replay.ts";
+import { proofEpoch as readProofEpoch } from "./step-up-proofs.ts";
 import { findTrust, newTrustId, storeTrust, trustCovers, type NewTrust } from "./trusts.ts";
 import { mintTwoFactorId } from "./user-guard-ids.ts";
 import type {
@@ -221,9 +222,16 @@ function complete(
   } else if (record.purpose === "login") {
     queueEvent(kv, ev, { type: "user.login.success", authenticationType: "PASSWORD" }, now);
   }
-  if (!newTrust) return { status: "completed", challenge: record, method };
+  const proofEpoch = readProofEpoch(kv);
+  if (!newTrust) return { status: "completed", challenge: record, method, proofEpoch };
   const expiration = storeTrust(kv, newTrust, record.applicationId, now, record.token.trustTtlSeconds, info);
-  return { status: "completed", challenge: record, method, trust: { trustId: newTrust.trustId, expiration } };
+  return {
+    status: "completed",
+    challenge: record,
+    method,
+    trust: { trustId: newTrust.trustId, expiration },
+    proofEpoch,
+  };
 }
 
 /**

@@ -33,7 +33,8 @@ export const retiredStepKey = (methodId: string): string => RETIRED_STEP_PREFIX 
 
 // ./step-up-proofs.ts: consumed step-up proofs (SHA-256 of the jti) and the revocation instant.
 export const PROOF_PREFIX = "su:";
-export const PROOF_NOT_BEFORE_KEY = "su-not-before";
+/** The proof epoch: moved on by every factor change; a proof is consumed only in the epoch it was earned in. */
+export const PROOF_EPOCH_KEY = "su-epoch";
 
 // ./ceremonies.ts: WebAuthn ceremonies (SHA-256 of the challenge) and their in-flight markers.
 export const CEREMONY_PREFIX = "wc:";

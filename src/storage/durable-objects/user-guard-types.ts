@@ -174,6 +174,8 @@ export type Completed = {
   challenge: ChallengeRecord;
   method: CompletedMethod;
   trust?: { trustId: string; expiration: number };
+  /** The user's step-up proof epoch at completion (src/storage/durable-objects/step-up-proofs.ts). */
+  proofEpoch: number;
 };
 export type Verified = { status: "verified"; method: CompletedMethod };
 /** WebAuthn: a ceremony taken (deleted) for verification. */
