@@ -88,6 +88,37 @@ describe("headers and CSRF", () => {
   });
 });
 
+describe("oversized OAuth parameters", () => {
+  it("a code_challenge, state or nonce too long to carry is refused (rendered), never silently dropped", async () => {
+    const { clientId, key } = await seedClient();
+    const { email } = await createUser(key);
+    for (const name of ["code_challenge", "state", "nonce"]) {
+      const b = new Browser();
+      // Dropped, the login would go on without PKCE, without the client's state or nonce (RFC 7636 §4.4.1,
+      // RFC 6749 §4.1.2): the code would no longer be bound to what the client asked for.
+      const page = await b.get(authorizePath(clientId, { [name]: "x".repeat(5000) }));
+      expect(page.status, name).toBe(400);
+      expect(page.location, name).toBeNull();
+      expect(page.html, name).toContain("invalid_request");
+      expect(page.headers.get("content-security-policy"), name).toContain("frame-ancestors 'none'");
+    }
+    // The same from the login form (POST): no code is issued for the truncated request.
+    const b = new Browser();
+    const page = await b.get(authorizePath(clientId));
+    const q = Object.fromEntries(new URL(authorizePath(clientId), "http://x").searchParams);
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.html)![1]!;
+    const r = await b.request("POST", "/oauth2/authorize", {
+      ...q,
+      code_challenge: "x".repeat(5000),
+      csrf_token: csrf,
+      loginId: email,
+      password: PASSWORD,
+    });
+    expect(r.status).toBe(400);
+    expect(r.location).toBeNull();
+  });
+});
+
 describe("enrolment QR code", () => {
   it("the server-made SVG decodes (jsQR) to the otpauth URI of the manual key", async () => {
     const { clientId, key } = await seedClient({ multiFactorConfiguration: { loginPolicy: "Required" } });
