@@ -64,15 +64,21 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * GET: the query; POST: the form body. Only the first string value of each name; oversize values
- * dropped. A dropped OAuth parameter is remembered (UNREADABLE) so validation refuses the request:
- * dropping a code_challenge, state or nonce silently would unbind the code from what the client sent.
+ * dropped. A dropped or repeated OAuth parameter is remembered (UNREADABLE) so validation refuses the
+ * request: dropping a code_challenge, state or nonce silently would unbind the code from what the
+ * client sent.
  */
 export async function readParams(c: Ctx): Promise<Params> {
   const out: Params = {};
+  const unreadable = (k: string) => {
+    if ((OAUTH_FIELDS as readonly string[]).includes(k) && !out[UNREADABLE]?.includes(k))
+      out[UNREADABLE] = [...(out[UNREADABLE] ?? []), k];
+  };
   const take = (k: string, v: unknown) => {
-    if (k in out) return;
+    // RFC 6749 §3.1: request parameters MUST NOT be included more than once.
+    if (k in out) return unreadable(k);
     if (typeof v === "string" && v.length <= MAX_PARAM_CHARS && v.isWellFormed()) out[k] = v;
-    else if ((OAUTH_FIELDS as readonly string[]).includes(k)) out[UNREADABLE] = [...(out[UNREADABLE] ?? []), k];
+    else unreadable(k);
   };
   if (c.req.method === "GET") {
     for (const [k, v] of new URL(c.req.url).searchParams) take(k, v);
@@ -82,8 +88,8 @@ export async function readParams(c: Ctx): Promise<Params> {
   if (Number(c.req.header("content-length") ?? "0") > MAX_BODY_BYTES) return out;
   const type = c.req.header("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) return out;
-  const body = await c.req.parseBody();
-  for (const [k, v] of Object.entries(body)) take(k, Array.isArray(v) ? v[0] : v);
+  const body = await c.req.parseBody({ all: true });
+  for (const [k, v] of Object.entries(body)) for (const one of Array.isArray(v) ? v : [v]) take(k, one);
   return out;
 }
 
