@@ -7,7 +7,8 @@
  * form-urlencoded first (openid-client, Authlib and x/oauth2 do so), so the raw pair is tried first
  * and the URL-decoded pair second. A body `client_id` that names another client than the header is
  * `client_id_mismatch`. A sent secret is always checked, even where none is required, so the text
- * "undefined" that FusionAuth's TypeScript client sends for a missing secret fails like any other.
+ * "undefined" that FusionAuth's TypeScript client sends for a missing secret fails like any other;
+ * a body secret that differs from the header's fails too.
  */
 import { OAUTH_ERRORS, type OAuthFailure } from "./oauth-errors.ts";
 
@@ -72,8 +73,12 @@ export function presentedClient(
     clientId = decId;
   }
   const secrets = [rawSecret, ...(decSecret !== null && decSecret !== rawSecret ? [decSecret] : [])].filter(Boolean);
-  // A secret in the body as well as the header: both are checked (one must be the client's).
-  if (bodySecret && !secrets.includes(bodySecret)) secrets.push(bodySecret);
+  // A secret in the body as well as the header is one credential only when they agree: otherwise one
+  // of them is wrong, and a sent secret is always checked (RFC 6749 §2.3 allows one method per
+  // request; §5.2). Accepting "either" would let a right header hide a wrong body secret.
+  if (bodySecret && secrets.length > 0 && !secrets.includes(bodySecret))
+    return { ok: false, failure: OAUTH_ERRORS.badCredentials(), basic: true };
+  if (bodySecret && secrets.length === 0) secrets.push(bodySecret);
   return { ok: true, client: { clientId: clientId || null, secrets, basic: true } };
 }
 

@@ -33,7 +33,9 @@ import { csrfToken, csrfValid, loadClient, type HostedClient } from "../services
 import { completeTenantSettings, type LoginTheme } from "../settings.ts";
 
 type Ctx = Context<AppEnv>;
-export type Params = Record<string, string>;
+/** The names of carried OAuth parameters that were sent but could not be kept (too long, malformed). */
+export const UNREADABLE: unique symbol = Symbol("unreadable");
+export type Params = Record<string, string> & { [UNREADABLE]?: string[] };
 
 export const SSO_COOKIE = "fusionauth.sso";
 export const TRUST_COOKIE = "fusionauth.trust";
@@ -60,11 +62,23 @@ export const OAUTH_FIELDS = [
 const MAX_PARAM_CHARS = 4096;
 const MAX_BODY_BYTES = 64 * 1024;
 
-/** GET: the query; POST: the form body. Only the first string value of each name; oversize values dropped. */
+/**
+ * GET: the query; POST: the form body. Only the first string value of each name; oversize values
+ * dropped. A dropped or repeated OAuth parameter is remembered (UNREADABLE) so validation refuses the
+ * request: dropping a code_challenge, state or nonce silently would unbind the code from what the
+ * client sent.
+ */
 export async function readParams(c: Ctx): Promise<Params> {
   const out: Params = {};
+  const unreadable = (k: string) => {
+    if ((OAUTH_FIELDS as readonly string[]).includes(k) && !out[UNREADABLE]?.includes(k))
+      out[UNREADABLE] = [...(out[UNREADABLE] ?? []), k];
+  };
   const take = (k: string, v: unknown) => {
-    if (typeof v === "string" && v.length <= MAX_PARAM_CHARS && !(k in out) && v.isWellFormed()) out[k] = v;
+    // RFC 6749 §3.1: request parameters MUST NOT be included more than once.
+    if (k in out) return unreadable(k);
+    if (typeof v === "string" && v.length <= MAX_PARAM_CHARS && v.isWellFormed()) out[k] = v;
+    else unreadable(k);
   };
   if (c.req.method === "GET") {
     for (const [k, v] of new URL(c.req.url).searchParams) take(k, v);
@@ -74,8 +88,8 @@ export async function readParams(c: Ctx): Promise<Params> {
   if (Number(c.req.header("content-length") ?? "0") > MAX_BODY_BYTES) return out;
   const type = c.req.header("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) return out;
-  const body = await c.req.parseBody();
-  for (const [k, v] of Object.entries(body)) take(k, Array.isArray(v) ? v[0] : v);
+  const body = await c.req.parseBody({ all: true });
+  for (const [k, v] of Object.entries(body)) for (const one of Array.isArray(v) ? v : [v]) take(k, one);
   return out;
 }
 
@@ -253,6 +267,18 @@ export type Validated = { client: HostedClient; req: AuthorizeRequest; params: P
 /** Validates the carried OAuth request; answers the rendered or redirected error itself. */
 export async function validated(c: Ctx, params: Params): Promise<Validated | Response> {
   const client = await loadClient(c.var.services, normaliseClientId(params.client_id));
+  const unreadable = params[UNREADABLE];
+  // Rendered, never redirected: the state that a redirect must echo may be the parameter lost.
+  if (unreadable?.length)
+    return renderError(
+      c,
+      {
+        error: "invalid_request",
+        error_reason: "unknown",
+        error_description: `The [${unreadable.join(", ")}] parameter is too long or malformed.`,
+      },
+      client,
+    );
   const o = validateAuthorizeRequest(params, client?.authorize ?? null);
   if (o.kind === "render") return renderError(c, o.error, client);
   if (o.kind === "redirect")

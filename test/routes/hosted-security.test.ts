@@ -3,7 +3,8 @@ import jsQR from "jsqr";
 import { describe, expect, it } from "vitest";
 import { api } from "../helpers.ts";
 import { createUser, PASSWORD } from "../support/mfa.ts";
-import { authorizePath, Browser, ISSUER, seedClient, textOf } from "../support/hosted.ts";
+import { authorizePath, Browser, ISSUER, ORIGIN, seedClient, textOf } from "../support/hosted.ts";
+import { routedFetch } from "../support/oauth.ts";
 
 async function sha256b64(text: string): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
@@ -85,6 +86,72 @@ describe("headers and CSRF", () => {
       expect(r.status, path).toBe(403);
       expect(r.headers.get("x-frame-options"), path).toBe("DENY");
     }
+  });
+});
+
+describe("oversized OAuth parameters", () => {
+  it("a code_challenge, state or nonce too long to carry is refused (rendered), never silently dropped", async () => {
+    const { clientId, key } = await seedClient();
+    const { email } = await createUser(key);
+    for (const name of ["code_challenge", "state", "nonce"]) {
+      const b = new Browser();
+      // Dropped, the login would go on without PKCE, without the client's state or nonce (RFC 7636 §4.4.1,
+      // RFC 6749 §4.1.2): the code would no longer be bound to what the client asked for.
+      const page = await b.get(authorizePath(clientId, { [name]: "x".repeat(5000) }));
+      expect(page.status, name).toBe(400);
+      expect(page.location, name).toBeNull();
+      expect(page.html, name).toContain("invalid_request");
+      expect(page.headers.get("content-security-policy"), name).toContain("frame-ancestors 'none'");
+    }
+    // The same from the login form (POST): no code is issued for the truncated request.
+    const b = new Browser();
+    const page = await b.get(authorizePath(clientId));
+    const q = Object.fromEntries(new URL(authorizePath(clientId), "http://x").searchParams);
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.html)![1]!;
+    const r = await b.request("POST", "/oauth2/authorize", {
+      ...q,
+      code_challenge: "x".repeat(5000),
+      csrf_token: csrf,
+      loginId: email,
+      password: PASSWORD,
+    });
+    expect(r.status).toBe(400);
+    expect(r.location).toBeNull();
+  });
+});
+
+describe("repeated OAuth parameters", () => {
+  it("a parameter sent twice is refused (rendered), on GET and on the login form (RFC 6749 §3.1, §4.1.2.1)", async () => {
+    const { clientId, key } = await seedClient();
+    const { email } = await createUser(key);
+    for (const [name, value] of [
+      ["code_challenge", "A".repeat(43)],
+      ["state", "other"],
+      ["redirect_uri", "https://evil.example/cb"],
+    ]) {
+      const r = await new Browser().get(`${authorizePath(clientId)}&${name}=${encodeURIComponent(value!)}`);
+      expect(r.status, name).toBe(400);
+      expect(r.location, name).toBeNull();
+      expect(r.html, name).toContain("invalid_request");
+    }
+    const b = new Browser();
+    const page = await b.get(authorizePath(clientId));
+    const form = new URLSearchParams(new URL(authorizePath(clientId), "http://x").searchParams);
+    form.append("csrf_token", /name="csrf_token" value="([^"]+)"/.exec(page.html)![1]!);
+    form.append("loginId", email);
+    form.append("password", PASSWORD);
+    form.append("code_challenge", "A".repeat(43));
+    const posted = await routedFetch(`${ORIGIN}/oauth2/authorize`, {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        cookie: [...b.jar].map(([k, v]) => `${k}=${v}`).join("; "),
+      },
+      body: form.toString(),
+    });
+    expect(posted.status).toBe(400);
+    expect(posted.headers.get("location")).toBeNull();
   });
 });
 

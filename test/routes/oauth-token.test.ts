@@ -284,6 +284,34 @@ describe("authorization_code: request and client errors in FusionAuth's order", 
     expect((await token(noSecret)).status).toBe(200);
   });
 
+  it("Basic and body secrets both sent: a wrong one fails even when the other is right (RFC 6749 §2.3, §5.2)", async () => {
+    const fx = await oauthFixture();
+    const base = { grant_type: "authorization_code", redirect_uri: REDIRECT, client_id: fx.clientId };
+    const right = `Basic ${btoa(`${fx.clientId}:${fx.secret}`)}`;
+    const wrong = `Basic ${btoa(`${fx.clientId}:nope`)}`;
+    const rightHeaderWrongBody = await token(
+      { ...base, code: await issueCode(fx), client_secret: "undefined" },
+      { authorization: right },
+    );
+    expect(rightHeaderWrongBody.status).toBe(401);
+    expect(rightHeaderWrongBody.json).toMatchObject({
+      error: "invalid_client",
+      error_reason: "invalid_client_authentication",
+    });
+    const wrongHeaderRightBody = await token(
+      { ...base, code: await issueCode(fx), client_secret: fx.secret },
+      { authorization: wrong },
+    );
+    expect(wrongHeaderRightBody.status).toBe(401);
+    expect(wrongHeaderRightBody.json.error_reason).toBe("invalid_client_authentication");
+    // The same secret in both places is one credential, not two: accepted.
+    const same = await token(
+      { ...base, code: await issueCode(fx), client_secret: fx.secret },
+      { authorization: right },
+    );
+    expect(same.status).toBe(200);
+  });
+
   it("NotRequiredWhenUsingPKCE: a public client with a verifier needs no secret; without one it does", async () => {
     const fx = await oauthFixture({ oauth: { clientAuthenticationPolicy: "NotRequiredWhenUsingPKCE" } });
     const base = { grant_type: "authorization_code", redirect_uri: REDIRECT, client_id: fx.clientId };
