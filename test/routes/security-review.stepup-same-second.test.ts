@@ -29,19 +29,23 @@ const regenerate = (key: string, userId: string, proof: string) =>
     headers: { "content-type": "text/plain", [HEADER]: proof },
   });
 
+/** A factor change: a second authenticator, added behind its own step-up. */
+async function addAuthenticator(key: string, userId: string) {
+  const secret = await call("GET", "/api/two-factor/secret", { key });
+  return call("POST", `/api/user/two-factor/${userId}`, {
+    key,
+    headers: { [HEADER]: await stepUp(key, userId, "mfa:add-method") },
+    body: { method: "authenticator", code: await totp(secret.body.secretBase32Encoded), secret: secret.body.secret },
+  });
+}
+
 describe("step-up proofs and factor changes in the same second", () => {
   it("a proof earned before a factor change is refused even when both happened in the same second", async () => {
     const { key } = await seedTenant(ON);
     const u = await enrolledUser(key);
     const earlier = await stepUp(key, u.userId, "mfa:regenerate-recovery-codes");
     // The clock does not move: the change happens in the second the proof was issued.
-    const secret = await call("GET", "/api/two-factor/secret", { key });
-    const added = await call("POST", `/api/user/two-factor/${u.userId}`, {
-      key,
-      headers: { [HEADER]: await stepUp(key, u.userId, "mfa:add-method") },
-      body: { method: "authenticator", code: await totp(secret.body.secretBase32Encoded), secret: secret.body.secret },
-    });
-    expect(added.status).toBe(200);
+    expect((await addAuthenticator(key, u.userId)).status).toBe(200);
     const refused = await regenerate(key, u.userId, earlier);
     expect(refused.status).toBe(400);
     expect(refused.body.generalErrors[0].code).toBe("[TrustTokenRequired]");
@@ -50,13 +54,7 @@ describe("step-up proofs and factor changes in the same second", () => {
   it("a proof earned after the change, in that same second, is accepted", async () => {
     const { key } = await seedTenant(ON);
     const u = await enrolledUser(key);
-    const secret = await call("GET", "/api/two-factor/secret", { key });
-    const added = await call("POST", `/api/user/two-factor/${u.userId}`, {
-      key,
-      headers: { [HEADER]: await stepUp(key, u.userId, "mfa:add-method") },
-      body: { method: "authenticator", code: await totp(secret.body.secretBase32Encoded), secret: secret.body.secret },
-    });
-    expect(added.status).toBe(200);
+    expect((await addAuthenticator(key, u.userId)).status).toBe(200);
     const later = await stepUp(key, u.userId, "mfa:regenerate-recovery-codes");
     expect((await regenerate(key, u.userId, later)).status).toBe(200);
   });
