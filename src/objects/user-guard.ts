@@ -261,10 +261,10 @@ export function defineUserGuard(depsOf: (env: Env) => UserGuardDeps) {
 
     /**
      * The user's password or email changed, or the user was deactivated: every open challenge (and
-     * email/SMS code), every device trust and every step-up proof issued before `now` ends, so nothing
+     * email/SMS code), every device trust and every step-up proof earned so far ends, so nothing
      * earned under the old state outlives it.
      */
-    async endSessions(now: number): Promise<{ challengesEnded: number; trustsRevoked: number }> {
+    async endSessions(): Promise<{ challengesEnded: number; trustsRevoked: number }> {
       const challengesEnded = dropChallenges(this.#kv);
       revokeProofs(this.#kv);
       return { challengesEnded, trustsRevoked: trusts.revokeTrusts(this.#kv, null) };

@@ -120,7 +120,7 @@ export async function updateUser(
   // A new password or email, or deactivation, ends the trusts and open challenges of the old state (OWASP ASVS 4.0.3 §3.3.3).
   // … and the OAuth refresh tokens, codes and SSO sessions issued to it (RFC 9700 §4.14.2).
   if (f.password || updated.emailLower !== cur.emailLower || (cur.active && !updated.active)) {
-    await s.guard(tenantId, id).endSessions(s.now());
+    await s.guard(tenantId, id).endSessions();
     await s.sessions(tenantId, id).revokeAll();
   }
   const user = toUserJson(updated, loaded.methods);
