@@ -275,6 +275,9 @@ export async function passkeyAssert(
   const verified = await verifyStandalone(s, input, headerTenantId);
   if ("kind" in verified) return verified;
   const { row, result, now } = verified;
+  // A deactivated user's passkey proves nothing, as on /login (the ceremony may predate the deactivation).
+  const loaded = await loadUser(s.db, row.tenantId, { by: "id", id: row.userId });
+  if (!loaded?.user.active) throw failed("assertion", "user_inactive");
   return {
     kind: "verified",
     body: {
