@@ -40,7 +40,10 @@ export type ErrorKind =
   | "misconfigured" // 500 fixed body
   | "internal"; // 500 fixed body
 
-export function statusOf(kind: ErrorKind): number {
+/** Every status an error answers with (all carry a body or may: hono's ContentfulStatusCode). */
+export type ErrorStatus = 400 | 401 | 404 | 409 | 421 | 429 | 500 | 502 | 503;
+
+export function statusOf(kind: ErrorKind): ErrorStatus {
   switch (kind) {
     case "validation":
     case "provider_rejected":
@@ -208,11 +211,33 @@ export function zodToFieldErrors(error: ZodError, prefix = "", raw?: unknown): R
   return out;
 }
 
+/** The status `handleError` answers for `err`: an ApiError's kind, an OAuthError's status, else 500. */
+export function errorStatusOf(err: unknown): ErrorStatus {
+  if (err instanceof ApiError) return statusOf(err.kind);
+  if (err instanceof OAuthError) return err.failure.status;
+  return 500;
+}
+
 /** `app.onError`: the only code that serialises errors. */
 export function handleError(err: unknown, c: Context): Response {
   if (err instanceof ApiError) return errorResponse(err);
   if (err instanceof OAuthError) return oauthErrorResponse(err);
+  const requestId = logUnexpected(err, c);
+  return new Response(
+    JSON.stringify({
+      generalErrors: [{ code: "[InternalError]", message: "An unexpected error occurred.", data: { requestId } }],
+    }),
+    { status: 500, headers: { "content-type": "application/json; charset=UTF-8" } },
+  );
+}
+
+/**
+ * Logs an error no code expected (not an ApiError or OAuthError): its class, the path and the request
+ * id, never the request body, codes or secrets. Answers the request id.
+ */
+export function logUnexpected(err: unknown, c: Context): string {
   const requestId = (c.get("requestId" as never) as string | undefined) ?? "unknown";
+  if (err instanceof ApiError || err instanceof OAuthError) return requestId;
   // Log the class of failure and the request id; never the request body, codes or secrets.
   console.error(
     JSON.stringify({
@@ -222,10 +247,5 @@ export function handleError(err: unknown, c: Context): Response {
       path: new URL(c.req.url).pathname,
     }),
   );
-  return new Response(
-    JSON.stringify({
-      generalErrors: [{ code: "[InternalError]", message: "An unexpected error occurred.", data: { requestId } }],
-    }),
-    { status: 500, headers: { "content-type": "application/json; charset=UTF-8" } },
-  );
+  return requestId;
 }

@@ -26,7 +26,7 @@ import {
 import { sha256 } from "../domain/crypto.ts";
 import { base64Encode, base64UrlEncode, utf8 } from "../domain/encoding.ts";
 import type { AppEnv } from "../env.ts";
-import { handleError } from "../errors.ts";
+import { errorStatusOf, logUnexpected } from "../errors.ts";
 import { Layout, pageCss } from "../pages/layout.tsx";
 import { ErrorPage, FORM_POST_SCRIPT, FormPostPage, MessagePage } from "../pages/misc.tsx";
 import { csrfToken, csrfValid, loadClient, type HostedClient } from "../services/hosted-login.ts";
@@ -301,18 +301,13 @@ export function pageOpts(v: Validated, heading: string, extra: Partial<PageOptio
   };
 }
 
-/** The error statuses handleError answers; anything else (never expected) is shown as 500. */
-const ERROR_STATUSES = [400, 401, 403, 404, 409, 421, 429, 500, 502, 503] as const;
-function pageStatus(status: number): (typeof ERROR_STATUSES)[number] {
-  return ERROR_STATUSES.find((s) => s === status) ?? 500;
-}
-
 /**
- * Errors no page handled: the status handleError would give (its body and log line are for the
- * API), answered as a generic page with the hosted headers. No detail reaches the browser.
+ * Errors no page handled: the status the API would answer (`errorStatusOf`; an unexpected error is
+ * logged as the API logs it), answered as a generic page with the hosted headers. No detail reaches the browser.
  */
 export async function hostedError(err: unknown, c: Ctx): Promise<Response> {
-  const status = pageStatus(handleError(err, c).status);
+  logUnexpected(err, c);
+  const status = errorStatusOf(err);
   const busy = status === 429 || status === 503;
   return renderMessage(
     c,
